@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+)
+
+// Exit codes, as documented in README and DESIGN.md.
+const (
+	exitOK       = 0  // the session ran and no reply was 4xx/5xx
+	exitReplies  = 1  // some reply was 4xx/5xx (replay: some reply differed)
+	exitFailure  = 2  // connection, TLS, timeout or protocol error
+	exitUsage    = 64 // bad flags or arguments (EX_USAGE)
+	usageSummary = "usage: smtprepl [flags] [HOST[:PORT]] | sandbox | lesson | replay | mock | diff | explain (smtprepl --help)"
+)
+
+// usageError marks mistakes on the command line, which exit 64.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// env is what every subcommand gets: streams, and whether stdin is a terminal.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	stdinTTY       bool
+	stdoutTTY      bool
+	getenv         func(string) string
+}
+
+type subcommand struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) (int, error)
+}
+
+func subcommands() []subcommand {
+	return []subcommand{
+		{"sandbox", "run the practice server in the foreground", runSandbox},
+		{"explain", "explain a reply code, enhanced code or EHLO keyword", runExplain},
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv,
+		stdinTTY: isTerminal(stdin), stdoutTTY: isTerminal(stdout)}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	code, err := dispatch(ctx, e, args)
+	return report(e, code, err)
+}
+
+func dispatch(ctx context.Context, e *env, args []string) (int, error) {
+	if len(args) > 0 {
+		for _, sc := range subcommands() {
+			if args[0] == sc.name {
+				return sc.run(ctx, e, args[1:])
+			}
+		}
+	}
+	return runSession(ctx, e, args)
+}
+
+// report prints err as one sentence and picks the exit code.
+func report(e *env, code int, err error) int {
+	if err == nil {
+		return code
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	msg := strings.ReplaceAll(err.Error(), "proto: ", "")
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(e.stderr, "smtprepl: %s\n%s\n", msg, usageSummary)
+		return exitUsage
+	}
+	fmt.Fprintf(e.stderr, "smtprepl: %s\n", msg)
+	if code == exitOK || code == exitReplies {
+		code = exitFailure
+	}
+	return code
+}
+
+// parseInterleaved lets flags come before or after the positional
+// arguments ("smtprepl mx.example.com --starttls"), which Go's flag
+// package alone does not.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				usage()
+				return nil, err
+			}
+			return nil, usagef("%s", flagErrorText(err))
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// flagErrorText rewords the flag package's errors as sentences.
+func flagErrorText(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return "unknown flag " + name
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return "flag " + name + " needs a value"
+	}
+	return msg
+}
+
+// newFlagSet builds a quiet flag set: errors become one sentence (see
+// report), and the full usage is printed only when asked for with -h.
+func newFlagSet(name string, e *env, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintln(e.stdout, usage)
+		fs.SetOutput(e.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := file.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+

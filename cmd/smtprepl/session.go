@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/fatih/color"
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/repl"
+)
+
+const sessionUsage = `usage: smtprepl [flags] [HOST[:PORT]]
+Without HOST, smtprepl starts its practice server on 127.0.0.1 and connects to it.
+Script mode (stdin not a terminal, or -f FILE) prints the session as a transcript.`
+
+// connFlags are shared by sessions, replay and lessons.
+type connFlags struct {
+	tls, starttls, insecure bool
+	cafile                  string
+	timeout                 time.Duration
+	noColor                 bool
+}
+
+func (c *connFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&c.tls, "tls", false, "implicit TLS from the first byte (default port 465)")
+	fs.BoolVar(&c.starttls, "starttls", false, "EHLO + STARTTLS straight after the greeting")
+	fs.BoolVar(&c.insecure, "insecure", false, "accept any certificate (said loudly in the output)")
+	fs.StringVar(&c.cafile, "cafile", "", "trust this CA or self-signed certificate (PEM)")
+	fs.DurationVar(&c.timeout, "timeout", 60*time.Second, "per-reply timeout")
+	fs.BoolVar(&c.noColor, "no-color", false, "no colours (also: NO_COLOR)")
+}
+
+func (c *connFlags) validate() error {
+	if c.timeout <= 0 {
+		return usagef("--timeout must be positive, got %s", c.timeout)
+	}
+	if c.tls && c.starttls {
+		return usagef("--tls and --starttls exclude each other: --tls is TLS from the first byte, --starttls upgrades a plaintext session")
+	}
+	if c.cafile != "" {
+		if _, err := os.Stat(c.cafile); err != nil {
+			return usagef("--cafile: %v", err)
+		}
+	}
+	return nil
+}
+
+func (c *connFlags) config() repl.Config {
+	return repl.Config{
+		ImplicitTLS: c.tls, StartTLS: c.starttls, Timeout: c.timeout,
+		TLS: proto.TLSOptions{CAFile: c.cafile, Insecure: c.insecure},
+	}
+}
+
+type sessionFlags struct {
+	connFlags
+	pipeline bool
+	record   string
+	file     string
+}
+
+func runSession(ctx context.Context, e *env, args []string) (int, error) {
+	var f sessionFlags
+	fs := newFlagSet("smtprepl", e, sessionUsage)
+	f.register(fs)
+	fs.BoolVar(&f.pipeline, "pipeline", false, "script mode: send RFC 2920 batches when the server offers PIPELINING")
+	fs.StringVar(&f.record, "record", "", "write the session as a transcript to FILE (secrets redacted)")
+	fs.StringVar(&f.file, "f", "", "script mode: run the lines of FILE")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if err := f.validate(); err != nil {
+		return exitUsage, err
+	}
+	if len(pos) > 1 {
+		return exitUsage, usagef("one server at most, got %q", pos)
+	}
+	color.NoColor = color.NoColor || f.noColor || e.getenv("NO_COLOR") != "" || !e.stdoutTTY
+	cfg := f.config()
+	cfg.Pipeline, cfg.Record = f.pipeline, f.record
+	stop, err := target(&cfg, pos)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer stop()
+	if f.file == "" && e.stdinTTY {
+		return runInteractive(ctx, e, cfg)
+	}
+	return runScript(ctx, e, cfg, f.file)
+}
+
+// runInteractive starts the readline shell; connection trouble is shown
+// at its prompt, so only a broken terminal is an error here.
+func runInteractive(ctx context.Context, e *env, cfg repl.Config) (int, error) {
+	err := repl.RunTerminal(ctx, cfg, repl.TerminalOptions{
+		Stdout: e.stdout, Stderr: e.stderr, Color: !color.NoColor,
+		HistoryPath: repl.DefaultHistoryPath(e.getenv),
+	})
+	if err != nil {
+		return exitFailure, err
+	}
+	return exitOK, nil
+}
+
+// target fills in the server address: the one named, or a sandbox started
+// in-process so that `smtprepl` alone works with no server anywhere.
+func target(cfg *repl.Config, pos []string) (stop func(), err error) {
+	if len(pos) == 1 {
+		cfg.Addr, err = repl.NormaliseAddr(pos[0], cfg.ImplicitTLS)
+		return func() {}, err
+	}
+	if cfg.ImplicitTLS {
+		return nil, usagef("--tls needs a HOST: the built-in sandbox speaks STARTTLS, not implicit TLS")
+	}
+	srv, err := sandbox.New(sandbox.DefaultConfig())
+	if err != nil {
+		return nil, fmt.Errorf("starting the sandbox: %w", err)
+	}
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("starting the sandbox: %w", err)
+	}
+	cfg.Addr, cfg.Sandbox = addr.String(), srv
+	return func() { srv.Close() }, nil
+}
+
+func runScript(ctx context.Context, e *env, cfg repl.Config, file string) (int, error) {
+	in := e.stdin
+	if file != "" {
+		fh, err := os.Open(file)
+		if err != nil {
+			return exitUsage, usagef("-f: %v", err)
+		}
+		defer fh.Close()
+		in = fh
+	}
+	s := repl.NewScriptSession(cfg, e.stdout, e.stderr)
+	defer s.Close()
+	if err := s.Start(ctx); err != nil {
+		return exitFailure, sessionError(err, cfg)
+	}
+	if err := s.RunScript(ctx, in); err != nil {
+		return exitFailure, sessionError(err, cfg)
+	}
+	if s.Failed() {
+		return exitReplies, nil
+	}
+	return exitOK, nil
+}
+
+// sessionError adds the way forward to a refused certificate.
+func sessionError(err error, cfg repl.Config) error {
+	var ce *proto.CertError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%w; to go on, trust it with --cafile FILE or accept it with --insecure", err)
+	}
+	return err
+}
+
+var _ io.Writer = (*os.File)(nil)

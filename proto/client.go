@@ -1,0 +1,262 @@
+package proto
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+)
+
+// Options configure a Client; the zero value dials plaintext with a 60 s
+// per-reply timeout and verifies certificates against the system roots.
+type Options struct {
+	Timeout     time.Duration // dial, TLS handshake, and each whole reply
+	ImplicitTLS bool          // TLS from the first byte (port 465, RFC 8314)
+	TLS         TLSOptions
+	Tap         Tap
+	Limits      Limits
+}
+
+// Client is one SMTP client connection. It is not safe for concurrent use:
+// a session is a strict sequence of commands and replies.
+type Client struct {
+	conn    net.Conn
+	addr    string
+	r       *Reader
+	bw      *bufio.Writer
+	tw      *tapWriter
+	opts    Options
+	tlsInfo *TLSInfo
+	closed  bool
+}
+
+const defaultTimeout = 60 * time.Second
+
+// Dial connects to addr (host:port). It does not read the greeting.
+func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = defaultTimeout
+	}
+	d := net.Dialer{Timeout: opts.Timeout}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("proto: cannot connect to %s: %w", addr, err)
+	}
+	c := NewClient(conn, addr, opts)
+	c.event("connected to " + conn.RemoteAddr().String())
+	if opts.ImplicitTLS {
+		if _, err := c.handshake(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// NewClient wraps an established connection (tests use net.Pipe).
+func NewClient(conn net.Conn, addr string, opts Options) *Client {
+	if opts.Timeout <= 0 {
+		opts.Timeout = defaultTimeout
+	}
+	c := &Client{conn: conn, addr: addr, opts: opts}
+	c.wire(conn)
+	return c
+}
+
+// wire (re)builds the reader and writer over conn, tapping both.
+func (c *Client) wire(conn net.Conn) {
+	c.r = NewReaderLimits(conn, c.opts.Limits)
+	c.r.OnLine = func(raw []byte) { c.emit(Received, raw) }
+	c.tw = &tapWriter{w: conn}
+	if c.opts.Tap != nil {
+		c.tw.tap = func(line []byte) { c.emit(Sent, line) }
+	}
+	c.bw = bufio.NewWriterSize(c.tw, 64<<10)
+}
+
+func (c *Client) emit(dir Direction, data []byte) {
+	if c.opts.Tap != nil {
+		c.opts.Tap(TapLine{Dir: dir, Data: data, TLS: c.tlsInfo != nil})
+	}
+}
+
+func (c *Client) event(text string) { c.emit(Event, []byte(text)) }
+
+// Addr is the host:port this client dialled.
+func (c *Client) Addr() string { return c.addr }
+
+// TLS describes the TLS session, or nil for plaintext.
+func (c *Client) TLS() *TLSInfo { return c.tlsInfo }
+
+// Timeout is the per-reply deadline in force.
+func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
+
+// ReadReply reads one whole reply within the timeout: the deadline is for
+// the whole reply, so a server dripping bytes cannot hold the session.
+// Cancelling ctx abandons the wait (Ctrl-C in the REPL), leaving the
+// connection open; what arrived is kept, and the next ReadReply resumes.
+func (c *Client) ReadReply(ctx context.Context) (*Reply, error) {
+	if c.closed {
+		return nil, errConnClosed
+	}
+	c.conn.SetReadDeadline(time.Now().Add(c.opts.Timeout))
+	cancelled := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		c.conn.SetReadDeadline(time.Unix(1, 0))
+		close(cancelled)
+	})
+	reply, err := c.r.ReadReply()
+	if !stop() {
+		<-cancelled // else its deadline could land on the next read
+	}
+	if err == nil {
+		return reply, nil
+	}
+	return nil, c.readErr(ctx, err)
+}
+
+// readErr says why a read failed; only a malformed reply or a wait that
+// ended (a timeout, a cancelled context) leaves the connection usable.
+func (c *Client) readErr(ctx context.Context, err error) error {
+	var pe *ProtocolError
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
+		return fmt.Errorf("proto: wait for the reply abandoned: %w", ctx.Err())
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &TimeoutError{Waited: c.opts.Timeout.String(), Partial: c.r.LinesSoFar()}
+	case errors.Is(err, ErrClosed):
+		c.markClosed()
+		return err
+	case errors.As(err, &pe):
+		return err
+	}
+	c.markClosed()
+	return fmt.Errorf("proto: reading the reply failed, the connection is gone: %w", err)
+}
+
+// errConnClosed is what a closed Client answers; it matches ErrClosed.
+var errConnClosed error = &closedError{"proto: the connection is closed"}
+
+func (c *Client) markClosed() {
+	if !c.closed {
+		c.closed = true
+		c.event("connection closed by server")
+	}
+}
+
+// Send writes one command line plus CRLF and flushes it.
+func (c *Client) Send(line string) error {
+	if err := c.Queue(line); err != nil {
+		return err
+	}
+	return c.Flush()
+}
+
+// Queue writes a line without flushing: RFC 2920 pipelining sends a batch
+// in one segment.
+func (c *Client) Queue(line string) error {
+	if err := ValidateLine(line); err != nil {
+		return err
+	}
+	return c.QueueRaw([]byte(line + "\r\n"))
+}
+
+// QueueRaw writes exact bytes (a replayed C= line, a smuggling lesson);
+// nothing is validated or added, by design.
+func (c *Client) QueueRaw(b []byte) error {
+	if c.closed {
+		return errConnClosed
+	}
+	c.conn.SetWriteDeadline(time.Now().Add(c.opts.Timeout))
+	if _, err := c.bw.Write(b); err != nil {
+		return c.writeErr(err)
+	}
+	return nil
+}
+
+// Flush sends what Queue buffered.
+func (c *Client) Flush() error {
+	c.conn.SetWriteDeadline(time.Now().Add(c.opts.Timeout))
+	if err := c.bw.Flush(); err != nil {
+		return c.writeErr(err)
+	}
+	c.tw.flushPartial()
+	return nil
+}
+
+func (c *Client) writeErr(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("proto: server stopped reading: nothing could be sent for %s", c.opts.Timeout)
+	}
+	c.markClosed()
+	return fmt.Errorf("proto: sending failed, the connection is gone: %w", err)
+}
+
+// Cmd sends one line and reads its reply.
+func (c *Client) Cmd(ctx context.Context, line string) (*Reply, error) {
+	if err := c.Send(line); err != nil {
+		return nil, err
+	}
+	return c.ReadReply(ctx)
+}
+
+// Body returns a writer for a DATA body (after a 354). Close sends
+// CRLF.CRLF; then read the reply. The body is streamed, never held whole.
+func (c *Client) Body() (*BodyWriter, error) {
+	if c.closed {
+		return nil, errConnClosed
+	}
+	if err := c.Flush(); err != nil {
+		return nil, err
+	}
+	return &BodyWriter{DotWriter: NewDotWriter(&deadlineWriter{c: c}), c: c}, nil
+}
+
+// BodyWriter is a DotWriter whose Close also pushes the end to the wire.
+type BodyWriter struct {
+	*DotWriter
+	c *Client
+}
+
+func (b *BodyWriter) Close() error {
+	if err := b.DotWriter.Close(); err != nil {
+		return err
+	}
+	b.c.tw.flushPartial()
+	return nil
+}
+
+// deadlineWriter renews the write deadline per chunk, so a 100 MiB body
+// is bounded by progress, not by its total time.
+type deadlineWriter struct{ c *Client }
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	d.c.conn.SetWriteDeadline(time.Now().Add(d.c.opts.Timeout))
+	n, err := d.c.tw.Write(p)
+	if err != nil {
+		return n, d.c.writeErr(err)
+	}
+	return n, nil
+}
+
+var _ io.Writer = (*deadlineWriter)(nil)
+
+// Close says goodbye at the TCP level; QUIT is the caller's business.
+// Closing a connection the server already closed is not an error.
+func (c *Client) Close() error {
+	if !c.closed {
+		c.closed = true
+		c.event("connection closed")
+	}
+	if err := c.conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// Closed reports whether the connection is known to be gone.
+func (c *Client) Closed() bool { return c.closed }

@@ -1,0 +1,18 @@
+// Package proto is SMTP on the wire, both directions (RFC 5321), for a
+// protocol stepper that must show every byte and never choke on a broken peer.
+//
+//	[Reply]          a complete, possibly multi-line server reply, raw lines kept
+//	[EnhancedCode]   an RFC 3463 status code such as 5.1.1 (RFC 2034)
+//	[ParseReply]     pure parsing of reply lines; [Reader] reads them, bounded
+//	[Command]        a client command line, parsed tolerantly ([ParseCommand])
+//	[ValidateLine]   the CRLF-injection guard every sent line passes
+//	[Capabilities]   the keywords of an EHLO reply, upper-cased at parse time
+//	[DotWriter]      DATA body writer: CRLF normalisation and dot-stuffing
+//	[ReadDotBody]    the server side: unstuffing up to CRLF.CRLF, size-bounded
+//	[Client]         a client connection: dial, implicit TLS, STARTTLS,
+//	                 per-reply deadlines, and a [Tap] that sees every line
+//	[ProtocolError]  the bytes were malformed (as opposed to a 4xx/5xx reply,
+//	                 which is data to show, not an error)
+//
+// SASL helpers (PLAIN, LOGIN, CRAM-MD5, XOAUTH2) live in sasl.go.
+package proto

@@ -1,0 +1,120 @@
+package explain
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// acceptedForms ends every "cannot understand" error, so the user learns
+// what to type instead.
+const acceptedForms = "try a reply code (550), an enhanced status code (5.7.8 or X.7.8), " +
+	"a reply line (550 5.1.1 User unknown) or an EHLO keyword (PIPELINING, SIZE 10240000)"
+
+// Explain returns the long, multi-line, plain-text explanation of what a
+// user typed after `smtprepl explain`: a reply code ("550"), an enhanced
+// code ("5.7.8", "X.7.8"), a pasted reply line ("550-5.1.1 text", an
+// "S: " prefix is allowed) or an EHLO line or keyword ("auth", "SIZE
+// 10240000"). Only the first line of the query counts.
+func Explain(query string) (string, error) {
+	q, _, _ := strings.Cut(query, "\n")
+	q = strings.TrimSpace(q)
+	q = strings.TrimSpace(strings.TrimPrefix(q, "S:"))
+	if q == "" {
+		return "", fmt.Errorf("explain: nothing to explain; %s", acceptedForms)
+	}
+	for _, form := range []func(string) (string, bool){explainReply, explainEnhanced, explainKeyword} {
+		if long, ok := form(q); ok {
+			return long, nil
+		}
+	}
+	if len(q) > 60 {
+		q = q[:60] + "..."
+	}
+	return "", fmt.Errorf("explain: cannot understand %q; %s", q, acceptedForms)
+}
+
+// parseReplyCode splits "550-5.1.1 text" into 550 and "5.1.1 text".
+func parseReplyCode(s string) (code int, rest string, ok bool) {
+	if len(s) < 3 || (len(s) > 3 && s[3] != ' ' && s[3] != '-') {
+		return 0, "", false
+	}
+	code, err := strconv.Atoi(s[:3])
+	if err != nil || s[0] == '+' || s[0] == '-' || code < 100 || code > 599 {
+		return 0, "", false
+	}
+	if len(s) > 3 {
+		rest = strings.TrimSpace(s[4:])
+	}
+	return code, rest, true
+}
+
+// parseStatus reads "5.1.1" or "X.1.1" (class 0) as RFC 3463 §2 spells
+// it: subject and detail of one to three digits.
+func parseStatus(s string) (status [3]int, ok bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return status, false
+	}
+	switch parts[0] {
+	case "2", "4", "5":
+		status[0] = int(parts[0][0] - '0')
+	case "X", "x":
+	default:
+		return status, false
+	}
+	for i, p := range parts[1:] {
+		n, err := strconv.Atoi(p)
+		if err != nil || len(p) > 3 || p[0] < '0' || p[0] > '9' {
+			return status, false
+		}
+		status[i+1] = n
+	}
+	return status, true
+}
+
+func explainReply(q string) (string, bool) {
+	code, rest, ok := parseReplyCode(q)
+	if !ok {
+		return "", false
+	}
+	if rest == "" {
+		return codeLong(code, true), true
+	}
+	first, text, _ := strings.Cut(rest, " ")
+	status, hasStatus := parseStatus(first)
+	if hasStatus && status[0] == code/100 {
+		rest = strings.TrimSpace(text)
+	} else {
+		status = [3]int{}
+		if keyword, params, isEHLO := ehloLine(code, rest); isEHLO {
+			return "an EHLO reply line\n\n" + extensionLong(keyword, params), true
+		}
+	}
+	return replyLong(code, status, rest), true
+}
+
+// ehloLine recognises a pasted "250-SIZE 10240000" line of an EHLO reply.
+func ehloLine(code int, text string) (keyword, params string, ok bool) {
+	keyword, params, _ = strings.Cut(text, " ")
+	_, known := LookupExtension(keyword)
+	return keyword, params, code == 250 && known
+}
+
+func explainEnhanced(q string) (string, bool) {
+	status, ok := parseStatus(q)
+	if !ok {
+		return "", false
+	}
+	return enhancedLong(status), true
+}
+
+func explainKeyword(q string) (string, bool) {
+	keyword, params, _ := strings.Cut(q, " ")
+	e, known := LookupExtension(keyword)
+	private := strings.HasPrefix(e.Keyword, "X") // RFC 5321 §4.1.5
+	if !known && !private {
+		return "", false
+	}
+	return extensionLong(keyword, params), true
+}

@@ -1,0 +1,128 @@
+package sandbox
+
+import (
+	"fmt"
+	"log"
+	"time"
+)
+
+// Config says who the sandbox is and what it allows. Zero fields take the
+// values of DefaultConfig, so Config{RequireTLS: true} is a complete
+// submission-port sandbox.
+type Config struct {
+	Hostname string // in the greeting, EHLO, 421s and the certificate
+	// Greeting is the text after "220 "; empty means
+	// "<Hostname> ESMTP smtprepl sandbox".
+	Greeting    string
+	LocalDomain string              // the one domain delivered here
+	Mailboxes   []string            // local parts with a mailbox
+	Lists       map[string][]string // local part -> local parts, for EXPN
+	Users       map[string]string   // AUTH user -> password
+
+	// RequireTLS makes a submission port (RFC 8314 §3.3 says submission
+	// should be encrypted): AUTH is not offered before STARTTLS, and MAIL,
+	// RCPT, DATA, BDAT, AUTH, VRFY and EXPN answer 530 until then.
+	RequireTLS bool
+
+	MaxSize      int64         // message bytes (RFC 1870 SIZE)
+	MaxLineBytes int           // one command line, ending excluded
+	MaxErrors    int           // 4xx/5xx replies before "421 too many errors"
+	IdleTimeout  time.Duration // per read and per write
+	MaxConns     int           // concurrent sessions
+
+	MailboxMessages int   // mailbox capacity in messages ...
+	MailboxBytes    int64 // ... and in bytes of message data
+
+	// Clock stamps Message.Received and seeds CRAM-MD5 challenges; fix it
+	// (and QueueID) and the same session gives the same transcript.
+	Clock func() time.Time
+	// QueueID names the n-th queued message (n counts from 1 per Server).
+	QueueID func(n int) string
+	// Logf reports what a session cannot tell its client (panics, TLS
+	// handshake failures); nil means the standard logger.
+	Logf func(format string, args ...any)
+}
+
+// DefaultConfig is the practice server every lesson assumes.
+func DefaultConfig() Config {
+	return Config{
+		Hostname:        "sandbox.smtprepl.test",
+		LocalDomain:     "example.test",
+		Mailboxes:       []string{"alice", "bob", "carol", "postmaster"},
+		Lists:           map[string][]string{"staff": {"alice", "bob", "carol"}},
+		Users:           map[string]string{"student": "secret"},
+		MaxSize:         10 << 20,
+		MaxLineBytes:    64 << 10,
+		MaxErrors:       20, // Postfix's smtpd_hard_error_limit
+		IdleTimeout:     5 * time.Minute,
+		MaxConns:        100,
+		MailboxMessages: 1000,
+		MailboxBytes:    256 << 20,
+		Clock:           time.Now,
+		QueueID:         PostfixQueueID,
+	}
+}
+
+// PostfixQueueID is the default QueueID: 11 upper-case hex digits like
+// Postfix's short ids. An odd multiplier is a bijection modulo 2^44, so ids
+// never repeat within 2^44 messages yet do not read as a row number.
+func PostfixQueueID(n int) string {
+	return fmt.Sprintf("%011X", uint64(n)*0x9E3779B97F5%(1<<44))
+}
+
+// withDefaults fills zero fields from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	str := func(v *string, def string) {
+		if *v == "" {
+			*v = def
+		}
+	}
+	str(&c.Hostname, d.Hostname)
+	str(&c.LocalDomain, d.LocalDomain)
+	str(&c.Greeting, c.Hostname+" ESMTP smtprepl sandbox")
+	if c.Mailboxes == nil {
+		c.Mailboxes = d.Mailboxes
+	}
+	if c.Lists == nil {
+		c.Lists = d.Lists
+	}
+	if c.Users == nil {
+		c.Users = d.Users
+	}
+	c.fillLimits(d)
+	if c.Clock == nil {
+		c.Clock = d.Clock
+	}
+	if c.QueueID == nil {
+		c.QueueID = d.QueueID
+	}
+	if c.Logf == nil {
+		c.Logf = log.Printf
+	}
+	return c
+}
+
+func (c *Config) fillLimits(d Config) {
+	if c.MaxSize <= 0 {
+		c.MaxSize = d.MaxSize
+	}
+	if c.MaxLineBytes <= 0 {
+		c.MaxLineBytes = d.MaxLineBytes
+	}
+	if c.MaxErrors <= 0 {
+		c.MaxErrors = d.MaxErrors
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = d.IdleTimeout
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = d.MaxConns
+	}
+	if c.MailboxMessages <= 0 {
+		c.MailboxMessages = d.MailboxMessages
+	}
+	if c.MailboxBytes <= 0 {
+		c.MailboxBytes = d.MailboxBytes
+	}
+}

@@ -1,0 +1,18 @@
+// Package sandbox is smtprepl's embedded practice server: an SMTP server that
+// answers like Postfix does (the replies captured in
+// shared/reference/real-replies.md are its yardstick: same codes, same
+// enhanced codes, Postfix's texts) but is strict where RFC 5321 says MUST,
+// and keeps what it accepts in memory so a lesson or the REPL can show it.
+//
+//	[Config]   hostname, local domain and mailboxes, users, limits, TLS policy,
+//	           and the clock and queue ids that make transcripts reproducible
+//	[Server]   listeners, sessions (one goroutine each), the generated
+//	           self-signed certificate, and Close that ends them all
+//	[Mailbox]  the accepted messages, safe for concurrent use, bounded
+//	[Message]  one accepted message: envelope, exact bytes, how it arrived
+//
+// Deliberate differences from Postfix are listed with their reasons in the
+// fidelity test (fidelity_test.go); the main one is that MAIL, AUTH and
+// STARTTLS need HELO/EHLO first (RFC 5321 §4.1.4), where Postfix lets MAIL
+// through.
+package sandbox

@@ -1,0 +1,62 @@
+package sandbox
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/smtprepl/smtprepl/proto"
+)
+
+// FuzzSession feeds arbitrary client bytes to a session over net.Pipe: the
+// session must neither panic (Logf would report it) nor hang (IdleTimeout
+// bounds every wait, so ServeConn must return soon after the input ends).
+func FuzzSession(f *testing.F) {
+	plain := proto.PlainResponse("", "student", "secret")
+	for _, seed := range []string{
+		"EHLO x\r\nMAIL FROM:<bob@example.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\nhi\r\n..x\r\n.\r\nQUIT\r\n",
+		"EHLO x\r\nMAIL FROM:<b@example.test> SIZE=10 BODY=8BITMIME SMTPUTF8\r\nRCPT TO:<ü@example.test> NOTIFY=NEVER\r\nBDAT 3\r\nabcBDAT 0 LAST\r\n",
+		"EHLO x\r\nAUTH PLAIN " + plain + "\r\nAUTH LOGIN\r\n*\r\nAUTH CRAM-MD5\r\nx\r\n",
+		"EHLO x\r\nSTARTTLS\r\n\x16\x03\x01\x00\x05hello",
+		"HELP\r\nVRFY alice\r\nEXPN staff\r\nNOOP\r\nRSET\r\n\r\nFOO\r\nNOOP a\rb\n",
+		"EHLO x\r\nMAIL FROM:<b@example.test>\r\nRCPT TO:<alice@example.test>\r\nBDAT 99999999999999999999 LAST\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	panics := make(chan string, 1)
+	srv, err := New(Config{
+		IdleTimeout: 50 * time.Millisecond,
+		MaxSize:     1 << 10, MaxLineBytes: 256,
+		Logf: func(format string, args ...any) {
+			select {
+			case panics <- fmt.Sprintf(format, args...):
+			default:
+			}
+		},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer srv.Close()
+	f.Fuzz(func(t *testing.T, input []byte) {
+		client, server := net.Pipe()
+		done := make(chan struct{})
+		go func() { srv.ServeConn(server); close(done) }()
+		go io.Copy(io.Discard, client)
+		client.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		client.Write(input)
+		client.Close()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("session still running 5 s after its input ended: %q", input)
+		}
+		select {
+		case msg := <-panics:
+			t.Fatalf("input %q: %s", input, msg)
+		default:
+		}
+	})
+}

@@ -1,0 +1,195 @@
+package sandbox
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Server is the practice server: any number of listeners and sessions, one
+// mailbox, one certificate. Its methods are safe for concurrent use.
+type Server struct {
+	cfg        Config
+	dir        directory
+	mailbox    *Mailbox
+	tlsConf    *tls.Config
+	certPEM    []byte
+	cmds       map[string]command
+	verbs      []string // the command table's keys, sorted, for HELP
+	mechs      []mechanism
+	mailRules  map[string]paramRule
+	rcptRules  map[string]paramRule
+	slots      chan struct{} // one token per running session
+	queued     atomic.Int64  // messages queued so far, for QueueID
+	challenges atomic.Int64  // CRAM-MD5 challenges issued, to make each unique
+
+	mu     sync.Mutex
+	lns    []net.Listener
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup // accept loops and sessions
+}
+
+// New prepares a server (and its certificate) without listening yet.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	cert, certPEM, err := selfSigned(cfg.Hostname, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:       cfg,
+		dir:       newDirectory(cfg.LocalDomain, cfg.Mailboxes, cfg.Lists),
+		mailbox:   NewMailbox(cfg.MailboxMessages, cfg.MailboxBytes),
+		tlsConf:   &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		certPEM:   certPEM,
+		mechs:     mechanisms(),
+		mailRules: mailParamRules(),
+		rcptRules: rcptParamRules(),
+		slots:     make(chan struct{}, cfg.MaxConns),
+		conns:     map[net.Conn]struct{}{},
+	}
+	s.cmds, s.verbs = commandTable()
+	return s, nil
+}
+
+// Listen serves plain SMTP (STARTTLS on offer) on addr, such as
+// "127.0.0.1:0", in the background, and returns the address bound.
+func (s *Server) Listen(addr string) (net.Addr, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: listen: %w", err)
+	}
+	return s.serve(ln)
+}
+
+// ListenTLS serves implicit TLS (RFC 8314, port 465 style) on addr.
+func (s *Server) ListenTLS(addr string) (net.Addr, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: listen: %w", err)
+	}
+	return s.serve(tls.NewListener(ln, s.tlsConf))
+}
+
+func (s *Server) serve(ln net.Listener) (net.Addr, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		ln.Close()
+		return nil, errors.New("sandbox: server closed")
+	}
+	s.lns = append(s.lns, ln)
+	s.wg.Add(1)
+	go s.acceptLoop(ln)
+	return ln.Addr(), nil
+}
+
+func (s *Server) acceptLoop(ln net.Listener) {
+	defer s.wg.Done()
+	for {
+		c, err := ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
+		if err != nil {
+			// Out of descriptors and the like: back off instead of spinning.
+			s.cfg.Logf("sandbox: accept: %v", err)
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if !s.track(c) {
+			c.Close()
+			return
+		}
+		go s.handle(c)
+	}
+}
+
+// ServeConn runs one session on c (a net.Pipe end, say) and returns when it
+// ends. A *tls.Conn counts as TLS from the start.
+func (s *Server) ServeConn(c net.Conn) {
+	if !s.track(c) {
+		c.Close()
+		return
+	}
+	s.handle(c)
+}
+
+// track registers c so Close can end it; false once the server is closed.
+func (s *Server) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) handle(c net.Conn) {
+	defer s.wg.Done()
+	defer s.untrack(c)
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	default:
+		c.SetWriteDeadline(time.Now().Add(time.Second))
+		fmt.Fprintf(c, "421 4.7.0 %s Error: too many connections\r\n", s.cfg.Hostname)
+		return
+	}
+	newSession(s, c).serve()
+}
+
+func (s *Server) untrack(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	c.Close()
+}
+
+// Close stops the listeners, ends every session and waits for all of the
+// server's goroutines. Messages already queued stay in the mailbox.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	var err error
+	if !s.closed {
+		s.closed = true
+		for _, ln := range s.lns {
+			if e := ln.Close(); e != nil && err == nil {
+				err = fmt.Errorf("sandbox: close: %w", e)
+			}
+		}
+		for c := range s.conns {
+			c.Close()
+		}
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return err
+}
+
+// Addr is the first listener's address, or nil before Listen.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.lns) == 0 {
+		return nil
+	}
+	return s.lns[0].Addr()
+}
+
+// Mailbox holds what the server accepted.
+func (s *Server) Mailbox() *Mailbox { return s.mailbox }
+
+// CertPEM is the STARTTLS certificate, self-signed and made at New, in PEM:
+// write it to a file and pass it as --cafile to verify the sandbox.
+func (s *Server) CertPEM() []byte { return append([]byte(nil), s.certPEM...) }
+
+// Config is the configuration in force, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }

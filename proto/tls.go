@@ -1,0 +1,235 @@
+package proto
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+// TLSOptions say how to trust the server's certificate.
+type TLSOptions struct {
+	ServerName string // for SNI and verification; default: the host dialled
+	CAFile     string // trust only this PEM file (a lab CA, a self-signed cert)
+	Insecure   bool   // accept any certificate, but still report what is wrong
+}
+
+// TLSInfo is what a handshake negotiated, in the words a user needs.
+type TLSInfo struct {
+	Version, Cipher string
+	ServerName      string
+	Subject, Issuer string
+	SANs            []string
+	NotBefore       time.Time
+	NotAfter        time.Time
+	SelfSigned      bool
+	// VerifyErr is why verification failed (nil: verified). With Insecure
+	// the session goes on anyway and this says what was waived.
+	VerifyErr error
+}
+
+// Verified reports whether the chain and name checked out.
+func (t *TLSInfo) Verified() bool { return t.VerifyErr == nil }
+
+// CertError is a refused certificate; its text names the certificate so the
+// user knows what was wrong and can decide about --cafile or --insecure.
+type CertError struct {
+	Info *TLSInfo
+	Err  error
+}
+
+func (e *CertError) Error() string {
+	info := e.Info
+	if info == nil {
+		info = &TLSInfo{}
+	}
+	what := "the server's certificate"
+	if info.Subject != "" {
+		what = fmt.Sprintf("the server's certificate (subject %s, issuer %s)", info.Subject, info.Issuer)
+	}
+	return fmt.Sprintf("proto: %s is not trusted for %q: %s", what, info.ServerName, certReason(e.Err, info))
+}
+
+func (e *CertError) Unwrap() error { return e.Err }
+
+func certReason(err error, info *TLSInfo) string {
+	var unknown x509.UnknownAuthorityError
+	var roots x509.SystemRootsError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &host):
+		return "it was issued for " + certNames(host.Certificate) + ", not this name"
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return "it has expired or is not yet valid: " + invalid.Detail
+	case info.SelfSigned && (errors.As(err, &unknown) || errors.As(err, &roots)):
+		return "it is self-signed, and no trusted authority vouches for it"
+	case errors.As(err, &unknown):
+		return "it was signed by an authority this machine does not trust"
+	}
+	return err.Error()
+}
+
+func certNames(c *x509.Certificate) string {
+	names := append(append([]string{}, c.DNSNames...), ipStrings(c)...)
+	if len(names) == 0 {
+		return "no host name at all"
+	}
+	return strings.Join(names, ", ")
+}
+
+// StartTLS upgrades the connection after the server answered 220 to
+// STARTTLS (RFC 3207). Bytes already buffered then were sent before the
+// handshake, in plaintext, and would be taken as if protected: refuse them.
+//
+// The server is waiting for a handshake by then, so any failure closes the
+// connection: going on in plaintext would not be the session the user asked for.
+func (c *Client) StartTLS(ctx context.Context) (*TLSInfo, error) {
+	if c.closed {
+		return nil, errConnClosed
+	}
+	if n := c.r.Buffered(); n > 0 {
+		err := fmt.Errorf("proto: server sent %d byte(s) after its 220 to STARTTLS, before the handshake (STARTTLS command injection), starting %q; refusing to start TLS, connection closed", n, c.r.peekBuffered(80))
+		c.abort("STARTTLS refused")
+		return nil, err
+	}
+	if err := c.bw.Flush(); err != nil {
+		return nil, c.writeErr(err)
+	}
+	info, err := c.handshake(ctx)
+	if err != nil {
+		c.abort("TLS handshake failed")
+	}
+	return info, err
+}
+
+// abort closes the connection after a failure that leaves it unusable.
+func (c *Client) abort(why string) {
+	c.conn.Close()
+	if !c.closed {
+		c.closed = true
+		c.event("connection closed: " + why)
+	}
+}
+
+func (c *Client) handshake(ctx context.Context) (*TLSInfo, error) {
+	info := &TLSInfo{ServerName: c.opts.TLS.ServerName}
+	if info.ServerName == "" {
+		info.ServerName = hostOf(c.addr)
+	}
+	cfg, err := c.tlsConfig(info)
+	if err != nil {
+		return nil, err
+	}
+	tc := tls.Client(c.conn, cfg)
+	hctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	// A deadline left from an earlier read must not cut the handshake short.
+	c.conn.SetDeadline(time.Now().Add(c.opts.Timeout))
+	defer c.conn.SetDeadline(time.Time{})
+	if err := tc.HandshakeContext(hctx); err != nil {
+		return nil, c.handshakeErr(err, info)
+	}
+	st := tc.ConnectionState()
+	info.Version, info.Cipher = tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite)
+	c.conn, c.tlsInfo = tc, info
+	c.wire(tc)
+	c.event(fmt.Sprintf("TLS established: %s %s", info.Version, info.Cipher))
+	return info, nil
+}
+
+func (c *Client) handshakeErr(err error, info *TLSInfo) error {
+	var ce *CertError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("proto: TLS handshake with %s did not finish within %s", info.ServerName, c.opts.Timeout)
+	}
+	return fmt.Errorf("proto: TLS handshake with %s failed (is this port speaking TLS?): %w", info.ServerName, err)
+}
+
+// tlsConfig always verifies by hand in VerifyConnection, so the chain is
+// inspected and described even when the user chose --insecure.
+func (c *Client) tlsConfig(info *TLSInfo) (*tls.Config, error) {
+	roots, err := loadRoots(c.opts.TLS.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	insecure := c.opts.TLS.Insecure
+	return &tls.Config{
+		ServerName:         info.ServerName,
+		InsecureSkipVerify: true, // verification happens in VerifyConnection
+		MinVersion:         tls.VersionTLS10,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			info.describe(cs.PeerCertificates)
+			info.VerifyErr = verifyChain(cs.PeerCertificates, roots, info.ServerName)
+			if info.VerifyErr != nil && !insecure {
+				return &CertError{Info: info, Err: info.VerifyErr}
+			}
+			return nil
+		},
+	}, nil
+}
+
+func loadRoots(caFile string) (*x509.CertPool, error) {
+	if caFile == "" {
+		return nil, nil // nil means the system roots
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("proto: reading --cafile: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("proto: --cafile %s holds no PEM certificate", caFile)
+	}
+	return pool, nil
+}
+
+func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, name string) error {
+	if len(certs) == 0 {
+		return errors.New("the server sent no certificate")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	_, err := certs[0].Verify(x509.VerifyOptions{DNSName: name, Roots: roots, Intermediates: inter})
+	return err
+}
+
+func (t *TLSInfo) describe(certs []*x509.Certificate) {
+	if len(certs) == 0 {
+		return
+	}
+	leaf := certs[0]
+	t.Subject, t.Issuer = leaf.Subject.String(), leaf.Issuer.String()
+	t.NotBefore, t.NotAfter = leaf.NotBefore, leaf.NotAfter
+	t.SANs = append(append([]string{}, leaf.DNSNames...), ipStrings(leaf)...)
+	// Not CheckSignatureFrom(leaf): that also demands the certificate be a
+	// CA, and a typical self-signed server certificate (snakeoil) is not.
+	t.SelfSigned = bytes.Equal(leaf.RawIssuer, leaf.RawSubject) &&
+		leaf.CheckSignature(leaf.SignatureAlgorithm, leaf.RawTBSCertificate, leaf.Signature) == nil
+}
+
+func ipStrings(c *x509.Certificate) []string {
+	var out []string
+	for _, ip := range c.IPAddresses {
+		out = append(out, ip.String())
+	}
+	return out
+}
+
+func hostOf(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return strings.Trim(addr, "[]")
+}

@@ -1,0 +1,285 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/smtprepl/smtprepl/proto"
+)
+
+// asker reads an answer from the person at the keyboard in the middle of
+// a command. AskSecret does not echo. Both return errAskCancelled when the
+// person pressed Ctrl-C.
+type asker interface {
+	Ask(prompt string) (string, error)
+	AskSecret(prompt string) (string, error)
+}
+
+var errAskCancelled = errors.New("cancelled")
+
+// hiddenPassword stands on screen for a line that carries a password.
+const hiddenPassword = "•••••••• (hidden: your password, base64-encoded)"
+
+// authRun is one assisted AUTH exchange (RFC 4954): the mechanism, what
+// the user has told us so far, and how many answers were sent.
+type authRun struct {
+	mech     string
+	user     string
+	pass     string
+	haveUser bool
+	havePass bool
+	step     int
+	narrate  bool // :auth explains each step; typed AUTH lets replies speak
+}
+
+// authStep is one answer to a 334: the wire line, what to show instead of
+// it when it holds a secret, and a remark printed after it was sent.
+type authStep struct {
+	wire, hidden, after, meaning string
+}
+
+// answerers compute the answer to a challenge per mechanism; the rest get
+// the raw answer typed by the user, hidden.
+var answerers = map[string]func(s *Session, a *authRun, challenge string) (authStep, error){
+	"LOGIN":    answerLogin,
+	"PLAIN":    answerPlain,
+	"CRAM-MD5": answerCRAMMD5,
+}
+
+// assistAuth answers 334 challenges until the server gives a final reply:
+// challenges shown decoded, answers typed in plain text and sent
+// base64-encoded, passwords read without echo and never shown.
+func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Reply) error {
+	run := s.auth
+	if run == nil {
+		run = &authRun{mech: mechanismOf(cmd)}
+	}
+	s.auth = nil
+	for r.Code == 334 {
+		next, err := s.answerChallenge(ctx, run, r)
+		if err != nil {
+			return err
+		}
+		r = next
+	}
+	if r.Code == 235 && run.haveUser {
+		s.st.authUser = run.user
+	} else if r.Code == 235 {
+		s.st.authUser = authUserHint(cmd)
+	}
+	return nil
+}
+
+func mechanismOf(cmd proto.Command) string {
+	mech, _, _ := strings.Cut(cmd.Arg, " ")
+	return strings.ToUpper(mech)
+}
+
+func (s *Session) answerChallenge(ctx context.Context, run *authRun, r *proto.Reply) (*proto.Reply, error) {
+	if run.step == 0 && !run.narrate {
+		s.view.note("type the answers in plain text: smtprepl base64-encodes them (Ctrl-C or * cancels)")
+	}
+	step, err := s.authStep(run, r.Text())
+	if errors.Is(err, errAskCancelled) {
+		step, err = authStep{wire: "*", after: "cancelled: \"*\" tells the server to abandon the exchange (RFC 4954 §4)"}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if run.narrate && step.meaning != "" {
+		s.view.note(fmt.Sprintf("step %d: %s", run.step+2, step.meaning))
+	}
+	return s.sendAnswer(ctx, run, step)
+}
+
+func (s *Session) authStep(run *authRun, challenge string) (authStep, error) {
+	if f, ok := answerers[run.mech]; ok {
+		return f(s, run, challenge)
+	}
+	return answerRaw(s, run, challenge)
+}
+
+func (s *Session) sendAnswer(ctx context.Context, run *authRun, step authStep) (*proto.Reply, error) {
+	if step.hidden != "" {
+		s.view.hideNext(step.hidden)
+	}
+	if err := s.client.Send(step.wire); err != nil {
+		return nil, err
+	}
+	if step.after != "" {
+		s.view.note(step.after)
+	}
+	run.step++
+	reply, err := s.client.ReadReply(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("waiting for the reply to the AUTH answer: %w", err)
+	}
+	s.noteReply("AUTH", reply)
+	return reply, nil
+}
+
+func answerLogin(s *Session, a *authRun, challenge string) (authStep, error) {
+	decoded, kind := proto.ClassifyLoginChallenge(challenge)
+	if kind == proto.LoginUnknown {
+		// Servers word the questions differently; the order is fixed.
+		kind = []proto.LoginChallenge{proto.LoginUsername, proto.LoginPassword}[min(a.step, 1)]
+	}
+	prompt := strings.TrimSpace(decoded) + " "
+	if kind == proto.LoginPassword {
+		pass, err := a.password(s, cmpPrompt(prompt, "Password: "))
+		return authStep{wire: proto.B64(pass), hidden: hiddenPassword,
+			meaning: "the server asks for the password: sending it base64-encoded (hidden here)"}, err
+	}
+	user, err := a.username(s, cmpPrompt(prompt, "Username: "))
+	return authStep{wire: proto.B64(user), after: fmt.Sprintf("base64 of %q", user),
+		meaning: fmt.Sprintf("the server asks for the user name: sending base64 of %q", user)}, err
+}
+
+// cmpPrompt keeps a challenge's own words as the prompt when it has any.
+func cmpPrompt(prompt, def string) string {
+	if strings.TrimSpace(prompt) == "" {
+		return def
+	}
+	return prompt
+}
+
+func answerPlain(s *Session, a *authRun, _ string) (authStep, error) {
+	user, err := a.username(s, "Username: ")
+	if err != nil {
+		return authStep{}, err
+	}
+	pass, err := a.password(s, "Password: ")
+	return authStep{
+		wire:    proto.PlainResponse("", user, pass),
+		hidden:  fmt.Sprintf("•••••••• (hidden: base64 of \"\\0%s\\0\" and your password)", user),
+		meaning: "the server sent an empty challenge: sending base64 of NUL user NUL password (RFC 4616)",
+	}, err
+}
+
+func answerCRAMMD5(s *Session, a *authRun, challenge string) (authStep, error) {
+	user, err := a.username(s, "Username: ")
+	if err != nil {
+		return authStep{}, err
+	}
+	pass, err := a.password(s, "Password: ")
+	if err != nil {
+		return authStep{}, err
+	}
+	wire, err := proto.CRAMMD5Response(user, pass, challenge)
+	if err != nil {
+		return authStep{}, err
+	}
+	decoded, _ := proto.UnB64(wire)
+	return authStep{wire: wire,
+		after:   fmt.Sprintf("base64 of %q: your user name and the HMAC-MD5 of the challenge keyed with your password (RFC 2195); the password itself never crosses the wire", decoded),
+		meaning: "the server sent a one-time challenge: answering with the user name and a keyed digest of it",
+	}, nil
+}
+
+// answerRaw is for mechanisms smtprepl cannot compute (XOAUTH2, SCRAM...):
+// the user types the base64 answer itself, which may hold a token.
+func answerRaw(s *Session, _ *authRun, _ string) (authStep, error) {
+	s.view.note("type the answer as it goes on the wire (base64; not echoed, never kept), or * to cancel")
+	ans, err := s.ask.AskSecret("answer: ")
+	return authStep{wire: ans, hidden: "•••••••• (hidden: your answer)"}, err
+}
+
+func (a *authRun) username(s *Session, prompt string) (string, error) {
+	if !a.haveUser {
+		u, err := s.ask.Ask(prompt)
+		if err != nil {
+			return "", err
+		}
+		if u == "*" {
+			return "", errAskCancelled
+		}
+		a.user, a.haveUser = u, true
+	}
+	return a.user, nil
+}
+
+func (a *authRun) password(s *Session, prompt string) (string, error) {
+	if !a.havePass {
+		s.warnCleartext(a.mech)
+		p, err := s.ask.AskSecret(prompt)
+		if err != nil {
+			return "", err
+		}
+		if p == "*" {
+			return "", errAskCancelled
+		}
+		a.pass, a.havePass = p, true
+	}
+	return a.pass, nil
+}
+
+// warnCleartext says that base64 is not encryption, where that matters.
+func (s *Session) warnCleartext(mech string) {
+	if s.client != nil && s.client.TLS() == nil && (mech == "PLAIN" || mech == "LOGIN") {
+		s.view.warn("this connection is not encrypted: base64 is an encoding, not a cipher, and anyone listening can read the password (STARTTLS first on a real server)")
+	}
+}
+
+// authMechs are the mechanisms :auth can drive itself.
+var authMechs = []string{"plain", "login", "cram-md5"}
+
+// runAuth is :auth MECH USER: ask for the password, then do the whole
+// exchange, saying what each step means.
+func runAuth(s *Session, ctx context.Context, args string) error {
+	mech, user, _ := strings.Cut(args, " ")
+	mech, user = strings.ToLower(mech), strings.TrimSpace(user)
+	if !slices.Contains(authMechs, mech) || user == "" {
+		return errors.New("usage: :auth plain|login|cram-md5 USER")
+	}
+	if err := s.authReady(strings.ToUpper(mech)); err != nil {
+		return err
+	}
+	s.warnCleartext(strings.ToUpper(mech))
+	pass, err := s.ask.AskSecret("Password for " + user + ": ")
+	if err != nil {
+		return err
+	}
+	s.auth = &authRun{mech: strings.ToUpper(mech), user: user, pass: pass, haveUser: true, havePass: true, narrate: true}
+	defer func() { s.auth = nil }()
+	return s.command(ctx, s.authFirstLine())
+}
+
+// authReady refuses :auth where it cannot work, and says why.
+func (s *Session) authReady(mech string) error {
+	if s.ask == nil {
+		return errors.New(":auth asks for a password, which needs the interactive shell; in a script, build the lines with :plain or :b64")
+	}
+	if err := s.requireConn(); err != nil {
+		return err
+	}
+	if !s.st.greeted {
+		return errors.New("say EHLO first: AUTH is an ESMTP extension (RFC 4954)")
+	}
+	if offered := s.caps.AuthMechanisms(); !slices.Contains(offered, mech) {
+		s.view.warn(fmt.Sprintf("the server did not offer %s (it offers %s); trying anyway, its reply is the lesson", mech, orNone(offered)))
+	}
+	return nil
+}
+
+func orNone(list []string) string {
+	if len(list) == 0 {
+		return "no mechanism at all"
+	}
+	return strings.Join(list, " ")
+}
+
+// authFirstLine is the AUTH command :auth sends; PLAIN carries its whole
+// response at once (RFC 4954 §4 initial response), hidden on screen.
+func (s *Session) authFirstLine() string {
+	a := s.auth
+	if a.mech != "PLAIN" {
+		s.view.note(fmt.Sprintf("step 1: AUTH %s: the server answers with 334 challenges, one per question", a.mech))
+		return "AUTH " + a.mech
+	}
+	s.view.note("step 1: AUTH PLAIN with an initial response: base64 of NUL user NUL password in the same line (RFC 4616), so there is no 334 at all")
+	s.view.hideNext(fmt.Sprintf("AUTH PLAIN •••••••• (hidden: base64 of \"\\0%s\\0\" and your password)", a.user))
+	return "AUTH PLAIN " + proto.PlainResponse("", a.user, a.pass)
+}

@@ -1,0 +1,159 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/smtprepl/smtprepl/proto"
+)
+
+// command is one colon-command. The one table drives dispatch, :help,
+// completion and the README's command reference.
+type command struct {
+	name    string
+	args    string
+	summary string
+	// detail is shown by :help :NAME, after the usage and summary.
+	detail string
+	// secret marks commands whose arguments must never reach history.
+	secret   bool
+	run      func(s *Session, ctx context.Context, args string) error
+	complete func(s *Session, arg string) []string
+}
+
+type commandTable struct {
+	list   []command
+	byName map[string]int
+}
+
+// newCommandTable is a constructor, not a package variable, because :help
+// reads the table and a variable initialiser would form a cycle.
+func newCommandTable() *commandTable {
+	t := &commandTable{byName: map[string]int{}}
+	for _, c := range baseCommands() {
+		t.add(c)
+	}
+	return t
+}
+
+func (t *commandTable) add(c command) {
+	t.byName[c.name] = len(t.list)
+	t.list = append(t.list, c)
+}
+
+func (t *commandTable) lookup(name string) (command, bool) {
+	i, ok := t.byName[strings.ToLower(name)]
+	if !ok {
+		return command{}, false
+	}
+	return t.list[i], true
+}
+
+func (s *Session) colon(ctx context.Context, line string) error {
+	name, args, _ := strings.Cut(strings.TrimSpace(line), " ")
+	c, ok := s.cmds.lookup(name)
+	if !ok {
+		return fmt.Errorf("unknown command :%s (try :help)", name)
+	}
+	return c.run(s, ctx, strings.TrimSpace(args))
+}
+
+func baseCommands() []command {
+	return []command{
+		{name: "help", args: "[VERB|:COMMAND]", summary: "list colon-commands; with an SMTP verb, its syntax, RFC section, an example and the replies to expect",
+			run: runHelp, complete: completeHelp},
+		{name: "explain", args: "[CODE|ENHANCED|\"REPLY\"|KEYWORD]", summary: "the long explanation of 550, 5.7.8, \"550 5.1.1 ...\" or an EHLO keyword; alone, of the last reply",
+			run: runExplain, complete: completeExplain},
+		{name: "open", args: "[HOST[:PORT]] [--tls] [--insecure] [--cafile FILE]", summary: "connect (again) and read the greeting; alone, reconnect to the same server",
+			detail: "--tls speaks TLS from the first byte (port 465); --cafile trusts a CA or self-signed certificate; --insecure accepts any certificate and says so.",
+			run:    runOpen, complete: completeOpen},
+		{name: "close", summary: "drop the connection without QUIT", run: runClose},
+		{name: "status", summary: "where the session stands: server, TLS, login, transaction, extensions", run: runStatus},
+		{name: "auth", args: "plain|login|cram-md5 USER", summary: "log in step by step: asks for the password (not echoed) and explains each exchange",
+			run: runAuth, complete: completeAuthCmd, secret: true},
+		{name: "b64", args: "TEXT", summary: "base64-encode TEXT (what AUTH LOGIN expects)", run: runB64, secret: true},
+		{name: "unb64", args: "BASE64", summary: "decode base64 (e.g. a 334 challenge)", run: runUnB64, secret: true},
+		{name: "plain", args: "USER PASS", summary: "build AUTH PLAIN's base64(\\0user\\0pass)", run: runPlain, secret: true},
+		{name: "send", args: "FILE", summary: "send FILE as the message, streamed and dot-stuffed; sends DATA first when needed",
+			run: runSend, complete: func(_ *Session, arg string) []string { return completeFiles(arg) }},
+		{name: "mailbox", args: "[ID]", summary: "the practice server's received messages; with an ID, one message and its MIME tree",
+			run: runMailbox, complete: completeMailbox},
+		{name: "wire", args: "on|off", summary: "show exact bytes, Go-quoted with \\r\\n (C= \"EHLO x\\r\\n\"), or the readable C:/S: lines",
+			run: runWire, complete: func(_ *Session, arg string) []string { return matchPrefix(arg, []string{"on", "off"}) }},
+		{name: "record", args: "FILE|off", summary: "write the session from now on as a transcript (AUTH secrets redacted)",
+			run: runRecord, complete: func(_ *Session, arg string) []string { return completeFiles(arg) }},
+		{name: "quit", summary: "leave smtprepl (Ctrl-D too)", run: runQuit},
+	}
+}
+
+func runB64(s *Session, _ context.Context, args string) error {
+	s.view.output(proto.B64(args))
+	return nil
+}
+
+func runUnB64(s *Session, _ context.Context, args string) error {
+	text, err := proto.UnB64(args)
+	if err != nil {
+		return err
+	}
+	s.view.output(fmt.Sprintf("%q", text))
+	return nil
+}
+
+func runPlain(s *Session, _ context.Context, args string) error {
+	user, pass, ok := strings.Cut(args, " ")
+	if !ok {
+		return fmt.Errorf("usage: :plain USER PASS")
+	}
+	s.view.output(proto.PlainResponse("", user, pass))
+	return nil
+}
+
+func runClose(s *Session, _ context.Context, _ string) error {
+	if err := s.requireConn(); err != nil {
+		return err
+	}
+	s.st.inData, s.body = false, nil
+	s.view.dataMode(false)
+	return s.client.Close()
+}
+
+func runQuit(s *Session, _ context.Context, _ string) error {
+	s.quit = true
+	return ErrQuit
+}
+
+// rawView is implemented by views that can show exact bytes.
+type rawView interface{ setRaw(on bool) }
+
+func (v *termView) setRaw(on bool) { v.raw = on }
+
+func runWire(s *Session, _ context.Context, args string) error {
+	rv, ok := s.view.(rawView)
+	if !ok {
+		return errors.New(":wire is for the interactive shell; a script's output is the transcript already")
+	}
+	switch args {
+	case "on", "off":
+		rv.setRaw(args == "on")
+		s.view.note("wire view " + args)
+		return nil
+	}
+	return errors.New("usage: :wire on|off")
+}
+
+func runRecord(s *Session, _ context.Context, args string) error {
+	switch args {
+	case "":
+		return errors.New("usage: :record FILE|off")
+	case "off":
+		return s.StopRecording()
+	}
+	if err := s.StartRecording(args); err != nil {
+		return err
+	}
+	s.view.note("recording to " + args + " (AUTH answers are redacted as they are written)")
+	return nil
+}

@@ -1,0 +1,82 @@
+package repl
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// openArgs is what :open was told: a server and how to secure it.
+type openArgs struct {
+	addr     string
+	tls      bool
+	insecure bool
+	cafile   string
+}
+
+func parseOpenArgs(args string) (openArgs, error) {
+	var o openArgs
+	fields := strings.Fields(args)
+	for i := 0; i < len(fields); i++ {
+		switch f := fields[i]; {
+		case f == "--tls":
+			o.tls = true
+		case f == "--insecure":
+			o.insecure = true
+		case f == "--cafile" && i+1 < len(fields):
+			i++
+			o.cafile = fields[i]
+		case strings.HasPrefix(f, "-"):
+			return o, fmt.Errorf("unknown option %s: :open [HOST[:PORT]] [--tls] [--insecure] [--cafile FILE]", f)
+		case o.addr != "":
+			return o, fmt.Errorf("one server at a time, got %q and %q", o.addr, f)
+		default:
+			o.addr = f
+		}
+	}
+	return o, nil
+}
+
+// runOpen connects again: alone, to the same server; with a HOST, to it
+// (its options start afresh); "sandbox" goes back to the practice server.
+func runOpen(s *Session, ctx context.Context, args string) error {
+	o, err := parseOpenArgs(args)
+	if err != nil {
+		return err
+	}
+	if err := s.retarget(o); err != nil {
+		return err
+	}
+	if o.insecure {
+		s.cfg.TLS.Insecure = true
+	}
+	if o.cafile != "" {
+		s.cfg.TLS.CAFile = o.cafile
+	}
+	return s.Open(ctx)
+}
+
+func (s *Session) retarget(o openArgs) error {
+	switch {
+	case o.addr == "sandbox" && s.home != nil:
+		s.cfg.Addr, s.cfg.Sandbox, s.cfg.ImplicitTLS = s.home.Addr().String(), s.home, false
+	case o.addr != "":
+		addr, err := NormaliseAddr(o.addr, o.tls)
+		if err != nil {
+			return err
+		}
+		s.cfg.Addr, s.cfg.Sandbox, s.cfg.ImplicitTLS = addr, nil, o.tls
+		s.cfg.TLS.Insecure, s.cfg.TLS.CAFile = false, ""
+	case o.tls:
+		s.cfg.ImplicitTLS = true
+	}
+	return nil
+}
+
+func completeOpen(s *Session, arg string) []string {
+	cands := []string{"--tls", "--insecure", "--cafile"}
+	if s.home != nil {
+		cands = append(cands, "sandbox")
+	}
+	return matchPrefix(arg, cands)
+}

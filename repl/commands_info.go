@@ -1,0 +1,163 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/smtprepl/smtprepl/proto/explain"
+)
+
+func runHelp(s *Session, _ context.Context, args string) error {
+	if args == "" {
+		s.view.output(s.helpText())
+		return nil
+	}
+	if v, ok := lookupVerb(args); ok && !strings.HasPrefix(args, ":") {
+		s.view.output(s.verbHelp(v))
+		return nil
+	}
+	c, ok := s.cmds.lookup(strings.TrimPrefix(args, ":"))
+	if !ok {
+		return fmt.Errorf("no colon-command or SMTP verb %q (try :help)", args)
+	}
+	text := fmt.Sprintf(":%s\n  %s", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	if c.detail != "" {
+		text += "\n  " + c.detail
+	}
+	s.view.output(text)
+	return nil
+}
+
+func (s *Session) helpText() string {
+	var b strings.Builder
+	b.WriteString("Lines starting with ':' are for smtprepl; everything else goes to the server as typed.\n")
+	for _, c := range s.cmds.list {
+		fmt.Fprintf(&b, "  %-36s %s\n", ":"+strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+	b.WriteString("SMTP verbs (:help VERB for one): " + strings.Join(verbNames(), " ") + "\n")
+	b.WriteString("Tab completes what is legal now; Ctrl-R searches history; Ctrl-C abandons a wait; Ctrl-D or :quit leaves.")
+	return b.String()
+}
+
+func (s *Session) verbHelp(v verb) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s    (%s)\n  %s\n", v.syntax, v.rfc, v.summary)
+	fmt.Fprintf(&b, "  example:  %s\n  replies:  %s", v.example, v.replies)
+	if v.ext != "" {
+		fmt.Fprintf(&b, "\n  needs:    the %s extension", v.ext)
+		if s.st.greeted {
+			fmt.Fprintf(&b, " (this server %s it)", map[bool]string{true: "offers", false: "does not offer"}[s.caps.Has(v.ext)])
+		}
+	}
+	return b.String()
+}
+
+func completeHelp(s *Session, arg string) []string {
+	var names []string
+	for _, c := range s.cmds.list {
+		names = append(names, ":"+c.name)
+	}
+	if strings.HasPrefix(arg, ":") {
+		return matchPrefix(arg, names)
+	}
+	return matchWords(arg, verbNames())
+}
+
+// runExplain prints explain.Explain's long form; with no argument, for
+// the last reply.
+func runExplain(s *Session, _ context.Context, args string) error {
+	query := strings.Trim(args, "\"'")
+	if query == "" {
+		r := s.lastReply
+		if r == nil {
+			return errors.New("no reply yet: :explain 550, :explain 5.7.8, :explain \"550 5.1.1\" or :explain PIPELINING")
+		}
+		query = strings.Join(slicesCompact([]string{strconv.Itoa(r.Code), r.Enhanced.String(), r.Lines[0]}), " ")
+	}
+	long, err := explain.Explain(query)
+	if err != nil {
+		return err
+	}
+	s.view.output(strings.TrimRight(long, "\n"))
+	return nil
+}
+
+func completeExplain(s *Session, arg string) []string {
+	var cands []string
+	if s.lastReply != nil {
+		cands = append(cands, strconv.Itoa(s.lastReply.Code))
+	}
+	if s.caps != nil {
+		cands = append(cands, s.caps.Keywords()...)
+	}
+	return matchWords(arg, cands)
+}
+
+func completeAuthCmd(s *Session, arg string) []string {
+	offered := authMechs
+	if s.caps != nil && len(s.caps.AuthMechanisms()) > 0 {
+		offered = slices.DeleteFunc(slices.Clone(authMechs), func(m string) bool {
+			return !slices.Contains(s.caps.AuthMechanisms(), strings.ToUpper(m))
+		})
+	}
+	return matchPrefix(strings.ToLower(arg), offered)
+}
+
+func runStatus(s *Session, _ context.Context, _ string) error {
+	s.view.output(s.statusText())
+	return nil
+}
+
+func (s *Session) statusText() string {
+	if !s.Connected() {
+		return fmt.Sprintf("not connected (last server: %s); :open reconnects", s.describeTarget())
+	}
+	rows := [][2]string{{"server", s.describeTarget() + " (" + s.client.Addr() + ")"}, {"security", s.securityText()}}
+	login := "not logged in"
+	if s.st.authUser != "" {
+		login = "logged in as " + s.st.authUser
+	}
+	rows = append(rows, [2]string{"login", login}, [2]string{"protocol", s.transactionText()})
+	if s.caps != nil {
+		rows = append(rows, [2]string{"extensions", strings.Join(s.caps.Keywords(), " ")})
+	}
+	if s.recording != nil {
+		rows = append(rows, [2]string{"recording", s.recording.path})
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "  %-11s%s\n", r[0], r[1])
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (s *Session) securityText() string {
+	info := s.client.TLS()
+	switch {
+	case info == nil:
+		return "plaintext (anyone on the path can read it)"
+	case info.Verified():
+		return "TLS " + info.Version + ", certificate verified"
+	}
+	return "TLS " + info.Version + ", certificate NOT verified (--insecure)"
+}
+
+func (s *Session) transactionText() string {
+	txt := "not greeted yet (send EHLO)"
+	switch {
+	case s.st.inData:
+		txt = fmt.Sprintf("MAIL ✓ RCPT ×%d, writing message text (end with a lone .)", s.st.rcpts)
+	case s.st.mail:
+		txt = fmt.Sprintf("MAIL ✓ RCPT ×%d", s.st.rcpts)
+	case s.st.greeted:
+		txt = "greeted, no transaction"
+	}
+	if s.outOfStep {
+		txt += "; possibly out of step after an abandoned wait"
+	}
+	return txt
+}

@@ -1,0 +1,60 @@
+package repl
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/transcripts"
+)
+
+// recording is a transcript file fed from the tap, so what is recorded is
+// exactly what crossed the wire, with secrets redacted as it is written.
+type recording struct {
+	path string
+	file *os.File
+	rec  *transcripts.Recorder
+}
+
+// StartRecording writes the session from now on to path.
+func (s *Session) StartRecording(path string) error {
+	s.StopRecording()
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("recording: %w", err)
+	}
+	meta := []transcripts.KV{{Key: "server", Value: s.cfg.Addr}, {Key: "recorded", Value: time.Now().UTC().Format(time.RFC3339)}}
+	s.recording = &recording{path: path, file: f, rec: transcripts.NewRecorder(f, meta...)}
+	return nil
+}
+
+// StopRecording closes the transcript file, if any.
+func (s *Session) StopRecording() error {
+	r := s.recording
+	if r == nil {
+		return nil
+	}
+	s.recording = nil
+	if err := r.rec.Close(); err != nil {
+		r.file.Close()
+		return fmt.Errorf("recording %s: %w", r.path, err)
+	}
+	return r.file.Close()
+}
+
+func (s *Session) recordTap(l proto.TapLine) {
+	if s.recording != nil {
+		feedRecorder(s.recording.rec, l)
+	}
+}
+
+// Close ends the connection and any recording.
+func (s *Session) Close() error {
+	err := s.StopRecording()
+	s.removeSandboxCA()
+	if s.client != nil {
+		s.client.Close()
+	}
+	return err
+}

@@ -1,0 +1,219 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/sandbox"
+)
+
+// Config is what a session needs to know before it connects.
+type Config struct {
+	Addr        string // host:port; empty when Sandbox is set
+	ImplicitTLS bool
+	StartTLS    bool // EHLO + STARTTLS straight after the greeting
+	TLS         proto.TLSOptions
+	Timeout     time.Duration
+	Pipeline    bool   // send RFC 2920 batches in script mode
+	Record      string // transcript file to write, "" for none
+	EHLOName    string // used by --starttls's automatic EHLO
+	// Sandbox is the in-process practice server, when the session talks to
+	// one; :mailbox reads it.
+	Sandbox *sandbox.Server
+}
+
+// state is where in the protocol the session stands, for the prompt,
+// completion and the meaning of the next line.
+type state struct {
+	greeted  bool // EHLO/HELO answered 250
+	mail     bool // MAIL accepted
+	rcpts    int  // accepted RCPTs
+	authUser string
+	inData   bool
+	lastVerb string
+	body8bit bool // MAIL FROM declared BODY=8BITMIME or BINARYMIME
+}
+
+// Session is the testable core of the REPL and of script mode: lines in,
+// wire traffic and explanations out, no terminal.
+type Session struct {
+	cfg       Config
+	view      view
+	errOut    io.Writer
+	client    *proto.Client
+	caps      *proto.Capabilities
+	capsPre   *proto.Capabilities // the EHLO answer before STARTTLS, for the diff
+	st        state
+	body      *proto.BodyWriter
+	failed    bool // some reply was 4xx/5xx
+	cmds      *commandTable
+	recording *recording
+	quit      bool
+
+	// ask reads answers from the person at the keyboard during a command
+	// (AUTH's questions); nil in script mode, where lines after a 334 are
+	// sent as typed.
+	ask asker
+	// auth is the exchange :auth is driving, nil when AUTH was typed.
+	auth      *authRun
+	lastReply *proto.Reply
+	lastVerb  string
+	// outOfStep is set when a wait was abandoned: a late reply may be
+	// taken for the answer to the next command.
+	outOfStep bool
+	msg       msgState
+	// sandboxCA is a temporary file holding the in-process sandbox's
+	// certificate, so STARTTLS to it verifies instead of failing.
+	sandboxCA string
+	// home is the in-process sandbox the session started with, so
+	// ":open sandbox" can go back to it after visiting another server.
+	home *sandbox.Server
+}
+
+// ErrQuit ends a session loop without being an error.
+var ErrQuit = errors.New("quit")
+
+func newSession(cfg Config, v view, errOut io.Writer) *Session {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.EHLOName == "" {
+		cfg.EHLOName = defaultEHLOName()
+	}
+	s := &Session{cfg: cfg, view: v, errOut: errOut, home: cfg.Sandbox}
+	s.cmds = newCommandTable()
+	return s
+}
+
+// Start begins the recording asked for in the config and opens the
+// connection.
+func (s *Session) Start(ctx context.Context) error {
+	if s.cfg.Record != "" {
+		if err := s.StartRecording(s.cfg.Record); err != nil {
+			return err
+		}
+	}
+	return s.Open(ctx)
+}
+
+func defaultEHLOName() string {
+	if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") {
+		return h
+	}
+	return "localhost"
+}
+
+// Failed reports whether any reply was 4xx or 5xx.
+func (s *Session) Failed() bool { return s.failed }
+
+// Connected reports whether a live connection exists.
+func (s *Session) Connected() bool { return s.client != nil && !s.client.Closed() }
+
+// Open dials, reads the greeting, and does --starttls when asked.
+func (s *Session) Open(ctx context.Context) error {
+	if s.Connected() {
+		s.client.Close()
+	}
+	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap}
+	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
+	if err != nil {
+		return err
+	}
+	s.client, s.caps, s.capsPre, s.st = c, nil, nil, state{}
+	s.outOfStep, s.lastReply = false, nil
+	if info := c.TLS(); info != nil {
+		s.showTLS(info)
+	}
+	greeting, err := c.ReadReply(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the greeting: %w", err)
+	}
+	s.noteReply("", greeting)
+	if s.cfg.StartTLS {
+		return s.autoStartTLS(ctx)
+	}
+	return nil
+}
+
+// tap fans every wire line out to the view and any recorders.
+func (s *Session) tap(l proto.TapLine) {
+	s.view.wire(l)
+	s.recordTap(l)
+}
+
+func (s *Session) autoStartTLS(ctx context.Context) error {
+	if err := s.command(ctx, "EHLO "+s.cfg.EHLOName); err != nil {
+		return err
+	}
+	if !s.caps.StartTLS() {
+		return fmt.Errorf("--starttls: %s does not offer STARTTLS in its EHLO reply", s.cfg.Addr)
+	}
+	if err := s.command(ctx, "STARTTLS"); err != nil {
+		return err
+	}
+	if s.client.TLS() == nil {
+		return fmt.Errorf("--starttls: the server refused STARTTLS")
+	}
+	return nil
+}
+
+// Exec runs one line: a colon-command, a line of message text inside DATA,
+// or an SMTP command sent as typed.
+func (s *Session) Exec(ctx context.Context, line string) error {
+	switch {
+	case s.st.inData:
+		return s.dataLine(ctx, line)
+	case strings.HasPrefix(line, ":"):
+		return s.colon(ctx, line[1:])
+	}
+	return s.command(ctx, line)
+}
+
+func (s *Session) requireConn() error {
+	if s.client == nil {
+		return errors.New("not connected: use :open HOST[:PORT]")
+	}
+	if s.client.Closed() {
+		return errors.New("the connection is closed: use :open to reconnect")
+	}
+	return nil
+}
+
+// command sends one SMTP line and handles its reply.
+func (s *Session) command(ctx context.Context, line string) error {
+	if err := s.requireConn(); err != nil {
+		return err
+	}
+	cmd, err := proto.ParseCommand(line)
+	if err != nil {
+		return err
+	}
+	if err := s.client.Send(line); err != nil {
+		return err
+	}
+	return s.awaitReply(ctx, cmd)
+}
+
+func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
+	reply, err := s.client.ReadReply(ctx)
+	if err != nil {
+		return fmt.Errorf("waiting for the reply to %s: %w", cmd.Verb, err)
+	}
+	s.st.lastVerb = cmd.Verb
+	s.noteReply(cmd.Verb, reply)
+	return s.afterReply(ctx, cmd, reply)
+}
+
+func (s *Session) noteReply(verb string, r *proto.Reply) {
+	if r.Failed() {
+		s.failed = true
+	}
+	s.lastReply, s.lastVerb = r, verb
+	s.view.reply(verb, r)
+}

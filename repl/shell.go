@@ -1,0 +1,225 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/chzyer/readline"
+	"github.com/smtprepl/smtprepl/proto"
+)
+
+// LineReader is what the shell needs from a line editor. readline stays
+// behind it, so the shell's tests drive a scripted reader instead of a TTY.
+type LineReader interface {
+	Readline() (string, error)
+	ReadPassword(prompt string) ([]byte, error)
+	SetPrompt(prompt string)
+	SaveHistory(line string) error
+	ResetHistory()
+	Close() error
+}
+
+var _ LineReader = (*readline.Instance)(nil)
+
+// Shell is the interactive loop: it reads lines, keeps the safe ones in
+// history, runs them through Session.Exec with a context that Ctrl-C
+// cancels, and reports what went wrong in words.
+type Shell struct {
+	s    *Session
+	lr   LineReader
+	hist *history
+	th   Theme
+	view *termView
+}
+
+// Ask reads a visible answer for the session (AUTH's user name).
+func (sh *Shell) Ask(prompt string) (string, error) {
+	sh.lr.SetPrompt(prompt)
+	line, err := sh.lr.Readline()
+	sh.hist.forget()
+	return line, askErr(err)
+}
+
+// AskSecret reads an answer without echo (a password).
+func (sh *Shell) AskSecret(prompt string) (string, error) {
+	b, err := sh.lr.ReadPassword(prompt)
+	sh.hist.forget()
+	return string(b), askErr(err)
+}
+
+func askErr(err error) error {
+	if errors.Is(err, readline.ErrInterrupt) || errors.Is(err, io.EOF) {
+		return errAskCancelled
+	}
+	return err
+}
+
+// Run reads and executes lines until :quit or Ctrl-D; after QUIT the shell
+// stays, for :mailbox and :open. A signal on interrupts (Ctrl-C while a
+// command runs) cancels that command only.
+func (sh *Shell) Run(ctx context.Context, interrupts <-chan os.Signal) error {
+	for {
+		sh.lr.SetPrompt(sh.s.Prompt(sh.th))
+		line, err := sh.lr.Readline()
+		switch {
+		case errors.Is(err, readline.ErrInterrupt):
+			sh.interrupted(line)
+			continue
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return err
+		}
+		if sh.step(ctx, line, interrupts) {
+			return nil
+		}
+	}
+}
+
+// interrupted answers Ctrl-C at the prompt: it drops a half-typed line,
+// and on an empty one says how to leave instead of leaving.
+func (sh *Shell) interrupted(partial string) {
+	sh.hist.forget()
+	if partial != "" {
+		return
+	}
+	msg := "Ctrl-D or :quit leaves; Ctrl-C only abandons a wait or a half-typed line"
+	if sh.s.InData() {
+		msg += "; the message is still open: a lone \".\" sends it, :close drops the connection"
+	}
+	sh.view.note(msg)
+}
+
+// step runs one line and reports whether the session is over.
+func (sh *Shell) step(ctx context.Context, line string, interrupts <-chan os.Signal) bool {
+	inData := sh.s.InData()
+	if entry, ok := historyEntry(line, inData, sh.s.cmds); ok {
+		sh.hist.add(entry)
+	} else {
+		sh.hist.forget()
+	}
+	if !inData && strings.TrimSpace(line) == "" {
+		return false // an empty line would go to the server as a command
+	}
+	err := sh.exec(ctx, line, interrupts)
+	if errors.Is(err, ErrQuit) {
+		return true
+	}
+	if err != nil {
+		sh.report(err)
+	}
+	return false
+}
+
+// exec runs one line with a context cancelled by the next interrupt.
+func (sh *Shell) exec(ctx context.Context, line string, interrupts <-chan os.Signal) error {
+	drain(interrupts)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-interrupts:
+			cancel()
+		case <-done:
+		}
+	}()
+	return sh.s.Exec(ctx, line)
+}
+
+// drain drops an interrupt that arrived between commands, so it cannot
+// cancel the next one.
+func drain(ch <-chan os.Signal) {
+	for {
+		select {
+		case <-ch:
+		default:
+			return
+		}
+	}
+}
+
+// report prints an error and, where the user must act, how to go on.
+func (sh *Shell) report(err error) {
+	sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
+	var te *proto.TimeoutError
+	switch {
+	case !sh.s.Connected() && !strings.Contains(err.Error(), ":open"):
+		sh.view.note(closedAdvice(err, sh.s.cfg.Sandbox != nil))
+	case errors.Is(err, context.Canceled), errors.As(err, &te):
+		sh.view.warn(sh.s.abandoned())
+	}
+}
+
+func closedAdvice(err error, sandbox bool) string {
+	if advice := certAdvice(err, sandbox); advice != "" {
+		return advice
+	}
+	return "the connection is closed: :open reconnects (:open HOST[:PORT] for another server)"
+}
+
+// TerminalOptions are the streams and settings of an interactive run.
+type TerminalOptions struct {
+	Stdout, Stderr io.Writer
+	Color          bool
+	HistoryPath    string // "" keeps no history file
+}
+
+// RunTerminal is the interactive shell on the process's terminal. A failed
+// first connection leaves the user at the prompt with :open, not outside.
+func RunTerminal(ctx context.Context, cfg Config, opt TerminalOptions) error {
+	sh := &Shell{th: NewTheme(opt.Color)}
+	s := NewInteractiveSession(cfg, opt.Stdout, sh.th, readline.GetScreenWidth, sh)
+	defer s.Close()
+	sh.s, sh.view = s, s.view.(*termView)
+	rl, err := readline.NewEx(&readline.Config{
+		Stdout: opt.Stdout, Stderr: opt.Stderr,
+		AutoComplete:           completer{s},
+		DisableAutoSaveHistory: true, // history.add saves lines, filtered
+		HistoryLimit:           historyKeep,
+		HistorySearchFold:      true,
+	})
+	if err != nil {
+		return fmt.Errorf("starting line editing: %w", err)
+	}
+	defer rl.Close()
+	sh.lr = rl
+	if err := sh.startHistory(opt.HistoryPath); err != nil {
+		sh.view.warn(err.Error() + "; going on without saving history")
+	}
+	defer sh.hist.Close()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	ctx = context.WithoutCancel(ctx) // Ctrl-C cancels one command, never the session
+	sh.start(ctx)
+	return sh.Run(ctx, sig)
+}
+
+func (sh *Shell) startHistory(path string) error {
+	h, err := openHistory(path, sh.lr, sh.s.cmds)
+	sh.hist = h
+	return err
+}
+
+// start greets the user and connects; a failure is reported, not fatal.
+func (sh *Shell) start(ctx context.Context) {
+	sh.view.note(banner(sh.s))
+	if err := sh.s.Start(ctx); err != nil {
+		sh.report(err)
+	}
+}
+
+func banner(s *Session) string {
+	text := "smtprepl: what you type goes to the server as typed; :help lists commands, Tab completes, Ctrl-D leaves"
+	if s.cfg.Sandbox != nil {
+		text += ". Practice server: mailboxes alice, bob, carol, postmaster @example.test; login student / secret"
+	}
+	return text
+}

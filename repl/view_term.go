@@ -1,0 +1,274 @@
+package repl
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/explain"
+)
+
+// termView is the interactive rendering: the wire in colour, and under
+// every reply one dim line saying what it means and what to do next.
+type termView struct {
+	out   io.Writer
+	th    Theme
+	width func() int
+	now   func() time.Time
+	// raw (:wire on) shows exact bytes, Go-quoted, CRLF and all.
+	raw bool
+	// assist means AUTH answers are typed in plain text and encoded for the
+	// user, which changes the advice under a 334.
+	assist bool
+	hide   string // label for the next sent line, "" when none
+	inBody bool   // message text is echoed by body(); the tap's copy is late
+}
+
+// Indents: the wire starts in column 0, smtprepl's own words are indented
+// so the eye can skip them.
+const (
+	explainPrefix = "   ↳ "
+	notePrefix    = "   · "
+	warnPrefix    = "   ! "
+	detailIndent  = "     "
+)
+
+func newTermView(out io.Writer, th Theme, width func() int) *termView {
+	if width == nil {
+		width = func() int { return 100 }
+	}
+	return &termView{out: out, th: th, width: width, now: time.Now, assist: true}
+}
+
+func (v *termView) println(s string) { fmt.Fprintln(v.out, s) }
+
+func (v *termView) wire(l proto.TapLine) {
+	switch l.Dir {
+	case proto.Event:
+		v.println(v.th.Event.Sprint("=== " + string(l.Data)))
+	case proto.Sent:
+		v.sent(l.Data)
+	case proto.Received:
+		v.received(l.Data)
+	}
+}
+
+func (v *termView) sent(data []byte) {
+	switch {
+	case v.inBody:
+		return
+	case v.hide != "":
+		v.println(v.th.Sent.Sprint("C: ") + v.th.Explain.Sprint(v.hide))
+		v.hide = ""
+	case v.raw:
+		v.println(v.th.Sent.Sprint("C= " + strconv.Quote(string(data))))
+	default:
+		v.println(v.th.Sent.Sprint("C: " + trimEOL(string(data))))
+	}
+}
+
+func (v *termView) received(data []byte) {
+	if v.raw {
+		v.println("S= " + strconv.Quote(string(data)))
+		return
+	}
+	line := trimEOL(string(data))
+	code, rest := splitCode(line)
+	if code == 0 {
+		v.println("S: " + line)
+		return
+	}
+	v.println("S: " + v.th.code(code).Sprint(line[:3]) + rest)
+}
+
+func trimEOL(s string) string { return strings.TrimRight(s, "\r\n") }
+
+// splitCode separates a reply line's code for colouring; the line is shown
+// as received either way, so this is display only, not parsing.
+func splitCode(line string) (int, string) {
+	if len(line) < 3 {
+		return 0, line
+	}
+	n, err := strconv.Atoi(line[:3])
+	if err != nil {
+		return 0, line
+	}
+	return n, line[3:]
+}
+
+func (v *termView) reply(verb string, r *proto.Reply) {
+	v.explain(replyExplanation(verb, r, v.assist))
+}
+
+// explain prints one dim explanation, wrapped under its arrow.
+func (v *termView) explain(text string) {
+	v.println(v.th.Explain.Sprint(wrap(text, v.width(), explainPrefix, detailIndent)))
+}
+
+// replyExplanation is the one line under a reply: what the code means,
+// the enhanced code's name, and what to do next.
+func replyExplanation(verb string, r *proto.Reply, assist bool) string {
+	if r.Code == 334 && verb == "AUTH" {
+		return "the server waits for the next AUTH step · " + challengeAdvice(r.Text(), assist)
+	}
+	meaning := codeMeaning(r.Code)
+	parts := []string{meaning}
+	e := r.Enhanced
+	if en, ok := explain.LookupEnhanced(e[0], e[1], e[2]); ok && !e.IsZero() && !strings.Contains(meaning, en.Code) {
+		parts = append(parts, en.Code+" "+en.Name)
+	}
+	if hint := explain.Hint(verb, r.Code, e[0], e[1], e[2], r.Text()); hint != "" {
+		parts = append(parts, dropRepeat(hint, meaning))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// dropRepeat removes a hint's opening clause when the code's meaning said
+// it already ("you are logged in: go on with MAIL" after "you are logged
+// in"), so the line stays short.
+func dropRepeat(hint, meaning string) string {
+	head, rest, ok := strings.Cut(hint, ": ")
+	if ok && strings.Contains(meaning, head) {
+		return rest
+	}
+	return hint
+}
+
+// codeMeaning is DescribeCode without the code itself, which is on the
+// line just above.
+func codeMeaning(code int) string {
+	d := explain.DescribeCode(code)
+	if rest, ok := strings.CutPrefix(d, strconv.Itoa(code)+" "); ok {
+		return rest
+	}
+	return d
+}
+
+func challengeAdvice(text string, assist bool) string {
+	decoded, err := proto.UnB64(text)
+	var what string
+	switch {
+	case strings.TrimSpace(text) == "":
+		what = "an empty challenge: the server waits for the whole response"
+	case err != nil:
+		what = fmt.Sprintf("challenge %q is not base64", text)
+	default:
+		what = fmt.Sprintf("challenge decodes to %q", decoded)
+	}
+	if assist {
+		return what
+	}
+	return what + "; answer in base64 (:b64 TEXT encodes), or * to cancel"
+}
+
+func (v *termView) capabilities(now, before *proto.Capabilities, afterTLS bool) {
+	if len(now.List) == 0 {
+		v.explain("no extensions: this server speaks plain RFC 5321 only")
+		return
+	}
+	heads, meanings := capabilityRows(now)
+	col := 0
+	for _, h := range heads {
+		col = max(col, min(len(h), 26))
+	}
+	for i, h := range heads {
+		lead := detailIndent + fmt.Sprintf("%-*s ", col, h)
+		v.println(v.th.Explain.Sprint(wrap(meanings[i], v.width(), lead, strings.Repeat(" ", len(lead)))))
+	}
+	if afterTLS && before != nil {
+		v.capabilityDiff(now, before)
+	}
+}
+
+// capabilityRows splits DescribeExtension's "SIZE 10240000: meaning (RFC)"
+// into an aligned keyword column and its meaning.
+func capabilityRows(c *proto.Capabilities) (heads, meanings []string) {
+	for _, cap := range c.List {
+		d := explain.DescribeExtension(cap.Keyword, strings.Join(cap.Params, " "))
+		head, meaning, ok := strings.Cut(d, ": ")
+		if !ok {
+			head, meaning = cap.Keyword, d
+		}
+		heads, meanings = append(heads, head), append(meanings, meaning)
+	}
+	return heads, meanings
+}
+
+func (v *termView) capabilityDiff(now, before *proto.Capabilities) {
+	gained, lost := now.Diff(before)
+	var parts []string
+	for _, kw := range gained {
+		parts = append(parts, kw+" appeared"+diffWhy["+"+kw])
+	}
+	for _, kw := range lost {
+		parts = append(parts, kw+" disappeared"+diffWhy["-"+kw])
+	}
+	if a, b := strings.Join(now.AuthMechanisms(), " "), strings.Join(before.AuthMechanisms(), " "); a != b && now.Has("AUTH") && before.Has("AUTH") {
+		parts = append(parts, fmt.Sprintf("AUTH mechanisms were %q, now %q", b, a))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "the same extensions as before")
+	}
+	v.explain("compared with the EHLO before STARTTLS: " + strings.Join(parts, "; "))
+}
+
+// diffWhy explains the usual changes after STARTTLS, since that is the
+// lesson; keys are "+KEYWORD" (appeared) and "-KEYWORD" (disappeared).
+var diffWhy = map[string]string{
+	"+AUTH":     " (the server offers logins only once passwords cannot be read on the way)",
+	"-STARTTLS": " (TLS is already on)",
+}
+
+func (v *termView) note(text string) {
+	v.println(v.th.Explain.Sprint(wrap(text, v.width(), notePrefix, detailIndent)))
+}
+
+func (v *termView) warn(text string) {
+	v.println(v.th.Warn.Sprint(wrap(text, v.width(), warnPrefix, detailIndent)))
+}
+
+func (v *termView) output(text string) { v.println(text) }
+
+func (v *termView) hideNext(label string) { v.hide = label }
+
+func (v *termView) body(wireLine string) {
+	if v.raw {
+		v.println(v.th.Sent.Sprint("C= " + strconv.Quote(wireLine+"\r\n")))
+		return
+	}
+	v.println(v.th.Sent.Sprint("C: " + wireLine))
+}
+
+func (v *termView) dataMode(on bool) { v.inBody = on }
+
+// fail prints an error the user must read.
+func (v *termView) fail(text string) {
+	v.println(v.th.Err.Sprint("error: ") + wrap(text, v.width(), "", "       "))
+}
+
+// wrap breaks text into lines of at most width columns at spaces: the
+// first line starts with lead, the others with indent.
+func wrap(text string, width int, lead, indent string) string {
+	// One column short of the edge: a line that fills it exactly makes
+	// some terminals wrap an empty line.
+	width = max(width-1, 40)
+	var b strings.Builder
+	b.WriteString(lead)
+	col := len([]rune(lead))
+	for i, word := range strings.Fields(text) {
+		n := len([]rune(word))
+		if i > 0 && col+1+n > width {
+			b.WriteString("\n" + indent)
+			col = len([]rune(indent))
+		} else if i > 0 {
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(word)
+		col += n
+	}
+	return b.String()
+}

@@ -1,0 +1,81 @@
+package repl
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/smtprepl/smtprepl/proto"
+)
+
+// tls shows what the handshake negotiated and, in words, whether the
+// certificate was verified; an --insecure waiver is said loudly.
+func (v *termView) tls(info *proto.TLSInfo) {
+	for _, row := range tlsRows(info, v.now()) {
+		lead := detailIndent + fmt.Sprintf("%-10s", row[0])
+		v.println(v.th.Explain.Sprint(wrap(row[1], v.width(), lead, strings.Repeat(" ", len(lead)))))
+	}
+	if info.Verified() {
+		v.println(v.th.Good.Sprint(detailIndent+"verified  ") + v.th.Explain.Sprint("yes: the chain leads to a trusted authority and the certificate names "+info.ServerName))
+		return
+	}
+	v.println(v.th.Err.Sprint(wrap("NOT VERIFIED, accepted only because of --insecure: "+certProblem(info)+
+		". The connection is encrypted but not authenticated: anyone between you and the server could have presented this certificate and read everything, passwords included.",
+		v.width(), detailIndent+"verified  ", detailIndent+"          ")))
+}
+
+func tlsRows(info *proto.TLSInfo, now time.Time) [][2]string {
+	issuer := info.Issuer
+	if info.SelfSigned {
+		issuer = "itself (self-signed)"
+	}
+	return [][2]string{
+		{"subject", info.Subject},
+		{"issuer", issuer},
+		{"names", strings.Join(info.SANs, ", ")},
+		{"valid", validity(info, now)},
+	}
+}
+
+// validity says when the certificate expires, relative to now.
+func validity(info *proto.TLSInfo, now time.Time) string {
+	until := info.NotAfter.UTC().Format("2006-01-02 15:04 MST")
+	switch {
+	case now.Before(info.NotBefore):
+		return "NOT YET VALID: from " + info.NotBefore.UTC().Format("2006-01-02 15:04 MST")
+	case now.After(info.NotAfter):
+		return "EXPIRED on " + until + " (" + roughly(now.Sub(info.NotAfter)) + " ago)"
+	}
+	return "until " + until + " (" + roughly(info.NotAfter.Sub(now)) + " from now)"
+}
+
+func roughly(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(math.Round(d.Hours()/24)))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(math.Round(d.Hours())))
+	}
+	return fmt.Sprintf("%d minutes", int(math.Round(d.Minutes())))
+}
+
+// certProblem is proto's sentence about a refused certificate, without
+// the package prefix.
+func certProblem(info *proto.TLSInfo) string {
+	msg := (&proto.CertError{Info: info, Err: info.VerifyErr}).Error()
+	return strings.TrimPrefix(msg, "proto: ")
+}
+
+// certAdvice is how to go on after a refused certificate.
+func certAdvice(err error, sandbox bool) string {
+	var ce *proto.CertError
+	if !errors.As(err, &ce) {
+		return ""
+	}
+	if sandbox {
+		return "this is the practice server: its certificate can be trusted with --cafile (smtprepl sandbox --write-cert FILE writes it)"
+	}
+	return "to go on: trust the issuing CA or this certificate with :open --cafile FILE (or --cafile on the command line), or accept it unverified with :open --insecure; the connection is closed"
+}

@@ -1,0 +1,268 @@
+package transcripts
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The command of a reply that no command asked for, as it appears in a
+// [Difference] and in [Volatile.Verb].
+const (
+	Greeting    = "(greeting)"    // the server's first reply
+	Unsolicited = "(unsolicited)" // any later reply with no command waiting
+)
+
+// Rules say what [Compare] looks at. The zero value compares each reply's
+// code, enhanced code and number of lines.
+type Rules struct {
+	// Exact compares the text of every reply line too, after masking the
+	// Volatile parts.
+	Exact bool
+	// Volatile lists the parts of reply text that differ from session to
+	// session; [DefaultVolatile] gives the usual ones.
+	Volatile []Volatile
+}
+
+// Volatile is a part of reply text that Compare ignores under Rules.Exact:
+// each match of Pattern (its first group, when it has one) is replaced by
+// "<Name>" in both transcripts before they are compared.
+type Volatile struct {
+	Name string
+	// Verb limits the rule to replies to one command ("EHLO"), or to
+	// Greeting; "" applies it to every reply.
+	Verb string
+	// FirstLine limits the rule to the first line of a reply.
+	FirstLine bool
+	Pattern   *regexp.Regexp
+}
+
+// DefaultRules compares codes, enhanced codes and line counts, with the
+// default volatile parts in place for callers that set Exact.
+func DefaultRules() Rules { return Rules{Volatile: DefaultVolatile()} }
+
+// DefaultVolatile returns the parts of replies that real servers make
+// unique per session. Callers may drop, add or replace entries.
+func DefaultVolatile() []Volatile {
+	const month = `(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)`
+	return []Volatile{
+		{Name: "queue-id", Pattern: regexp.MustCompile(`(?i)\bqueued as ([0-9A-Za-z]+)`)},
+		{Name: "id", Pattern: regexp.MustCompile(`\bid=([^\s,;]+)`)},
+		{Name: "date", Pattern: regexp.MustCompile(`(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?\d{1,2} ` +
+			month + ` \d{4} \d{2}:\d{2}(?::\d{2})?(?: [+-]\d{4}| [A-Z]{1,5})?(?: \([A-Z]{1,5}\))?`)},
+		{Name: "hex", Pattern: regexp.MustCompile(`\b[0-9a-f]{12,}\b|\b[0-9A-F]{12,}\b`)},
+		{Name: "session", Pattern: regexp.MustCompile(`\b([0-9a-z]+(?:-[0-9a-z]+)*\.\d+) - gsmtp\b`)},
+		{Name: "greeting", Verb: Greeting, FirstLine: true, Pattern: regexp.MustCompile(`^\d{3}[ -]\S+(.*)$`)},
+		{Name: "ehlo-greeting", Verb: "EHLO", FirstLine: true, Pattern: regexp.MustCompile(`^250[ -]\S+(.*)$`)},
+		{Name: "helo-greeting", Verb: "HELO", FirstLine: true, Pattern: regexp.MustCompile(`^250[ -]\S+(.*)$`)},
+	}
+}
+
+// Difference is one step where two transcripts differ: a command and the
+// reply that answered it.
+type Difference struct {
+	Step      int      // 1-based, counting every reply and unanswered command
+	Command   string   // the client line, Greeting or Unsolicited
+	Want, Got []string // the reply lines; nil when there was none
+	Why       string   // what differs, e.g. "reply code: want 250, got 550"
+}
+
+// Compare pairs each client command with the reply that answered it, in
+// both transcripts, and returns the steps whose replies differ under rules.
+// Replies answer commands in the order they were sent, so pipelined
+// batches pair up too. Events and comments are not compared.
+func Compare(want, got *Transcript, rules Rules) []Difference {
+	ws, gs := steps(want), steps(got)
+	var diffs []Difference
+	for i := range max(len(ws), len(gs)) {
+		var w, g *step
+		if i < len(ws) {
+			w = &ws[i]
+		}
+		if i < len(gs) {
+			g = &gs[i]
+		}
+		if why := differ(w, g, rules); len(why) > 0 {
+			d := Difference{Step: i + 1, Want: w.lines(), Got: g.lines(), Why: strings.Join(why, "; ")}
+			d.Command = w.label()
+			if w == nil {
+				d.Command = g.label()
+			}
+			diffs = append(diffs, d)
+		}
+	}
+	return diffs
+}
+
+// step is a command and the reply that answered it.
+type step struct {
+	cmd    Entry
+	hasCmd bool
+	first  bool // the transcript's first step
+	reply  []Entry
+}
+
+// steps pairs commands with replies first in, first out.
+func steps(t *Transcript) []step {
+	var queue []Entry
+	var out []step
+	for _, x := range t.Exchanges() {
+		queue = append(queue, x.Commands...)
+		for _, r := range x.Replies {
+			s := step{reply: r, first: len(out) == 0}
+			if len(queue) > 0 {
+				s.cmd, s.hasCmd, queue = queue[0], true, queue[1:]
+			}
+			out = append(out, s)
+		}
+	}
+	for _, c := range queue {
+		out = append(out, step{cmd: c, hasCmd: true})
+	}
+	return out
+}
+
+func (s *step) label() string {
+	switch {
+	case s == nil:
+		return ""
+	case s.hasCmd:
+		return display(s.cmd)
+	case s.first:
+		return Greeting
+	}
+	return Unsolicited
+}
+
+// verb is the command word that Volatile.Verb is matched against.
+func (s *step) verb() string {
+	if !s.hasCmd {
+		return s.label()
+	}
+	v, _ := cutField(lineText(s.cmd))
+	return strings.ToUpper(v)
+}
+
+func (s *step) lines() []string {
+	if s == nil || len(s.reply) == 0 {
+		return nil
+	}
+	out := make([]string, len(s.reply))
+	for i, e := range s.reply {
+		out[i] = display(e)
+	}
+	return out
+}
+
+// display shows an entry's text, quoted when it is exact bytes.
+func display(e Entry) string {
+	if e.Exact {
+		return strconv.Quote(e.Text)
+	}
+	return e.Text
+}
+
+// differ lists what differs between two steps; either may be missing.
+func differ(w, g *step, rules Rules) []string {
+	switch {
+	case g == nil:
+		return []string{"missing from got"}
+	case w == nil:
+		return []string{"not in want"}
+	}
+	var why []string
+	if w.hasCmd != g.hasCmd || w.hasCmd && !sameCommand(w.cmd, g.cmd) {
+		why = append(why, fmt.Sprintf("command: want %q, got %q", w.label(), g.label()))
+	}
+	return append(why, differReply(w, g, rules)...)
+}
+
+// sameCommand compares two client lines; a redacted secret matches any.
+func sameCommand(a, b Entry) bool {
+	if a.Redacted == "" && b.Redacted == "" {
+		return string(a.Bytes()) == string(b.Bytes())
+	}
+	pa := strings.TrimSuffix(a.Text, redactedText("", a.Redacted))
+	pb := strings.TrimSuffix(b.Text, redactedText("", b.Redacted))
+	if a.Redacted == "" {
+		return strings.HasPrefix(lineText(a), pb)
+	}
+	if b.Redacted == "" {
+		return strings.HasPrefix(lineText(b), pa)
+	}
+	return pa == pb
+}
+
+func differReply(w, g *step, rules Rules) []string {
+	switch {
+	case len(w.reply) == 0 && len(g.reply) == 0:
+		return nil
+	case len(g.reply) == 0:
+		return []string{"no reply in got"}
+	case len(w.reply) == 0:
+		return []string{"no reply in want"}
+	}
+	wl, gl := parseReplyLine(lineText(w.reply[0])), parseReplyLine(lineText(g.reply[0]))
+	var why []string
+	if wl.code != gl.code {
+		why = append(why, fmt.Sprintf("reply code: want %d, got %d", wl.code, gl.code))
+	}
+	if wl.enh != gl.enh {
+		why = append(why, fmt.Sprintf("enhanced code: want %q, got %q", wl.enh, gl.enh))
+	}
+	if len(w.reply) != len(g.reply) {
+		return append(why, fmt.Sprintf("reply lines: want %d, got %d", len(w.reply), len(g.reply)))
+	}
+	if rules.Exact {
+		why = append(why, differText(w, g, rules.Volatile)...)
+	}
+	return why
+}
+
+// differText compares reply lines after masking; it names the first that
+// differs.
+func differText(w, g *step, volatile []Volatile) []string {
+	for i := range w.reply {
+		wt := mask(display(w.reply[i]), i, w.verb(), volatile)
+		gt := mask(display(g.reply[i]), i, g.verb(), volatile)
+		if wt != gt {
+			return []string{fmt.Sprintf("line %d: want %q, got %q", i+1, wt, gt)}
+		}
+	}
+	return nil
+}
+
+// mask replaces the volatile parts of line i of a reply to verb.
+func mask(text string, i int, verb string, volatile []Volatile) string {
+	for _, v := range volatile {
+		if (v.FirstLine && i > 0) || (v.Verb != "" && v.Verb != verb) || v.Pattern == nil {
+			continue
+		}
+		text = maskOne(text, v)
+	}
+	return text
+}
+
+func maskOne(text string, v Volatile) string {
+	matches := v.Pattern.FindAllStringSubmatchIndex(text, -1)
+	if matches == nil {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range matches {
+		lo, hi := m[0], m[1]
+		if len(m) >= 4 { // mask the first group only, if it took part
+			if m[2] < 0 {
+				continue
+			}
+			lo, hi = m[2], m[3]
+		}
+		b.WriteString(text[last:lo])
+		b.WriteString("<" + v.Name + ">")
+		last = hi
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}

@@ -1,0 +1,27 @@
+// Package transcripts reads, writes, records and compares SMTP session
+// transcripts in the notation of RFC 5321 Appendix D ("C:" and "S:" lines),
+// so that the RFC's own scenarios can be pasted in as they are.
+//
+// The format is described in README.md beside this file. The package holds:
+//
+//   - [Transcript]: metadata ([KV]) and [Entry] lines, one per line of the
+//     file; [Parse], [ParseBytes] and [Transcript.WriteTo] read and write it,
+//     byte for byte for a file in canonical form.
+//   - [Entry] and [Kind]: one client or server line (text plus CRLF, or
+//     exact bytes), an event, a comment, a blank line or an elision;
+//     [FromWire] picks the form for arbitrary bytes and [Entry.Bytes] gives
+//     them back.
+//   - [ParseSwaks]: swaks's " -> " / "<-  " transcript notation as input.
+//   - [Recorder]: writes entries as they happen, redacting AUTH secrets
+//     (RFC 4954) with a marker that [Entry.Redacted] names on parse;
+//     [Transcript.Redact] does the same to a transcript already read.
+//   - [Exchange] and [Transcript.Exchanges]: the dialogue cut into turns
+//     (commands, possibly an RFC 2920 pipelined batch, a DATA body, and the
+//     replies), the unit that replay and mock work in.
+//   - [Compare], [Rules], [Volatile], [Difference] and [FormatDifferences]:
+//     pair each command with the reply that answered it and report where two
+//     transcripts differ, ignoring per-session noise where told to.
+//   - [Archive], [File], [ParseTxtar] and [FormatTxtar]: the txtar container
+//     (golang.org/x/tools/txtar's format) that golden tests keep
+//     transcripts in.
+package transcripts

@@ -1,0 +1,128 @@
+package transcripts
+
+import "strings"
+
+// Exchange is one turn of the dialogue: what the client sent before it
+// waited, then what the server sent back. Without pipelining it holds one
+// command and its reply; with RFC 2920 pipelining, a batch of commands and
+// their replies; after a 354, the message body. Replay sends Body and
+// Commands and reads len(Replies) replies; mock does the reverse.
+type Exchange struct {
+	// Events are the lines before the commands that are not wire data:
+	// events ("TLS established"), elisions, and the RFC examples'
+	// pseudo-lines such as "C: <open connection to server>".
+	Events []Entry
+	// Body holds the message lines this turn sends after the server's 354
+	// (the reply that ended the turn with DATA in it), as on the wire:
+	// dot-stuffed. The lone "." that ends them is Commands[0], because the
+	// server replies to it.
+	Body []Entry
+	// Commands are the client lines that each expect one reply, in order.
+	Commands []Entry
+	// Replies are the server's replies, each the lines of one possibly
+	// multi-line reply. They answer the oldest commands not yet answered,
+	// which may belong to an earlier exchange when a client did not wait.
+	Replies [][]Entry
+}
+
+func (x *Exchange) empty() bool {
+	return len(x.Events)+len(x.Body)+len(x.Commands)+len(x.Replies) == 0
+}
+
+// splitter cuts entries into exchanges.
+type splitter struct {
+	out    []Exchange
+	cur    Exchange
+	inBody bool // after a 354 reply, until the lone "."
+	open   bool // the last reply line was "ddd-": the reply goes on
+}
+
+// Exchanges cuts the transcript into exchanges. Comments and blank lines
+// are left out.
+func (t *Transcript) Exchanges() []Exchange {
+	var s splitter
+	for _, e := range t.Entries {
+		s.add(e)
+	}
+	if !s.cur.empty() {
+		s.out = append(s.out, s.cur)
+	}
+	return s.out
+}
+
+func (s *splitter) add(e Entry) {
+	switch {
+	case e.Kind == Comment || e.Kind == Blank:
+	case e.Kind == Elision && s.inBody:
+		s.turn()
+		s.cur.Body = append(s.cur.Body, e)
+	case !e.Wire() || s.pseudo(e):
+		if len(s.cur.Body)+len(s.cur.Commands)+len(s.cur.Replies) > 0 {
+			s.next()
+		}
+		s.cur.Events = append(s.cur.Events, e)
+	case e.Kind == Client:
+		s.turn()
+		s.client(e)
+	default:
+		s.server(e)
+	}
+}
+
+// turn starts a new exchange when the client speaks after the server did.
+func (s *splitter) turn() {
+	if len(s.cur.Replies) > 0 {
+		s.next()
+	}
+}
+
+func (s *splitter) next() {
+	s.out = append(s.out, s.cur)
+	s.cur = Exchange{}
+}
+
+func (s *splitter) client(e Entry) {
+	if !s.inBody {
+		s.cur.Commands = append(s.cur.Commands, e)
+		return
+	}
+	if dataEnd(e) {
+		s.inBody = false
+		s.cur.Commands = append(s.cur.Commands, e)
+		return
+	}
+	s.cur.Body = append(s.cur.Body, e)
+}
+
+func (s *splitter) server(e Entry) {
+	rl := parseReplyLine(lineText(e))
+	if s.open && len(s.cur.Replies) > 0 {
+		last := len(s.cur.Replies) - 1
+		s.cur.Replies[last] = append(s.cur.Replies[last], e)
+	} else {
+		s.cur.Replies = append(s.cur.Replies, []Entry{e})
+	}
+	s.open = rl.more
+	if !rl.more && rl.code == 354 {
+		s.inBody = true
+	}
+}
+
+// pseudo reports whether a wire line is one of the RFC examples' narrative
+// lines in angle brackets ("S: <wait for open connection>"). Inside a
+// message body such a line is data, and a redaction marker is a real line.
+func (s *splitter) pseudo(e Entry) bool {
+	t := e.Text
+	if e.Exact || e.Redacted != "" || (e.Kind == Client && s.inBody) {
+		return false
+	}
+	return len(t) >= 2 && t[0] == '<' && t[len(t)-1] == '>'
+}
+
+// dataEnd reports whether a body line is the lone "." that ends the data.
+func dataEnd(e Entry) bool {
+	if !e.Exact {
+		return e.Text == "."
+	}
+	return e.Text == ".\r\n" || strings.HasSuffix(e.Text, "\r\n.\r\n")
+}

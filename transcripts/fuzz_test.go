@@ -1,0 +1,97 @@
+package transcripts
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func addFiles(f *testing.F, pattern string) {
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}
+
+// checkStable writes t1, parses the result and writes it again: the
+// transcript and the bytes must come back the same.
+func checkStable(t *testing.T, t1 *Transcript) {
+	b1, err := t1.appendText(nil)
+	if err != nil {
+		t.Fatalf("writing a parsed transcript: %v", err)
+	}
+	t2, err := ParseBytes(b1)
+	if err != nil {
+		t.Fatalf("parsing what was written: %v\n%q", err, b1)
+	}
+	ignoreLines := cmpopts.IgnoreFields(Entry{}, "Line")
+	if diff := cmp.Diff(t1, t2, ignoreLines, cmpopts.EquateEmpty()); diff != "" {
+		t.Fatalf("parse, write, parse (-first +second):\n%s", diff)
+	}
+	b2, err := t2.appendText(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b1) != string(b2) {
+		t.Fatalf("second write differs:\n%q\n%q", b1, b2)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	addFiles(f, "testdata/*.txt")
+	for _, s := range []string{"", "C:\n", "C= \"\\x00\"\n", "# a: b\n#\n\n...\n===\n", "S: 250-a\n=== x\nS: 250 b\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		t1, err := ParseBytes(data)
+		if err != nil {
+			return
+		}
+		checkStable(t, t1)
+		t1.Exchanges()
+		Compare(t1, t1, Rules{Exact: true, Volatile: DefaultVolatile()})
+		t1.Redact()
+	})
+}
+
+func FuzzParseSwaks(f *testing.F) {
+	addFiles(f, "testdata/*.log")
+	for _, s := range []string{" -> \r\n", "<- 220 x\n", "*** oops\n", "===\n", "-> a\n<** 5\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		t1, err := ParseSwaks(data)
+		if err != nil {
+			return
+		}
+		checkStable(t, t1)
+	})
+}
+
+func FuzzTxtar(f *testing.F) {
+	addFiles(f, "testdata/txtar/*.txtar")
+	for _, s := range []string{"", "-- a --", "x\n-- a --\r", "-- --\n--  --\n-- a -- --\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a1 := ParseTxtar(data)
+		b1 := FormatTxtar(a1)
+		a2 := ParseTxtar(b1)
+		if diff := cmp.Diff(a1, a2, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("parse, format, parse (-first +second):\n%s", diff)
+		}
+		if b2 := FormatTxtar(a2); string(b1) != string(b2) {
+			t.Fatalf("second format differs:\n%q\n%q", b1, b2)
+		}
+	})
+}

@@ -1,0 +1,169 @@
+package transcripts
+
+import (
+	"encoding/base64"
+	"strings"
+)
+
+// redactor follows a session line by line, both directions in the order
+// they crossed the wire, to tell which client lines carry AUTH secrets
+// (RFC 4954): the initial response of an AUTH command and every answer to a
+// 334 challenge. Message bodies are never redacted.
+type redactor struct {
+	mech      string // mechanism of the AUTH exchange under way, "" outside one
+	answers   int    // secrets the client has sent in this exchange
+	pending   bool   // a 334 challenge awaits its answer
+	challenge string // that challenge, decoded, lower case
+	inBody    bool   // between a 354 reply and the lone "."
+}
+
+// server notes one server line (wire bytes or text).
+func (r *redactor) server(line string) {
+	rl := parseReplyLine(line)
+	if rl.code == 0 || rl.more {
+		return // only the last line of a reply moves the session on
+	}
+	switch rl.code {
+	case 334:
+		r.pending = true
+		r.challenge = decodeChallenge(trimEOL(line))
+	case 354:
+		r.reset()
+		r.inBody = true
+	default:
+		r.reset()
+	}
+}
+
+func (r *redactor) reset() { *r = redactor{} }
+
+// client returns the text to record for one client line (wire bytes or
+// text) and the name of the secret it took out, "" when nothing was.
+func (r *redactor) client(line string) (text, secret string) {
+	text = trimEOL(line)
+	switch {
+	case r.inBody:
+		r.inBody = line != ".\r\n"
+		return text, ""
+	case r.pending:
+		r.pending = false
+		r.answers++
+		if text == "" || text == "*" { // no secret: an empty answer or a cancel
+			return text, ""
+		}
+		return r.marker("", r.answerName())
+	}
+	prefix, mech, resp := authCommand(text)
+	if mech == "" {
+		return text, ""
+	}
+	r.mech, r.answers = mech, 0
+	if resp == "" || resp == "=" { // "=" is an empty initial response
+		return text, ""
+	}
+	r.answers++
+	return r.marker(prefix, r.answerName())
+}
+
+func (r *redactor) marker(prefix, name string) (string, string) {
+	return redactedText(prefix, name), name
+}
+
+// mightBeSecret reports whether an unfinished client line could still turn
+// out to carry a secret, so that it must not be written as it is.
+func (r *redactor) mightBeSecret(partial string) bool {
+	if r.inBody {
+		return false
+	}
+	t := strings.ToUpper(strings.TrimLeft(partial, " \t"))
+	n := min(len(t), len("AUTH"))
+	return r.pending || t[:n] == "AUTH"[:n]
+}
+
+// answerName names the secret in the client's next answer.
+func (r *redactor) answerName() string {
+	switch r.mech {
+	case "":
+		return "SASL response"
+	case "PLAIN":
+		return "AUTH PLAIN credentials"
+	case "XOAUTH2", "OAUTHBEARER":
+		return "AUTH " + r.mech + " token"
+	case "LOGIN":
+		return "AUTH LOGIN " + r.loginField()
+	}
+	return "AUTH " + r.mech + " response"
+}
+
+// loginField says whether a LOGIN answer is the username or the password:
+// from the challenge ("Username:", "Password:") or else by order.
+func (r *redactor) loginField() string {
+	switch {
+	case strings.Contains(r.challenge, "pass"):
+		return "password"
+	case strings.Contains(r.challenge, "user"), r.answers <= 1:
+		return "username"
+	}
+	return "password"
+}
+
+// decodeChallenge returns the text of a 334 line, base64-decoded if it can
+// be, in lower case.
+func decodeChallenge(line string) string {
+	c := strings.TrimSpace(strings.TrimPrefix(line[3:], "-"))
+	if b, err := base64.StdEncoding.DecodeString(c); err == nil {
+		c = string(b)
+	}
+	return strings.ToLower(c)
+}
+
+// authCommand splits "AUTH MECH [initial-response]" into the text before
+// the response, the upper-cased mechanism and the response; mech is "" when
+// text is not an AUTH command.
+func authCommand(text string) (prefix, mech, resp string) {
+	verb, rest := cutField(text)
+	if !strings.EqualFold(verb, "AUTH") {
+		return "", "", ""
+	}
+	mech, rest = cutField(rest)
+	resp = strings.TrimLeft(rest, " \t")
+	mech = strings.ToUpper(mech)
+	if mech == "" || strings.ContainsAny(mech, "<>") {
+		mech = "SASL"
+	}
+	return text[:len(text)-len(resp)], mech, resp
+}
+
+// cutField returns the first space-separated field of s and what follows it.
+func cutField(s string) (field, rest string) {
+	s = strings.TrimLeft(s, " \t")
+	i := strings.IndexAny(s, " \t")
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], s[i:]
+}
+
+// Redact replaces the AUTH secrets in t's client lines with redaction
+// markers, as a [Recorder] would have written them, and returns how many
+// lines it changed. Use it on a transcript imported from swaks before
+// keeping it.
+func (t *Transcript) Redact() int {
+	var r redactor
+	n := 0
+	for i, e := range t.Entries {
+		switch {
+		case e.Kind == Server:
+			r.server(string(e.Bytes()))
+		case e.Kind != Client:
+		case e.Redacted != "":
+			r.client(string(e.Bytes())) // already redacted: only follow along
+		default:
+			if text, secret := r.client(string(e.Bytes())); secret != "" {
+				t.Entries[i] = Entry{Kind: Client, Text: text, Redacted: secret, Line: e.Line}
+				n++
+			}
+		}
+	}
+	return n
+}
