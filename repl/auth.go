@@ -113,6 +113,7 @@ func (s *Session) sendAnswer(ctx context.Context, run *authRun, step authStep) (
 		s.view.note(step.after)
 	}
 	run.step++
+	s.pendingVerb = "the AUTH answer"
 	reply, err := s.client.ReadReply(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for the reply to the AUTH answer: %w", err)

@@ -92,5 +92,5 @@ func (s *Session) describeTarget() string {
 // abandoned records that a wait was given up, and says what that means.
 func (s *Session) abandoned() string {
 	s.outOfStep = true
-	return fmt.Sprintf("the wait was abandoned; the connection to %s is still open but may be out of step: a late reply would look like the answer to your next command (NOOP and watch, or :open to start afresh)", s.describeTarget())
+	return fmt.Sprintf("stopped waiting for the reply to %s. The connection to %s is still open but may be out of step: a late reply would look like the answer to your next command (NOOP and watch, or :open to start afresh)", s.pendingVerb, s.describeTarget())
 }

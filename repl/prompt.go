@@ -42,7 +42,7 @@ func (s *Session) Prompt(th Theme) string { return renderPrompt(s.promptState(),
 
 func renderPrompt(p promptState, th Theme) string {
 	if !p.connected {
-		return th.Warn.Sprint("not connected") + th.Explain.Sprint(" (:open HOST)") + " › "
+		return th.Prompt.Sprint(p.target) + th.Explain.Sprint(" · ") + th.Warn.Sprint("not connected") + th.Explain.Sprint(" (:open reconnects)") + " › "
 	}
 	parts := []string{th.Prompt.Sprint(p.target), transportWord(p, th)}
 	if p.user != "" {

@@ -175,6 +175,7 @@ func (s *Session) endData(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("ending the message: %w", err)
 	}
+	s.pendingVerb = "the message"
 	reply, err := s.client.ReadReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to the message: %w", err)

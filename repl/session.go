@@ -66,8 +66,9 @@ type Session struct {
 	lastVerb  string
 	// outOfStep is set when a wait was abandoned: a late reply may be
 	// taken for the answer to the next command.
-	outOfStep bool
-	msg       msgState
+	outOfStep   bool
+	pendingVerb string // what the reply being waited for answers, for messages
+	msg         msgState
 	// sandboxCA is a temporary file holding the in-process sandbox's
 	// certificate, so STARTTLS to it verifies instead of failing.
 	sandboxCA string
@@ -201,6 +202,7 @@ func (s *Session) command(ctx context.Context, line string) error {
 }
 
 func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
+	s.pendingVerb = cmd.Verb
 	reply, err := s.client.ReadReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", cmd.Verb, err)

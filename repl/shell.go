@@ -147,13 +147,21 @@ func drain(ch <-chan os.Signal) {
 
 // report prints an error and, where the user must act, how to go on.
 func (sh *Shell) report(err error) {
-	sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
 	var te *proto.TimeoutError
 	switch {
-	case !sh.s.Connected() && !strings.Contains(err.Error(), ":open"):
-		sh.view.note(closedAdvice(err, sh.s.cfg.Sandbox != nil))
-	case errors.Is(err, context.Canceled), errors.As(err, &te):
+	case errors.Is(err, context.Canceled) && sh.s.Connected():
+		// The terminal echoed ^C without a newline.
+		sh.view.println("")
+		sh.view.warn("Ctrl-C: " + sh.s.abandoned())
+		return
+	case errors.As(err, &te) && sh.s.Connected():
+		sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
 		sh.view.warn(sh.s.abandoned())
+		return
+	}
+	sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
+	if !sh.s.Connected() && !strings.Contains(err.Error(), ":open") {
+		sh.view.note(closedAdvice(err, sh.s.cfg.Sandbox != nil))
 	}
 }
 
