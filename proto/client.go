@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -131,6 +132,9 @@ func (c *Client) readErr(ctx context.Context, err error) error {
 	case errors.Is(err, ErrClosed):
 		c.markClosed()
 		return err
+	case errors.Is(err, syscall.ECONNRESET):
+		c.markClosed()
+		return fmt.Errorf("proto: the server reset the connection (it closed without reading everything we sent): %w", ErrClosed)
 	case errors.As(err, &pe):
 		return err
 	}

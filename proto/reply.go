@@ -130,6 +130,10 @@ func (r *Reply) splitEnhanced() {
 }
 
 func cutEnhanced(text string, code int) (EnhancedCode, string, bool) {
+	// Most text does not start "d.": say so before any parsing.
+	if len(text) < 5 || text[1] != '.' || int(text[0]-'0') != code/100 {
+		return EnhancedCode{}, text, false
+	}
 	word, rest, _ := strings.Cut(text, " ")
 	e, ok := ParseEnhancedCode(word)
 	if !ok || e[0] != code/100 {
@@ -147,7 +151,7 @@ func parseReplyLine(line string) (code int, last bool, text string, err error) {
 	if !allDigits(line[:3]) {
 		return 0, false, "", &ProtocolError{Line: line, Reason: "reply code is not three digits"}
 	}
-	code, _ = strconv.Atoi(line[:3])
+	code = int(line[0]-'0')*100 + int(line[1]-'0')*10 + int(line[2]-'0')
 	if line[0] < '2' || line[0] > '5' || line[1] > '5' {
 		return 0, false, "", &ProtocolError{Line: line, Reason: fmt.Sprintf("reply code %d is out of range (RFC 5321 allows 2xx-5xx)", code)}
 	}

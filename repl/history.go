@@ -37,8 +37,10 @@ func historyEntry(line string, inData bool, cmds *commandTable) (string, bool) {
 		return "", false
 	case strings.HasPrefix(line, ":"):
 		name, _, _ := strings.Cut(line[1:], " ")
-		c, ok := cmds.lookup(name)
-		return line, ok && !c.secret
+		if c, ok := cmds.lookup(name); !ok || c.secret {
+			return "", false
+		}
+		return line, true
 	case inData:
 		return "", false
 	}

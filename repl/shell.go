@@ -179,16 +179,24 @@ type TerminalOptions struct {
 	HistoryPath    string // "" keeps no history file
 }
 
+// newShell joins a session to a line reader: the session's questions
+// (AUTH's user name and password) are asked through the shell.
+func newShell(cfg Config, out io.Writer, th Theme, width func() int, lr LineReader, histPath string) (*Shell, error) {
+	sh := &Shell{th: th, lr: lr}
+	sh.s = NewInteractiveSession(cfg, out, th, width, sh)
+	sh.view = sh.s.view.(*termView)
+	h, err := openHistory(histPath, lr, sh.s.cmds)
+	sh.hist = h
+	return sh, err
+}
+
 // RunTerminal is the interactive shell on the process's terminal. A failed
 // first connection leaves the user at the prompt with :open, not outside.
 func RunTerminal(ctx context.Context, cfg Config, opt TerminalOptions) error {
-	sh := &Shell{th: NewTheme(opt.Color)}
-	s := NewInteractiveSession(cfg, opt.Stdout, sh.th, readline.GetScreenWidth, sh)
-	defer s.Close()
-	sh.s, sh.view = s, s.view.(*termView)
+	comp := &completer{} // the session it asks is made after readline
 	rl, err := readline.NewEx(&readline.Config{
 		Stdout: opt.Stdout, Stderr: opt.Stderr,
-		AutoComplete:           completer{s},
+		AutoComplete:           comp,
 		DisableAutoSaveHistory: true, // history.add saves lines, filtered
 		HistoryLimit:           historyKeep,
 		HistorySearchFold:      true,
@@ -197,11 +205,12 @@ func RunTerminal(ctx context.Context, cfg Config, opt TerminalOptions) error {
 		return fmt.Errorf("starting line editing: %w", err)
 	}
 	defer rl.Close()
-	sh.lr = rl
-	if err := sh.startHistory(opt.HistoryPath); err != nil {
+	sh, err := newShell(cfg, opt.Stdout, NewTheme(opt.Color), readline.GetScreenWidth, rl, opt.HistoryPath)
+	comp.s = sh.s
+	defer sh.close()
+	if err != nil {
 		sh.view.warn(err.Error() + "; going on without saving history")
 	}
-	defer sh.hist.Close()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	defer signal.Stop(sig)
@@ -210,10 +219,9 @@ func RunTerminal(ctx context.Context, cfg Config, opt TerminalOptions) error {
 	return sh.Run(ctx, sig)
 }
 
-func (sh *Shell) startHistory(path string) error {
-	h, err := openHistory(path, sh.lr, sh.s.cmds)
-	sh.hist = h
-	return err
+func (sh *Shell) close() {
+	sh.hist.Close()
+	sh.s.Close()
 }
 
 // start greets the user and connects; a failure is reported, not fatal.

@@ -29,7 +29,9 @@ type phaseInfo struct {
 	mechs []string
 }
 
-func greeted(st state, _ phaseInfo) bool   { return st.greeted }
+// notInTxn keeps EHLO and HELO out of Tab's list inside a transaction:
+// legal there (they reset it), but never the step a user is looking for.
+func notInTxn(st state, _ phaseInfo) bool  { return !st.mail }
 func noTxn(st state, _ phaseInfo) bool     { return st.greeted && !st.mail }
 func inTxn(st state, _ phaseInfo) bool     { return st.mail }
 func haveRcpts(st state, _ phaseInfo) bool { return st.mail && st.rcpts > 0 }
@@ -43,11 +45,11 @@ func canAuth(st state, p phaseInfo) bool {
 // order Tab offers them.
 func verbs() []verb {
 	return []verb{
-		{name: "EHLO", syntax: "EHLO domain", complete: "EHLO ", rfc: "RFC 5321 §4.1.1.1",
+		{name: "EHLO", syntax: "EHLO domain", complete: "EHLO ", rfc: "RFC 5321 §4.1.1.1", legal: notInTxn,
 			summary: "say hello and ask which extensions the server offers",
 			example: "EHLO client.example.org",
 			replies: "250 and one line per extension; 501 bad domain; 502/500 on an old server (use HELO)"},
-		{name: "HELO", syntax: "HELO domain", complete: "HELO ", rfc: "RFC 5321 §4.1.1.1",
+		{name: "HELO", syntax: "HELO domain", complete: "HELO ", rfc: "RFC 5321 §4.1.1.1", legal: notInTxn,
 			summary: "say hello the pre-ESMTP way: no extensions",
 			example: "HELO client.example.org", replies: "250; 501 bad domain"},
 		{name: "STARTTLS", syntax: "STARTTLS", complete: "STARTTLS", rfc: "RFC 3207 §4", ext: "STARTTLS", legal: canStartTLS,

@@ -18,7 +18,9 @@ import itertools
 import json
 import os
 import signal
+import socket
 import ssl
+import sys
 import threading
 import time
 
@@ -119,6 +121,17 @@ def main():
     os.makedirs(args.maildir, exist_ok=True)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(args.cert, args.key)
+
+    # Fail at once if the port is taken (Controller.start() would only give up after its
+    # ready timeout); start.sh then retries with another port.
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind((args.host, args.port))
+    except OSError as e:
+        sys.exit(f"aiosmtpd_server: cannot bind {args.host}:{args.port}: {e.strerror} (errno {e.errno})")
+    finally:
+        probe.close()
 
     users = {u.strip().lower() for u in args.users.split(",") if u.strip()}
     controller = Controller(

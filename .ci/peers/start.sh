@@ -30,6 +30,8 @@ mkdir -p "$1"
 DIR=$(cd "$1" && pwd)
 case "$DIR" in *[[:space:]]*) die "DIR must not contain whitespace: $DIR" ;; esac
 chmod 755 "$DIR"   # postfix, nobody (virtual delivery) and Debian-exim must traverse it
+runuser -u nobody -- test -x "$DIR" ||
+    die "$DIR is not reachable for other users (a parent directory is not world-searchable): use a dir under /tmp"
 mkdir -p "$DIR/pids" "$DIR/logs"
 
 running() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

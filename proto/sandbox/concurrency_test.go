@@ -113,27 +113,7 @@ func TestCloseEndsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, err := srv.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.ListenTLS("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	var clients []*proto.Client
-	for range 5 {
-		clients = append(clients, dial(t, addr.String(), proto.Options{}))
-	}
-	mid := clients[0] // one session in the middle of a DATA body
-	for _, line := range []string{"EHLO me.example", "MAIL FROM:<bob@example.test>", "RCPT TO:<alice@example.test>", "DATA", "raw:half a line"} {
-		mid.QueueRaw([]byte(strings.TrimPrefix(line, "raw:") + "\r\n"))
-	}
-	mid.Flush()
-	piped, pipeEnd := net.Pipe()
-	served := make(chan struct{})
-	go func() { srv.ServeConn(piped); close(served) }()
-	pipeEnd.Read(make([]byte, 512)) // the greeting: the session is running
-
+	clients, served, pipeEnd := busyServer(t, srv)
 	closed := make(chan error)
 	go func() { closed <- srv.Close() }()
 	select {
@@ -146,7 +126,7 @@ func TestCloseEndsEverything(t *testing.T) {
 	}
 	<-served
 	for _, c := range clients {
-		for {
+		for { // read to the end: the server must have closed every session
 			if _, err := c.ReadReply(context.Background()); err != nil {
 				break
 			}
@@ -158,6 +138,31 @@ func TestCloseEndsEverything(t *testing.T) {
 		t.Error("Listen after Close succeeded")
 	}
 	waitGoroutines(t, before)
+}
+
+// busyServer gives srv two listeners, five TCP sessions (one in the middle
+// of a DATA body) and one net.Pipe session; served closes when the latter's
+// ServeConn returns.
+func busyServer(t *testing.T, srv *Server) ([]*proto.Client, chan struct{}, net.Conn) {
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.ListenTLS("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	var clients []*proto.Client
+	for range 5 {
+		clients = append(clients, dial(t, addr.String(), proto.Options{}))
+	}
+	mid := "EHLO me.example\r\nMAIL FROM:<bob@example.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\nhalf a line"
+	clients[0].QueueRaw([]byte(mid))
+	clients[0].Flush()
+	piped, pipeEnd := net.Pipe()
+	served := make(chan struct{})
+	go func() { srv.ServeConn(piped); close(served) }()
+	pipeEnd.Read(make([]byte, 512)) // the greeting: the session is running
+	return clients, served, pipeEnd
 }
 
 // waitGoroutines waits for the goroutine count to fall back to n.

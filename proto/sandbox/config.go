@@ -38,8 +38,8 @@ type Config struct {
 	Clock func() time.Time
 	// QueueID names the n-th queued message (n counts from 1 per Server).
 	QueueID func(n int) string
-	// Logf reports what a session cannot tell its client (panics, TLS
-	// handshake failures); nil means the standard logger.
+	// Logf reports what no client can be told: a session's panic, an
+	// accept error. nil means the standard logger.
 	Logf func(format string, args ...any)
 }
 

@@ -191,5 +191,6 @@ func (s *Server) Mailbox() *Mailbox { return s.mailbox }
 // write it to a file and pass it as --cafile to verify the sandbox.
 func (s *Server) CertPEM() []byte { return append([]byte(nil), s.certPEM...) }
 
-// Config is the configuration in force, defaults filled in.
+// Config is the configuration in force, defaults filled in. Its maps and
+// slices are the server's own: read them, never change them.
 func (s *Server) Config() Config { return s.cfg }

@@ -1,0 +1,62 @@
+package repl
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/smtprepl/smtprepl/proto"
+)
+
+func TestLineWarnings(t *testing.T) {
+	tests := []struct {
+		name     string
+		lines    []string
+		eightBit bool
+		declared bool
+		want     []string // a phrase per warning, in order; "" for none
+	}{
+		{"a proper message", []string{"Subject: x", "", "body"}, false, false, nil},
+		{"folded header", []string{"Subject: x", " continued", "", "body"}, false, false, nil},
+		{"body before the empty line", []string{"Subject: x", "hello"}, false, false, []string{"line 2 is not a header field"}},
+		{"warned once per message", []string{"Subject: x", "hello", "again: text"}, false, false, []string{"line 2 is not a header field"}},
+		{"a long line", []string{"", strings.Repeat("a", 999)}, true, true, []string{"line 2 is 999 octets"}},
+		{"998 octets are fine", []string{"", strings.Repeat("a", 998)}, true, true, nil},
+		{"8-bit without 8BITMIME", []string{"", "café", "thé"}, false, false, []string{"did not offer 8BITMIME"}},
+		{"8-bit offered, not declared", []string{"", "café"}, true, false, []string{"did not declare BODY=8BITMIME"}},
+		{"8-bit offered and declared", []string{"", "café"}, true, true, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := msgState{inHeader: true}
+			var got []string
+			for _, l := range tc.lines {
+				got = append(got, m.lineWarnings(l, tc.eightBit, tc.declared)...)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("warnings = %q, want %d like %q", got, len(tc.want), tc.want)
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %d = %q, want it to say %q", i, got[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestDeclares8bit(t *testing.T) {
+	tests := map[string]bool{
+		"FROM:<a@b> BODY=8BITMIME":   true,
+		"FROM:<a@b> body=8bitmime":   true,
+		"FROM:<a@b> BODY=BINARYMIME": true,
+		"FROM:<a@b> BODY=7BIT":       false,
+		"FROM:<a@b>":                 false,
+		"garbage":                    false,
+	}
+	for arg, want := range tests {
+		cmd, _ := proto.ParseCommand("MAIL " + arg)
+		if got := declares8bit(cmd); got != want {
+			t.Errorf("declares8bit(%q) = %v, want %v", arg, got, want)
+		}
+	}
+}

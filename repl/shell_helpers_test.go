@@ -1,0 +1,136 @@
+package repl
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chzyer/readline"
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/sandbox"
+)
+
+// readStep is one thing the person at the keyboard does.
+type readStep struct {
+	line   string
+	err    error // readline.ErrInterrupt for Ctrl-C, io.EOF for Ctrl-D
+	secret bool  // must be read with ReadPassword (no echo)
+	// then runs when the step is taken, e.g. to press Ctrl-C later.
+	then func()
+}
+
+// scriptedReader is a LineReader that types from a script and records the
+// prompts it was shown and the history it was given.
+type scriptedReader struct {
+	t       *testing.T
+	mu      sync.Mutex
+	steps   []readStep
+	prompts []string
+	history []string
+	prompt  string
+}
+
+var _ LineReader = (*scriptedReader)(nil)
+
+func (r *scriptedReader) next(secret bool, prompt string) (readStep, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.prompts = append(r.prompts, prompt)
+	if len(r.steps) == 0 {
+		return readStep{}, false
+	}
+	st := r.steps[0]
+	r.steps = r.steps[1:]
+	if st.secret != secret {
+		r.t.Errorf("at prompt %q: step %q wants secret=%v, the shell read with secret=%v", prompt, st.line, st.secret, secret)
+	}
+	return st, true
+}
+
+func (r *scriptedReader) Readline() (string, error) {
+	st, ok := r.next(false, r.prompt)
+	if !ok {
+		return "", io.EOF
+	}
+	if st.then != nil {
+		st.then()
+	}
+	return st.line, st.err
+}
+
+func (r *scriptedReader) ReadPassword(prompt string) ([]byte, error) {
+	st, ok := r.next(true, prompt)
+	if !ok {
+		return nil, io.EOF
+	}
+	return []byte(st.line), st.err
+}
+
+func (r *scriptedReader) SetPrompt(p string) { r.prompt = p }
+func (r *scriptedReader) SaveHistory(line string) error {
+	r.history = append(r.history, line)
+	return nil
+}
+func (r *scriptedReader) ResetHistory() { r.history = nil }
+func (r *scriptedReader) Close() error  { return nil }
+
+// shellRun is one scripted interactive session and what it left behind.
+type shellRun struct {
+	out     string
+	reader  *scriptedReader
+	history string // the history file's contents
+	err     error
+}
+
+// runShell drives the shell against srv with steps, as a person would.
+func runShell(t *testing.T, srv *sandbox.Server, steps []readStep) shellRun {
+	t.Helper()
+	return runShellWith(t, Config{Addr: srv.Addr().String(), Sandbox: srv}, steps, nil)
+}
+
+func runShellWith(t *testing.T, cfg Config, steps []readStep, interrupts chan os.Signal) shellRun {
+	t.Helper()
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	var out bytes.Buffer
+	lr := &scriptedReader{t: t, steps: steps}
+	histPath := filepath.Join(t.TempDir(), "state", "smtprepl", "history")
+	sh, err := newShell(cfg, &out, NewTheme(false), func() int { return 200 }, lr, histPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sh.start(ctx)
+	runErr := sh.Run(ctx, interrupts)
+	sh.close()
+	hist, _ := os.ReadFile(histPath)
+	return shellRun{out: out.String(), reader: lr, history: string(hist), err: runErr}
+}
+
+// testSession is a session in the given protocol state, with a client on
+// a pipe nobody answers: enough for completion and the prompt.
+func testSession(t *testing.T, st state, ehlo []string) *Session {
+	t.Helper()
+	s := newSession(Config{Addr: "mx.example.com:25", EHLOName: "client.example"}, newTermView(io.Discard, NewTheme(false), nil), io.Discard)
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	s.client = proto.NewClient(a, "mx.example.com:25", proto.Options{})
+	s.st = st
+	if ehlo != nil {
+		r, err := proto.ParseReply(ehlo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.caps = proto.ParseEHLO(r)
+	}
+	return s
+}
+
+var errInterrupt = readline.ErrInterrupt

@@ -1,0 +1,264 @@
+package repl
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/smtprepl/smtprepl/proto"
+)
+
+// after returns what out holds after marker, failing when it is absent.
+func after(t *testing.T, out, marker string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(out, marker)
+	if !ok {
+		t.Fatalf("output lacks %q:\n%s", marker, out)
+	}
+	return rest
+}
+
+// wantAll checks for each phrase, ignoring how explanations were wrapped.
+func wantAll(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	flat := strings.Join(strings.Fields(out), " ")
+	for _, w := range wants {
+		if !strings.Contains(flat, strings.Join(strings.Fields(w), " ")) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func TestShellAuthLoginAssisted(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {line: "student"}, {line: "secret", secret: true},
+	})
+	wantAll(t, run.out,
+		"S: 334 VXNlcm5hbWU6", `challenge decodes to "Username:"`,
+		"C: c3R1ZGVudA==", `base64 of "student"`,
+		"S: 334 UGFzc3dvcmQ6", `challenge decodes to "Password:"`,
+		"C: •••••••• (hidden: your password, base64-encoded)", "S: 235 2.7.0")
+	if rest := after(t, run.out, "S: 334 UGFzc3dvcmQ6"); strings.Contains(rest, "secret") || strings.Contains(rest, "c2VjcmV0") {
+		t.Errorf("the password reached the screen:\n%s", rest)
+	}
+	if diff := cmp.Diff([]string{"Username: ", "Password: "}, run.reader.prompts[2:4]); diff != "" {
+		t.Errorf("AUTH prompts (-want +got):\n%s", diff)
+	}
+}
+
+func TestShellAuthPlainWithoutInitialResponse(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me.example"}, {line: "AUTH PLAIN"}, {line: "student"}, {line: "secret", secret: true}, {line: ":status"},
+	})
+	wantAll(t, run.out, "S: 334", `hidden: base64 of "\0student\0" and your password`, "S: 235", "logged in as student")
+	if strings.Contains(run.out, proto.PlainResponse("", "student", "secret")) {
+		t.Errorf("the PLAIN response reached the screen:\n%s", run.out)
+	}
+}
+
+func TestShellAuthCancelled(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {err: errInterrupt},
+	})
+	wantAll(t, run.out, "C: *", "cancelled", "S: 501")
+}
+
+func TestShellColonAuth(t *testing.T) {
+	for _, mech := range []string{"plain", "login", "cram-md5"} {
+		t.Run(mech, func(t *testing.T) {
+			srv := startSandbox(t)
+			run := runShell(t, srv, []readStep{
+				{line: "EHLO me.example"}, {line: ":auth " + mech + " student"}, {line: "secret", secret: true}, {line: ":status"},
+			})
+			wantAll(t, run.out, "step 1: AUTH "+strings.ToUpper(mech), "S: 235", "logged in as student")
+			if rest := after(t, run.out, "step 1"); strings.Contains(rest, "secret") || strings.Contains(rest, "c2VjcmV0") {
+				t.Errorf("the password reached the screen:\n%s", rest)
+			}
+		})
+	}
+}
+
+func TestShellCtrlCAtEmptyPromptDoesNotQuit(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{{err: errInterrupt}, {line: "NOOP"}})
+	wantAll(t, run.out, "Ctrl-D or :quit leaves", "C: NOOP", "S: 250")
+}
+
+// fakeServer greets, answers 250 to everything except SLOW (never) and
+// DROP (hangs up), and reports each line it reads.
+func fakeServer(t *testing.T) (addr string, lines <-chan string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	ch := make(chan string, 100)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveFake(c, ch)
+		}
+	}()
+	return ln.Addr().String(), ch
+}
+
+func serveFake(c net.Conn, ch chan<- string) {
+	defer c.Close()
+	c.Write([]byte("220 fake.example ESMTP\r\n"))
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		ch <- sc.Text()
+		switch sc.Text() {
+		case "SLOW":
+		case "DROP":
+			return
+		default:
+			c.Write([]byte("250 ok\r\n"))
+		}
+	}
+}
+
+func TestShellCtrlCAbandonsTheWait(t *testing.T) {
+	addr, lines := fakeServer(t)
+	interrupts := make(chan os.Signal, 1)
+	pressCtrlC := func() {
+		go func() {
+			for l := range lines {
+				if l == "SLOW" {
+					time.Sleep(20 * time.Millisecond) // let the shell start waiting
+					interrupts <- os.Interrupt
+					return
+				}
+			}
+		}()
+	}
+	run := runShellWith(t, Config{Addr: addr}, []readStep{{line: "SLOW", then: pressCtrlC}, {line: "NOOP"}}, interrupts)
+	wantAll(t, run.out, "stopped waiting for the reply to SLOW", "still open but may be out of step", "C: NOOP")
+	if got := run.reader.prompts[1]; !strings.Contains(got, "out of step?") {
+		t.Errorf("prompt after the abandoned wait = %q, want it to say out of step", got)
+	}
+}
+
+func TestShellDroppedConnectionThenOpen(t *testing.T) {
+	addr, _ := fakeServer(t)
+	run := runShellWith(t, Config{Addr: addr}, []readStep{{line: "DROP"}, {line: "NOOP"}, {line: ":open"}, {line: "NOOP"}}, nil)
+	wantAll(t, run.out, "connection closed by server", ":open reconnects", "the connection is closed")
+	if n := strings.Count(run.out, "S: 220 fake.example"); n != 2 {
+		t.Errorf("greetings seen: %d, want 2 (start and :open)\n%s", n, run.out)
+	}
+}
+
+func TestShellConnectErrorLeavesAPrompt(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	run := runShellWith(t, Config{Addr: addr}, []readStep{{line: ":status"}}, nil)
+	wantAll(t, run.out, "cannot connect", ":open reconnects", "not connected")
+	if len(run.reader.prompts) < 1 || !strings.Contains(run.reader.prompts[0], "not connected") {
+		t.Errorf("prompts = %q, want a 'not connected' prompt", run.reader.prompts)
+	}
+}
+
+func TestShellSTARTTLSShowsCertificateAndDiff(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{{line: "EHLO a.example"}, {line: "STARTTLS"}, {line: "EHLO a.example"}})
+	wantAll(t, run.out, "=== TLS established", "subject   CN=sandbox.smtprepl.test", "issuer    itself (self-signed)",
+		"names     sandbox.smtprepl.test, localhost, 127.0.0.1", "valid     until", "verified  yes",
+		"STARTTLS disappeared (TLS is already on)")
+}
+
+func TestShellInsecureIsLoud(t *testing.T) {
+	srv := startSandbox(t)
+	cfg := Config{Addr: srv.Addr().String(), TLS: proto.TLSOptions{Insecure: true}}
+	run := runShellWith(t, cfg, []readStep{{line: "EHLO a.example"}, {line: "STARTTLS"}}, nil)
+	wantAll(t, run.out, "NOT VERIFIED, accepted only because of --insecure", "self-signed", "could have presented this certificate")
+}
+
+func TestShellRefusedCertificateSaysHowToGoOn(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShellWith(t, Config{Addr: srv.Addr().String()}, []readStep{{line: "EHLO a.example"}, {line: "STARTTLS"}}, nil)
+	wantAll(t, run.out, "is not trusted", "--cafile", "--insecure")
+	if last := run.reader.prompts[len(run.reader.prompts)-1]; !strings.Contains(last, "not connected") {
+		t.Errorf("last prompt = %q, want not connected", last)
+	}
+}
+
+func TestShellDataModeWarnsAndStuffs(t *testing.T) {
+	srv := startSandbox(t)
+	long := strings.Repeat("x", 1000)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO a.example"}, {line: "MAIL FROM:<bob@example.test>"}, {line: "RCPT TO:<alice@example.test>"}, {line: "DATA"},
+		{line: "Subject: héllo"}, {line: "no blank line before me"}, {line: ".dot"}, {line: long}, {line: ":status"}, {line: "."},
+	})
+	wantAll(t, run.out,
+		"8-bit bytes: the server offers 8BITMIME, but MAIL FROM did not declare BODY=8BITMIME",
+		"line 2 is not a header field", "C: ..dot", "dot-stuffed", "line 4 is 1000 octets",
+		"writing message text", "S: 250 2.0.0 Ok: queued")
+	msgs := srv.Mailbox().List()
+	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Data), "\r\n.dot\r\n") {
+		t.Fatalf("mailbox = %+v, want one message with the dot line unstuffed", msgs)
+	}
+}
+
+func TestShellSendFile(t *testing.T) {
+	srv := startSandbox(t)
+	file := filepath.Join(t.TempDir(), "msg.eml")
+	os.WriteFile(file, []byte("Subject: sent\n\n.first\n..second\n.\nend\n"), 0o600)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO a.example"}, {line: "MAIL FROM:<bob@example.test>"}, {line: "RCPT TO:<alice@example.test>"},
+		{line: ":send " + file}, {line: ":mailbox"},
+	})
+	wantAll(t, run.out, "C: DATA", "C: ..first", "C: ...second", "C: ..", "3 began with '.'", "S: 250 2.0.0 Ok: queued", "sent")
+	msgs := srv.Mailbox().List()
+	if len(msgs) != 1 {
+		t.Fatalf("mailbox holds %d messages, want 1", len(msgs))
+	}
+	if diff := cmp.Diff("Subject: sent\r\n\r\n.first\r\n..second\r\n.\r\nend\r\n", string(msgs[0].Data)); diff != "" {
+		t.Errorf("stored message (-want +got):\n%s", diff)
+	}
+}
+
+func TestShellSendNeedsRecipients(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{{line: "EHLO a.example"}, {line: ":send /nonexistent.eml"}, {line: ":send " + os.Args[0]}})
+	wantAll(t, run.out, "no such file", ":send needs a transaction with a recipient")
+}
+
+func TestShellInfoCommands(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "RCPT TO:<alice@example.test>"}, {line: ":explain"}, {line: ":explain \"550 5.1.1\""}, {line: ":explain PIPELINING"},
+		{line: ":help MAIL"}, {line: ":help"}, {line: ":help :wire"}, {line: ":mailbox"}, {line: ":wire on"}, {line: "NOOP"}, {line: ":nonsense"},
+	})
+	wantAll(t, run.out,
+		"S: 503 5.5.1", "reply: 503 5.5.1",
+		"5.1.1 Bad destination mailbox address",
+		"PIPELINING",
+		"MAIL FROM:<reverse-path> [parameters]    (RFC 5321 §4.1.1.2)", "example:  MAIL FROM:<bob@example.test>",
+		":send FILE", "SMTP verbs (:help VERB for one)",
+		":wire on|off",
+		"the mailbox is empty",
+		`C= "NOOP\r\n"`, `S= "250 2.0.0 Ok\r\n"`,
+		"unknown command :nonsense (try :help)")
+}
+
+func TestShellQuitThenMailboxThenLeave(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{{line: "QUIT"}, {line: ":mailbox"}, {line: ":quit"}, {line: "never read"}})
+	wantAll(t, run.out, "S: 221", ":mailbox shows what the practice server received", "the mailbox is empty")
+	if got := run.reader.prompts; len(got) != 3 {
+		t.Errorf("the shell read %d lines, want 3 (it must stop at :quit): %q", len(got), got)
+	}
+}
