@@ -166,6 +166,15 @@ func (s *Session) dataLine(ctx context.Context, line string) error {
 }
 
 func (s *Session) endData(ctx context.Context) error {
+	if err := s.closeBody(); err != nil {
+		return err
+	}
+	return s.readDataReply(ctx)
+}
+
+// closeBody sends CRLF.CRLF; the reply is read by readDataReply, at once
+// or, when pipelining, after the next batch has been sent too.
+func (s *Session) closeBody() error {
 	s.st.inData = false
 	body := s.body
 	s.body = nil
@@ -176,6 +185,10 @@ func (s *Session) endData(ctx context.Context) error {
 		return fmt.Errorf("ending the message: %w", err)
 	}
 	s.pendingVerb = "the message"
+	return nil
+}
+
+func (s *Session) readDataReply(ctx context.Context) error {
 	reply, err := s.client.ReadReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to the message: %w", err)

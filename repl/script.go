@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
@@ -24,6 +25,9 @@ func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
 	for !s.quit {
 		line, err := lines.next()
 		if errors.Is(err, io.EOF) {
+			if err := s.readPendingDot(ctx); err != nil {
+				return err
+			}
 			return s.scriptEOF()
 		}
 		if err != nil {
@@ -40,10 +44,72 @@ func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
 }
 
 func (s *Session) scriptStep(ctx context.Context, line string, lines *lineSource) error {
+	if s.st.inData && line == "." && s.cfg.Pipeline && s.caps.Pipelining() {
+		// RFC 2920 §3.1 lets the end of data share a batch with the next
+		// transaction's commands: one round trip per message, not two.
+		s.pendingDot = true
+		return s.closeBody()
+	}
 	if s.cfg.Pipeline && s.pipelinable(line) {
 		return s.pipelineBatch(ctx, line, lines)
 	}
+	if err := s.readPendingDot(ctx); err != nil {
+		return err
+	}
+	if size, ok := bdatSize(line); ok && !s.st.inData {
+		return s.scriptBDAT(ctx, line, size, lines)
+	}
 	return s.Exec(ctx, line)
+}
+
+// bdatSize reads the chunk size of "BDAT n [LAST]" (RFC 3030 §2).
+func bdatSize(line string) (int64, bool) {
+	fields := strings.Fields(line)
+	if len(fields) < 2 || !strings.EqualFold(fields[0], "BDAT") {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(fields[1], 10, 64)
+	return n, err == nil && n >= 0
+}
+
+// scriptBDAT sends a BDAT command and its chunk: the script lines after it,
+// each ending in CRLF, until the declared size is reached. BDAT data is
+// not dot-stuffed (RFC 3030 §2), so the bytes go out as they are.
+func (s *Session) scriptBDAT(ctx context.Context, line string, size int64, lines *lineSource) error {
+	if err := s.requireConn(); err != nil {
+		return err
+	}
+	chunk := make([]byte, 0, min(size, 1<<20))
+	for int64(len(chunk)) < size {
+		next, err := lines.next()
+		if err != nil {
+			return fmt.Errorf("the script ended inside a BDAT chunk: %d of %d bytes given", len(chunk), size)
+		}
+		chunk = append(chunk, next+"\r\n"...)
+	}
+	if int64(len(chunk)) > size {
+		return fmt.Errorf("BDAT %d: the chunk lines add up to %d bytes (each line counts its CRLF); declare %d", size, len(chunk), len(chunk))
+	}
+	if err := s.client.Queue(line); err != nil {
+		return err
+	}
+	if err := s.client.QueueRaw(chunk); err != nil {
+		return err
+	}
+	if err := s.client.Flush(); err != nil {
+		return err
+	}
+	cmd, _ := proto.ParseCommand(line)
+	return s.awaitReply(ctx, cmd)
+}
+
+// readPendingDot reads the reply to a pipelined end of data, if one is due.
+func (s *Session) readPendingDot(ctx context.Context) error {
+	if !s.pendingDot {
+		return nil
+	}
+	s.pendingDot = false
+	return s.readDataReply(ctx)
 }
 
 // scriptEOF makes sure nothing typed is silently dropped: an unfinished
@@ -132,6 +198,9 @@ func (s *Session) sendBatch(ctx context.Context, batch []string) error {
 		cmds[i] = cmd
 	}
 	if err := s.client.Flush(); err != nil {
+		return err
+	}
+	if err := s.readPendingDot(ctx); err != nil {
 		return err
 	}
 	for _, cmd := range cmds {

@@ -55,6 +55,9 @@ type Session struct {
 	cmds      *commandTable
 	recording *recording
 	quit      bool
+	// pendingDot: the end of a message went out in a pipelined batch and
+	// its reply is still to be read.
+	pendingDot bool
 
 	// ask reads answers from the person at the keyboard during a command
 	// (AUTH's questions); nil in script mode, where lines after a 334 are

@@ -116,7 +116,7 @@ func runShellWith(t *testing.T, cfg Config, steps []readStep, interrupts chan os
 
 // testSession is a session in the given protocol state, with a client on
 // a pipe nobody answers: enough for completion and the prompt.
-func testSession(t *testing.T, st state, ehlo []string) *Session {
+func testSession(t testing.TB, st state, ehlo []string) *Session {
 	t.Helper()
 	s := newSession(Config{Addr: "mx.example.com:25", EHLOName: "client.example"}, newTermView(io.Discard, NewTheme(false), nil), io.Discard)
 	a, b := net.Pipe()

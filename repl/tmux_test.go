@@ -29,7 +29,9 @@ func (tm *tmuxTerm) run(args ...string) string {
 // lines joined.
 func (tm *tmuxTerm) screen() string { return tm.run("capture-pane", "-p", "-J", "-S", "-", "-t", "t") }
 
-func (tm *tmuxTerm) keys(keys ...string) { tm.run(append([]string{"send-keys", "-t", "t"}, keys...)...) }
+func (tm *tmuxTerm) keys(keys ...string) {
+	tm.run(append([]string{"send-keys", "-t", "t"}, keys...)...)
+}
 
 // waitFor polls the screen until ok accepts it, within a bounded time,
 // instead of sleeping a fixed amount and hoping.

@@ -13,13 +13,46 @@ import (
 type scriptView struct {
 	rec *transcripts.Recorder
 	out io.Writer
+	// A 100 MiB message must not become 100 MiB of output: past
+	// bodyShowLimit bytes, body lines are counted, not printed.
+	inBody      bool
+	bodyShown   int
+	hiddenLines int
+	hiddenBytes int
 }
+
+// bodyShowLimit is how much message text script mode prints per message.
+const bodyShowLimit = 1 << 20
 
 func newScriptView(out io.Writer) *scriptView {
 	return &scriptView{rec: transcripts.NewRecorder(out), out: out}
 }
 
-func (v *scriptView) wire(l proto.TapLine) { feedRecorder(v.rec, l) }
+func (v *scriptView) wire(l proto.TapLine) {
+	if v.inBody && l.Dir == proto.Sent && v.skipBodyLine(l.Data) {
+		return
+	}
+	feedRecorder(v.rec, l)
+}
+
+// skipBodyLine decides whether a body line is printed; at the final dot
+// it says how much was left out.
+func (v *scriptView) skipBodyLine(data []byte) bool {
+	if string(data) == ".\r\n" {
+		if v.hiddenLines > 0 {
+			v.rec.Comment(fmt.Sprintf("%d more line(s), %d bytes of message text sent but not shown", v.hiddenLines, v.hiddenBytes))
+		}
+		v.inBody = false
+		return false
+	}
+	if v.bodyShown+len(data) <= bodyShowLimit {
+		v.bodyShown += len(data)
+		return false
+	}
+	v.hiddenLines++
+	v.hiddenBytes += len(data)
+	return true
+}
 
 // feedRecorder is the one place tap lines become transcript entries, for
 // the script view and for --record alike.
@@ -45,4 +78,8 @@ func (v *scriptView) output(text string)                            { fmt.Fprint
 func (v *scriptView) warn(string)     {}
 func (v *scriptView) hideNext(string) {}
 func (v *scriptView) body(string)     {}
-func (v *scriptView) dataMode(bool)   {}
+func (v *scriptView) dataMode(on bool) {
+	if on {
+		v.inBody, v.bodyShown, v.hiddenLines, v.hiddenBytes = true, 0, 0, 0
+	}
+}

@@ -108,43 +108,38 @@ func (v *termView) explain(text string) {
 	v.println(v.th.Explain.Sprint(wrap(text, v.width(), explainPrefix, detailIndent)))
 }
 
-// replyExplanation is the one line under a reply: what the code means,
-// the enhanced code's name, and what to do next.
+// replyExplanation is the one line under a reply: what the code means
+// (its class when a hint says the rest), the enhanced code's name, and
+// what to do next. :explain has the long form.
 func replyExplanation(verb string, r *proto.Reply, assist bool) string {
 	if r.Code == 334 && verb == "AUTH" {
-		return "the server waits for the next AUTH step · " + challengeAdvice(r.Text(), assist)
+		return "go on: the server waits for the next AUTH step · " + challengeAdvice(r.Text(), assist)
 	}
-	meaning := codeMeaning(r.Code)
-	parts := []string{meaning}
 	e := r.Enhanced
-	if en, ok := explain.LookupEnhanced(e[0], e[1], e[2]); ok && !e.IsZero() && !strings.Contains(meaning, en.Code) {
+	hint := explain.Hint(verb, r.Code, e[0], e[1], e[2], r.Text())
+	class, meaning := codeMeaning(r.Code)
+	parts := []string{meaning}
+	if hint != "" {
+		parts = []string{class}
+	}
+	// X.Y.0 is "other or undefined" in every subject: noise on one line.
+	if en, ok := explain.LookupEnhanced(e[0], e[1], e[2]); ok && !e.IsZero() && e[2] != 0 {
 		parts = append(parts, en.Code+" "+en.Name)
 	}
-	if hint := explain.Hint(verb, r.Code, e[0], e[1], e[2], r.Text()); hint != "" {
-		parts = append(parts, dropRepeat(hint, meaning))
+	if hint != "" {
+		parts = append(parts, hint)
 	}
 	return strings.Join(parts, " · ")
 }
 
-// dropRepeat removes a hint's opening clause when the code's meaning said
-// it already ("you are logged in: go on with MAIL" after "you are logged
-// in"), so the line stays short.
-func dropRepeat(hint, meaning string) string {
-	head, rest, ok := strings.Cut(hint, ": ")
-	if ok && strings.Contains(meaning, head) {
-		return rest
-	}
-	return hint
-}
-
-// codeMeaning is DescribeCode without the code itself, which is on the
-// line just above.
-func codeMeaning(code int) string {
+// codeMeaning splits DescribeCode's "550 permanent failure: the mailbox
+// doesn't exist" into the class word and the whole meaning, without the
+// code itself, which is on the line just above.
+func codeMeaning(code int) (class, meaning string) {
 	d := explain.DescribeCode(code)
-	if rest, ok := strings.CutPrefix(d, strconv.Itoa(code)+" "); ok {
-		return rest
-	}
-	return d
+	meaning = strings.TrimPrefix(d, strconv.Itoa(code)+" ")
+	class, _, _ = strings.Cut(meaning, ":")
+	return class, meaning
 }
 
 func challengeAdvice(text string, assist bool) string {

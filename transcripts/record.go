@@ -96,6 +96,18 @@ func (r *Recorder) Event(text string) {
 	r.entry(Entry{Kind: Event, Text: text})
 }
 
+// Comment records a "# text" line: a note for the reader, not wire data.
+func (r *Recorder) Comment(text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	r.flushClient()
+	r.flushServer()
+	r.entry(Entry{Kind: Comment, Text: text})
+}
+
 // Close writes what is left of unfinished lines and returns the first
 // error met while writing. It does not close w. Later calls record nothing.
 func (r *Recorder) Close() error {

@@ -34,6 +34,10 @@ func (t *Transcript) Redactions() []string {
 	return names
 }
 
+// Steps is the number of steps Compare pairs up in t: each reply, with
+// the command it answered, and each command left unanswered.
+func (t *Transcript) Steps() int { return len(steps(t)) }
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
