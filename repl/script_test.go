@@ -99,3 +99,60 @@ func TestScriptPipelineSendsBatch(t *testing.T) {
 		t.Errorf("no pipelined batch in output:\n%s", out)
 	}
 }
+
+func TestScriptBDATSendsChunkAsIs(t *testing.T) {
+	srv := startSandbox(t)
+	script := "EHLO a.example\nMAIL FROM:<bob@example.test>\nRCPT TO:<alice@example.test>\nBDAT 20 LAST\nSubject: x\n\n.dot\nQUIT\n"
+	out, s, err := runScriptAgainst(t, srv, Config{}, script)
+	if err != nil || s.Failed() {
+		t.Fatalf("err %v, failed %v\n%s", err, s.Failed(), out)
+	}
+	msgs := srv.Mailbox().List()
+	if len(msgs) != 1 || string(msgs[0].Data) != "Subject: x\r\n\r\n.dot\r\n" {
+		t.Fatalf("mailbox = %+v, want the chunk stored exactly as sent (BDAT is never stuffed)", msgs)
+	}
+}
+
+func TestScriptBDATSizeMismatchIsAnError(t *testing.T) {
+	srv := startSandbox(t)
+	_, _, err := runScriptAgainst(t, srv, Config{}, "EHLO a.example\nMAIL FROM:<bob@example.test>\nRCPT TO:<alice@example.test>\nBDAT 3 LAST\nabcdef\n")
+	if err == nil || !strings.Contains(err.Error(), "declare 8") {
+		t.Fatalf("err = %v, want the right size suggested", err)
+	}
+}
+
+func TestScriptPipelineSharesEndOfDataWithNextTransaction(t *testing.T) {
+	srv := startSandbox(t)
+	script := "EHLO a.example\nMAIL FROM:<bob@example.test>\nRCPT TO:<alice@example.test>\nDATA\none\n.\nMAIL FROM:<bob@example.test>\nRCPT TO:<carol@example.test>\nDATA\ntwo\n.\nQUIT\n"
+	out, s, err := runScriptAgainst(t, srv, Config{Pipeline: true}, script)
+	if err != nil || s.Failed() {
+		t.Fatalf("err %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "C: .\nC: MAIL FROM:<bob@example.test>\nC: RCPT TO:<carol@example.test>\nC: DATA\nS: 250 2.0.0 Ok: queued") {
+		t.Errorf("end of data not batched with the next transaction:\n%s", out)
+	}
+	if n := srv.Mailbox().Len(); n != 2 {
+		t.Errorf("mailbox holds %d messages, want 2", n)
+	}
+}
+
+func TestScriptLongBodyIsSummarised(t *testing.T) {
+	srv := startSandbox(t)
+	var b strings.Builder
+	b.WriteString("EHLO a.example\nMAIL FROM:<bob@example.test>\nRCPT TO:<alice@example.test>\nDATA\n")
+	line := strings.Repeat("y", 98) + "\n"
+	for i := 0; i < 20000; i++ {
+		b.WriteString(line)
+	}
+	b.WriteString(".\nQUIT\n")
+	out, _, err := runScriptAgainst(t, srv, Config{}, b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) > bodyShowLimit+64<<10 || !strings.Contains(out, "more line(s)") {
+		t.Errorf("output is %d bytes, want the body summarised after %d", len(out), bodyShowLimit)
+	}
+	if got := len(srv.Mailbox().List()[0].Data); got != 20000*100 {
+		t.Errorf("stored %d bytes, want all %d sent", got, 20000*100)
+	}
+}

@@ -48,6 +48,9 @@ func subcommands() []subcommand {
 	return []subcommand{
 		{"sandbox", "run the practice server in the foreground", runSandbox},
 		{"explain", "explain a reply code, enhanced code or EHLO keyword", runExplain},
+		{"replay", "send a transcript's client side to a server and compare the replies", runReplay},
+		{"mock", "play a transcript's server side for a client under test", runMock},
+		{"diff", "compare two transcripts with replay's rules", runDiff},
 	}
 }
 

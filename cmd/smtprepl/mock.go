@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/smtprepl/smtprepl/transcripts"
+)
+
+const mockUsage = `usage: smtprepl mock FILE [--listen ADDR] [--once] [--write-cert FILE] [--timeout DURATION]
+Play the server's side of a transcript (or a swaks log) for a client under
+test: the recorded greeting, then the recorded reply to each command.
+Commands are matched by verb; other arguments are reported, not refused; an
+unexpected verb is answered 503; any message body is accepted; STARTTLS
+uses a certificate made at start. Each connection replays from the start,
+one at a time. Deviations go to stderr. With --once, exit after one session:
+0 if the client followed the recording, 1 if it deviated.`
+
+type mockFlags struct {
+	listen, certOut string
+	once            bool
+	timeout         time.Duration
+}
+
+func runMock(ctx context.Context, e *env, args []string) (int, error) {
+	var f mockFlags
+	fs := newFlagSet("mock", e, mockUsage)
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:2525", "address to listen on")
+	fs.BoolVar(&f.once, "once", false, "exit after one session: 0 if the client followed the recording, 1 if not")
+	fs.StringVar(&f.certOut, "write-cert", "", "write the STARTTLS certificate (PEM) to FILE, for the client to trust")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long to wait for the client at each step")
+	pos, err := parseInterleaved(fs, args)
+	switch {
+	case err != nil:
+		return exitUsage, err
+	case len(pos) != 1:
+		return exitUsage, usagef("mock needs one transcript, got %d argument(s)", len(pos))
+	case f.timeout <= 0:
+		return exitUsage, usagef("--timeout must be positive, got %s", f.timeout)
+	}
+	t, err := readTranscript(pos[0])
+	if err != nil {
+		return exitUsage, err
+	}
+	m, err := transcripts.NewMock(t, transcripts.MockConfig{Timeout: f.timeout, Logf: func(format string, args ...any) {
+		fmt.Fprintf(e.stderr, "mock: "+format+"\n", args...)
+	}})
+	if err != nil {
+		return exitFailure, err
+	}
+	return serveMock(ctx, e, &f, m, pos[0])
+}
+
+func serveMock(ctx context.Context, e *env, f *mockFlags, m *transcripts.Mock, name string) (int, error) {
+	if f.certOut != "" {
+		if err := os.WriteFile(f.certOut, m.CertPEM(), 0o644); err != nil {
+			return exitFailure, fmt.Errorf("--write-cert: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return exitFailure, fmt.Errorf("mock cannot listen on %s: %w", f.listen, err)
+	}
+	defer ln.Close()
+	fmt.Fprintf(e.stdout, "smtprepl mock listening on %s, playing %s (%d steps). Ctrl-C stops it.\n", ln.Addr(), name, m.Steps())
+	rep, err := m.Serve(ctx, ln, f.once)
+	if err != nil || !f.once || ctx.Err() != nil {
+		return exitOK, err
+	}
+	if len(rep.Deviations) == 0 {
+		fmt.Fprintf(e.stdout, "mock: the client followed the recording (%d of %d steps, %d note(s))\n", rep.Steps, m.Steps(), len(rep.Notes))
+		return exitOK, nil
+	}
+	fmt.Fprintf(e.stdout, "mock: the client deviated from the recording (%d of %d steps played):\n", rep.Steps, m.Steps())
+	for _, d := range rep.Deviations {
+		fmt.Fprintf(e.stdout, "  - %s\n", d)
+	}
+	return exitReplies, nil
+}

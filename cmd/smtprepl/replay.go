@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"unicode"
+
+	"github.com/chzyer/readline"
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/transcripts"
+)
+
+const replayUsage = `usage: smtprepl replay FILE [--against HOST:PORT] [--secret NAME=VALUE] [--exact] [--keep NAME] [--ignore NAME=REGEXP] [--list-rules] [-v] [connection flags]
+Send the client side of a transcript (or a swaks log) to a server, read the
+replies and show where they differ from the recorded ones. Without
+--against, the practice server is started on 127.0.0.1.
+Exit status: 0 every reply matched, 1 some differed, 2 connection, TLS,
+timeout or protocol error, 64 usage error (also: a secret the recording
+needs was not given and stdin is not a terminal).
+A redacted secret "<redacted: NAME>" is taken from --secret NAME=VALUE, else
+from $SMTPREPL_SECRET_<NAME upper-cased, other characters as _> (e.g.
+SMTPREPL_SECRET_AUTH_PLAIN_CREDENTIALS), else asked for on the terminal.
+VALUE is sent as it is: the wire form, base64 for AUTH.`
+
+type replayFlags struct {
+	connFlags
+	ruleFlags
+	against string
+	secrets listFlag
+	verbose bool
+}
+
+func parseReplayFlags(e *env, args []string) (*replayFlags, []string, error) {
+	f := &replayFlags{}
+	fs := newFlagSet("replay", e, replayUsage)
+	f.connFlags.register(fs)
+	f.ruleFlags.register(fs)
+	fs.StringVar(&f.against, "against", "", "the server to replay against (default: the practice server, started on 127.0.0.1)")
+	fs.Var(&f.secrets, "secret", "NAME=VALUE: send VALUE for <redacted: NAME> (repeatable)")
+	fs.BoolVar(&f.verbose, "v", false, "print the replayed session as a transcript first")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := f.validate(); err != nil {
+		return nil, nil, err
+	}
+	return f, pos, nil
+}
+
+func runReplay(ctx context.Context, e *env, args []string) (int, error) {
+	f, pos, err := parseReplayFlags(e, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	rules, err := f.rules()
+	switch {
+	case err != nil:
+		return exitUsage, err
+	case f.list:
+		return exitOK, transcripts.FormatRules(e.stdout, rules)
+	case len(pos) != 1:
+		return exitUsage, usagef("replay needs one transcript, got %d argument(s)", len(pos))
+	}
+	want, err := readTranscript(pos[0])
+	if err != nil {
+		return exitUsage, err
+	}
+	secret, err := resolveSecrets(e, want.Redactions(), f.secrets)
+	if err != nil {
+		return exitUsage, err
+	}
+	addr, tlsOpts, stop, err := f.server()
+	if err != nil {
+		return exitUsage, err
+	}
+	defer stop()
+	fmt.Fprintf(e.stdout, "replay: %d steps of %s against %s\n", want.Steps(), pos[0], addr)
+	return replay(ctx, e, f, want, addr, tlsOpts, secret, rules)
+}
+
+// replay dials, replays and prints the outcome.
+func replay(ctx context.Context, e *env, f *replayFlags, want *transcripts.Transcript, addr string,
+	tlsOpts proto.TLSOptions, secret func(string) (string, error), rules transcripts.Rules) (int, error) {
+	c, err := proto.Dial(ctx, addr, proto.Options{Timeout: f.timeout, ImplicitTLS: f.tls, TLS: tlsOpts})
+	if err != nil {
+		return exitFailure, replayError(err)
+	}
+	defer c.Close()
+	got, err := transcripts.Replay(ctx, c, want, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls})
+	if f.verbose {
+		got.WriteTo(e.stdout)
+	}
+	diffs := transcripts.Compare(want, got, rules)
+	if err != nil {
+		transcripts.FormatDifferences(e.stdout, reached(diffs))
+		return exitFailure, replayError(err)
+	}
+	return printDifferences(e.stdout, "replay", diffs, max(want.Steps(), got.Steps()), rules, e.colour(f.noColor))
+}
+
+// reached drops the steps an interrupted replay never got to.
+func reached(diffs []transcripts.Difference) []transcripts.Difference {
+	var out []transcripts.Difference
+	for _, d := range diffs {
+		if d.Got != nil || d.Why != "missing from got" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// replayError words a failure for the user, with the way forward for a
+// refused certificate.
+func replayError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "transcripts: ")
+	var ce *proto.CertError
+	if errors.As(err, &ce) {
+		msg += "; to go on, trust it with --cafile FILE or accept it with --insecure"
+	}
+	return errors.New(msg)
+}
+
+// server is --against, or the practice server started here, whose own
+// certificate is then trusted unless --cafile or --insecure say otherwise.
+func (f *replayFlags) server() (addr string, tlsOpts proto.TLSOptions, stop func(), err error) {
+	tlsOpts = proto.TLSOptions{CAFile: f.cafile, Insecure: f.insecure}
+	if f.against != "" {
+		addr, err = repl.NormaliseAddr(f.against, f.tls)
+		if err != nil {
+			return "", tlsOpts, nil, usagef("--against: %v", err)
+		}
+		return addr, tlsOpts, func() {}, nil
+	}
+	if f.tls {
+		return "", tlsOpts, nil, usagef("--tls needs --against: the built-in sandbox speaks STARTTLS, not implicit TLS")
+	}
+	srv, err := sandbox.New(sandbox.DefaultConfig())
+	if err != nil {
+		return "", tlsOpts, nil, fmt.Errorf("starting the sandbox: %w", err)
+	}
+	a, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		return "", tlsOpts, nil, fmt.Errorf("starting the sandbox: %w", err)
+	}
+	ca := ""
+	if tlsOpts.CAFile == "" && !tlsOpts.Insecure {
+		ca = writeTempPEM(srv.CertPEM())
+		tlsOpts.CAFile = ca
+	}
+	return a.String(), tlsOpts, func() { srv.Close(); removeIf(ca) }, nil
+}
+
+// writeTempPEM returns the path of a temporary file holding pem, or ""
+// (verification then fails and says why, which is still honest).
+func writeTempPEM(pem []byte) string {
+	f, err := os.CreateTemp("", "smtprepl-sandbox-*.pem")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if _, err := f.Write(pem); err != nil {
+		os.Remove(f.Name())
+		return ""
+	}
+	return f.Name()
+}
+
+func removeIf(path string) {
+	if path != "" {
+		os.Remove(path)
+	}
+}
+
+// secretEnv is the environment variable that holds the secret NAME:
+// SMTPREPL_SECRET_ and NAME upper-cased, other characters than ASCII
+// letters and digits as "_" ("AUTH PLAIN credentials" gives
+// SMTPREPL_SECRET_AUTH_PLAIN_CREDENTIALS).
+func secretEnv(name string) string {
+	return "SMTPREPL_SECRET_" + strings.Map(func(r rune) rune {
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return unicode.ToUpper(r)
+		}
+		return '_'
+	}, name)
+}
+
+// resolveSecrets finds every secret the recording needs before anything is
+// sent: from --secret, the environment, or the terminal. In script mode a
+// missing one is a usage error (64) that names it, never a wait on stdin.
+func resolveSecrets(e *env, names []string, given []string) (func(string) (string, error), error) {
+	vals := map[string]string{}
+	for _, kv := range given {
+		name, val, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			return nil, usagef("--secret %q: want NAME=VALUE, e.g. --secret \"AUTH LOGIN password=c2VjcmV0\"", kv)
+		}
+		vals[name] = val
+	}
+	for _, name := range names {
+		if _, ok := vals[name]; ok {
+			continue
+		}
+		if v := e.getenv(secretEnv(name)); v != "" {
+			vals[name] = v
+			continue
+		}
+		v, err := askSecret(e, name)
+		if err != nil {
+			return nil, err
+		}
+		vals[name] = v
+	}
+	return func(name string) (string, error) {
+		if v, ok := vals[name]; ok {
+			return v, nil
+		}
+		return "", fmt.Errorf("no value for the secret %q", name)
+	}, nil
+}
+
+// askSecret reads a secret from the terminal without echo.
+func askSecret(e *env, name string) (string, error) {
+	f, ok := e.stdin.(*os.File)
+	if !e.stdinTTY || !ok {
+		return "", usagef("the recording needs the secret %q and stdin is not a terminal: give --secret %q or set %s (the value as sent on the wire: base64 for AUTH)",
+			name, name+"=VALUE", secretEnv(name))
+	}
+	fmt.Fprintf(e.stderr, "%s (as sent on the wire, base64 for AUTH; not echoed): ", name)
+	b, err := readline.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return "", usagef("reading the secret %q: %v", name, err)
+	}
+	return string(b), nil
+}
