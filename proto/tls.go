@@ -17,7 +17,10 @@ import (
 type TLSOptions struct {
 	ServerName string // for SNI and verification; default: the host dialled
 	CAFile     string // trust only this PEM file (a lab CA, a self-signed cert)
-	Insecure   bool   // accept any certificate, but still report what is wrong
+	// RootPEM, like CAFile but in memory: the in-process sandbox's own
+	// certificate needs no temporary file.
+	RootPEM  []byte
+	Insecure bool // accept any certificate, but still report what is wrong
 }
 
 // TLSInfo is what a handshake negotiated, in the words a user needs.
@@ -158,7 +161,7 @@ func (c *Client) handshakeErr(err error, info *TLSInfo) error {
 // tlsConfig always verifies by hand in VerifyConnection, so the chain is
 // inspected and described even when the user chose --insecure.
 func (c *Client) tlsConfig(info *TLSInfo) (*tls.Config, error) {
-	roots, err := loadRoots(c.opts.TLS.CAFile)
+	roots, err := loadRoots(c.opts.TLS.CAFile, c.opts.TLS.RootPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -178,17 +181,21 @@ func (c *Client) tlsConfig(info *TLSInfo) (*tls.Config, error) {
 	}, nil
 }
 
-func loadRoots(caFile string) (*x509.CertPool, error) {
-	if caFile == "" {
+func loadRoots(caFile string, rootPEM []byte) (*x509.CertPool, error) {
+	if caFile == "" && len(rootPEM) == 0 {
 		return nil, nil // nil means the system roots
 	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("proto: reading --cafile: %w", err)
+	pem, what := rootPEM, "the trusted certificate"
+	if caFile != "" {
+		var err error
+		if pem, err = os.ReadFile(caFile); err != nil {
+			return nil, fmt.Errorf("proto: reading --cafile: %w", err)
+		}
+		what = "--cafile " + caFile
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("proto: --cafile %s holds no PEM certificate", caFile)
+		return nil, fmt.Errorf("proto: %s holds no PEM certificate", what)
 	}
 	return pool, nil
 }

@@ -23,7 +23,7 @@ func BenchmarkStartup(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := NewInteractiveSession(Config{Addr: addr.String(), Sandbox: srv}, io.Discard, th, nil, nil)
+		s := newInteractiveSession(Config{Addr: addr.String(), Sandbox: srv}, io.Discard, th, nil, nil)
 		if err := s.Start(context.Background()); err != nil {
 			b.Fatal(err)
 		}

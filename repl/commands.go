@@ -128,8 +128,6 @@ func runQuit(s *Session, _ context.Context, _ string) error {
 // rawView is implemented by views that can show exact bytes.
 type rawView interface{ setRaw(on bool) }
 
-func (v *termView) setRaw(on bool) { v.raw = on }
-
 func runWire(s *Session, _ context.Context, args string) error {
 	rv, ok := s.view.(rawView)
 	if !ok {

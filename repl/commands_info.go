@@ -32,15 +32,34 @@ func runHelp(s *Session, _ context.Context, args string) error {
 	return nil
 }
 
+// helpCol is where summaries start in :help; longer usages get a line of
+// their own so the summaries stay aligned.
+const helpCol = 28
+
 func (s *Session) helpText() string {
 	var b strings.Builder
 	b.WriteString("Lines starting with ':' are for smtprepl; everything else goes to the server as typed.\n")
+	pad := strings.Repeat(" ", helpCol)
 	for _, c := range s.cmds.list {
-		fmt.Fprintf(&b, "  %-36s %s\n", ":"+strings.TrimSpace(c.name+" "+c.args), c.summary)
+		usage := "  :" + strings.TrimSpace(c.name+" "+c.args)
+		lead := fmt.Sprintf("%-*s", helpCol, usage)
+		if len(usage) >= helpCol {
+			b.WriteString(usage + "\n")
+			lead = pad
+		}
+		b.WriteString(wrap(c.summary, s.width(), lead, pad) + "\n")
 	}
-	b.WriteString("SMTP verbs (:help VERB for one): " + strings.Join(verbNames(), " ") + "\n")
-	b.WriteString("Tab completes what is legal now; Ctrl-R searches history; Ctrl-C abandons a wait; Ctrl-D or :quit leaves.")
+	b.WriteString(wrap("SMTP verbs (:help VERB for one): "+strings.Join(verbNames(), " "), s.width(), "", "  ") + "\n")
+	b.WriteString(wrap("Tab completes what is legal now; Ctrl-R searches history; Ctrl-C abandons a wait; Ctrl-D or :quit leaves.", s.width(), "", ""))
 	return b.String()
+}
+
+// width is the terminal's, for text the session lays out itself.
+func (s *Session) width() int {
+	if tv, ok := s.view.(*termView); ok {
+		return tv.width()
+	}
+	return 100
 }
 
 func (s *Session) verbHelp(v verb) string {

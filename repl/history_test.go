@@ -115,3 +115,16 @@ func TestAuthAnswersNeverInHistory(t *testing.T) {
 		t.Errorf("history file = %q, want %q", run.history, want)
 	}
 }
+
+// TestScriptAuthAnswersSentAsTyped keeps script mode's contract: after a
+// 334 the next lines are wire lines, not assisted plain text.
+func TestScriptAuthAnswersSentAsTyped(t *testing.T) {
+	srv := startSandbox(t)
+	out, _, err := runScriptAgainst(t, srv, Config{}, "EHLO a.example\nAUTH LOGIN\nc3R1ZGVudA==\nc2VjcmV0\nQUIT\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "S: 235 2.7.0") || strings.Contains(out, "c2VjcmV0") {
+		t.Errorf("want 235 and the password redacted:\n%s", out)
+	}
+}

@@ -3,62 +3,39 @@ package repl
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
 )
 
-// NewInteractiveSession is a session for a person: colour (per theme),
+// newInteractiveSession is a session for a person: colour (per theme),
 // explanations, AUTH assistance through ask, and a prompt that shows where
 // in the protocol they stand. width reports the terminal's columns.
-func NewInteractiveSession(cfg Config, out io.Writer, th Theme, width func() int, ask asker) *Session {
+func newInteractiveSession(cfg Config, out io.Writer, th Theme, width func() int, ask asker) *Session {
 	s := newSession(cfg, newTermView(out, th, width), out)
 	s.ask = ask
 	return s
 }
 
-// tlsOptions trusts the in-process sandbox's own certificate when the user
-// named no CA: smtprepl started that server, so its certificate is known
-// for certain, and STARTTLS then verifies as it would against a real
-// server instead of failing on "self-signed" in the first lesson.
+// tlsOptions trusts the in-process sandbox's own certificate in the
+// interactive shell when the user named no CA: smtprepl started that
+// server, so its certificate is known for certain, and STARTTLS then
+// verifies as it would against a real server instead of failing on
+// "self-signed" in a student's first session. Script mode keeps the plain
+// rule (refused unless --cafile or --insecure), so scripts behave the same
+// against the sandbox as against any server.
 func (s *Session) tlsOptions() proto.TLSOptions {
 	opts := s.cfg.TLS
-	if s.cfg.Sandbox == nil || opts.CAFile != "" || opts.Insecure {
+	if s.ask == nil || s.cfg.Sandbox == nil || opts.CAFile != "" || opts.Insecure {
 		return opts
 	}
-	if s.sandboxCA == "" {
-		s.sandboxCA = writeTempPEM(s.cfg.Sandbox.CertPEM())
-	}
-	opts.CAFile = s.sandboxCA
+	opts.RootPEM = s.cfg.Sandbox.CertPEM()
 	return opts
-}
-
-// writeTempPEM returns the path of a temporary file holding pem, or ""
-// (verification then fails and says why, which is still honest).
-func writeTempPEM(pem []byte) string {
-	f, err := os.CreateTemp("", "smtprepl-sandbox-*.pem")
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	if _, err := f.Write(pem); err != nil {
-		os.Remove(f.Name())
-		return ""
-	}
-	return f.Name()
-}
-
-func (s *Session) removeSandboxCA() {
-	if s.sandboxCA != "" {
-		os.Remove(s.sandboxCA)
-		s.sandboxCA = ""
-	}
 }
 
 func (s *Session) showTLS(info *proto.TLSInfo) {
 	s.view.tls(info)
-	if s.sandboxCA != "" && s.cfg.Sandbox != nil && info.Verified() {
+	if s.tlsOptions().RootPEM != nil && info.Verified() {
 		s.view.note("verified against the practice server's own certificate, which smtprepl knows because it started that server")
 	}
 }
@@ -76,9 +53,6 @@ func (s *Session) isColonCommand(line string) bool {
 
 // InData reports whether lines are message text now.
 func (s *Session) InData() bool { return s.st.inData }
-
-// Quitting reports whether the session asked to end (:quit, or QUIT's 221).
-func (s *Session) Quitting() bool { return s.quit }
 
 // describeTarget names the server for the prompt and :status: "sandbox"
 // for the in-process practice server, else host[:port] (port 25 implied).

@@ -52,7 +52,6 @@ func (s *Session) recordTap(l proto.TapLine) {
 // Close ends the connection and any recording.
 func (s *Session) Close() error {
 	err := s.StopRecording()
-	s.removeSandboxCA()
 	if s.client != nil {
 		s.client.Close()
 	}

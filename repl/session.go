@@ -72,9 +72,6 @@ type Session struct {
 	outOfStep   bool
 	pendingVerb string // what the reply being waited for answers, for messages
 	msg         msgState
-	// sandboxCA is a temporary file holding the in-process sandbox's
-	// certificate, so STARTTLS to it verifies instead of failing.
-	sandboxCA string
 	// home is the in-process sandbox the session started with, so
 	// ":open sandbox" can go back to it after visiting another server.
 	home *sandbox.Server
@@ -123,6 +120,11 @@ func (s *Session) Connected() bool { return s.client != nil && !s.client.Closed(
 func (s *Session) Open(ctx context.Context) error {
 	if s.Connected() {
 		s.client.Close()
+	}
+	if s.st.inData {
+		// A message left open on the old connection is gone with it.
+		s.st.inData, s.body = false, nil
+		s.view.dataMode(false)
 	}
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap}
 	c, err := proto.Dial(ctx, s.cfg.Addr, opts)

@@ -183,7 +183,7 @@ type TerminalOptions struct {
 // (AUTH's user name and password) are asked through the shell.
 func newShell(cfg Config, out io.Writer, th Theme, width func() int, lr LineReader, histPath string) (*Shell, error) {
 	sh := &Shell{th: th, lr: lr}
-	sh.s = NewInteractiveSession(cfg, out, th, width, sh)
+	sh.s = newInteractiveSession(cfg, out, th, width, sh)
 	sh.view = sh.s.view.(*termView)
 	h, err := openHistory(histPath, lr, sh.s.cmds)
 	sh.hist = h

@@ -30,6 +30,7 @@ type termView struct {
 // Indents: the wire starts in column 0, smtprepl's own words are indented
 // so the eye can skip them.
 const (
+	capColumn     = 20 // widest keyword column before a keyword line stands alone
 	explainPrefix = "   ↳ "
 	notePrefix    = "   · "
 	warnPrefix    = "   ! "
@@ -167,11 +168,17 @@ func (v *termView) capabilities(now, before *proto.Capabilities, afterTLS bool) 
 	heads, meanings := capabilityRows(now)
 	col := 0
 	for _, h := range heads {
-		col = max(col, min(len(h), 26))
+		col = max(col, min(len(h), capColumn))
 	}
+	pad := detailIndent + strings.Repeat(" ", col+1)
 	for i, h := range heads {
 		lead := detailIndent + fmt.Sprintf("%-*s ", col, h)
-		v.println(v.th.Explain.Sprint(wrap(meanings[i], v.width(), lead, strings.Repeat(" ", len(lead)))))
+		if len(h) > col {
+			// "AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2" gets a line of its own.
+			v.println(v.th.Explain.Sprint(detailIndent + h))
+			lead = pad
+		}
+		v.println(v.th.Explain.Sprint(wrap(meanings[i], v.width(), lead, pad)))
 	}
 	if afterTLS && before != nil {
 		v.capabilityDiff(now, before)
@@ -239,10 +246,19 @@ func (v *termView) body(wireLine string) {
 
 func (v *termView) dataMode(on bool) { v.inBody = on }
 
+// setRaw is :wire on|off.
+func (v *termView) setRaw(on bool) { v.raw = on }
+
 // fail prints an error the user must read.
 func (v *termView) fail(text string) {
 	v.println(v.th.Err.Sprint("error: ") + wrap(text, v.width(), "", "       "))
 }
+
+// nbsp glues "RFC 2920" and "§4.2" to their number while wrapping, so a
+// reference is never split across lines.
+const nbsp = "\u00a0"
+
+var glue = strings.NewReplacer("RFC ", "RFC"+nbsp, " §", nbsp+"§")
 
 // wrap breaks text into lines of at most width columns at spaces: the
 // first line starts with lead, the others with indent.
@@ -252,18 +268,21 @@ func wrap(text string, width int, lead, indent string) string {
 	width = max(width-1, 40)
 	var b strings.Builder
 	b.WriteString(lead)
-	col := len([]rune(lead))
-	for i, word := range strings.Fields(text) {
+	col, first := len([]rune(lead)), true
+	for _, word := range strings.Split(glue.Replace(text), " ") {
+		if word == "" {
+			continue
+		}
 		n := len([]rune(word))
-		if i > 0 && col+1+n > width {
+		if !first && col+1+n > width {
 			b.WriteString("\n" + indent)
 			col = len([]rune(indent))
-		} else if i > 0 {
+		} else if !first {
 			b.WriteByte(' ')
 			col++
 		}
-		b.WriteString(word)
-		col += n
+		b.WriteString(strings.ReplaceAll(word, nbsp, " "))
+		col, first = col+n, false
 	}
 	return b.String()
 }

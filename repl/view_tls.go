@@ -18,7 +18,8 @@ func (v *termView) tls(info *proto.TLSInfo) {
 		v.println(v.th.Explain.Sprint(wrap(row[1], v.width(), lead, strings.Repeat(" ", len(lead)))))
 	}
 	if info.Verified() {
-		v.println(v.th.Good.Sprint(detailIndent+"verified  ") + v.th.Explain.Sprint("yes: the chain leads to a trusted authority and the certificate names "+info.ServerName))
+		text := wrap("yes: it chains to a trusted authority and names "+info.ServerName, v.width(), detailIndent+"verified  ", detailIndent+"          ")
+		v.println(v.th.Good.Sprint(text))
 		return
 	}
 	v.println(v.th.Err.Sprint(wrap("NOT VERIFIED, accepted only because of --insecure: "+certProblem(info)+

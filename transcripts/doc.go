@@ -21,6 +21,10 @@
 //   - [Compare], [Rules], [Volatile], [Difference] and [FormatDifferences]:
 //     pair each command with the reply that answered it and report where two
 //     transcripts differ, ignoring per-session noise where told to.
+//   - [Replay] sends a transcript's client side over a proto.Client and
+//     returns what came back, for Compare; [Mock] plays its server side to
+//     clients; [Rules.Keep], [ParseRule] and [FormatRules] back the
+//     command line's rule flags.
 //   - [Archive], [File], [ParseTxtar] and [FormatTxtar]: the txtar container
 //     (golang.org/x/tools/txtar's format) that golden tests keep
 //     transcripts in.

@@ -225,10 +225,12 @@ func resolveSecrets(e *env, names []string, given []string) (func(string) (strin
 	}, nil
 }
 
-// askSecret reads a secret from the terminal without echo.
+// askSecret reads a secret from the terminal without echo. The terminal is
+// checked again here because a character device such as /dev/null passes
+// for one in env.stdinTTY, and reading a secret from it would fail.
 func askSecret(e *env, name string) (string, error) {
 	f, ok := e.stdin.(*os.File)
-	if !e.stdinTTY || !ok {
+	if !e.stdinTTY || !ok || !readline.IsTerminal(int(f.Fd())) {
 		return "", usagef("the recording needs the secret %q and stdin is not a terminal: give --secret %q or set %s (the value as sent on the wire: base64 for AUTH)",
 			name, name+"=VALUE", secretEnv(name))
 	}

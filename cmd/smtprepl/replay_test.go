@@ -1,0 +1,159 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/smtprepl/smtprepl/proto/sandbox"
+)
+
+func TestSecretEnv(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"AUTH PLAIN credentials", "SMTPREPL_SECRET_AUTH_PLAIN_CREDENTIALS"},
+		{"AUTH LOGIN password", "SMTPREPL_SECRET_AUTH_LOGIN_PASSWORD"},
+		{"AUTH CRAM-MD5 response", "SMTPREPL_SECRET_AUTH_CRAM_MD5_RESPONSE"},
+		{"naïve", "SMTPREPL_SECRET_NA_VE"},
+	}
+	for _, tc := range tests {
+		if got := secretEnv(tc.name); got != tc.want {
+			t.Errorf("secretEnv(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestResolveSecrets(t *testing.T) {
+	vars := map[string]string{"SMTPREPL_SECRET_AUTH_LOGIN_USERNAME": "c3R1ZGVudA=="}
+	e := &env{stdin: strings.NewReader(""), getenv: func(k string) string { return vars[k] }}
+	tests := []struct {
+		name    string
+		names   []string
+		given   []string
+		want    map[string]string
+		wantErr string
+	}{
+		{name: "flag and environment", names: []string{"AUTH LOGIN username", "AUTH LOGIN password"},
+			given: []string{"AUTH LOGIN password=c2VjcmV0"},
+			want:  map[string]string{"AUTH LOGIN username": "c3R1ZGVudA==", "AUTH LOGIN password": "c2VjcmV0"}},
+		{name: "flag wins", names: []string{"AUTH LOGIN username"}, given: []string{"AUTH LOGIN username=YWxpY2U="},
+			want: map[string]string{"AUTH LOGIN username": "YWxpY2U="}},
+		{name: "value with =", names: []string{"AUTH PLAIN credentials"}, given: []string{"AUTH PLAIN credentials=AGE=="},
+			want: map[string]string{"AUTH PLAIN credentials": "AGE=="}},
+		{name: "missing in script mode", names: []string{"AUTH PLAIN credentials"},
+			wantErr: `the recording needs the secret "AUTH PLAIN credentials" and stdin is not a terminal: give --secret "AUTH PLAIN credentials=VALUE" or set SMTPREPL_SECRET_AUTH_PLAIN_CREDENTIALS`},
+		{name: "malformed flag", given: []string{"password"}, wantErr: `--secret "password": want NAME=VALUE`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			secret, err := resolveSecrets(e, tc.names, tc.given)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, n := range tc.names {
+				if got[n], err = secret(n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("secrets (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestReplayUsage(t *testing.T) {
+	d1 := testdata + "rfc5321-d1-typical.txt"
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{name: "no file", args: nil, code: 64, stderr: "replay needs one transcript, got 0 argument(s)"},
+		{name: "two files", args: []string{d1, d1}, code: 64, stderr: "replay needs one transcript, got 2"},
+		{name: "tls without against", args: []string{d1, "--tls"}, code: 64, stderr: "--tls needs --against"},
+		{name: "tls and starttls", args: []string{d1, "--tls", "--starttls", "--against", "127.0.0.1:1"}, code: 64, stderr: "exclude each other"},
+		{name: "bad timeout", args: []string{d1, "--timeout", "0s"}, code: 64, stderr: "--timeout must be positive"},
+		{name: "missing file", args: []string{"nope.txt"}, code: 64, stderr: "cannot read the transcript"},
+		{name: "missing secret", args: []string{testdata + "design-example.txt"}, code: 64,
+			stderr: `the recording needs the secret "AUTH LOGIN username" and stdin is not a terminal`},
+		{name: "list rules", args: []string{"--list-rules", "--exact"}, code: 0, stdout: "Each reply's code, enhanced code, number of lines and text are compared"},
+		{name: "nobody listening", args: []string{d1, "--against", "127.0.0.1:1", "--timeout", "5s"}, code: 2, stderr: "cannot connect to 127.0.0.1:1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCmd(t, "", append([]string{"replay"}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out, tc.stdout) || !strings.Contains(errOut, tc.stderr) {
+				t.Errorf("exit %d, want %d with stdout %q and stderr %q\nstdout:\n%s\nstderr:\n%s", code, tc.code, tc.stdout, tc.stderr, out, errOut)
+			}
+		})
+	}
+}
+
+// plainCredentials is the AUTH PLAIN secret of the recorded sessions.
+const plainCredentials = "AHN0dWRlbnQAc2VjcmV0" // base64 of "\0student\0secret"
+
+// TestReplayInProcess replays against the default sandbox and against one
+// whose answer for a step changed, in-process.
+func TestReplayInProcess(t *testing.T) {
+	rec := recordViaScript(t, run)
+	secret := "--secret=AUTH PLAIN credentials=" + plainCredentials
+	code, out, errOut := runCmd(t, "", "replay", rec, secret, "--exact")
+	if code != 0 || !strings.Contains(out, "replay: all 12 steps match (exact text, volatile parts masked)") {
+		t.Errorf("replay against the sandbox: exit %d\n%s%s", code, out, errOut)
+	}
+	srv, err := sandbox.New(func() sandbox.Config {
+		c := sandbox.DefaultConfig()
+		c.Mailboxes = []string{"alice", "bob", "postmaster"}
+		return c
+	}())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCmd(t, "", "replay", rec, secret, "--against", addr.String(), "--insecure", "--timeout", "10s")
+	want := "step 8   RCPT TO:<carol@example.test>\n         reply code: want 250, got 550\n"
+	if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, "replay: 1 of 12 steps differ") {
+		t.Errorf("replay against a sandbox without carol: exit %d, want 1 and %q\n%s%s", code, want, out, errOut)
+	}
+}
+
+// recordViaScript records the session through smtprepl's script mode and
+// --record, with runner being run itself or the built binary, and checks
+// that no form of the password is in the file.
+func recordViaScript(t *testing.T, runner func(args []string, stdin io.Reader, stdout, stderr io.Writer) int) string {
+	t.Helper()
+	rec := filepath.Join(t.TempDir(), "session.txt")
+	script := "EHLO client.example\nSTARTTLS\nEHLO client.example\nAUTH PLAIN " + plainCredentials + "\n" +
+		"MAIL FROM:<student@example.test>\nRCPT TO:<alice@example.test>\nRCPT TO:<carol@example.test>\n" +
+		"DATA\nSubject: hello\n\n.a line that starts with a dot\n.\nRSET\nQUIT\n"
+	var out, errOut strings.Builder
+	if code := runner([]string{"--record", rec, "--insecure", "--timeout", "10s"}, strings.NewReader(script), &out, &errOut); code != 0 {
+		t.Fatalf("recording: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	b, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"secret", "c2VjcmV0", plainCredentials, "AUTH PLAIN <redacted: AUTH PLAIN credentials>"} {
+		if strings.Contains(string(b), s) != strings.HasPrefix(s, "AUTH") {
+			t.Errorf("recording and %q:\n%s", s, b)
+		}
+	}
+	return rec
+}

@@ -1,0 +1,165 @@
+package lessons
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/smtprepl/smtprepl/proto"
+)
+
+// Session is what a lesson drives. The REPL's own session satisfies it,
+// so every line of a lesson takes the path a person's typing takes, and
+// this package never touches a socket.
+type Session interface {
+	// Exec runs one line as if typed at the REPL prompt.
+	Exec(ctx context.Context, line string) error
+	// ExecBatch sends lines in one write, then reads their replies in
+	// order (RFC 2920 pipelining).
+	ExecBatch(ctx context.Context, lines []string) ([]*proto.Reply, error)
+	// LastReply is the latest complete reply; nil before the first.
+	LastReply() *proto.Reply
+	// InData reports whether lines are message text now.
+	InData() bool
+	// Redact returns line as it may be written down: AUTH answers and the
+	// arguments of secret commands replaced by a marker.
+	Redact(line string) string
+}
+
+// Student is the person at the keyboard in a guided lesson.
+type Student interface {
+	// ReadLine returns the next line typed; io.EOF when they leave.
+	ReadLine(ctx context.Context) (string, error)
+}
+
+// Paint colours the runner's own words; nil fields leave text plain.
+type Paint struct {
+	Title, Good, Bad, Dim func(string) string
+}
+
+// Runner plays a lesson: guided when Student is set, unattended (--auto)
+// when it is nil.
+type Runner struct {
+	Out     io.Writer
+	Student Student
+	// Vars are the values of {{name}} in the lesson's lines and prose:
+	// what only the runner knows, such as the implicit-TLS address.
+	Vars  map[string]string
+	Paint Paint
+}
+
+// Result is how a run went.
+type Result struct {
+	Lesson string
+	Steps  int    // steps in the lesson
+	Done   int    // steps completed
+	Held   int    // checkpoints that held
+	Failed string // the checkpoint that did not hold (unattended runs stop there)
+	Left   bool   // the student left before the end
+	// Input is every line sent, in the lesson's notation ({{name}} not
+	// expanded) when it was the suggested one, with secrets redacted.
+	Input []string
+}
+
+// Passed reports whether every step ran and every checkpoint held.
+func (r Result) Passed() bool { return r.Done == r.Steps && r.Failed == "" && !r.Left }
+
+// errLeft ends a guided lesson early: :quit or Ctrl-D.
+var errLeft = errors.New("the student left")
+
+// Run plays l on s, step by step.
+func (r *Runner) Run(ctx context.Context, l Lesson, s Session) (Result, error) {
+	res := Result{Lesson: l.Name, Steps: len(l.Steps)}
+	if err := r.checkVars(l); err != nil {
+		return res, err
+	}
+	r.intro(l)
+	for i, st := range l.Steps {
+		r.stepHeader(i, len(l.Steps), st)
+		err := r.runStep(ctx, s, st, &res)
+		switch {
+		case errors.Is(err, errLeft):
+			res.Left = true
+			r.say(r.paint(r.Paint.Dim, fmt.Sprintf("Left the lesson at step %d of %d; smtprepl lesson %s starts it again.", i+1, len(l.Steps), l.Name)))
+			return res, nil
+		case err != nil:
+			return res, err
+		case res.Failed != "":
+			r.outro(l, res)
+			return res, nil
+		}
+		res.Done++
+	}
+	r.outro(l, res)
+	return res, nil
+}
+
+func (r *Runner) runStep(ctx context.Context, s Session, st Step, res *Result) error {
+	if len(st.Lines) == 0 && r.Student != nil {
+		return r.pause(ctx)
+	}
+	for i := 0; i < len(st.Lines); {
+		n := 1
+		for st.Lines[i].Batch && i+n < len(st.Lines) && st.Lines[i+n].Batch {
+			n++
+		}
+		var err error
+		if st.Lines[i].Batch {
+			err = r.batch(ctx, s, st.Lines[i:i+n], res)
+		} else {
+			err = r.single(ctx, s, st.Lines[i], res)
+		}
+		if err != nil || res.Failed != "" {
+			return err
+		}
+		i += n
+	}
+	return nil
+}
+
+// pause waits for Enter after a step that is prose only.
+func (r *Runner) pause(ctx context.Context) error {
+	r.say(r.paint(r.Paint.Dim, "  (Enter goes on)"))
+	line, err := r.Student.ReadLine(ctx)
+	if errors.Is(err, io.EOF) || strings.TrimSpace(line) == ":quit" {
+		return errLeft
+	}
+	return err
+}
+
+func (r *Runner) say(text string) { fmt.Fprintln(r.Out, text) }
+
+func (r *Runner) paint(f func(string) string, text string) string {
+	if f == nil {
+		return text
+	}
+	return f(text)
+}
+
+// expand fills in {{name}} from Vars. A line that held a variable is
+// trimmed, since an empty value ({{trust}} with no CA to name) leaves a
+// space behind; other lines keep their spaces, which matter in message text.
+func (r *Runner) expand(text string) string {
+	if !strings.Contains(text, "{{") {
+		return text
+	}
+	for k, v := range r.Vars {
+		text = strings.ReplaceAll(text, "{{"+k+"}}", v)
+	}
+	return strings.TrimSpace(text)
+}
+
+// checkVars refuses a lesson that needs a value this runner lacks, before
+// anything is sent rather than halfway through.
+func (r *Runner) checkVars(l Lesson) error {
+	for _, st := range l.Steps {
+		for _, ln := range st.Lines {
+			if e := r.expand(ln.Text); strings.Contains(e, "{{") {
+				return fmt.Errorf("lessons: %s.txtar:%d: %q needs a value this run does not have", l.Name, ln.Source, ln.Text)
+			}
+		}
+	}
+	return nil
+}

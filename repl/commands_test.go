@@ -1,0 +1,78 @@
+package repl
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseOpenArgs(t *testing.T) {
+	tests := []struct {
+		args    string
+		want    openArgs
+		wantErr string
+	}{
+		{"", openArgs{}, ""},
+		{"mx.example.com", openArgs{addr: "mx.example.com"}, ""},
+		{"smtp.example.com:465 --tls", openArgs{addr: "smtp.example.com:465", tls: true}, ""},
+		{"--insecure --cafile ca.pem", openArgs{insecure: true, cafile: "ca.pem"}, ""},
+		{"a b", openArgs{}, "one server at a time"},
+		{"--bogus", openArgs{}, "unknown option --bogus"},
+	}
+	for _, tc := range tests {
+		got, err := parseOpenArgs(tc.args)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("parseOpenArgs(%q) err = %v, want %q", tc.args, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("parseOpenArgs(%q) = %+v, %v; want %+v", tc.args, got, err, tc.want)
+		}
+	}
+}
+
+func TestShellOpenElsewhereAndBack(t *testing.T) {
+	srv := startSandbox(t)
+	addr, _ := fakeServer(t)
+	run := runShell(t, srv, []readStep{{line: ":open " + addr}, {line: ":open sandbox"}, {line: ":mailbox"}})
+	wantAll(t, run.out, "S: 220 fake.example", "the mailbox is empty")
+	if n := strings.Count(run.out, "S: 220 sandbox.smtprepl.test"); n != 2 {
+		t.Errorf("sandbox greetings: %d, want 2\n%s", n, run.out)
+	}
+}
+
+// TestShellRecordRedacts checks the wiring only: redaction itself is the
+// transcripts package's job.
+func TestShellRecordRedacts(t *testing.T) {
+	srv := startSandbox(t)
+	file := filepath.Join(t.TempDir(), "session.txt")
+	runShell(t, srv, []readStep{
+		{line: ":record " + file}, {line: "EHLO a.example"}, {line: "AUTH LOGIN"}, {line: "student"}, {line: "secret", secret: true}, {line: ":record off"},
+	})
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "c2VjcmV0") || !strings.Contains(string(data), "C: AUTH LOGIN") {
+		t.Errorf("recording:\n%s", data)
+	}
+}
+
+func TestHelpListsEveryCommand(t *testing.T) {
+	s := testSession(t, state{}, nil)
+	text := s.helpText()
+	var missing []string
+	for _, c := range s.cmds.list {
+		if !strings.Contains(text, ":"+c.name) {
+			missing = append(missing, c.name)
+		}
+	}
+	if diff := cmp.Diff([]string(nil), missing); diff != "" {
+		t.Errorf(":help misses commands (-want +got):\n%s", diff)
+	}
+}
