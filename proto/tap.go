@@ -1,6 +1,9 @@
 package proto
 
-import "io"
+import (
+	"bytes"
+	"io"
+)
 
 // Direction says which way a tapped line went.
 type Direction int
@@ -82,11 +85,4 @@ func (t *tapWriter) flushPartial() {
 	}
 }
 
-func indexLF(p []byte) int {
-	for i, b := range p {
-		if b == '\n' {
-			return i
-		}
-	}
-	return -1
-}
+func indexLF(p []byte) int { return bytes.IndexByte(p, '\n') }

@@ -84,7 +84,7 @@ func isHeaderField(line string) bool {
 	return true
 }
 
-func has8bit(s string) bool {
+func has8bit[T string | []byte](s T) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return true
@@ -102,6 +102,35 @@ func slicesCompact(in []string) []string {
 	}
 	return out
 }
+
+// quietLine is the common case of a body line that needs no warning,
+// checked without converting it to a string.
+func (m *msgState) quietLine(line []byte) bool {
+	if m.inHeader || len(line) > maxLineOctets || (!m.warned8 && has8bit(line)) {
+		return false
+	}
+	m.line++
+	return true
+}
+
+// sendBodyBytes is sendText for script mode's bulk path: no echo (the
+// tap shows the wire) and no copy of the line.
+func (s *Session) sendBodyBytes(line []byte) error {
+	if !s.msg.quietLine(line) {
+		for _, w := range s.msg.lineWarnings(string(line), s.caps.EightBitMIME(), s.st.body8bit) {
+			s.view.warn(w)
+		}
+	}
+	if _, err := s.body.Write(line); err != nil {
+		return fmt.Errorf("sending message text: %w", err)
+	}
+	if _, err := s.body.Write(newline); err != nil {
+		return fmt.Errorf("sending message text: %w", err)
+	}
+	return nil
+}
+
+var newline = []byte{'\n'}
 
 // sendText warns about, shows and writes one line of message text.
 func (s *Session) sendText(line string, echo bool) (stuffed bool, err error) {

@@ -23,6 +23,11 @@ func NewScriptSession(cfg Config, out, errOut io.Writer) *Session {
 func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
 	lines := newLineSource(r)
 	for !s.quit {
+		if s.st.inData {
+			if err := s.scriptBody(lines); err != nil {
+				return err
+			}
+		}
 		line, err := lines.next()
 		if errors.Is(err, io.EOF) {
 			if err := s.readPendingDot(ctx); err != nil {
@@ -126,6 +131,8 @@ func (s *Session) scriptEOF() error {
 type lineSource struct {
 	br     *bufio.Reader
 	pushed []string
+	// leftover is a line peekBodyLine read but could not use.
+	leftover string
 }
 
 func newLineSource(r io.Reader) *lineSource {
@@ -138,7 +145,7 @@ func (l *lineSource) next() (string, error) {
 		l.pushed = l.pushed[:n-1]
 		return line, nil
 	}
-	line, err := l.br.ReadString('\n')
+	line, err := l.readString()
 	if err != nil && (err != io.EOF || line == "") {
 		return "", err
 	}
@@ -146,7 +153,67 @@ func (l *lineSource) next() (string, error) {
 	return strings.TrimSuffix(line, "\r"), nil
 }
 
+func (l *lineSource) readString() (string, error) {
+	if l.leftover != "" {
+		line := l.leftover
+		l.leftover = ""
+		if !strings.HasSuffix(line, "\n") {
+			return line, io.EOF
+		}
+		return line, nil
+	}
+	return l.br.ReadString('\n')
+}
+
 func (l *lineSource) push(line string) { l.pushed = append(l.pushed, line) }
+
+// peekBodyLine returns the next line without its ending and without
+// copying it (valid until the next read), or ok=false when the line is
+// the lone "." (left unread for the caller), pushed back, or unavailable.
+func (l *lineSource) peekBodyLine() (line []byte, ok bool) {
+	if len(l.pushed) > 0 || l.leftover != "" {
+		return nil, false
+	}
+	raw, err := l.br.ReadSlice('\n')
+	if err != nil || string(raw) == ".\n" || string(raw) == ".\r\n" {
+		// Long lines, EOF and the end of data take the general path.
+		l.pushRaw(raw, err)
+		return nil, false
+	}
+	line = raw[:len(raw)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, true
+}
+
+// pushRaw gives back what peekBodyLine read and could not use, completed
+// to a whole line (or the end of the input) for next.
+func (l *lineSource) pushRaw(raw []byte, err error) {
+	line := string(raw)
+	if err == bufio.ErrBufferFull {
+		// The slice was the start of a long line: read the rest of it.
+		rest, _ := l.br.ReadString('\n')
+		line += rest
+	}
+	l.leftover = line
+}
+
+// scriptBody streams message text straight from the script to the wire,
+// a line at a time without copies: a 100 MiB body must cost no more than
+// the bytes themselves. The lone "." and anything unusual go back to the
+// general path.
+func (s *Session) scriptBody(lines *lineSource) error {
+	for {
+		line, ok := lines.peekBodyLine()
+		if !ok {
+			return nil
+		}
+		if err := s.sendBodyBytes(line); err != nil {
+			return err
+		}
+	}
+}
 
 // batchEnders may only end a pipelined batch (RFC 2920 §3.1): the client
 // must wait for their reply before sending more.
