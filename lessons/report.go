@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/explain"
@@ -59,7 +60,7 @@ func (r *Runner) report(ln Line, v verdict) {
 	}
 	r.say(r.paint(r.Paint.Bad, "  ✗ "+v.summary(ln.Expect)))
 	if text := advice(ln, v); text != "" {
-		r.say("    " + text)
+		r.say(r.wrap(text, "    "))
 	}
 }
 
@@ -71,7 +72,7 @@ func (r *Runner) held(ln Line, v verdict) {
 		r.say(r.paint(r.Paint.Good, "  ✓ "+replyText(v.reply)+", as this step expects."))
 	}
 	if ln.OK != "" {
-		r.say("    " + r.expandProse(ln.OK))
+		r.say(r.wrap(r.expandProse(ln.OK), "    "))
 	}
 }
 
@@ -118,4 +119,31 @@ func replyText(r *proto.Reply) string {
 		s += " " + r.Enhanced.String()
 	}
 	return s
+}
+
+// wrap breaks text at spaces to the terminal's width, each line indented.
+func (r *Runner) wrap(text, indent string) string {
+	width := 0
+	if r.Width != nil {
+		width = max(r.Width()-1, 40)
+	}
+	var b strings.Builder
+	col := 0
+	for i, word := range strings.Fields(text) {
+		n := utf8.RuneCountInString(word)
+		switch {
+		case i == 0:
+			b.WriteString(indent)
+			col = len(indent)
+		case width > 0 && col+1+n > width:
+			b.WriteString("\n" + indent)
+			col = len(indent)
+		default:
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(word)
+		col += n
+	}
+	return b.String()
 }

@@ -48,6 +48,9 @@ type Runner struct {
 	// what only the runner knows, such as the implicit-TLS address.
 	Vars  map[string]string
 	Paint Paint
+	// Width is the terminal's width, for wrapping the lesson's
+	// explanations; nil leaves lines as they are.
+	Width func() int
 }
 
 // Result is how a run went.

@@ -61,7 +61,11 @@ func checks(ln Line) int {
 // what the student types, Enter alone meaning the suggestion.
 func (r *Runner) typed(ctx context.Context, s Session, want string) (string, error) {
 	if r.Student == nil {
-		r.say(r.paint(r.Paint.Dim, "› ") + want)
+		shown := want
+		if want == "" {
+			shown = r.paint(r.Paint.Dim, "(an empty line)")
+		}
+		r.say(r.paint(r.Paint.Dim, "› ") + shown)
 		return want, nil
 	}
 	hint := "  type  " + want + r.paint(r.Paint.Dim, "   (Enter sends it)")

@@ -149,33 +149,10 @@ func (f *replayFlags) server() (addr string, tlsOpts proto.TLSOptions, stop func
 		srv.Close()
 		return "", tlsOpts, nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
-	ca := ""
 	if tlsOpts.CAFile == "" && !tlsOpts.Insecure {
-		ca = writeTempPEM(srv.CertPEM())
-		tlsOpts.CAFile = ca
+		tlsOpts.RootPEM = srv.CertPEM()
 	}
-	return a.String(), tlsOpts, func() { srv.Close(); removeIf(ca) }, nil
-}
-
-// writeTempPEM returns the path of a temporary file holding pem, or ""
-// (verification then fails and says why, which is still honest).
-func writeTempPEM(pem []byte) string {
-	f, err := os.CreateTemp("", "smtprepl-sandbox-*.pem")
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	if _, err := f.Write(pem); err != nil {
-		os.Remove(f.Name())
-		return ""
-	}
-	return f.Name()
-}
-
-func removeIf(path string) {
-	if path != "" {
-		os.Remove(path)
-	}
+	return a.String(), tlsOpts, func() { srv.Close() }, nil
 }
 
 // secretEnv is the environment variable that holds the secret NAME:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/chzyer/readline"
 	"io"
 	"os"
 	"os/signal"
@@ -48,6 +49,7 @@ func subcommands() []subcommand {
 	return []subcommand{
 		{"sandbox", "run the practice server in the foreground", runSandbox},
 		{"explain", "explain a reply code, enhanced code or EHLO keyword", runExplain},
+		{"lesson", "list the guided lessons, or run one (--auto: unattended)", runLesson},
 		{"replay", "send a transcript's client side to a server and compare the replies", runReplay},
 		{"mock", "play a transcript's server side for a client under test", runMock},
 		{"diff", "compare two transcripts with replay's rules", runDiff},
@@ -146,11 +148,9 @@ func newFlagSet(name string, e *env, usage string) *flag.FlagSet {
 	return fs
 }
 
+// isTerminal asks the terminal driver (a character device such as
+// /dev/null is not a terminal).
 func isTerminal(f any) bool {
 	file, ok := f.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := file.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return ok && readline.IsTerminal(int(file.Fd()))
 }

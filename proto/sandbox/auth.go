@@ -69,8 +69,9 @@ func (s *session) answer(initial string, hasInitial bool, challenge string) (str
 	if !hasInitial {
 		s.reply(334, proto.EnhancedCode{}, challenge)
 		var err error
-		if line, err = s.readLine(); errors.Is(err, errLineTooLong) {
-			return "", &canned{500, ec(5, 5, 6), "SASL response limit exceeded"}, nil
+		line, err = s.readLine(canned{500, ec(5, 5, 6), "SASL response limit exceeded"})
+		if errors.Is(err, errLineTooLong) {
+			return "", &canned{}, nil // refused already: send skips it
 		} else if err != nil {
 			return "", nil, err
 		}

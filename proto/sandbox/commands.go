@@ -146,6 +146,7 @@ func (s *session) startTLS() error {
 		return err
 	}
 	s.br.Reset(wire{s})
+	s.lineStart = time.Time{}
 	tc := tls.Server(s.conn, s.srv.tlsConf)
 	tc.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
 	if err := tc.Handshake(); err != nil {

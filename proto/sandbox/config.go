@@ -24,11 +24,21 @@ type Config struct {
 	// RCPT, DATA, BDAT, AUTH, VRFY and EXPN answer 530 until then.
 	RequireTLS bool
 
-	MaxSize      int64         // message bytes (RFC 1870 SIZE)
-	MaxLineBytes int           // one command line, ending excluded
-	MaxErrors    int           // 4xx/5xx replies before "421 too many errors"
-	IdleTimeout  time.Duration // per read and per write
-	MaxConns     int           // concurrent sessions
+	MaxSize      int64 // message bytes (RFC 1870 SIZE)
+	MaxLineBytes int   // one command line, ending excluded
+	MaxErrors    int   // 4xx/5xx replies before "421 too many errors"
+	// IdleTimeout bounds each read and each write, and also each line as a
+	// whole, from its first byte to its end, so that dripping bytes does
+	// not keep a session alive (Postfix's smtpd_per_request_deadline).
+	IdleTimeout time.Duration
+	// MinDataRate (bytes/s, Postfix's smtpd_min_data_rate) extends a BDAT
+	// chunk's deadline: size/MinDataRate on top of IdleTimeout.
+	MinDataRate int64
+	MaxConns    int // concurrent sessions
+	// MaxRecipients per transaction (Postfix's smtpd_recipient_limit);
+	// as many again are refused with 452 before those refusals count
+	// towards MaxErrors (smtpd_recipient_overshoot_limit).
+	MaxRecipients int
 
 	MailboxMessages int   // mailbox capacity in messages ...
 	MailboxBytes    int64 // ... and in bytes of message data
@@ -55,7 +65,9 @@ func DefaultConfig() Config {
 		MaxLineBytes:    64 << 10,
 		MaxErrors:       20, // Postfix's smtpd_hard_error_limit
 		IdleTimeout:     5 * time.Minute,
+		MinDataRate:     500,
 		MaxConns:        100,
+		MaxRecipients:   1000,
 		MailboxMessages: 1000,
 		MailboxBytes:    256 << 20,
 		Clock:           time.Now,
@@ -118,6 +130,12 @@ func (c *Config) fillLimits(d Config) {
 	}
 	if c.MaxConns <= 0 {
 		c.MaxConns = d.MaxConns
+	}
+	if c.MinDataRate <= 0 {
+		c.MinDataRate = d.MinDataRate
+	}
+	if c.MaxRecipients <= 0 {
+		c.MaxRecipients = d.MaxRecipients
 	}
 	if c.MailboxMessages <= 0 {
 		c.MailboxMessages = d.MailboxMessages

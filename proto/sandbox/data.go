@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"strings"
+	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
 )
@@ -15,8 +17,8 @@ func (s *session) cmdData(arg string) error {
 		return nil
 	}
 	s.reply(354, proto.EnhancedCode{}, "End data with <CR><LF>.<CR><LF>")
-	var body bytes.Buffer
-	st, err := proto.ReadDotBody(s.br, &body, s.cfg.MaxSize)
+	body := &bodyBuffer{max: s.cfg.MaxSize}
+	st, err := proto.ReadDotBody(s.br, body, s.cfg.MaxSize)
 	if err != nil {
 		return err
 	}
@@ -25,7 +27,7 @@ func (s *session) cmdData(arg string) error {
 		s.reply(552, ec(5, 3, 4), "Error: message file too big")
 		return nil
 	}
-	id, refusal := s.queue(body.Bytes(), st.BareLF)
+	id, refusal := s.queue(body.b, st.BareLF)
 	if refusal != nil {
 		s.send(*refusal)
 		return nil
@@ -48,10 +50,34 @@ func (s *session) dataRefusal(arg string) *canned {
 	return nil
 }
 
-// queue delivers the transaction to the mailbox and ends it.
+// bodyBuffer collects a message body. It grows like bytes.Buffer but never
+// past max (what is beyond is dropped anyway), where doubling could make a
+// body just over half of MaxSize cost all of it and more.
+type bodyBuffer struct {
+	b   []byte
+	max int64
+}
+
+func (w *bodyBuffer) Write(p []byte) (int, error) {
+	if need := len(w.b) + len(p); need > cap(w.b) {
+		limit := max(int(min(w.max, math.MaxInt32)), need)
+		grown := make([]byte, len(w.b), min(max(2*cap(w.b), need, 512), limit))
+		copy(grown, w.b)
+		w.b = grown
+	}
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// queue delivers the transaction to the mailbox and ends it. The mailbox
+// counts len(Data), so a body with much room to spare is copied to size:
+// what it holds is then what its bytes limit says.
 func (s *session) queue(data []byte, bareLF int) (string, *canned) {
 	tx := s.tx
 	s.tx = nil
+	if cap(data)-len(data) > len(data)/4 {
+		data = bytes.Clone(data)
+	}
 	msg := Message{
 		ID:   s.cfg.QueueID(int(s.srv.queued.Add(1))),
 		From: tx.from, To: tx.to, Data: data,
@@ -75,13 +101,29 @@ func (s *session) cmdBdat(arg string) error {
 		return errHangup
 	}
 	if c := s.bdatRefusal(size, last); c != nil {
-		if _, err := io.CopyN(io.Discard, s.br, size); err != nil {
+		if err := s.readChunk(io.Discard, size); err != nil {
 			return err
 		}
 		s.send(*c)
 		return nil
 	}
 	return s.bdatChunk(size, last)
+}
+
+// readChunk copies a BDAT chunk to dst. A chunk, unlike a line, may hold
+// no LF at all, so it has a deadline of its own: IdleTimeout, plus a second
+// per MinDataRate bytes (at most a day, whatever size was announced).
+func (s *session) readChunk(dst io.Writer, size int64) error {
+	credit := time.Duration(min(size/s.cfg.MinDataRate, 24*60*60)) * time.Second
+	s.chunkDue = time.Now().Add(s.cfg.IdleTimeout + credit)
+	_, err := io.CopyN(dst, s.br, size)
+	s.chunkDue = time.Time{}
+	// What follows the chunk is the next command: a line if unfinished.
+	s.lineStart = time.Time{}
+	if rest, _ := s.br.Peek(s.br.Buffered()); len(rest) > 0 && rest[len(rest)-1] != '\n' {
+		s.lineStart = time.Now()
+	}
+	return err
 }
 
 // parseBdat reads "size [LAST]"; size is digits only.
@@ -113,15 +155,15 @@ func (s *session) bdatRefusal(size int64, last bool) *canned {
 func (s *session) bdatChunk(size int64, last bool) error {
 	tx := s.tx
 	if tx.chunks == nil {
-		tx.chunks = new(bytes.Buffer)
+		tx.chunks = &bodyBuffer{max: s.cfg.MaxSize}
 	}
 	failed := tx.chunkErr
-	tooBig := !failed && int64(tx.chunks.Len())+size > s.cfg.MaxSize
+	tooBig := !failed && int64(len(tx.chunks.b))+size > s.cfg.MaxSize
 	dst := io.Writer(tx.chunks)
 	if failed || tooBig {
 		dst = io.Discard
 	}
-	if _, err := io.CopyN(dst, s.br, size); err != nil {
+	if err := s.readChunk(dst, size); err != nil {
 		return err
 	}
 	tx.chunkErr = failed || tooBig
@@ -142,7 +184,7 @@ func (s *session) bdatChunk(size int64, last bool) error {
 }
 
 func (s *session) bdatQueue() error {
-	data := s.tx.chunks.Bytes()
+	data := s.tx.chunks.b
 	id, refusal := s.queue(data, countBareLF(data))
 	if refusal != nil {
 		s.send(*refusal)

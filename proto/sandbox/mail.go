@@ -6,10 +6,6 @@ import (
 	"github.com/smtprepl/smtprepl/proto"
 )
 
-// maxRecipients is Postfix's smtpd_recipient_limit: it bounds what one
-// transaction may make us hold.
-const maxRecipients = 1000
-
 func (s *session) cmdMail(arg string) error {
 	if s.tx != nil {
 		s.reply(503, ec(5, 5, 1), "Error: nested MAIL command")
@@ -87,8 +83,8 @@ func (s *session) cmdRcpt(arg string) error {
 		s.reply(503, ec(5, 5, 1), "Error: need MAIL command")
 	case s.tx.chunks != nil:
 		s.reply(503, ec(5, 5, 1), "Error: RCPT after BDAT")
-	case len(s.tx.to) >= maxRecipients:
-		s.reply(452, ec(4, 5, 3), "Error: too many recipients")
+	case len(s.tx.to) >= s.cfg.MaxRecipients:
+		s.tooManyRecipients()
 	default:
 		addr, params, refusal := s.parseRcpt(arg)
 		if refusal == nil {
@@ -103,6 +99,20 @@ func (s *session) cmdRcpt(arg string) error {
 		s.reply(250, ec(2, 1, 5), "Ok")
 	}
 	return nil
+}
+
+// tooManyRecipients refuses a RCPT over MaxRecipients with 452, which
+// RFC 5321 §4.5.3.1.10 says the client must take as "try the rest later":
+// it may still send DATA for those accepted. As Postfix does, the first
+// MaxRecipients such refusals do not count towards MaxErrors, so a big
+// pipelined batch is not taken for abuse; after them, each one does.
+func (s *session) tooManyRecipients() {
+	if s.tx.overshoot < s.cfg.MaxRecipients {
+		s.tx.overshoot++
+		s.tell(452, ec(4, 5, 3), "Error: too many recipients")
+		return
+	}
+	s.reply(452, ec(4, 5, 3), "Error: too many recipients")
 }
 
 // parseRcpt returns the recipient qualified with the local domain.

@@ -28,6 +28,12 @@ type session struct {
 	auth   string       // authenticated user
 	tx     *transaction // nil outside a mail transaction
 	errors int          // 4xx/5xx replies sent, for MaxErrors
+
+	// lineStart is when the first byte of the line now arriving came in;
+	// zero between lines. A line must end within IdleTimeout of it.
+	lineStart time.Time
+	// chunkDue, while a BDAT chunk is read, is when all of it must be in.
+	chunkDue time.Time
 }
 
 // transaction is what MAIL, RCPT and BDAT have gathered so far.
@@ -37,8 +43,9 @@ type transaction struct {
 	utf8       bool // SMTPUTF8 was given: non-ASCII addresses allowed
 	to         []string
 	rcptParams [][]proto.Param
-	chunks     *bytes.Buffer // BDAT data; nil until the first BDAT
-	chunkErr   bool          // a chunk was refused: discard the rest up to LAST
+	chunks     *bodyBuffer // BDAT data; nil until the first BDAT
+	chunkErr   bool        // a chunk was refused: discard the rest up to LAST
+	overshoot  int         // RCPTs refused for MaxRecipients so far
 }
 
 // canned is a reply decided before it is sent, so pure functions can
@@ -77,13 +84,46 @@ func (w wire) Read(p []byte) (int, error) {
 	if err := w.s.bw.Flush(); err != nil {
 		return 0, err
 	}
-	w.s.conn.SetReadDeadline(time.Now().Add(w.s.cfg.IdleTimeout))
-	return w.s.conn.Read(p)
+	w.s.conn.SetReadDeadline(w.s.readDeadline(time.Now()))
+	n, err := w.s.conn.Read(p)
+	w.s.noteLines(p[:n])
+	return n, err
 }
 
+// Write is bounded per call, so a client that reads a byte now and then
+// cannot hold a reply for longer than IdleTimeout either.
 func (w wire) Write(p []byte) (int, error) {
 	w.s.conn.SetWriteDeadline(time.Now().Add(w.s.cfg.IdleTimeout))
 	return w.s.conn.Write(p)
+}
+
+// readDeadline is the idle timer, cut short by the total deadline of the
+// line (or BDAT chunk) in progress: a client dripping one byte at a time
+// keeps every read alive, but never the line (slowloris). This is Postfix's
+// smtpd_per_request_deadline, per line so that a person typing a DATA body
+// in the REPL still has IdleTimeout for each line.
+func (s *session) readDeadline(now time.Time) time.Time {
+	d := now.Add(s.cfg.IdleTimeout)
+	due := s.chunkDue
+	if due.IsZero() && !s.lineStart.IsZero() {
+		due = s.lineStart.Add(s.cfg.IdleTimeout)
+	}
+	if !due.IsZero() && due.Before(d) {
+		return due
+	}
+	return d
+}
+
+// noteLines follows line ends in what was just read, pipelined lines
+// included, to know when the unfinished line began.
+func (s *session) noteLines(b []byte) {
+	switch i := bytes.LastIndexByte(b, '\n'); {
+	case len(b) == 0:
+	case i == len(b)-1:
+		s.lineStart = time.Time{}
+	case i >= 0 || s.lineStart.IsZero():
+		s.lineStart = time.Now()
+	}
 }
 
 func (s *session) serve() {
@@ -104,10 +144,9 @@ func (s *session) recoverPanic() {
 
 func (s *session) loop() error {
 	for {
-		line, err := s.readLine()
+		line, err := s.readLine(canned{500, ec(5, 5, 2), "Error: line too long"})
 		switch {
-		case errors.Is(err, errLineTooLong):
-			s.reply(500, ec(5, 5, 2), "Error: line too long")
+		case errors.Is(err, errLineTooLong): // answered already
 		case err != nil:
 			return err
 		default:
@@ -160,17 +199,19 @@ func parseLine(line string) (proto.Command, *canned) {
 }
 
 // readLine reads one line without its ending (CRLF, or LF alone as Postfix
-// allows). A line longer than MaxLineBytes is read to its end and dropped,
-// so memory stays bounded and the session stays in step.
-func (s *session) readLine() (string, error) {
+// allows). A line longer than MaxLineBytes gets the reply tooLong as soon as
+// it passes the limit, since it may never end, and is then read to its end
+// and dropped (errLineTooLong): memory stays bounded and the session in step.
+func (s *session) readLine(tooLong canned) (string, error) {
 	var buf []byte
-	tooLong := false
+	dropping := false
 	for {
 		chunk, err := s.br.ReadSlice('\n')
-		if !tooLong && len(buf)+len(chunk) > s.cfg.MaxLineBytes+2 {
-			tooLong, buf = true, nil
+		if !dropping && len(buf)+len(chunk) > s.cfg.MaxLineBytes+2 {
+			dropping, buf = true, nil
+			s.send(tooLong) // the next read flushes it
 		}
-		if !tooLong {
+		if !dropping {
 			buf = append(buf, chunk...)
 		}
 		if err == nil {
@@ -180,11 +221,12 @@ func (s *session) readLine() (string, error) {
 			return "", err
 		}
 	}
-	if tooLong {
+	if dropping {
 		return "", errLineTooLong
 	}
 	line := strings.TrimSuffix(string(buf[:len(buf)-1]), "\r")
-	if len(line) > s.cfg.MaxLineBytes {
+	if len(line) > s.cfg.MaxLineBytes { // LF alone left room for one more byte
+		s.send(tooLong)
 		return "", errLineTooLong
 	}
 	return line, nil
@@ -193,13 +235,23 @@ func (s *session) readLine() (string, error) {
 // reply queues one reply; wire.Read flushes it. Every 4xx and 5xx counts
 // towards MaxErrors, as Postfix counts them.
 func (s *session) reply(code int, enh proto.EnhancedCode, lines ...string) {
-	for _, line := range proto.NewReply(code, enh, lines...).Raw {
-		s.bw.WriteString(line)
-		s.bw.WriteString("\r\n")
-	}
+	s.tell(code, enh, lines...)
 	if code >= 400 {
 		s.errors++
 	}
 }
 
-func (s *session) send(c canned) { s.reply(c.code, c.enh, c.text) }
+// tell queues a reply that does not count towards MaxErrors.
+func (s *session) tell(code int, enh proto.EnhancedCode, lines ...string) {
+	for _, line := range proto.NewReply(code, enh, lines...).Raw {
+		s.bw.WriteString(line)
+		s.bw.WriteString("\r\n")
+	}
+}
+
+// send queues a canned reply; the zero canned stands for one already sent.
+func (s *session) send(c canned) {
+	if c.code != 0 {
+		s.reply(c.code, c.enh, c.text)
+	}
+}

@@ -1,0 +1,293 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/smtprepl/smtprepl/proto"
+)
+
+const (
+	loadSessions = 200
+	loadMessages = 3 // per session
+)
+
+// loadMsg is one message of the load test; every field names its session
+// and number, so a message delivered to the wrong place shows.
+type loadMsg struct {
+	Helo string
+	From string
+	To   []string
+	Data string // as stored: unstuffed, with NUL and 8-bit bytes
+}
+
+func loadMailboxes() []string {
+	names := make([]string, loadSessions)
+	for i := range names {
+		names[i] = fmt.Sprintf("u%03d", i)
+	}
+	return names
+}
+
+// loadPlan is message j of session i. BDAT sessions (mode 2) also send a
+// bare LF, which DATA would not keep as sent.
+func loadPlan(i, j int) loadMsg {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Subject: session %d message %d\r\n\r\n.leading dot %d/%d\r\n..two\r\n", i, j, i, j)
+	for k := range (i*7 + j*3) % 40 {
+		fmt.Fprintf(&b, "line %d of %d/%d: \x00\xe9\xff\r\n", k, i, j)
+	}
+	if i%3 == 2 {
+		b.WriteString("bare\nLF\r\n")
+	}
+	fmt.Fprintf(&b, "end %d/%d\r\n", i, j)
+	return loadMsg{
+		Helo: fmt.Sprintf("client-%d.example", i),
+		From: fmt.Sprintf("s%dm%d@client.example", i, j),
+		To:   []string{fmt.Sprintf("u%03d@example.test", i), fmt.Sprintf("u%03d@example.test", (i+j+1)%loadSessions)},
+		Data: b.String(),
+	}
+}
+
+// loadStep is one line (or exact bytes) and the reply code it wants; a
+// batch is sent, pipelined, up to a step that flushes.
+type loadStep struct {
+	send  string
+	want  int
+	flush bool
+}
+
+// loadSteps sends m one command at a time (mode 0), pipelined up to DATA
+// (mode 1), or pipelined whole with BDAT (mode 2).
+func loadSteps(m loadMsg, mode int) []loadStep {
+	steps := []loadStep{{send: "MAIL FROM:<" + m.From + ">\r\n", want: 250}}
+	for _, to := range m.To {
+		steps = append(steps, loadStep{send: "RCPT TO:<" + to + ">\r\n", want: 250})
+	}
+	if mode == 2 {
+		steps = append(steps, loadStep{send: fmt.Sprintf("BDAT %d LAST\r\n%s", len(m.Data), m.Data), want: 250})
+	} else {
+		steps = append(steps, loadStep{send: "DATA\r\n", want: 354},
+			loadStep{send: string(proto.DotStuff([]byte(m.Data))), want: 250})
+	}
+	for k := range steps {
+		last := k == len(steps)-1
+		steps[k].flush = mode == 0 || last || mode == 1 && steps[k].send == "DATA\r\n"
+	}
+	return steps
+}
+
+// playSteps runs the steps and returns the last reply.
+func playSteps(c *proto.Client, steps []loadStep) (*proto.Reply, error) {
+	var last *proto.Reply
+	for k, st := range steps {
+		if err := c.QueueRaw([]byte(st.send)); err != nil {
+			return nil, err
+		}
+		if !st.flush {
+			continue
+		}
+		if err := c.Flush(); err != nil {
+			return nil, err
+		}
+		for _, want := range steps[firstUnread(steps, k) : k+1] {
+			r, err := c.ReadReply(context.Background())
+			if err != nil {
+				return nil, err
+			}
+			if last = r; r.Code != want.want {
+				return r, fmt.Errorf("%.30q: %s", want.send, r)
+			}
+		}
+	}
+	return last, nil
+}
+
+// firstUnread is where the batch ending at step k began.
+func firstUnread(steps []loadStep, k int) int {
+	for k > 0 && !steps[k-1].flush {
+		k--
+	}
+	return k
+}
+
+// queuedID reads the id from "250 2.0.0 Ok: [n bytes ]queued as ID".
+func queuedID(r *proto.Reply) string {
+	_, id, _ := strings.Cut(r.Raw[len(r.Raw)-1], "queued as ")
+	return id
+}
+
+// loadSession plays session i once start closes, after its greeting (so
+// that all sessions run at once), and returns the accepted messages by id.
+func loadSession(addr string, i int, greeted *sync.WaitGroup, start <-chan struct{}) (map[string]loadMsg, error) {
+	c, err := proto.Dial(context.Background(), addr, proto.Options{Timeout: 30 * time.Second})
+	if err != nil {
+		greeted.Done()
+		return nil, err
+	}
+	defer c.Close()
+	_, err = c.ReadReply(context.Background())
+	greeted.Done()
+	<-start
+	if err != nil {
+		return nil, err
+	}
+	if _, err := playSteps(c, []loadStep{{send: fmt.Sprintf("EHLO client-%d.example\r\n", i), want: 250, flush: true}}); err != nil {
+		return nil, err
+	}
+	got := map[string]loadMsg{}
+	for j := range loadMessages {
+		m := loadPlan(i, j)
+		r, err := playSteps(c, loadSteps(m, i%3))
+		if err != nil {
+			return nil, fmt.Errorf("session %d message %d: %w", i, j, err)
+		}
+		got[queuedID(r)] = m
+	}
+	_, err = playSteps(c, []loadStep{{send: "QUIT\r\n", want: 221, flush: true}})
+	return got, err
+}
+
+func TestLoadConcurrentSessions(t *testing.T) {
+	srv, addr := testServer(t, func(c *Config) { c.MaxConns, c.Mailboxes = loadSessions, loadMailboxes() })
+	var greeted, done sync.WaitGroup
+	greeted.Add(loadSessions)
+	start := make(chan struct{})
+	results := make([]map[string]loadMsg, loadSessions)
+	errs := make([]error, loadSessions)
+	for i := range loadSessions {
+		done.Go(func() { results[i], errs[i] = loadSession(addr, i, &greeted, start) })
+	}
+	greeted.Wait()
+	close(start)
+	done.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]loadMsg{}
+	for _, r := range results {
+		for id, m := range r {
+			if _, dup := want[id]; dup {
+				t.Errorf("queue id %s given twice", id)
+			}
+			want[id] = m
+		}
+	}
+	if len(want) != loadSessions*loadMessages {
+		t.Errorf("%d messages accepted, want %d", len(want), loadSessions*loadMessages)
+	}
+	if diff := cmp.Diff(want, mailboxByID(srv)); diff != "" {
+		t.Errorf("mailbox differs from what was accepted (-want +got):\n%s", diff)
+	}
+}
+
+// mailboxByID is the mailbox as loadMsgs; an id stored twice shows as a
+// key "ID (again)".
+func mailboxByID(srv *Server) map[string]loadMsg {
+	got := map[string]loadMsg{}
+	for _, m := range srv.Mailbox().List() {
+		key := m.ID
+		if _, dup := got[key]; dup {
+			key += " (again)"
+		}
+		got[key] = loadMsg{Helo: m.Helo, From: m.From, To: m.To, Data: string(m.Data)}
+	}
+	return got
+}
+
+// capacityClient sends one message of size bytes (at least 40) as client
+// i and returns the reply that decided it: 250 with the id, or a refusal.
+func capacityClient(addr string, i, size int) (loadMsg, *proto.Reply, error) {
+	c, err := proto.Dial(context.Background(), addr, proto.Options{Timeout: 30 * time.Second})
+	if err != nil {
+		return loadMsg{}, nil, err
+	}
+	defer c.Close()
+	head := fmt.Sprintf("Subject: %d\r\n\r\n", i)
+	m := loadMsg{Helo: "cap.example", From: fmt.Sprintf("c%d@client.example", i), To: []string{"u000@example.test"},
+		Data: head + strings.Repeat("x", size-len(head)-2) + "\r\n"}
+	if _, err := c.ReadReply(context.Background()); err != nil {
+		return m, nil, err
+	}
+	steps := append([]loadStep{{send: "EHLO cap.example\r\n", want: 250}}, loadSteps(m, 0)...)
+	for k, st := range steps {
+		r, err := playSteps(c, []loadStep{{send: st.send, want: st.want, flush: true}})
+		switch {
+		case r != nil && (k == len(steps)-1 || k == 1 && err != nil):
+			return m, r, nil // accepted, or refused at MAIL or after the dot
+		case err != nil:
+			return m, r, err
+		}
+	}
+	return m, nil, errors.New("no steps")
+}
+
+// TestLoadCapacity runs 100 concurrent clients into a small mailbox or a
+// small size limit: exactly those told 250 are stored, and the others get
+// the limit's reply.
+func TestLoadCapacity(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     func(*Config)
+		size    func(i int) int
+		want    int // messages accepted
+		refusal string
+	}{
+		{"mailbox messages", func(c *Config) { c.MailboxMessages = 37 }, func(int) int { return 100 }, 37,
+			"452 4.3.1 Insufficient system storage"},
+		{"mailbox bytes", func(c *Config) { c.MailboxBytes = 41*200 + 199 }, func(int) int { return 200 }, 41,
+			"452 4.3.1 Insufficient system storage"},
+		{"message size", func(c *Config) { c.MaxSize = 1000 }, func(i int) int { return 100 + i%4*500 }, 50,
+			"552 5.3.4 Error: message file too big"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, addr := testServer(t, func(c *Config) {
+				c.MaxConns, c.Mailboxes = 100, loadMailboxes()
+				tt.cfg(c)
+			})
+			want, refusals := runCapacityClients(t, addr, tt.size)
+			if len(want) != tt.want {
+				t.Errorf("%d messages accepted, want %d", len(want), tt.want)
+			}
+			for _, r := range refusals {
+				if r != tt.refusal {
+					t.Errorf("refused with %q, want %q", r, tt.refusal)
+				}
+			}
+			if diff := cmp.Diff(want, mailboxByID(srv)); diff != "" {
+				t.Errorf("mailbox differs from what was accepted (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// runCapacityClients runs 100 clients at once; it returns the accepted
+// messages by id and the refusals' first lines.
+func runCapacityClients(t *testing.T, addr string, size func(int) int) (map[string]loadMsg, []string) {
+	const n = 100
+	var wg sync.WaitGroup
+	msgs, replies, errs := make([]loadMsg, n), make([]*proto.Reply, n), make([]error, n)
+	for i := range n {
+		wg.Go(func() { msgs[i], replies[i], errs[i] = capacityClient(addr, i, size(i)) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	accepted, refusals := map[string]loadMsg{}, []string{}
+	for i, r := range replies {
+		if r.Code == 250 {
+			accepted[queuedID(r)] = msgs[i]
+		} else {
+			refusals = append(refusals, r.Raw[0])
+		}
+	}
+	return accepted, refusals
+}
