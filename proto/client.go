@@ -20,6 +20,10 @@ type Options struct {
 	TLS         TLSOptions
 	Tap         Tap
 	Limits      Limits
+	// BeforeWait runs before each wait for a reply: a caller that buffers
+	// its output flushes it there, so output is never behind the dialogue
+	// yet costs no system call per line.
+	BeforeWait func()
 }
 
 // Client is one SMTP client connection. It is not safe for concurrent use:
@@ -72,7 +76,7 @@ func NewClient(conn net.Conn, addr string, opts Options) *Client {
 func (c *Client) wire(conn net.Conn) {
 	c.r = NewReaderLimits(conn, c.opts.Limits)
 	c.r.OnLine = func(raw []byte) { c.emit(Received, raw) }
-	c.tw = &tapWriter{w: conn}
+	c.tw = &tapWriter{w: deadlineWriter{conn: conn, timeout: c.opts.Timeout}}
 	if c.opts.Tap != nil {
 		c.tw.tap = func(line []byte) { c.emit(Sent, line) }
 	}
@@ -103,6 +107,9 @@ func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
 func (c *Client) ReadReply(ctx context.Context) (*Reply, error) {
 	if c.closed {
 		return nil, errConnClosed
+	}
+	if c.opts.BeforeWait != nil {
+		c.opts.BeforeWait()
 	}
 	c.conn.SetReadDeadline(time.Now().Add(c.opts.Timeout))
 	cancelled := make(chan struct{})
@@ -175,7 +182,6 @@ func (c *Client) QueueRaw(b []byte) error {
 	if c.closed {
 		return errConnClosed
 	}
-	c.conn.SetWriteDeadline(time.Now().Add(c.opts.Timeout))
 	if _, err := c.bw.Write(b); err != nil {
 		return c.writeErr(err)
 	}
@@ -184,7 +190,6 @@ func (c *Client) QueueRaw(b []byte) error {
 
 // Flush sends what Queue buffered.
 func (c *Client) Flush() error {
-	c.conn.SetWriteDeadline(time.Now().Add(c.opts.Timeout))
 	if err := c.bw.Flush(); err != nil {
 		return c.writeErr(err)
 	}
@@ -217,37 +222,57 @@ func (c *Client) Body() (*BodyWriter, error) {
 	if err := c.Flush(); err != nil {
 		return nil, err
 	}
-	return &BodyWriter{DotWriter: NewDotWriter(&deadlineWriter{c: c}), c: c}, nil
+	return &BodyWriter{DotWriter: NewDotWriter(c.bw), c: c}, nil
 }
 
-// BodyWriter is a DotWriter whose Close also pushes the end to the wire.
+// BodyWriter is a DotWriter over the client's own buffer, so the end of a
+// body and a pipelined batch after it can share one segment.
 type BodyWriter struct {
 	*DotWriter
 	c *Client
 }
 
+// Close writes CRLF.CRLF and sends everything.
 func (b *BodyWriter) Close() error {
 	if err := b.DotWriter.Close(); err != nil {
-		return err
+		return b.c.writeErr(err)
 	}
 	b.c.tw.flushPartial()
 	return nil
 }
 
-// deadlineWriter renews the write deadline per chunk, so a 100 MiB body
-// is bounded by progress, not by its total time.
-type deadlineWriter struct{ c *Client }
+// End writes CRLF.CRLF but leaves it buffered: RFC 2920 lets the next
+// transaction's commands follow in the same write (Client.Flush sends).
+func (b *BodyWriter) End() error {
+	if err := b.DotWriter.end(); err != nil {
+		return b.c.writeErr(err)
+	}
+	return nil
+}
 
-func (d *deadlineWriter) Write(p []byte) (int, error) {
-	d.c.conn.SetWriteDeadline(time.Now().Add(d.c.opts.Timeout))
-	n, err := d.c.tw.Write(p)
+// Write passes message text on, naming a dead connection like Send does.
+func (b *BodyWriter) Write(p []byte) (int, error) {
+	n, err := b.DotWriter.Write(p)
 	if err != nil {
-		return n, d.c.writeErr(err)
+		return n, b.c.writeErr(err)
 	}
 	return n, nil
 }
 
-var _ io.Writer = (*deadlineWriter)(nil)
+// deadlineWriter renews the write deadline for every write to the
+// connection, so a 100 MiB body is bounded by progress, not by its total
+// time, and a server that stops reading is noticed within the timeout.
+type deadlineWriter struct {
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (d deadlineWriter) Write(p []byte) (int, error) {
+	d.conn.SetWriteDeadline(time.Now().Add(d.timeout))
+	return d.conn.Write(p)
+}
+
+var _ io.Writer = deadlineWriter{}
 
 // Close says goodbye at the TCP level; QUIT is the caller's business.
 // Closing a connection the server already closed is not an error.

@@ -122,6 +122,17 @@ func (d *DotWriter) Close() error {
 	if d.closed {
 		return nil
 	}
+	if err := d.end(); err != nil {
+		return err
+	}
+	return d.w.Flush()
+}
+
+// end writes the terminator without flushing.
+func (d *DotWriter) end() error {
+	if d.closed {
+		return nil
+	}
 	d.closed = true
 	var end string
 	switch d.state {
@@ -133,10 +144,8 @@ func (d *DotWriter) Close() error {
 	default:
 		end = ".\r\n"
 	}
-	if _, err := d.w.WriteString(end); err != nil {
-		return err
-	}
-	return d.w.Flush()
+	_, err := d.w.WriteString(end)
+	return err
 }
 
 // DotStuff is the pure form of DotWriter for lessons and tests.

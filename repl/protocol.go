@@ -166,20 +166,25 @@ func (s *Session) dataLine(ctx context.Context, line string) error {
 }
 
 func (s *Session) endData(ctx context.Context) error {
-	if err := s.closeBody(); err != nil {
+	if err := s.closeBody(true); err != nil {
 		return err
 	}
 	return s.readDataReply(ctx)
 }
 
-// closeBody sends CRLF.CRLF; the reply is read by readDataReply, at once
-// or, when pipelining, after the next batch has been sent too.
-func (s *Session) closeBody() error {
+// closeBody ends the message with CRLF.CRLF; the reply is read by
+// readDataReply, at once or, when pipelining, after the next batch. send
+// false leaves the end buffered to go out with that batch.
+func (s *Session) closeBody(send bool) error {
 	s.st.inData = false
 	body := s.body
 	s.body = nil
 	s.view.body(".")
-	err := body.Close()
+	end := body.Close
+	if !send {
+		end = body.End
+	}
+	err := end()
 	s.view.dataMode(false)
 	if err != nil {
 		return fmt.Errorf("ending the message: %w", err)

@@ -55,5 +55,6 @@ func (s *Session) Close() error {
 	if s.client != nil {
 		s.client.Close()
 	}
+	s.flushView()
 	return err
 }

@@ -28,6 +28,9 @@ func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
 				return err
 			}
 		}
+		if lines.wouldBlock() {
+			s.flushView()
+		}
 		line, err := lines.next()
 		if errors.Is(err, io.EOF) {
 			if err := s.readPendingDot(ctx); err != nil {
@@ -53,7 +56,7 @@ func (s *Session) scriptStep(ctx context.Context, line string, lines *lineSource
 		// RFC 2920 §3.1 lets the end of data share a batch with the next
 		// transaction's commands: one round trip per message, not two.
 		s.pendingDot = true
-		return s.closeBody()
+		return s.closeBody(false)
 	}
 	if s.cfg.Pipeline && s.pipelinable(line) {
 		return s.pipelineBatch(ctx, line, lines)
@@ -114,6 +117,9 @@ func (s *Session) readPendingDot(ctx context.Context) error {
 		return nil
 	}
 	s.pendingDot = false
+	if err := s.client.Flush(); err != nil {
+		return err
+	}
 	return s.readDataReply(ctx)
 }
 
@@ -163,6 +169,13 @@ func (l *lineSource) readString() (string, error) {
 		return line, nil
 	}
 	return l.br.ReadString('\n')
+}
+
+// wouldBlock reports whether the next line must come from the input
+// itself, which may keep us waiting: a slow producer must still see the
+// replies so far.
+func (l *lineSource) wouldBlock() bool {
+	return len(l.pushed) == 0 && l.leftover == "" && l.br.Buffered() == 0
 }
 
 func (l *lineSource) push(line string) { l.pushed = append(l.pushed, line) }

@@ -33,12 +33,12 @@ func runScriptAgainst(t *testing.T, srv *sandbox.Server, cfg Config, script stri
 	}
 	var out, errOut bytes.Buffer
 	s := NewScriptSession(cfg, &out, &errOut)
-	defer s.Close()
 	ctx := context.Background()
-	if err := s.Start(ctx); err != nil {
-		return out.String(), s, err
+	err := s.Start(ctx)
+	if err == nil {
+		err = s.RunScript(ctx, strings.NewReader(script))
 	}
-	err := s.RunScript(ctx, strings.NewReader(script))
+	s.Close() // flushes the buffered output
 	return out.String(), s, err
 }
 

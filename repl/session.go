@@ -126,7 +126,7 @@ func (s *Session) Open(ctx context.Context) error {
 		s.st.inData, s.body = false, nil
 		s.view.dataMode(false)
 	}
-	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap}
+	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView}
 	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
 	if err != nil {
 		return err
@@ -167,6 +167,15 @@ func (s *Session) autoStartTLS(ctx context.Context) error {
 		return fmt.Errorf("--starttls: the server refused STARTTLS")
 	}
 	return nil
+}
+
+// flusher is a view that buffers its output.
+type flusher interface{ flush() }
+
+func (s *Session) flushView() {
+	if f, ok := s.view.(flusher); ok {
+		f.flush()
+	}
 }
 
 // Exec runs one line: a colon-command, a line of message text inside DATA,

@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 
@@ -13,6 +14,7 @@ import (
 type scriptView struct {
 	rec *transcripts.Recorder
 	out io.Writer
+	buf *bufio.Writer
 	// A 100 MiB message must not become 100 MiB of output: past
 	// bodyShowLimit bytes, body lines are counted, not printed.
 	inBody      bool
@@ -25,8 +27,20 @@ type scriptView struct {
 const bodyShowLimit = 1 << 20
 
 func newScriptView(out io.Writer) *scriptView {
-	return &scriptView{rec: transcripts.NewRecorder(out), out: out}
+	buf := bufio.NewWriterSize(out, 64<<10)
+	// writeOnly hides Flush from the recorder, which would otherwise flush
+	// every line: the session flushes before it waits instead.
+	w := writeOnly{buf}
+	return &scriptView{rec: transcripts.NewRecorder(w), out: w, buf: buf}
 }
+
+type writeOnly struct{ w io.Writer }
+
+func (w writeOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
+
+// flush pushes buffered output out; the session calls it before every
+// wait (for a reply or for script input) and at the end.
+func (v *scriptView) flush() { v.buf.Flush() }
 
 func (v *scriptView) wire(l proto.TapLine) {
 	if v.inBody && l.Dir == proto.Sent && v.skipBodyLine(l.Data) {

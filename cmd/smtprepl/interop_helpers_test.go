@@ -66,6 +66,9 @@ func iopRun(t *testing.T, stdin []byte, args ...string) iopResult {
 	args = append([]string{"--timeout", iopReplyTimeout, "--no-color"}, args...)
 	cmd := exec.CommandContext(ctx, iopBinary, args...)
 	cmd.Stdin = bytes.NewReader(stdin)
+	// A race-enabled binary waits a second at exit for late reports;
+	// the run is over by then.
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

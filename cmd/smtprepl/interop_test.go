@@ -121,6 +121,15 @@ func (s *iopServer) ready() []string {
 	return flags
 }
 
+// openingFinals are the replies a ready session has had before the script's
+// first line: the greeting, and with --starttls its EHLO and STARTTLS.
+func (s *iopServer) openingFinals() []string {
+	if s.mode == iopTLSRequired {
+		return []string{"220 ", "250", s.reply("starttls")}
+	}
+	return []string{"220 "}
+}
+
 // args are flags then the server's address.
 func (s *iopServer) args(flags ...string) []string { return append(flags, s.addr()) }
 
@@ -485,7 +494,7 @@ func iopPipeline(t *testing.T, s *iopServer) {
 	r := iopRun(t, iopScript(iopEHLO, iopFrom, iopTo, "RCPT TO:<bob@example.test>", "DATA", m.script()+"QUIT"),
 		s.args(append(s.ready(), "--pipeline")...)...)
 	iopExpectExit(t, r, exitOK)
-	iopExpectFinals(t, r, "220 ", "250", "250 ", "250 ", "250 ", "354 ", s.reply("data"), s.reply("quit"))
+	iopExpectFinals(t, r, append(s.openingFinals(), "250", "250 ", "250 ", "250 ", "354 ", s.reply("data"), s.reply("quit"))...)
 	wire := iopWireLines(r.stdout)
 	batch, afterDot := []string{"C: MAIL", "C: RCPT", "C: RCPT", "C: DATA", "S: 250 "}, []string{"C: .", "C: QUIT", "S: " + s.reply("data")}
 	if !s.pipelining {
@@ -516,7 +525,7 @@ func iopBDAT(t *testing.T, s *iopServer) {
 		fmt.Sprintf("BDAT %d LAST", size(lines))), append(lines, "QUIT")...)...)
 	r := iopRun(t, script, s.args(s.ready()...)...)
 	iopExpectExit(t, r, exitOK)
-	iopExpectFinals(t, r, "220 ", "250", "250 ", "250 ", "250 ", s.reply("bdat"), s.reply("quit"))
+	iopExpectFinals(t, r, append(s.openingFinals(), "250", "250 ", "250 ", "250 ", s.reply("bdat"), s.reply("quit"))...)
 	iopCheckDelivery(t, s, m.tok, m.wire())
 }
 

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -19,25 +20,36 @@ func benchBody() string {
 
 // runDialogue plays benchDialogue on c and reads until the server closes.
 func runDialogue(b *testing.B, c net.Conn) {
+	if err := playDialogue(c); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// playDialogue is runDialogue for goroutines that must not call Fatal.
+func playDialogue(c net.Conn) error {
 	br := bufio.NewReader(c)
-	readUntil := func(prefix string) {
+	readUntil := func(prefix string) error {
 		var seen []string
 		for {
 			line, err := br.ReadString('\n')
 			seen = append(seen, line)
 			if err != nil {
-				b.Fatalf("waiting for %q: %v after %q", prefix, err, seen)
+				return fmt.Errorf("waiting for %q: %v after %q", prefix, err, seen)
 			}
 			if strings.HasPrefix(line, prefix) {
-				return
+				return nil
 			}
 		}
 	}
-	readUntil("220 ")
+	if err := readUntil("220 "); err != nil {
+		return err
+	}
 	io.WriteString(c, benchDialogue)
-	readUntil("354 ")
+	if err := readUntil("354 "); err != nil {
+		return err
+	}
 	io.WriteString(c, benchBody())
-	readUntil("221 ")
+	return readUntil("221 ")
 }
 
 func BenchmarkSessionLoopback(b *testing.B) {

@@ -1,9 +1,14 @@
 package sandbox
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -290,4 +295,136 @@ func runCapacityClients(t *testing.T, addr string, size func(int) int) (map[stri
 		}
 	}
 	return accepted, refusals
+}
+
+// TestCloseUnderLoad closes the server under 200 sessions doing all sorts
+// of things: Close must end them all, promptly, and leave no goroutine.
+func TestCloseUnderLoad(t *testing.T) {
+	before := runtime.NumGoroutine()
+	srv, err := New(Config{MaxConns: loadSessions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var busy, done sync.WaitGroup
+	busy.Add(loadSessions)
+	errs := make([]error, loadSessions)
+	for i := range loadSessions {
+		done.Go(func() { errs[i] = busyClient(addr.String(), i, &busy) })
+	}
+	busy.Wait()
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close has not returned after 10 s")
+	}
+	done.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, errServerGone) {
+			t.Errorf("client %d: %v, want the server gone", i, err)
+		}
+	}
+	waitGoroutines(t, before)
+}
+
+var errServerGone = errors.New("the server closed the connection")
+
+// busyClient keeps session i busy in one of four ways until the server
+// closes it: idle, in the middle of a command line, sending a DATA body,
+// or pipelining NOOPs. busy is told once the session is under way.
+func busyClient(addr string, i int, busy *sync.WaitGroup) error {
+	told := false
+	tell := func() {
+		if !told {
+			told = true
+			busy.Done()
+		}
+	}
+	defer tell()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	c.SetDeadline(time.Now().Add(20 * time.Second)) // ends everything if Close does not
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "220 ") {
+		return fmt.Errorf("greeting %q: %v", line, err)
+	}
+	openers := []string{"", "EHLO busy.example\r\nMAIL FROM:<bob@ex", "EHLO busy.example\r\nMAIL FROM:<bob@example.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n", ""}
+	if _, err := io.WriteString(c, openers[i%4]); err != nil {
+		return err
+	}
+	tell()
+	switch i % 4 {
+	case 2:
+		return keepWriting(c, "a line of a body that never ends\r\n")
+	case 3:
+		go io.Copy(io.Discard, br) // ends when the connection does
+		return keepWriting(c, "NOOP\r\n")
+	}
+	_, err = io.Copy(io.Discard, br)
+	return gone(err)
+}
+
+// keepWriting writes s over and over until the write fails: at most 1e6
+// times, and within the connection's deadline.
+func keepWriting(c net.Conn, s string) error {
+	chunk := []byte(strings.Repeat(s, 4096/len(s)))
+	for range 1_000_000 {
+		if _, err := c.Write(chunk); err != nil {
+			return gone(err)
+		}
+	}
+	return errors.New("a million writes and the server still reads")
+}
+
+// gone says whether err means the server closed the connection: EOF
+// (nil from io.Copy), a reset, a broken pipe; not a deadline.
+func gone(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("connection still open: %w", err)
+	}
+	return errServerGone
+}
+
+// BenchmarkConcurrentSessions runs whole sessions (EHLO, one message,
+// QUIT) from 8 clients per CPU at once, on loopback. B/op counts both
+// sides, and the messages kept in the mailbox.
+func BenchmarkConcurrentSessions(b *testing.B) {
+	srv, addr := testServer(b, func(c *Config) {
+		c.MailboxMessages, c.MailboxBytes, c.MaxConns = 1<<30, 1<<40, 1<<20
+	})
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := oneSession(addr); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s")
+	if srv.Mailbox().Len() != b.N {
+		b.Errorf("mailbox holds %d messages, want %d", srv.Mailbox().Len(), b.N)
+	}
+}
+
+func oneSession(addr string) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	return playDialogue(c)
 }
