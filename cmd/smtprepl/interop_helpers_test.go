@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // iopBinary is the smtprepl binary TestMain built for this run; "" when no
@@ -332,5 +334,94 @@ func iopDelivered(t *testing.T, maildir, tok string) (ours, above []byte) {
 			t.Fatalf("no message with %q reached %s within %s (%d files there)", needle, dir, iopDeliveryWait, len(entries))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// iopCheckDelivery compares what the server stored with what was sent.
+func iopCheckDelivery(t *testing.T, s *iopServer, tok string, wire []byte) {
+	t.Helper()
+	if s.maildirEnv == "" {
+		t.Logf("%s stores nothing: checked the replies only", s.name)
+		return
+	}
+	if s.maildir() == "" {
+		t.Skipf("%s is not set: export DIR/peers.env to check delivery", s.maildirEnv)
+	}
+	ours, above := iopDelivered(t, s.maildir(), tok)
+	want := wire
+	if !s.exactFile {
+		want = bytes.ReplaceAll(wire, []byte("\r\n"), []byte("\n"))
+	} else if len(above) > 0 {
+		t.Errorf("%s stored %q above the message; want the exact bytes sent", s.name, above)
+	}
+	if diff := cmp.Diff(string(want), string(ours)); diff != "" {
+		t.Errorf("the delivered message differs from the one sent (-sent +delivered):\n%s", diff)
+	}
+}
+
+// iopWireLines are the transcript's C:, S: and === lines, as printed.
+func iopWireLines(out string) []string {
+	var lines []string
+	for _, l := range iopParse(out) {
+		switch l.kind {
+		case 'C', 'S':
+			lines = append(lines, string(l.kind)+": "+l.text)
+		case '=':
+			lines = append(lines, "=== "+l.text)
+		}
+	}
+	return lines
+}
+
+func iopIndex(lines []string, prefix string) int {
+	for i, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			return i
+		}
+	}
+	return -1
+}
+
+func iopHasPrefixes(lines, prefixes []string) bool {
+	if len(lines) < len(prefixes) {
+		return false
+	}
+	for i, p := range prefixes {
+		if !strings.HasPrefix(lines[i], p) {
+			return false
+		}
+	}
+	return true
+}
+
+// iopExpectSequence checks that consecutive transcript lines (comments
+// aside) start with the prefixes, beginning where the first one matches.
+func iopExpectSequence(t *testing.T, r iopResult, prefixes ...string) {
+	t.Helper()
+	wire := iopWireLines(r.stdout)
+	for i := range wire {
+		if iopHasPrefixes(wire[i:], prefixes) {
+			return
+		}
+	}
+	t.Errorf("the transcript has no run of lines starting %q\n%s", prefixes, r.describe())
+}
+
+// iopExpectFinals checks the last lines of all replies, in order: for
+// pipelined and BDAT sessions, where a reply does not follow its command.
+func iopExpectFinals(t *testing.T, r iopResult, prefixes ...string) {
+	t.Helper()
+	var finals []string
+	for _, l := range iopParse(r.stdout) {
+		if l.kind == 'S' && (len(l.text) == 3 || len(l.text) > 3 && l.text[3] == ' ') {
+			finals = append(finals, l.text)
+		}
+	}
+	ok := len(finals) == len(prefixes)
+	for i := 0; ok && i < len(prefixes); i++ {
+		ok = strings.HasPrefix(finals[i], prefixes[i])
+	}
+	if !ok {
+		t.Errorf("replies %q, want them to start %q\n%s", finals, prefixes, r.describe())
 	}
 }

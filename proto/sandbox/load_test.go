@@ -309,23 +309,18 @@ func TestCloseUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var busy, done sync.WaitGroup
-	busy.Add(loadSessions)
+	var ready, flowing, done sync.WaitGroup
+	ready.Add(loadSessions)
+	flowing.Add(loadSessions)
+	start := make(chan struct{})
 	errs := make([]error, loadSessions)
 	for i := range loadSessions {
-		done.Go(func() { errs[i] = busyClient(addr.String(), i, &busy) })
+		done.Go(func() { errs[i] = busyClient(addr.String(), i, busyness{&ready, start, &flowing}) })
 	}
-	busy.Wait()
-	closed := make(chan error, 1)
-	go func() { closed <- srv.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close has not returned after 10 s")
-	}
+	ready.Wait() // all sessions are in, then all get busy at once
+	close(start)
+	flowing.Wait()
+	closeWithin(t, srv, 10*time.Second)
 	done.Wait()
 	for i, err := range errs {
 		if !errors.Is(err, errServerGone) {
@@ -335,20 +330,38 @@ func TestCloseUnderLoad(t *testing.T) {
 	waitGoroutines(t, before)
 }
 
+// closeWithin closes srv and fails if that takes longer than d.
+func closeWithin(t *testing.T, srv *Server, d time.Duration) {
+	t.Helper()
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(d):
+		t.Fatalf("Close has not returned after %s", d)
+	}
+}
+
 var errServerGone = errors.New("the server closed the connection")
 
+// busyness paces busyClient: ready once its session is in, then busy at
+// start, flowing once that is under way.
+type busyness struct {
+	ready   *sync.WaitGroup
+	start   <-chan struct{}
+	flowing *sync.WaitGroup
+}
+
 // busyClient keeps session i busy in one of four ways until the server
-// closes it: idle, in the middle of a command line, sending a DATA body,
-// or pipelining NOOPs. busy is told once the session is under way.
-func busyClient(addr string, i int, busy *sync.WaitGroup) error {
-	told := false
-	tell := func() {
-		if !told {
-			told = true
-			busy.Done()
-		}
-	}
-	defer tell()
+// closes it: idle, in the middle of a command line, sending a DATA body
+// without end, or pipelining 2000 NOOPs.
+func busyClient(addr string, i int, b busyness) error {
+	ready, flowing := sync.OnceFunc(b.ready.Done), sync.OnceFunc(b.flowing.Done)
+	defer ready()
+	defer flowing()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return err
@@ -363,23 +376,30 @@ func busyClient(addr string, i int, busy *sync.WaitGroup) error {
 	if _, err := io.WriteString(c, openers[i%4]); err != nil {
 		return err
 	}
-	tell()
+	ready()
+	<-b.start
 	switch i % 4 {
 	case 2:
-		return keepWriting(c, "a line of a body that never ends\r\n")
-	case 3:
-		go io.Copy(io.Discard, br) // ends when the connection does
-		return keepWriting(c, "NOOP\r\n")
+		return keepWriting(c, "a line of a body that never ends\r\n", flowing)
+	case 3: // a pipelined batch, read all the while
+		if _, err := io.WriteString(c, strings.Repeat("NOOP\r\n", 2000)); err != nil {
+			return gone(err)
+		}
 	}
+	flowing()
 	_, err = io.Copy(io.Discard, br)
 	return gone(err)
 }
 
 // keepWriting writes s over and over until the write fails: at most 1e6
-// times, and within the connection's deadline.
-func keepWriting(c net.Conn, s string) error {
+// times, and within the connection's deadline. flowing is called once
+// 8 KiB are out.
+func keepWriting(c net.Conn, s string, flowing func()) error {
 	chunk := []byte(strings.Repeat(s, 4096/len(s)))
-	for range 1_000_000 {
+	for n := range 1_000_000 {
+		if n == 2 {
+			flowing()
+		}
 		if _, err := c.Write(chunk); err != nil {
 			return gone(err)
 		}

@@ -26,6 +26,7 @@ type Server struct {
 	slots      chan struct{} // one token per running session
 	queued     atomic.Int64  // messages queued so far, for QueueID
 	challenges atomic.Int64  // CRAM-MD5 challenges issued, to make each unique
+	closing    atomic.Bool   // Close has begun: sessions stop at their next command
 
 	mu     sync.Mutex
 	lns    []net.Listener
@@ -160,6 +161,7 @@ func (s *Server) Close() error {
 	var err error
 	if !s.closed {
 		s.closed = true
+		s.closing.Store(true)
 		for _, ln := range s.lns {
 			if e := ln.Close(); e != nil && err == nil {
 				err = fmt.Errorf("sandbox: close: %w", e)

@@ -28,6 +28,7 @@ type session struct {
 	auth   string       // authenticated user
 	tx     *transaction // nil outside a mail transaction
 	errors int          // 4xx/5xx replies sent, for MaxErrors
+	werr   error        // the first failed write of a reply
 
 	// lineStart is when the first byte of the line now arriving came in;
 	// zero between lines. A line must end within IdleTimeout of it.
@@ -62,6 +63,7 @@ func ec(class, subject, detail int) proto.EnhancedCode {
 
 var (
 	errQuit        = errors.New("sandbox: client quit")
+	errClosing     = errors.New("sandbox: server closing")
 	errHangup      = errors.New("sandbox: server hung up")
 	errLineTooLong = errors.New("sandbox: line too long")
 )
@@ -142,8 +144,17 @@ func (s *session) recoverPanic() {
 	}
 }
 
+// loop runs commands until the session ends. It stops at once when a reply
+// could not be written or the server is closing, instead of working through
+// up to a buffer's worth of pipelined commands that no one will see answered.
 func (s *session) loop() error {
 	for {
+		if s.werr != nil {
+			return s.werr
+		}
+		if s.srv.closing.Load() {
+			return errClosing
+		}
 		line, err := s.readLine(canned{500, ec(5, 5, 2), "Error: line too long"})
 		switch {
 		case errors.Is(err, errLineTooLong): // answered already
@@ -245,7 +256,9 @@ func (s *session) reply(code int, enh proto.EnhancedCode, lines ...string) {
 func (s *session) tell(code int, enh proto.EnhancedCode, lines ...string) {
 	for _, line := range proto.NewReply(code, enh, lines...).Raw {
 		s.bw.WriteString(line)
-		s.bw.WriteString("\r\n")
+		if _, err := s.bw.WriteString("\r\n"); err != nil && s.werr == nil {
+			s.werr = err
+		}
 	}
 }
 
