@@ -60,7 +60,7 @@ type bodyBuffer struct {
 
 func (w *bodyBuffer) Write(p []byte) (int, error) {
 	if need := len(w.b) + len(p); need > cap(w.b) {
-		limit := max(int(min(w.max, math.MaxInt32)), need)
+		limit := max(int(min(w.max, math.MaxInt)), need)
 		grown := make([]byte, len(w.b), min(max(2*cap(w.b), need, 512), limit))
 		copy(grown, w.b)
 		w.b = grown

@@ -27,6 +27,7 @@ type Server struct {
 	queued     atomic.Int64  // messages queued so far, for QueueID
 	challenges atomic.Int64  // CRAM-MD5 challenges issued, to make each unique
 	closing    atomic.Bool   // Close has begun: sessions stop at their next command
+	buffers    sync.Pool     // *buffers of ended sessions
 
 	mu     sync.Mutex
 	lns    []net.Listener
@@ -144,7 +145,9 @@ func (s *Server) handle(c net.Conn) {
 		fmt.Fprintf(c, "421 4.7.0 %s Error: too many connections\r\n", s.cfg.Hostname)
 		return
 	}
-	newSession(s, c).serve()
+	sess := newSession(s, c)
+	sess.serve()
+	sess.release()
 }
 
 func (s *Server) untrack(c net.Conn) {

@@ -71,9 +71,32 @@ var (
 func newSession(srv *Server, c net.Conn) *session {
 	s := &session{srv: srv, cfg: &srv.cfg, raw: c, conn: c}
 	_, s.tls = c.(*tls.Conn)
-	s.br = bufio.NewReaderSize(wire{s}, 32<<10)
-	s.bw = bufio.NewWriterSize(wire{s}, 16<<10)
+	if b, ok := srv.buffers.Get().(*buffers); ok {
+		s.br, s.bw = b.br, b.bw
+		s.br.Reset(wire{s})
+		s.bw.Reset(wire{s})
+	} else {
+		s.br = bufio.NewReaderSize(wire{s}, 32<<10)
+		s.bw = bufio.NewWriterSize(wire{s}, 16<<10)
+	}
 	return s
+}
+
+// buffers are a session's reader and writer, which the next session reuses:
+// they are most of what a session allocates. Nothing read is kept in them
+// (lines and bodies are copied out), so nothing can leak from one session
+// into another.
+type buffers struct {
+	br *bufio.Reader
+	bw *bufio.Writer
+}
+
+// release hands the buffers back once the session is over.
+func (s *session) release() {
+	s.br.Reset(nil)
+	s.bw.Reset(nil)
+	s.srv.buffers.Put(&buffers{s.br, s.bw})
+	s.br, s.bw = nil, nil
 }
 
 // wire is the session's side of the connection. Every read from the
