@@ -116,9 +116,22 @@ func source(e Extension, known bool) string {
 	case !known && e.RFC == "":
 		return ""
 	case e.Status == statusCurrent:
-		return " (" + e.RFC + ")"
+		return " (" + newestRFC(e.RFC) + ")"
 	}
-	return " (" + e.RFC + "; " + e.Status + ")"
+	return " (" + newestRFC(e.RFC) + "; " + e.Status + ")"
+}
+
+// newestRFC keeps one reference for the one-line form: the last one that
+// is not an Internet-Draft (the registry lists them oldest first); the long
+// form from Explain keeps them all.
+func newestRFC(refs string) string {
+	parts := strings.Split(refs, "; ")
+	for i := len(parts) - 1; i >= 0; i-- {
+		if !strings.HasPrefix(parts[i], "draft-") {
+			return parts[i]
+		}
+	}
+	return refs
 }
 
 var paramReaders = sync.OnceValue(func() map[string]func([]string) string {

@@ -52,7 +52,7 @@ func TestDescribeExtensionRealEHLO(t *testing.T) {
 	}{
 		{"postfix", "PIPELINING", "", "PIPELINING: you may send several commands (e.g. MAIL, RCPT, RCPT, DATA) before reading their replies (RFC 2920)"},
 		{"postfix", "SIZE", "10240000", "SIZE 10240000: messages up to 10240000 bytes (9.8 MiB) (RFC 1870)"},
-		{"postfix", "VRFY", "", "VRFY: the server answers VRFY, asking whether an address is valid (many refuse to say, for privacy) (RFC 821; RFC 5321 §3.5; draft-ietf-emailcore-rfc5321bis-43)"},
+		{"postfix", "VRFY", "", "VRFY: the server answers VRFY, asking whether an address is valid (many refuse to say, for privacy) (RFC 5321 §3.5)"},
 		{"postfix", "ETRN", "", "ETRN: a client may ask the server to flush the mail it has queued for a domain (RFC 1985)"},
 		{"postfix", "STARTTLS", "", "STARTTLS: the connection can be upgraded to TLS; afterwards the client must send EHLO again (RFC 3207)"},
 		{"postfix", "AUTH", "PLAIN LOGIN", "AUTH PLAIN LOGIN: log in with AUTH; mechanisms PLAIN, LOGIN (RFC 4954)"},
