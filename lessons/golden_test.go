@@ -58,7 +58,9 @@ func play(t *testing.T, l lessons.Lesson) played {
 			Now:       fixedClock,
 			MessageID: func() string { ids++; return fmt.Sprintf("%s-%d@example.test", l.Name, ids) },
 		}}
-	res, err := repl.RunLesson(context.Background(), target, l, opt)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := repl.RunLesson(ctx, target, l, opt)
 	if err != nil {
 		t.Fatalf("lesson %s: %v\n%s", l.Name, err, out.String())
 	}

@@ -75,7 +75,9 @@ func (l Lesson) Checkpoints() int {
 	return n
 }
 
-// FS is the lesson's data files by name, for :compose to read.
+// FS is the lesson's data files by name, for :compose to read. MapFS is
+// the standard library's in-memory fs.FS; nothing of package testing
+// comes with it.
 func (l Lesson) FS() fs.FS {
 	m := fstest.MapFS{}
 	for _, f := range l.Files {

@@ -80,7 +80,7 @@ func (r *Runner) held(ln Line, v verdict) {
 func (v verdict) summary(e Expect) string {
 	switch {
 	case v.wrongVerb != "":
-		return fmt.Sprintf("this step is about something else than %s (the server said %s)", v.wrongVerb, replyText(v.reply))
+		return fmt.Sprintf("this step is about %s, not %s (the server said %s)", v.wantVerb, v.wrongVerb, replyText(v.reply))
 	case e.Error && v.err == nil:
 		return "this step expects smtprepl to refuse the command, and it did not"
 	case v.err != nil:
@@ -97,14 +97,22 @@ func advice(ln Line, v verdict) string {
 	if v.reply == nil {
 		return ""
 	}
+	// A lesson's if-texts explain replies to the step's own command.
 	for _, c := range ln.Ifs {
+		if v.wrongVerb != "" {
+			break
+		}
 		if c.Match.Match(v.reply) {
 			return c.Text
 		}
 	}
 	e := v.reply.Enhanced
 	text := explain.DescribeCode(v.reply.Code)
-	if hint := explain.Hint(verbOf(ln.Text), v.reply.Code, e[0], e[1], e[2], v.reply.Text()); hint != "" {
+	verb := verbOf(ln.Text)
+	if v.wrongVerb != "" {
+		verb = v.wrongVerb
+	}
+	if hint := explain.Hint(verb, v.reply.Code, e[0], e[1], e[2], v.reply.Text()); hint != "" {
 		text += ": " + hint
 	}
 	return text

@@ -16,6 +16,7 @@ type verdict struct {
 	reply     *proto.Reply // the answer to this line; nil when none came
 	err       error        // what Exec returned
 	wrongVerb string       // the command typed instead of the step's one
+	wantVerb  string       // the step's command
 }
 
 // single plays one line: unattended it is sent once; guided, the student
@@ -111,7 +112,7 @@ func (r *Runner) send(ctx context.Context, s Session, want, typed string, e Expe
 	}
 	v.ok = e.holds(v.reply, v.err)
 	if !free && verbOf(typed) != verbOf(want) {
-		v.ok, v.wrongVerb = false, verbOf(typed)
+		v.ok, v.wrongVerb, v.wantVerb = false, verbOf(typed), verbOf(want)
 	}
 	return v
 }

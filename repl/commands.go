@@ -78,6 +78,7 @@ func baseCommands() []command {
 		{name: "plain", args: "USER PASS", summary: "build AUTH PLAIN's base64(\\0user\\0pass)", run: runPlain, secret: true},
 		{name: "send", args: "FILE", summary: "send FILE as the message, streamed and dot-stuffed; sends DATA first when needed",
 			run: runSend, complete: func(_ *Session, arg string) []string { return completeFiles(arg) }},
+		composeCommand(),
 		{name: "mailbox", args: "[ID]", summary: "the practice server's received messages; with an ID, one message and its MIME tree",
 			run: runMailbox, complete: completeMailbox},
 		{name: "wire", args: "on|off", summary: "show exact bytes, Go-quoted with \\r\\n (C= \"EHLO x\\r\\n\"), or the readable C:/S: lines",

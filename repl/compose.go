@@ -66,7 +66,7 @@ func composeCommandWith(o ComposeOptions) command {
 	c := &composer{opts: o}
 	var usage strings.Builder
 	for _, sc := range composeSubs() {
-		fmt.Fprintf(&usage, "\n    :compose %-28s %s", strings.TrimSpace(sc.name+" "+sc.args), sc.help)
+		fmt.Fprintf(&usage, "\n    :compose %-30s %s", strings.TrimSpace(sc.name+" "+sc.args), sc.help)
 	}
 	return command{
 		name:    "compose",

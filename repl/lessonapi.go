@@ -16,9 +16,6 @@ var _ lessons.Session = (*Session)(nil)
 // checkpoint looks at it after each line.
 func (s *Session) LastReply() *proto.Reply { return s.lastReply }
 
-// Capabilities is what the last EHLO advertised; nil before EHLO.
-func (s *Session) Capabilities() *proto.Capabilities { return s.caps }
-
 // ExecBatch sends lines in one write and then reads one reply per line, in
 // order, as RFC 2920 allows when the server offered PIPELINING. Each reply
 // is shown and acted on (a 354 opens DATA) as if the line had been typed.

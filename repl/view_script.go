@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/transcripts"
@@ -85,7 +86,14 @@ func (v *scriptView) reply(string, *proto.Reply)                    {}
 func (v *scriptView) capabilities(_, _ *proto.Capabilities, _ bool) {}
 func (v *scriptView) tls(*proto.TLSInfo)                            {}
 func (v *scriptView) note(string)                                   {}
-func (v *scriptView) output(text string)                            { fmt.Fprintf(v.out, "# %s\n", text) }
+
+// output prints what a colon-command shows as "#" comments, every line of
+// it, so a script's output stays a transcript that parses and replays.
+func (v *scriptView) output(text string) {
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		v.rec.Comment(line)
+	}
+}
 
 // The transcript already holds every wire line (redacted by the recorder),
 // and warnings are not wire data.

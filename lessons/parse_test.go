@@ -1,0 +1,151 @@
+package lessons
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/smtprepl/smtprepl/proto"
+)
+
+func TestParse(t *testing.T) {
+	src := `# a comment
+title: Two steps
+summary: A lesson for the parser.
+order: 7
+sandbox: require-tls, max-errors 3
+-- step: First --
+Some prose
+on two lines.
+
+A second paragraph.
+> :open
+expect 220
+ok: Connected,
+    and greeted.
+if 421: Busy.
+-- step: Batch --
+>> MAIL FROM:<a@example.test>
+expect 250
+>> DATA
+expect 354|503
+>
+if 5.7: Policy
+    said no.
+> :compose send
+expect error
+-- pic.png.b64 --
+aGVsbG8=
+-- note.txt --
+hi
+`
+	got, err := Parse("two", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Lesson{
+		Name: "two", Title: "Two steps", Summary: "A lesson for the parser.", Order: 7,
+		Sandbox: SandboxOptions{RequireTLS: true, MaxErrors: 3},
+		Steps: []Step{
+			{Title: "First", Text: "Some prose\non two lines.\n\nA second paragraph.", Lines: []Line{
+				{Text: ":open", Expect: Expect{Alts: []string{"220"}}, OK: "Connected, and greeted.",
+					Ifs: []If{{Match: Expect{Alts: []string{"421"}}, Text: "Busy."}}, Source: 11},
+			}},
+			{Title: "Batch", Lines: []Line{
+				{Text: "MAIL FROM:<a@example.test>", Batch: true, Expect: Expect{Alts: []string{"250"}}, Source: 17},
+				{Text: "DATA", Batch: true, Expect: Expect{Alts: []string{"354", "503"}}, Source: 19},
+				{Text: "", Source: 21, Ifs: []If{{Match: Expect{Alts: []string{"5.7"}}, Text: "Policy said no."}}},
+				{Text: ":compose send", Expect: Expect{Error: true}, Source: 24},
+			}},
+		},
+		Files: []File{
+			{Name: "pic.png", Data: []byte("hello"), Section: "pic.png.b64", Text: []byte("aGVsbG8=\n")},
+			{Name: "note.txt", Data: []byte("hi\n"), Section: "note.txt", Text: []byte("hi\n")},
+		},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("Parse (-want +got):\n%s", diff)
+	}
+}
+
+// TestParseErrors: a teacher's typo is reported with its file and line,
+// not silently taken for prose.
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"no title", "-- step: A --\n> NOOP\n", `no "title:" line`},
+		{"no steps", "title: T\n", "no \"-- step: Title --\" section"},
+		{"unknown key", "title: T\ncolour: red\n-- step: A --\n> NOOP\n", `x.txtar:2: unknown header key "colour"`},
+		{"bad order", "title: T\norder: first\n-- step: A --\n> NOOP\n", "x.txtar:2: order must be a number"},
+		{"bad sandbox option", "title: T\nsandbox: fast\n-- step: A --\n> NOOP\n", `unknown sandbox option "fast"`},
+		{"expect first", "title: T\n-- step: A --\nexpect 250\n", "x.txtar:3: expect before any line to type"},
+		{"bad pattern", "title: T\n-- step: A --\n> NOOP\nexpect 250|6xx\n", `x.txtar:4: "6xx" is not a reply pattern`},
+		{"two expects", "title: T\n-- step: A --\n> NOOP\nexpect 250\nexpect 251\n", "x.txtar:5: a second expect"},
+		{"prose after a line", "title: T\n-- step: A --\n> NOOP\nexpect 250\nMore words.\n", "x.txtar:5: prose after the first line to type"},
+		{"empty step", "title: T\n-- step: A --\n", `x.txtar:2: step "A" is empty`},
+		{"untitled step", "title: T\n-- step: --\n> NOOP\n", "x.txtar:2: a step needs a title"},
+		{"bad base64", "title: T\n-- step: A --\n> NOOP\n-- x.png.b64 --\n!!!\n", `x.txtar:4: section "x.png.b64" is not base64`},
+		{"bad file name", "title: T\n-- step: A --\n> NOOP\n-- a/b --\nx\n", `data file name "a/b"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x", []byte(tt.src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestProseThatLooksLikeADirective: "if" and "expect" open prose lines
+// too; only the directive form is taken as one.
+func TestProseThatLooksLikeADirective(t *testing.T) {
+	l, err := Parse("x", []byte("title: T\n-- step: A --\nif you wonder: read on.\nexpect the server to answer.\n> NOOP\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "if you wonder: read on.\nexpect the server to answer."; l.Steps[0].Text != want {
+		t.Errorf("prose = %q, want %q", l.Steps[0].Text, want)
+	}
+}
+
+func TestExpectMatch(t *testing.T) {
+	reply := func(code int, enh string) *proto.Reply {
+		e, _ := proto.ParseEnhancedCode(enh)
+		return proto.NewReply(code, e, "text")
+	}
+	tests := []struct {
+		pattern string
+		reply   *proto.Reply
+		want    bool
+	}{
+		{"250", reply(250, "2.1.0"), true},
+		{"25", reply(251, ""), true},
+		{"2", reply(235, "2.7.0"), true},
+		{"2xx", reply(221, ""), true},
+		{"250", reply(550, "5.1.1"), false},
+		{"5.1.1", reply(550, "5.1.1"), true},
+		{"5.1", reply(550, "5.1.1"), true},
+		{"5.1.1", reply(550, "5.1.10"), false},
+		{"5.1.1", reply(550, ""), false},
+		{"550 5.1.1", reply(550, "5.1.1"), true},
+		{"550 5.1.1", reply(553, "5.1.1"), false},
+		{"503|554", reply(554, "5.5.1"), true},
+		{"503|554", reply(250, ""), false},
+	}
+	for _, tt := range tests {
+		var p parser
+		e := p.pattern(1, tt.pattern)
+		if p.err != nil {
+			t.Fatalf("pattern %q: %v", tt.pattern, p.err)
+		}
+		if got := e.Match(tt.reply); got != tt.want {
+			t.Errorf("%q matches %s: got %v, want %v", tt.pattern, tt.reply, got, tt.want)
+		}
+	}
+	if (Expect{Alts: []string{"250"}}).Match(nil) {
+		t.Error("a missing reply matched 250")
+	}
+}

@@ -1,0 +1,97 @@
+package lessons_test
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// screen drives the real binary in a real terminal: a private tmux
+// server runs it, keys go in with send-keys, capture-pane reads it back.
+type screen struct {
+	t    *testing.T
+	sock string
+}
+
+func (s *screen) tmux(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", s.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (s *screen) text() string { return s.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "lesson") }
+
+func (s *screen) keys(keys ...string) {
+	s.tmux(append([]string{"send-keys", "-t", "lesson"}, keys...)...)
+}
+
+// waitCount polls until text is on screen n times, within a bound,
+// rather than sleeping and hoping.
+func (s *screen) waitCount(text string, n int) string {
+	s.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got := s.text()
+		if strings.Count(got, text) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("waiting for %q (×%d); the screen shows:\n%s", text, n, got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestTmuxLessonGuided: a student runs `smtprepl lesson hello` in a
+// terminal, sends a suggested line with Enter, types a line, types a wrong
+// one and sees the server's error explained and the step repeated.
+func TestTmuxLessonGuided(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (apt-get install -y tmux; .ci installs it): skipping the guided lesson in a real terminal")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "smtprepl")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/smtprepl").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	s := &screen{t: t, sock: filepath.Join(dir, "tmux.sock")}
+	s.tmux("new-session", "-d", "-s", "lesson", "-x", "160", "-y", "50",
+		"env HOME="+dir+" XDG_STATE_HOME="+dir+" "+bin+" lesson hello; echo LESSON-EXIT=$?; sleep 60")
+	t.Cleanup(func() { exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
+
+	s.waitCount("type  :open", 1)
+	s.keys("Enter") // Enter alone sends the suggested line
+	s.waitCount("✓ 220", 1)
+
+	s.waitCount("type  HELO laptop.example", 1)
+	s.keys("HELO laptop.example", "Enter")
+	s.waitCount("✓ 250", 1)
+
+	s.waitCount("type  EHLO laptop.example", 1)
+	s.keys("EHLO", "Enter") // wrong: EHLO needs the client's name
+	got := s.waitCount("The step is repeated: try again.", 1)
+	for _, want := range []string{
+		"S: 501",
+		"✗ this step expects 250; the server said 501",
+		"EHLO needs your host name as its argument", // the lesson's words for 501
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("after a wrong EHLO the screen lacks %q:\n%s", want, got)
+		}
+	}
+	s.waitCount("type  EHLO laptop.example", 2)
+	s.keys("EHLO laptop.example", "Enter")
+	s.waitCount("✓ 250", 2)
+
+	s.waitCount("Step 4/5", 1)
+	s.keys(":quit", "Enter")
+	got = s.waitCount("LESSON-EXIT=", 1)
+	if !strings.Contains(got, "Left the lesson at step 4 of 5") || !strings.Contains(got, "LESSON-EXIT=1") {
+		t.Errorf("leaving the lesson early should say so and exit 1:\n%s", got)
+	}
+}
