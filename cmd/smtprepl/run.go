@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 )
 
 // Exit codes, as documented in README and DESIGN.md.
@@ -59,7 +60,7 @@ func subcommands() []subcommand {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv,
 		stdinTTY: isTerminal(stdin), stdoutTTY: isTerminal(stdout)}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	code, err := dispatch(ctx, e, args)
 	return report(e, code, err)
