@@ -108,6 +108,14 @@ func (c *Client) ReadReply(ctx context.Context) (*Reply, error) {
 	if c.closed {
 		return nil, errConnClosed
 	}
+	if c.r.ReplyBuffered() {
+		// Nothing to wait for, so no deadline to arm and no output to flush.
+		reply, err := c.r.ReadReply()
+		if err != nil {
+			return nil, c.readErr(ctx, err)
+		}
+		return reply, nil
+	}
 	if c.opts.BeforeWait != nil {
 		c.opts.BeforeWait()
 	}
@@ -199,7 +207,14 @@ func (c *Client) Flush() error {
 
 func (c *Client) writeErr(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Errorf("proto: server stopped reading: nothing could be sent for %s", c.opts.Timeout)
+		// Part of a line may have gone out, and bufio keeps the error for
+		// good: nothing sensible can follow on this connection.
+		c.conn.Close()
+		if !c.closed {
+			c.closed = true
+			c.event("connection closed: the server stopped reading")
+		}
+		return fmt.Errorf("proto: server stopped reading: nothing could be sent for %s, so the connection was closed", c.opts.Timeout)
 	}
 	c.markClosed()
 	return fmt.Errorf("proto: sending failed, the connection is gone: %w", err)

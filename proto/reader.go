@@ -76,6 +76,27 @@ func (r *Reader) peekBuffered(n int) []byte {
 	return b
 }
 
+// ReplyBuffered reports whether a whole reply has already arrived, so that
+// reading it cannot block: the replies to a pipelined batch usually come
+// in one segment, and waiting machinery per reply would be wasted on them.
+func (r *Reader) ReplyBuffered() bool {
+	if len(r.partial) > 0 || len(r.ends) > 0 {
+		return false // a reply resumed after an abandoned wait: the slow path
+	}
+	buf, _ := r.br.Peek(r.br.Buffered())
+	for len(buf) > 0 {
+		end := bytes.IndexByte(buf, '\n')
+		if end < 0 {
+			return false
+		}
+		if end < 4 || buf[3] != '-' {
+			return true // a last line; a short or odd one is reported when read
+		}
+		buf = buf[end+1:]
+	}
+	return false
+}
+
 // LinesSoFar is the number of lines of the reply currently being read.
 func (r *Reader) LinesSoFar() int { return len(r.ends) }
 

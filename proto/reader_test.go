@@ -277,3 +277,37 @@ func BenchmarkReadEHLO(b *testing.B) {
 		}
 	})
 }
+
+func TestReplyBuffered(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"nothing yet", "", false},
+		{"one whole reply", "250 ok\r\n", true},
+		{"code alone", "250\r\n", true},
+		{"half a line", "250 o", false},
+		{"multi-line, last line missing", "250-a\r\n250-b\r\n", false},
+		{"multi-line, all there", "250-a\r\n250 b\r\n", true},
+		{"bare LF ends a line too", "250-a\n250 b\n", true},
+		{"a short odd line is a reply to report", "x\r\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			br := bufio.NewReaderSize(strings.NewReader(tt.in), 4096)
+			br.Peek(len(tt.in)) // fill the buffer as a network read would
+			r := NewReader(br)
+			if got := r.ReplyBuffered(); got != tt.want {
+				t.Errorf("ReplyBuffered(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+			if tt.want {
+				// What was reported as complete must read without more input.
+				r.ReadReply()
+				if rest := br.Buffered(); rest != 0 {
+					t.Errorf("%d bytes left after the reply", rest)
+				}
+			}
+		})
+	}
+}

@@ -175,8 +175,8 @@ func (s *Session) transactionText() string {
 	case s.st.greeted:
 		txt = "greeted, no transaction"
 	}
-	if s.outOfStep {
-		txt += "; possibly out of step after an abandoned wait"
+	if s.outOfStep != "" {
+		txt += "; possibly out of step after " + s.outOfStep
 	}
 	return txt
 }

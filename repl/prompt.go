@@ -29,7 +29,7 @@ func (s *Session) promptState() promptState {
 		mail:      s.st.mail,
 		rcpts:     s.st.rcpts,
 		inData:    s.st.inData,
-		outOfStep: s.outOfStep,
+		outOfStep: s.outOfStep != "",
 	}
 }
 

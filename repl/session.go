@@ -69,7 +69,7 @@ type Session struct {
 	lastVerb  string
 	// outOfStep is set when a wait was abandoned: a late reply may be
 	// taken for the answer to the next command.
-	outOfStep   bool
+	outOfStep   string // why, or "" when replies and commands pair up
 	pendingVerb string // what the reply being waited for answers, for messages
 	msg         msgState
 	// home is the in-process sandbox the session started with, so
@@ -132,7 +132,7 @@ func (s *Session) Open(ctx context.Context) error {
 		return err
 	}
 	s.client, s.caps, s.capsPre, s.st = c, nil, nil, state{}
-	s.outOfStep, s.lastReply = false, nil
+	s.outOfStep, s.lastReply = "", nil
 	if info := c.TLS(); info != nil {
 		s.showTLS(info)
 	}

@@ -148,6 +148,7 @@ func drain(ch <-chan os.Signal) {
 // report prints an error and, where the user must act, how to go on.
 func (sh *Shell) report(err error) {
 	var te *proto.TimeoutError
+	var pe *proto.ProtocolError
 	switch {
 	case errors.Is(err, context.Canceled) && sh.s.Connected():
 		// The terminal echoed ^C without a newline.
@@ -157,6 +158,10 @@ func (sh *Shell) report(err error) {
 	case errors.As(err, &te) && sh.s.Connected():
 		sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
 		sh.view.warn(sh.s.abandoned())
+		return
+	case errors.As(err, &pe) && sh.s.Connected():
+		sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
+		sh.view.warn(sh.s.malformed())
 		return
 	}
 	sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
@@ -217,6 +222,19 @@ func RunTerminal(ctx context.Context, cfg Config, opt TerminalOptions) error {
 	ctx = context.WithoutCancel(ctx) // Ctrl-C cancels one command, never the session
 	sh.start(ctx)
 	return sh.Run(ctx, sig)
+}
+
+// RunShell is the interactive shell on any line reader, without colour or
+// history file: the same loop RunTerminal runs, for a caller that supplies
+// its own input (the command's tests play hostile servers through it).
+func RunShell(ctx context.Context, cfg Config, out io.Writer, lr LineReader) error {
+	sh, err := newShell(cfg, out, NewTheme(false), func() int { return 80 }, lr, "")
+	if err != nil {
+		return err
+	}
+	defer sh.close()
+	sh.start(ctx)
+	return sh.Run(ctx, nil)
 }
 
 func (sh *Shell) close() {

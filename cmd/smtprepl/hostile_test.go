@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smtprepl/smtprepl/repl"
 )
 
 // A hostile server is a function that plays one connection badly. Each case
@@ -243,3 +246,64 @@ func TestHostileServers(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileServersInTheShell plays the same servers to the interactive
+// shell: each problem is named, nothing hangs, and afterwards the shell
+// still answers (:status) and says whether the connection is gone.
+func TestHostileServersInTheShell(t *testing.T) {
+	for _, tc := range hostileCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := serveOnce(t, tc.serve)
+			lines := append(strings.Split(strings.TrimSuffix(tc.script, "\n"), "\n"), ":status")
+			var out bytes.Buffer
+			lr := &typedLines{lines: lines, out: &out}
+			start := time.Now()
+			err := repl.RunShell(context.Background(), repl.Config{Addr: addr, Timeout: hostileTimeout}, &out, lr)
+			elapsed := time.Since(start)
+			if err != nil {
+				t.Fatalf("the shell ended with %v, want it to end only at the end of input", err)
+			}
+			// Each command line may wait up to the timeout, plus the greeting.
+			commands := strings.Count(tc.script, "\n") - strings.Count(tc.script, strings.Repeat("x", 990))
+			if limit := time.Duration(commands+1)*hostileTimeout + 2*time.Second; elapsed > limit {
+				t.Errorf("took %s, want at most %s", elapsed, limit)
+			}
+			// The shell wraps long lines to the terminal's width.
+			text := out.String()
+			if tc.stderr != "" && !strings.Contains(strings.Join(strings.Fields(text), " "), tc.stderr) {
+				t.Errorf("the shell did not name the problem (%q):\n%s", tc.stderr, tail(text, 2000))
+			}
+			if lr.read != len(lines) {
+				t.Errorf("the shell read %d of %d lines", lr.read, len(lines))
+			}
+			status := text[lr.lastAt:]
+			if tc.exit == exitFailure && !strings.Contains(status, "not connected") && !strings.Contains(status, "out of step") {
+				t.Errorf("after the failure :status says neither that the connection is gone nor that it may be out of step:\n%s", status)
+			}
+		})
+	}
+}
+
+// typedLines is a person typing lines into the shell, then Ctrl-D.
+type typedLines struct {
+	lines  []string
+	read   int
+	out    *bytes.Buffer
+	lastAt int // where in out the answer to the last line starts
+}
+
+func (l *typedLines) Readline() (string, error) {
+	if l.read == len(l.lines) {
+		return "", io.EOF
+	}
+	l.read++
+	l.lastAt = l.out.Len()
+	return l.lines[l.read-1], nil
+}
+func (l *typedLines) ReadPassword(string) ([]byte, error) { return nil, io.EOF }
+func (l *typedLines) SetPrompt(string)                    {}
+func (l *typedLines) SaveHistory(string) error            { return nil }
+func (l *typedLines) ResetHistory()                       {}
+func (l *typedLines) Close() error                        { return nil }
+
+func tail(s string, n int) string { return s[max(0, len(s)-n):] }
