@@ -248,12 +248,21 @@ func TestFidelity(t *testing.T) {
 			want := p.postfix()
 			if p.sandbox != nil {
 				want = p.sandbox
+				logDifference(t, p)
 			}
 			if diff := cmp.Diff(want, runProbe(t, addrs[p.port], p)); diff != "" {
 				t.Errorf("replies differ (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// logDifference prints a deliberate difference with its reason, so every
+// run (`go test -v`, and CI's interop step) lists where and why the sandbox
+// parts from Postfix.
+func logDifference(t *testing.T, p probe) {
+	t.Helper()
+	t.Logf("deliberate difference, %s: Postfix %v, sandbox %v: %s", p.name, p.postfix(), p.sandbox, p.why)
 }
 
 // peerProbes are not in real-replies.md: their Postfix column was taken

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,8 @@ type result struct {
 	Code int
 	Enh  string
 }
+
+func (r result) String() string { return strings.TrimSpace(fmt.Sprintf("%d %s", r.Code, r.Enh)) }
 
 func resultOf(r *proto.Reply) result { return result{r.Code, r.Enhanced.String()} }
 

@@ -26,6 +26,9 @@ func TestFidelityInteropPostfix(t *testing.T) {
 			if addrs[p.port] == "" {
 				t.Skipf("no Postfix listener for port kind %d", p.port)
 			}
+			if p.sandbox != nil {
+				logDifference(t, p)
+			}
 			if diff := cmp.Diff(p.postfix(), runProbe(t, addrs[p.port], p)); diff != "" {
 				t.Errorf("Postfix no longer answers as the table says (-want +got):\n%s", diff)
 			}
