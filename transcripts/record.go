@@ -85,19 +85,14 @@ func (r *Recorder) Server(b []byte) {
 
 // Event records something that is not wire data, such as "TLS established:
 // TLSv1.3 TLS_AES_128_GCM_SHA256" or "connection closed".
-func (r *Recorder) Event(text string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return
-	}
-	r.flushClient()
-	r.flushServer()
-	r.entry(Entry{Kind: Event, Text: text})
-}
+func (r *Recorder) Event(text string) { r.between(Entry{Kind: Event, Text: text}) }
 
 // Comment records a "# text" line: a note for the reader, not wire data.
-func (r *Recorder) Comment(text string) {
+func (r *Recorder) Comment(text string) { r.between(Entry{Kind: Comment, Text: text}) }
+
+// between records an entry that is not wire data after finishing any
+// half-written lines, so it lands between lines, never inside one.
+func (r *Recorder) between(e Entry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -105,7 +100,7 @@ func (r *Recorder) Comment(text string) {
 	}
 	r.flushClient()
 	r.flushServer()
-	r.entry(Entry{Kind: Comment, Text: text})
+	r.entry(e)
 }
 
 // Close writes what is left of unfinished lines and returns the first
