@@ -19,14 +19,7 @@ import (
 // with :compose made reproducible and given a few files.
 func composeSession(t *testing.T) (*Session, *sandbox.Server, *bytes.Buffer) {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startSandbox(t)
 	var out bytes.Buffer
 	s := NewScriptSession(Config{Addr: srv.Addr().String(), Sandbox: srv, Timeout: 5 * time.Second}, &out, &out)
 	t.Cleanup(func() { s.Close() })
