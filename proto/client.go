@@ -160,10 +160,13 @@ func (c *Client) readErr(ctx context.Context, err error) error {
 // errConnClosed is what a closed Client answers; it matches ErrClosed.
 var errConnClosed error = &closedError{"proto: the connection is closed"}
 
-func (c *Client) markClosed() {
+func (c *Client) markClosed() { c.markClosedBecause("connection closed by server") }
+
+// markClosedBecause notes, once, that the connection is over and why.
+func (c *Client) markClosedBecause(event string) {
 	if !c.closed {
 		c.closed = true
-		c.event("connection closed by server")
+		c.event(event)
 	}
 }
 
@@ -210,10 +213,7 @@ func (c *Client) writeErr(err error) error {
 		// Part of a line may have gone out, and bufio keeps the error for
 		// good: nothing sensible can follow on this connection.
 		c.conn.Close()
-		if !c.closed {
-			c.closed = true
-			c.event("connection closed: the server stopped reading")
-		}
+		c.markClosedBecause("connection closed: the server stopped reading")
 		return fmt.Errorf("proto: server stopped reading: nothing could be sent for %s, so the connection was closed", c.opts.Timeout)
 	}
 	c.markClosed()
