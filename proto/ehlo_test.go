@@ -7,7 +7,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// EHLO replies captured from real servers (real-replies.md), LF-separated.
+// EHLO replies captured from real servers
+// (proto/sandbox/testdata/real-replies.md), LF-separated.
 const (
 	ehloSmtpSink = `250-smtp-sink.example.test
 250-PIPELINING

@@ -242,7 +242,7 @@ func FuzzReadReply(f *testing.F) {
 }
 
 // ehloReply is Exim's ten-line reply to EHLO after STARTTLS, from
-// real-replies.md.
+// proto/sandbox/testdata/real-replies.md.
 const ehloReply = "250-exim.example.test Hello probe.example.test [127.0.0.1]\r\n" +
 	"250-SIZE 10485760\r\n250-8BITMIME\r\n250-VRFY\r\n250-PIPELINING\r\n250-PIPECONNECT\r\n" +
 	"250-AUTH PLAIN LOGIN\r\n250-CHUNKING\r\n250-SMTPUTF8\r\n250 HELP\r\n"

@@ -109,8 +109,9 @@ type iopLine struct {
 	text string
 }
 
-// iopParse reads the transcript notation of DESIGN.md, including the
-// exact-bytes form `S= "..."` that smtp-sink's "250 " line needs.
+// iopParse reads the transcript notation of transcripts/README.md,
+// including the exact-bytes form `S= "..."` that smtp-sink's "250 " line
+// needs.
 func iopParse(out string) []iopLine {
 	var lines []iopLine
 	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {

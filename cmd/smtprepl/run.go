@@ -13,7 +13,7 @@ import (
 	"syscall"
 )
 
-// Exit codes, as documented in README and DESIGN.md.
+// Exit codes, as documented in README.md's "Exit status".
 const (
 	exitOK       = 0  // the session ran and no reply was 4xx/5xx
 	exitReplies  = 1  // some reply was 4xx/5xx (replay: some reply differed)

@@ -60,7 +60,8 @@ SIZE - Message size declaration
 }
 
 // TestExplainForms checks each accepted form for the lines that matter,
-// on queries a user would paste from real sessions (real-replies.md).
+// on queries a user would paste from real sessions
+// (proto/sandbox/testdata/real-replies.md).
 func TestExplainForms(t *testing.T) {
 	tests := []struct {
 		query string

@@ -43,7 +43,8 @@ func TestLookupExtension(t *testing.T) {
 	}
 }
 
-// Every keyword the four reference servers advertise (real-replies.md)
+// Every keyword the four reference servers advertise
+// (proto/sandbox/testdata/real-replies.md)
 // must be known, with its parameters read where they carry data.
 func TestDescribeExtensionRealEHLO(t *testing.T) {
 	tests := []struct {

@@ -8,7 +8,8 @@ import (
 )
 
 // hintCase is one reply as the REPL would pass it to Hint; the texts are
-// verbatim from real-replies.md unless the name says otherwise.
+// verbatim from proto/sandbox/testdata/real-replies*.md unless the name
+// says otherwise.
 type hintCase struct {
 	name   string
 	verb   string

@@ -1,6 +1,6 @@
 // Package sandbox is smtprepl's embedded practice server: an SMTP server that
-// answers like Postfix does (the replies captured in
-// shared/reference/real-replies.md are its yardstick: same codes, same
+// answers like Postfix does (the replies Postfix 3.7 gave on loopback,
+// captured in testdata/real-replies.md, are its yardstick: same codes, same
 // enhanced codes, Postfix's texts) but is strict where RFC 5321 says MUST,
 // and keeps what it accepts in memory so a lesson or the REPL can show it.
 //

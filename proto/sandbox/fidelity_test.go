@@ -11,9 +11,10 @@ import (
 	"github.com/smtprepl/smtprepl/proto"
 )
 
-// The fidelity table holds the probes of shared/reference/real-replies.md
-// (and a few dialogues of real-replies-stateful.md) with what Postfix 3.7
-// answered: code and enhanced code. The sandbox must answer the same,
+// The fidelity table holds the probes of testdata/real-replies.md (and a
+// few dialogues of testdata/real-replies-stateful.md) with what Postfix 3.7
+// answered: code and enhanced code; captures_test.go checks the table
+// against those captures. The sandbox must answer the same,
 // except where a row says why it deliberately does not. Addresses are the
 // sandbox's (alice and bob, where the captures used a and b), which the CI
 // Postfix peer also has, so interop_test.go runs this same table against
@@ -265,7 +266,7 @@ func logDifference(t *testing.T, p probe) {
 	t.Logf("deliberate difference, %s: Postfix %v, sandbox %v: %s", p.name, p.postfix(), p.sandbox, p.why)
 }
 
-// peerProbes are not in real-replies.md: their Postfix column was taken
+// peerProbes are not in testdata/real-replies*.md: their Postfix column was taken
 // from the CI peer (Postfix 3.7.11), and interop_test.go keeps checking it.
 func peerProbes() []probe {
 	foo := make([]step, 21)
