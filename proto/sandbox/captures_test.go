@@ -116,6 +116,9 @@ func checkCapture(t *testing.T, p probe, c capture) {
 	}
 }
 
+// smtpVerbs are the first words of captured command lines that are sent
+// as written (FOOBAR is the unknown-command probe); other captured lines
+// stand for bytes (base64 answers, "<11264079 bytes of message data>").
 var smtpVerbs = map[string]bool{"HELO": true, "EHLO": true, "MAIL": true, "RCPT": true, "DATA": true, "BDAT": true,
 	"RSET": true, "NOOP": true, "QUIT": true, "VRFY": true, "EXPN": true, "HELP": true, "AUTH": true, "STARTTLS": true, "FOOBAR": true}
 
