@@ -25,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/sandbox"
 )
 
 // Escapes a hostile server puts in its replies: a clear-screen, a window
@@ -435,5 +436,23 @@ func TestCtrlCDuringTheGreeting(t *testing.T) {
 	wantAll(t, out.String(), "Ctrl-C: stopped waiting for the server's greeting")
 	if strings.Contains(out.String(), "reply to .") || strings.Contains(out.String(), "reply to  ") {
 		t.Errorf("the message names no command:\n%s", out.String())
+	}
+}
+
+// TestMailboxShowsHostileMessagesEscaped: whoever delivered a message to
+// the practice server chose its envelope, HELO, subject, MIME names and
+// text; :mailbox shows them escaped.
+func TestMailboxShowsHostileMessagesEscaped(t *testing.T) {
+	data := "Subject: =?utf-8?q?hi=1B]52;c;AAAA=07?= " + evilUTF8 + "\r\n" +
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" +
+		"Content-Type: text/plain; name=\"a" + evilBidi + ".txt\"\r\nContent-Disposition: attachment; filename=\"a" + evilBidi + ".txt\"\r\n\r\n" +
+		"body " + evilAll + "\r\n--b--\r\n"
+	m := sandbox.Message{ID: "M1", From: "a" + evilClip + "@x.test", To: []string{"b" + evilCSI + "@x.test"}, Helo: "h" + evilTitle,
+		AuthUser: "u" + evilBidi, Data: []byte(data), Received: time.Now()}
+	for what, out := range map[string]string{"list": mailboxList([]sandbox.Message{m}), "message": mailboxMessage(m)} {
+		var b bytes.Buffer
+		newTermView(&b, NewTheme(true), nil).output(out)
+		assertTerminalSafe(t, ":mailbox "+what, out, false)
+		assertTerminalSafe(t, ":mailbox "+what+" on the terminal", b.String(), true)
 	}
 }
