@@ -26,6 +26,9 @@ type termView struct {
 	assist bool
 	hide   string // label for the next sent line, "" when none
 	inBody bool   // message text is echoed by body(); the tap's copy is late
+	// Lines of the reply being read: shown, and left out past
+	// showReplyLines.
+	replyShown, replyHidden int
 }
 
 // Indents: the wire starts in column 0, smtprepl's own words are indented
@@ -46,6 +49,9 @@ const (
 	showLine     = 2000
 	showSentence = 2000
 	showCaps     = 60
+	// showReplyLines is how many lines of one reply are shown; a real
+	// server's longest, EHLO or HELP, has a few dozen.
+	showReplyLines = 1000
 )
 
 // shown is the last guard before our own words reach the terminal: the
@@ -83,6 +89,7 @@ func (v *termView) wire(l proto.TapLine) {
 }
 
 func (v *termView) sent(data []byte) {
+	v.endReply()
 	switch {
 	case v.inBody:
 		return
@@ -97,6 +104,11 @@ func (v *termView) sent(data []byte) {
 }
 
 func (v *termView) received(data []byte) {
+	if v.replyShown >= showReplyLines {
+		v.replyHidden++
+		return
+	}
+	v.replyShown++
 	if v.raw {
 		v.println("S= " + quoteClip(data))
 		return
@@ -126,7 +138,17 @@ func splitCode(line string) (int, string) {
 }
 
 func (v *termView) reply(verb string, r *proto.Reply) {
+	v.endReply()
 	v.explain(replyExplanation(verb, r, v.assist))
+}
+
+// endReply says how much of a long reply was left out, once the reply
+// ended or the next command went out.
+func (v *termView) endReply() {
+	if v.replyHidden > 0 {
+		v.note(fmt.Sprintf("… and %d more lines of this reply, not shown", v.replyHidden))
+	}
+	v.replyShown, v.replyHidden = 0, 0
 }
 
 // explain prints one dim explanation, wrapped under its arrow.
