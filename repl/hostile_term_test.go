@@ -454,3 +454,19 @@ func TestMailboxShowsHostileMessagesEscaped(t *testing.T) {
 		assertTerminalSafe(t, ":mailbox "+what+" on the terminal", b.String(), true)
 	}
 }
+
+// BenchmarkTermViewReceived is the shell's cost per wire line, escaping
+// included: a plain reply line and one full of escapes.
+func BenchmarkTermViewReceived(b *testing.B) {
+	for name, line := range map[string]string{"plain": "250-mx.example.test Hello client.example [192.0.2.1]\r\n", "hostile": "250 " + evilAll + "\r\n"} {
+		b.Run(name, func(b *testing.B) {
+			v := newTermView(io.Discard, NewTheme(true), nil)
+			tl := proto.TapLine{Dir: proto.Received, Data: []byte(line)}
+			b.ReportAllocs()
+			for b.Loop() {
+				v.wire(tl)
+				v.endReply()
+			}
+		})
+	}
+}
