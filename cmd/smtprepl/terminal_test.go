@@ -157,3 +157,41 @@ func TestCertificateRefusalOnStderr(t *testing.T) {
 		})
 	}
 }
+
+// TestScriptColonCommandsQuoteServersEscaped: in script mode, what a
+// colon-command prints (:explain of the last reply, :status with the
+// server's extensions) is a transcript comment that may go to a terminal.
+func TestScriptColonCommandsQuoteServersEscaped(t *testing.T) {
+	addr := serveOnce(t, func(c net.Conn, _ <-chan struct{}) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "220 evil.test "+evilText+"\r\n")
+		br := bufio.NewReader(c)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " "); verb {
+			case "EHLO":
+				io.WriteString(c, "250-evil.test\r\n250-X"+evilText+"\r\n250 AUTH PLAIN "+evilClip+"\r\n")
+			case "QUIT":
+				io.WriteString(c, "221 bye\r\n")
+				return
+			default:
+				io.WriteString(c, "550 5.1.1 "+evilText+"\r\n")
+			}
+		}
+	})
+	code, out, errOut := runCLI(t, "EHLO me.example\nMAIL FROM:<a@b.test>\n:explain\n:status\nQUIT\n", "--timeout", "5s", addr)
+	if code != exitReplies {
+		t.Errorf("exit %d, want %d\nstderr: %s", code, exitReplies, errOut)
+	}
+	for what, text := range map[string]string{"stdout": out, "stderr": errOut} {
+		if bad := firstUnsafe(text); bad != "" {
+			t.Errorf("%s holds %s", what, bad)
+		}
+	}
+	if !strings.Contains(out, `# reply: 550 5.1.1 \x1b[2J`) || !strings.Contains(out, `extensions X\x1b[2J`) {
+		t.Errorf("the comments do not show the server's text escaped:\n%s", out)
+	}
+}
