@@ -1,7 +1,6 @@
 package repl
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -55,15 +54,20 @@ func ttyBytes(t *testing.T, raw []byte, colour bool) {
 func TestTmuxHostileServerBytes(t *testing.T) {
 	bin := buildBinary(t)
 	cert, _ := hostileCert(t, 50)
-	for _, colour := range []bool{true, false} {
-		t.Run(fmt.Sprintf("colour=%v", colour), func(t *testing.T) {
+	for _, tc := range []struct {
+		name, env, flag string
+		colour          bool
+	}{
+		{"colour", "", "", true},
+		{"NO_COLOR", "NO_COLOR=1", "", false},
+		{"--no-color", "", "--no-color", false},
+	} {
+		colour := tc.colour
+		t.Run(tc.name, func(t *testing.T) {
 			addr := hostileServer{greeting: "220-evil.test " + evilAll + "\r\n220 " + evilTitle + " ESMTP\r\n", answer: evilAnswers, cert: &cert}.start(t)
 			state := t.TempDir()
-			env := "env -u NO_COLOR XDG_STATE_HOME=" + state + " HOME=" + state
-			if !colour {
-				env += " NO_COLOR=1"
-			}
-			tm, raw := startTmuxPiped(t, env+" "+bin+" --insecure --timeout 5s "+addr)
+			env := "env -u NO_COLOR XDG_STATE_HOME=" + state + " HOME=" + state + " " + tc.env
+			tm, raw := startTmuxPiped(t, env+" "+bin+" --insecure --timeout 5s "+tc.flag+" "+addr)
 			prompt := " › "
 			tm.waitCount(prompt, 1)
 			tm.keys("EHLO me.example", "Enter")
@@ -95,6 +99,9 @@ func TestTmuxHostileServerBytes(t *testing.T) {
 			b, err := os.ReadFile(raw)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), `5.1.1 \x1b]8;;http://evil.test`) {
+				t.Fatalf("the bytes piped from the pane lack the session (%d bytes): the check below would prove nothing", len(b))
 			}
 			if colour && !sgr.Match(b) {
 				t.Errorf("no colour at all reached the terminal: the test would not tell ours from the server's")
