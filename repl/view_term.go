@@ -94,12 +94,14 @@ func (v *termView) sent(data []byte) {
 	case v.inBody:
 		return
 	case v.hide != "":
-		v.println(v.th.Sent.Sprint("C: ") + v.th.Explain.Sprint(v.hide))
+		v.println(v.th.Sent.Sprint("C: ") + v.th.Explain.Sprint(shown(v.hide)))
 		v.hide = ""
 	case v.raw:
 		v.println(v.th.Sent.Sprint("C= " + quoteClip(data)))
 	default:
-		v.println(v.th.Sent.Sprint("C: " + visible.Clip(trimEOL(string(data)), showLine)))
+		// Our side of the wire: typed, or read from a lesson or a file.
+		// Controls are escaped; a typed backslash stays one.
+		v.println(v.th.Sent.Sprint("C: " + visible.TextClip(trimEOL(string(data)), showLine)))
 	}
 }
 
@@ -305,7 +307,7 @@ func (v *termView) body(wireLine string) {
 		v.println(v.th.Sent.Sprint("C= " + quoteClip([]byte(wireLine+"\r\n"))))
 		return
 	}
-	v.println(v.th.Sent.Sprint("C: " + visible.Clip(wireLine, showLine)))
+	v.println(v.th.Sent.Sprint("C: " + visible.TextClip(wireLine, showLine)))
 }
 
 func (v *termView) dataMode(on bool) { v.inBody = on }
