@@ -8,6 +8,7 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/explain"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 func (r *Runner) intro(l Lesson) {
@@ -67,7 +68,7 @@ func (r *Runner) report(ln Line, v verdict) {
 func (r *Runner) held(ln Line, v verdict) {
 	switch {
 	case ln.Expect.Error:
-		r.say(r.paint(r.Paint.Good, "  ✓ smtprepl refused it, as this step expects: ") + v.err.Error())
+		r.say(r.paint(r.Paint.Good, "  ✓ smtprepl refused it, as this step expects: ") + shown(v.err.Error()))
 	case !ln.Expect.IsZero():
 		r.say(r.paint(r.Paint.Good, "  ✓ "+replyText(v.reply)+", as this step expects."))
 	}
@@ -84,7 +85,7 @@ func (v verdict) summary(e Expect) string {
 	case e.Error && v.err == nil:
 		return "this step expects smtprepl to refuse the command, and it did not"
 	case v.err != nil:
-		return v.err.Error()
+		return shown(v.err.Error())
 	case v.reply == nil:
 		return fmt.Sprintf("no reply came; this step expects %s", e)
 	}
@@ -113,10 +114,14 @@ func advice(ln Line, v verdict) string {
 		verb = v.wrongVerb
 	}
 	if hint := explain.Hint(verb, v.reply.Code, e[0], e[1], e[2], v.reply.Text()); hint != "" {
-		text += ": " + hint
+		text += ": " + shown(hint)
 	}
 	return text
 }
+
+// shown guards a sentence that may quote a server (errors, hints built
+// from reply text) before it reaches the terminal: escaped and bounded.
+func shown(text string) string { return visible.TextClip(text, 2000) }
 
 func replyText(r *proto.Reply) string {
 	if r == nil {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // TLSOptions say how to trust the server's certificate.
@@ -54,9 +56,11 @@ func (e *CertError) Error() string {
 	}
 	what := "the server's certificate"
 	if info.Subject != "" {
-		what = fmt.Sprintf("the server's certificate (subject %s, issuer %s)", info.Subject, info.Issuer)
+		// The server chose these names; TextClip keeps the distinguished
+		// names' own backslash escapes.
+		what = fmt.Sprintf("the server's certificate (subject %s, issuer %s)", visible.TextClip(info.Subject, 200), visible.TextClip(info.Issuer, 200))
 	}
-	return fmt.Sprintf("proto: %s is not trusted for %q: %s", what, info.ServerName, certReason(e.Err, info))
+	return fmt.Sprintf("proto: %s is not trusted for %q: %s", what, info.ServerName, visible.TextClip(certReason(e.Err, info), 1000))
 }
 
 func (e *CertError) Unwrap() error { return e.Err }
@@ -79,12 +83,22 @@ func certReason(err error, info *TLSInfo) string {
 	return err.Error()
 }
 
+// certNames lists the names a certificate was issued for, escaped, and at
+// most showNames of them: a certificate can carry thousands.
 func certNames(c *x509.Certificate) string {
+	const showNames = 10
 	names := append(append([]string{}, c.DNSNames...), ipStrings(c)...)
 	if len(names) == 0 {
 		return "no host name at all"
 	}
-	return strings.Join(names, ", ")
+	shown := make([]string, 0, showNames)
+	for _, n := range names[:min(len(names), showNames)] {
+		shown = append(shown, visible.Clip(n, 100))
+	}
+	if len(names) > showNames {
+		return fmt.Sprintf("%s and %d more", strings.Join(shown, ", "), len(names)-showNames)
+	}
+	return strings.Join(shown, ", ")
 }
 
 // StartTLS upgrades the connection after the server answered 220 to

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // asker reads an answer from the person at the keyboard in the middle of
@@ -128,7 +129,8 @@ func answerLogin(s *Session, a *authRun, challenge string) (authStep, error) {
 		// Servers word the questions differently; the order is fixed.
 		kind = []proto.LoginChallenge{proto.LoginUsername, proto.LoginPassword}[min(a.step, 1)]
 	}
-	prompt := strings.TrimSpace(decoded) + " "
+	// The server chose these words, and they become the input prompt.
+	prompt := visible.Clip(strings.TrimSpace(decoded), 80) + " "
 	if kind == proto.LoginPassword {
 		pass, err := a.password(s, cmpPrompt(prompt, "Password: "))
 		return authStep{wire: proto.B64(pass), hidden: hiddenPassword,

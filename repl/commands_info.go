@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto/explain"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 func runHelp(s *Session, _ context.Context, args string) error {
@@ -138,11 +139,12 @@ func (s *Session) statusText() string {
 	rows := [][2]string{{"server", s.describeTarget() + " (" + s.client.Addr() + ")"}, {"security", s.securityText()}}
 	login := "not logged in"
 	if s.st.authUser != "" {
-		login = "logged in as " + s.st.authUser
+		login = "logged in as " + visible.Clip(s.st.authUser, 100)
 	}
 	rows = append(rows, [2]string{"login", login}, [2]string{"protocol", s.transactionText()})
 	if s.caps != nil {
-		rows = append(rows, [2]string{"extensions", strings.Join(s.caps.Keywords(), " ")})
+		// The server named these; a script prints them too, as a comment.
+		rows = append(rows, [2]string{"extensions", visible.Clip(strings.Join(s.caps.Keywords(), " "), 1000)})
 	}
 	if s.recording != nil {
 		rows = append(rows, [2]string{"recording", s.recording.path})

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/chzyer/readline"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // completer offers what is legal now: verbs for the protocol state, their
@@ -33,6 +34,28 @@ func (c completer) Do(line []rune, pos int) ([][]rune, int) {
 // completions returns the word being typed at the end of head and the
 // complete forms it may become; every candidate starts with word.
 func (s *Session) completions(head string) (word string, cands []string) {
+	word, cands = s.candidates(head)
+	return word, showable(cands)
+}
+
+// showCandidates bounds what one Tab may print.
+const showCandidates = 200
+
+// showable keeps the candidates that can be shown as they are: many come
+// from the server's EHLO reply or from file names, and readline prints
+// them raw and inserts them into the line. One that would need escaping
+// is not worth typing, so it is left out rather than shown escaped.
+func showable(cands []string) []string {
+	out := cands[:0:0]
+	for _, c := range cands {
+		if len(out) < showCandidates && len(c) <= 200 && visible.Safe(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *Session) candidates(head string) (word string, cands []string) {
 	if strings.HasPrefix(head, ":") {
 		return s.completeColon(head)
 	}

@@ -33,7 +33,7 @@ func WriteMarkdown(w io.Writer) error {
 }
 
 // keysText is the part of the reference that no table holds.
-const keysText = `Keys: Tab completes verbs, their syntax (` + "`MA`" + ` → ` + "`MAIL FROM:<`" + `), the ESMTP parameters and AUTH mechanisms the server advertised, and colon-commands; Ctrl-R searches history; Ctrl-C abandons a slow reply (the connection stays open, perhaps out of step) or a half-typed line; Ctrl-D or ` + "`:quit`" + ` leaves.
+const keysText = `Keys: Tab completes verbs, their syntax (` + "`MA`" + ` → ` + "`MAIL FROM:<`" + `), the ESMTP parameters and AUTH mechanisms the server advertised, and colon-commands; Ctrl-R searches history; Ctrl-C abandons a slow reply or a slow greeting (the connection stays open, perhaps out of step), a connection attempt, or a half-typed line; Ctrl-D or ` + "`:quit`" + ` leaves.
 
 History is kept in ` + "`$XDG_STATE_HOME/smtprepl/history`" + ` (else ` + "`~/.local/state/smtprepl/history`" + `), mode 0600, and never holds a secret: not AUTH answers or initial responses, not the arguments of ` + "`:auth`" + `, ` + "`:b64`" + `, ` + "`:unb64`" + ` or ` + "`:plain`" + `, and not message text.
 `

@@ -74,5 +74,9 @@ func (s *Session) malformed() string {
 // abandoned records that a wait was given up, and says what that means.
 func (s *Session) abandoned() string {
 	s.outOfStep = "an abandoned wait"
-	return fmt.Sprintf("stopped waiting for the reply to %s. The connection to %s is still open but may be out of step: a late reply would look like the answer to your next command (NOOP and watch, or :open to start afresh)", s.pendingVerb, s.describeTarget())
+	awaited := "the reply to " + s.pendingVerb
+	if s.pendingVerb == "" {
+		awaited = "the server's greeting"
+	}
+	return fmt.Sprintf("stopped waiting for %s. The connection to %s is still open but may be out of step: a late reply would look like the answer to your next command (NOOP and watch, or :open to start afresh)", awaited, s.describeTarget())
 }

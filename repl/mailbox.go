@@ -10,6 +10,7 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto/message"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // showBytes caps how much of a message :mailbox ID prints; the MIME tree
@@ -54,7 +55,7 @@ func mailboxList(msgs []sandbox.Message) string {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ID\tFROM\tTO\tBYTES\tSUBJECT")
 	for _, m := range msgs {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\n", m.ID, orNull(m.From), strings.Join(m.To, ", "), len(m.Data), subjectOf(m.Data))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\n", m.ID, visible.Clip(orNull(m.From), 100), visible.Clip(strings.Join(m.To, ", "), 200), len(m.Data), subjectOf(m.Data))
 	}
 	tw.Flush()
 	return strings.TrimRight(b.String(), "\n")
@@ -75,27 +76,18 @@ func subjectOf(data []byte) string {
 	}
 	for _, f := range e.Header {
 		if strings.EqualFold(f.Name, "Subject") {
-			return sanitize(f.Decoded())
+			return visible.Clip(f.Decoded(), 200)
 		}
 	}
 	return ""
 }
 
-// sanitize keeps a sender's control characters off the terminal.
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 32 && r != '\t' || r == 127 {
-			return '?'
-		}
-		return r
-	}, s)
-}
-
 func mailboxMessage(m sandbox.Message) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "message %s, received %s\n", m.ID, m.Received.Format("2006-01-02 15:04:05 MST"))
-	fmt.Fprintf(&b, "  envelope  MAIL FROM:<%s>  RCPT TO: %s\n", m.From, strings.Join(m.To, ", "))
-	fmt.Fprintf(&b, "  session   HELO %s, TLS %v, login %q, %d bytes", m.Helo, m.TLS, m.AuthUser, len(m.Data))
+	// Whoever connected to the practice server chose all of these.
+	fmt.Fprintf(&b, "  envelope  MAIL FROM:<%s>  RCPT TO: %s\n", visible.Clip(m.From, 200), visible.Clip(strings.Join(m.To, ", "), 1000))
+	fmt.Fprintf(&b, "  session   HELO %s, TLS %v, login \"%s\", %d bytes", visible.Clip(m.Helo, 200), m.TLS, visible.Clip(m.AuthUser, 100), len(m.Data))
 	if m.BareLF > 0 {
 		fmt.Fprintf(&b, ", %d bare LF (no CR before it: how SMTP smuggling starts)", m.BareLF)
 	}
@@ -116,7 +108,7 @@ func sanitizeBody(data []byte) string {
 	var b strings.Builder
 	for _, line := range strings.SplitAfter(text, "\n") {
 		if line != "" {
-			b.WriteString("  " + sanitize(strings.TrimRight(line, "\r\n")) + "\n")
+			b.WriteString("  " + visible.Clip(strings.TrimRight(line, "\r\n"), showLine) + "\n")
 		}
 	}
 	return b.String() + cut

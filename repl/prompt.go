@@ -3,6 +3,8 @@ package repl
 import (
 	"fmt"
 	"strings"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // promptState is everything the prompt shows, so the prompt is a pure
@@ -46,7 +48,8 @@ func renderPrompt(p promptState, th Theme) string {
 	}
 	parts := []string{th.Prompt.Sprint(p.target), transportWord(p, th)}
 	if p.user != "" {
-		parts = append(parts, th.Good.Sprint(p.user))
+		// Decoded from an AUTH PLAIN line, which a lesson or a paste can type.
+		parts = append(parts, th.Good.Sprint(visible.Clip(p.user, 60)))
 	}
 	parts = append(parts, phaseWords(p, th)...)
 	if p.outOfStep {

@@ -136,6 +136,7 @@ func (s *Session) Open(ctx context.Context) error {
 	if info := c.TLS(); info != nil {
 		s.showTLS(info)
 	}
+	s.pendingVerb = "" // the greeting: no command asked for it
 	greeting, err := c.ReadReply(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the greeting: %w", err)

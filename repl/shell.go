@@ -118,6 +118,11 @@ func (sh *Shell) step(ctx context.Context, line string, interrupts <-chan os.Sig
 
 // exec runs one line with a context cancelled by the next interrupt.
 func (sh *Shell) exec(ctx context.Context, line string, interrupts <-chan os.Signal) error {
+	return interruptibly(ctx, interrupts, func(ctx context.Context) error { return sh.s.Exec(ctx, line) })
+}
+
+// interruptibly runs f with a context cancelled by the next interrupt.
+func interruptibly(ctx context.Context, interrupts <-chan os.Signal, f func(context.Context) error) error {
 	drain(interrupts)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -130,7 +135,7 @@ func (sh *Shell) exec(ctx context.Context, line string, interrupts <-chan os.Sig
 		case <-done:
 		}
 	}()
-	return sh.s.Exec(ctx, line)
+	return f(ctx)
 }
 
 // drain drops an interrupt that arrived between commands, so it cannot
@@ -220,7 +225,7 @@ func RunTerminal(ctx context.Context, cfg Config, opt TerminalOptions) error {
 	signal.Notify(sig, os.Interrupt)
 	defer signal.Stop(sig)
 	ctx = context.WithoutCancel(ctx) // Ctrl-C cancels one command, never the session
-	sh.start(ctx)
+	sh.start(ctx, sig)
 	return sh.Run(ctx, sig)
 }
 
@@ -233,7 +238,7 @@ func RunShell(ctx context.Context, cfg Config, out io.Writer, lr LineReader) err
 		return err
 	}
 	defer sh.close()
-	sh.start(ctx)
+	sh.start(ctx, nil)
 	return sh.Run(ctx, nil)
 }
 
@@ -243,9 +248,10 @@ func (sh *Shell) close() {
 }
 
 // start greets the user and connects; a failure is reported, not fatal.
-func (sh *Shell) start(ctx context.Context) {
+// Ctrl-C gives up the connection attempt or the wait for the greeting.
+func (sh *Shell) start(ctx context.Context, interrupts <-chan os.Signal) {
 	sh.view.note(banner(sh.s))
-	if err := sh.s.Start(ctx); err != nil {
+	if err := interruptibly(ctx, interrupts, sh.s.Start); err != nil {
 		sh.report(err)
 	}
 }

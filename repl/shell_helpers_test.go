@@ -107,7 +107,7 @@ func runShellWith(t *testing.T, cfg Config, steps []readStep, interrupts chan os
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	sh.start(ctx)
+	sh.start(ctx, interrupts)
 	runErr := sh.Run(ctx, interrupts)
 	sh.close()
 	hist, _ := os.ReadFile(histPath)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/explain"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // termView is the interactive rendering: the wire in colour, and under
@@ -25,6 +26,9 @@ type termView struct {
 	assist bool
 	hide   string // label for the next sent line, "" when none
 	inBody bool   // message text is echoed by body(); the tap's copy is late
+	// Lines of the reply being read: shown, and left out past
+	// showReplyLines.
+	replyShown, replyHidden int
 }
 
 // Indents: the wire starts in column 0, smtprepl's own words are indented
@@ -36,6 +40,33 @@ const (
 	warnPrefix    = "   ! "
 	detailIndent  = "     "
 )
+
+// Bounds on what outside text may cost the terminal. A wire line is
+// shown whole up to showLine bytes (RFC 5321 allows 512); a sentence of
+// ours that quotes outside text is cut at showSentence; an EHLO reply's
+// explanations stop after showCaps keywords.
+const (
+	showLine     = 2000
+	showSentence = 2000
+	showCaps     = 60
+	// showReplyLines is how many lines of one reply are shown; a real
+	// server's longest, EHLO or HELP, has a few dozen.
+	showReplyLines = 1000
+)
+
+// shown is the last guard before our own words reach the terminal: the
+// outside text they quote was escaped where it entered them, and anything
+// that slipped through is escaped here, before colour is added.
+func shown(text string) string { return visible.TextClip(text, showSentence) }
+
+// quoteClip is the :wire view of a line: Go-quoted, CRLF and all, and
+// bounded.
+func quoteClip(p []byte) string {
+	if len(p) <= showLine {
+		return strconv.Quote(string(p))
+	}
+	return strconv.Quote(string(p[:showLine])) + fmt.Sprintf(" … (%d bytes in all)", len(p))
+}
 
 func newTermView(out io.Writer, th Theme, width func() int) *termView {
 	if width == nil {
@@ -49,7 +80,7 @@ func (v *termView) println(s string) { fmt.Fprintln(v.out, s) }
 func (v *termView) wire(l proto.TapLine) {
 	switch l.Dir {
 	case proto.Event:
-		v.println(v.th.Event.Sprint("=== " + string(l.Data)))
+		v.println(v.th.Event.Sprint("=== " + shown(string(l.Data))))
 	case proto.Sent:
 		v.sent(l.Data)
 	case proto.Received:
@@ -58,25 +89,33 @@ func (v *termView) wire(l proto.TapLine) {
 }
 
 func (v *termView) sent(data []byte) {
+	v.endReply()
 	switch {
 	case v.inBody:
 		return
 	case v.hide != "":
-		v.println(v.th.Sent.Sprint("C: ") + v.th.Explain.Sprint(v.hide))
+		v.println(v.th.Sent.Sprint("C: ") + v.th.Explain.Sprint(shown(v.hide)))
 		v.hide = ""
 	case v.raw:
-		v.println(v.th.Sent.Sprint("C= " + strconv.Quote(string(data))))
+		v.println(v.th.Sent.Sprint("C= " + quoteClip(data)))
 	default:
-		v.println(v.th.Sent.Sprint("C: " + trimEOL(string(data))))
+		// Our side of the wire: typed, or read from a lesson or a file.
+		// Controls are escaped; a typed backslash stays one.
+		v.println(v.th.Sent.Sprint("C: " + visible.TextClip(trimEOL(string(data)), showLine)))
 	}
 }
 
 func (v *termView) received(data []byte) {
-	if v.raw {
-		v.println("S= " + strconv.Quote(string(data)))
+	if v.replyShown >= showReplyLines {
+		v.replyHidden++
 		return
 	}
-	line := trimEOL(string(data))
+	v.replyShown++
+	if v.raw {
+		v.println("S= " + quoteClip(data))
+		return
+	}
+	line := visible.Clip(trimEOL(string(data)), showLine)
 	code, rest := splitCode(line)
 	if code == 0 {
 		v.println("S: " + line)
@@ -101,12 +140,22 @@ func splitCode(line string) (int, string) {
 }
 
 func (v *termView) reply(verb string, r *proto.Reply) {
+	v.endReply()
 	v.explain(replyExplanation(verb, r, v.assist))
+}
+
+// endReply says how much of a long reply was left out, once the reply
+// ended or the next command went out.
+func (v *termView) endReply() {
+	if v.replyHidden > 0 {
+		v.note(fmt.Sprintf("… and %d more lines of this reply, not shown", v.replyHidden))
+	}
+	v.replyShown, v.replyHidden = 0, 0
 }
 
 // explain prints one dim explanation, wrapped under its arrow.
 func (v *termView) explain(text string) {
-	v.println(v.th.Explain.Sprint(wrap(text, v.width(), explainPrefix, detailIndent)))
+	v.println(v.th.Explain.Sprint(wrap(shown(text), v.width(), explainPrefix, detailIndent)))
 }
 
 // replyExplanation is the one line under a reply: what the code means
@@ -150,9 +199,9 @@ func challengeAdvice(text string, assist bool) string {
 	case strings.TrimSpace(text) == "":
 		what = "an empty challenge: the server waits for the whole response"
 	case err != nil:
-		what = fmt.Sprintf("challenge %q is not base64", text)
+		what = fmt.Sprintf("challenge \"%s\" is not base64", visible.Clip(text, 200))
 	default:
-		what = fmt.Sprintf("challenge decodes to %q", decoded)
+		what = fmt.Sprintf("challenge decodes to \"%s\"", visible.Clip(decoded, 200))
 	}
 	if assist {
 		return what
@@ -166,6 +215,10 @@ func (v *termView) capabilities(now, before *proto.Capabilities, afterTLS bool) 
 		return
 	}
 	heads, meanings := capabilityRows(now)
+	more := len(heads) - showCaps
+	if more > 0 {
+		heads, meanings = heads[:showCaps], meanings[:showCaps]
+	}
 	col := 0
 	for _, h := range heads {
 		col = max(col, min(len(h), capColumn))
@@ -180,6 +233,9 @@ func (v *termView) capabilities(now, before *proto.Capabilities, afterTLS bool) 
 		}
 		v.println(v.th.Explain.Sprint(wrap(meanings[i], v.width(), lead, pad)))
 	}
+	if more > 0 {
+		v.explain(fmt.Sprintf("… and %d more extension lines, not explained here", more))
+	}
 	if afterTLS && before != nil {
 		v.capabilityDiff(now, before)
 	}
@@ -187,6 +243,9 @@ func (v *termView) capabilities(now, before *proto.Capabilities, afterTLS bool) 
 
 // capabilityRows splits DescribeExtension's "SIZE 10240000: meaning (RFC)"
 // into an aligned keyword column and its meaning.
+// Keyword and parameters are the server's: the description Go-quotes
+// what it does not understand, and shown escapes the rest, so neither is
+// escaped twice.
 func capabilityRows(c *proto.Capabilities) (heads, meanings []string) {
 	for _, cap := range c.List {
 		d := explain.DescribeExtension(cap.Keyword, strings.Join(cap.Params, " "))
@@ -194,7 +253,7 @@ func capabilityRows(c *proto.Capabilities) (heads, meanings []string) {
 		if !ok {
 			head, meaning = cap.Keyword, d
 		}
-		heads, meanings = append(heads, head), append(meanings, meaning)
+		heads, meanings = append(heads, shown(head)), append(meanings, shown(meaning))
 	}
 	return heads, meanings
 }
@@ -203,13 +262,13 @@ func (v *termView) capabilityDiff(now, before *proto.Capabilities) {
 	gained, lost := now.Diff(before)
 	var parts []string
 	for _, kw := range gained {
-		parts = append(parts, kw+" appeared"+diffWhy["+"+kw])
+		parts = append(parts, visible.Clip(kw, 100)+" appeared"+diffWhy["+"+kw])
 	}
 	for _, kw := range lost {
-		parts = append(parts, kw+" disappeared"+diffWhy["-"+kw])
+		parts = append(parts, visible.Clip(kw, 100)+" disappeared"+diffWhy["-"+kw])
 	}
 	if a, b := strings.Join(now.AuthMechanisms(), " "), strings.Join(before.AuthMechanisms(), " "); a != b && now.Has("AUTH") && before.Has("AUTH") {
-		parts = append(parts, fmt.Sprintf("AUTH mechanisms were %q, now %q", b, a))
+		parts = append(parts, fmt.Sprintf("AUTH mechanisms were \"%s\", now \"%s\"", visible.Clip(b, 200), visible.Clip(a, 200)))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "the same extensions as before")
@@ -225,23 +284,30 @@ var diffWhy = map[string]string{
 }
 
 func (v *termView) note(text string) {
-	v.println(v.th.Explain.Sprint(wrap(text, v.width(), notePrefix, detailIndent)))
+	v.println(v.th.Explain.Sprint(wrap(shown(text), v.width(), notePrefix, detailIndent)))
 }
 
 func (v *termView) warn(text string) {
-	v.println(v.th.Warn.Sprint(wrap(text, v.width(), warnPrefix, detailIndent)))
+	v.println(v.th.Warn.Sprint(wrap(shown(text), v.width(), warnPrefix, detailIndent)))
 }
 
-func (v *termView) output(text string) { v.println(text) }
+// output keeps the lines of what a colon-command prints and guards each.
+func (v *termView) output(text string) {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = visible.TextClip(l, showLine)
+	}
+	v.println(strings.Join(lines, "\n"))
+}
 
 func (v *termView) hideNext(label string) { v.hide = label }
 
 func (v *termView) body(wireLine string) {
 	if v.raw {
-		v.println(v.th.Sent.Sprint("C= " + strconv.Quote(wireLine+"\r\n")))
+		v.println(v.th.Sent.Sprint("C= " + quoteClip([]byte(wireLine+"\r\n"))))
 		return
 	}
-	v.println(v.th.Sent.Sprint("C: " + wireLine))
+	v.println(v.th.Sent.Sprint("C: " + visible.TextClip(wireLine, showLine)))
 }
 
 func (v *termView) dataMode(on bool) { v.inBody = on }
@@ -251,7 +317,7 @@ func (v *termView) setRaw(on bool) { v.raw = on }
 
 // fail prints an error the user must read.
 func (v *termView) fail(text string) {
-	v.println(v.th.Err.Sprint("error: ") + wrap(text, v.width(), "", "       "))
+	v.println(v.th.Err.Sprint("error: ") + wrap(shown(text), v.width(), "", "       "))
 }
 
 // nbsp glues "RFC 2920" and "§4.2" to their number while wrapping, so a

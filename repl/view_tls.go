@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // tls shows what the handshake negotiated and, in words, whether the
@@ -15,29 +16,48 @@ import (
 func (v *termView) tls(info *proto.TLSInfo) {
 	for _, row := range tlsRows(info, v.now()) {
 		lead := detailIndent + fmt.Sprintf("%-10s", row[0])
-		v.println(v.th.Explain.Sprint(wrap(row[1], v.width(), lead, strings.Repeat(" ", len(lead)))))
+		v.println(v.th.Explain.Sprint(wrap(shown(row[1]), v.width(), lead, strings.Repeat(" ", len(lead)))))
 	}
 	if info.Verified() {
-		text := wrap("yes: it chains to a trusted authority and names "+info.ServerName, v.width(), detailIndent+"verified  ", detailIndent+"          ")
+		text := wrap("yes: it chains to a trusted authority and names "+visible.Clip(info.ServerName, 200), v.width(), detailIndent+"verified  ", detailIndent+"          ")
 		v.println(v.th.Good.Sprint(text))
 		return
 	}
-	v.println(v.th.Err.Sprint(wrap("NOT VERIFIED, accepted only because of --insecure: "+certProblem(info)+
+	v.println(v.th.Err.Sprint(wrap(shown("NOT VERIFIED, accepted only because of --insecure: "+certProblem(info))+
 		". The connection is encrypted but not authenticated: anyone between you and the server could have presented this certificate and read everything, passwords included.",
 		v.width(), detailIndent+"verified  ", detailIndent+"          ")))
 }
 
+// tlsRows quote the certificate, which the server chose: escaped, and
+// bounded however many names it lists.
 func tlsRows(info *proto.TLSInfo, now time.Time) [][2]string {
-	issuer := info.Issuer
+	// Distinguished names carry their own backslash escapes (\;): TextClip
+	// escapes controls without doubling those.
+	issuer := visible.TextClip(info.Issuer, 200)
 	if info.SelfSigned {
 		issuer = "itself (self-signed)"
 	}
 	return [][2]string{
-		{"subject", info.Subject},
+		{"subject", visible.TextClip(info.Subject, 200)},
 		{"issuer", issuer},
-		{"names", strings.Join(info.SANs, ", ")},
+		{"names", certNames(info.SANs)},
 		{"valid", validity(info, now)},
 	}
+}
+
+// showNames is how many of a certificate's names the report lists.
+const showNames = 10
+
+func certNames(names []string) string {
+	shown := make([]string, 0, min(len(names), showNames))
+	for _, n := range names[:min(len(names), showNames)] {
+		shown = append(shown, visible.Clip(n, 100))
+	}
+	text := strings.Join(shown, ", ")
+	if len(names) > showNames {
+		text += fmt.Sprintf(" and %d more", len(names)-showNames)
+	}
+	return text
 }
 
 // validity says when the certificate expires, relative to now.

@@ -11,6 +11,7 @@ import (
 	"github.com/chzyer/readline"
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/repl"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
@@ -211,7 +212,7 @@ func askSecret(e *env, name string) (string, error) {
 		return "", usagef("the recording needs the secret %q and stdin is not a terminal: give --secret %q or set %s (the value as sent on the wire: base64 for AUTH)",
 			name, name+"=VALUE", secretEnv(name))
 	}
-	fmt.Fprintf(e.stderr, "%s (as sent on the wire, base64 for AUTH; not echoed): ", name)
+	fmt.Fprintf(e.stderr, "%s (as sent on the wire, base64 for AUTH; not echoed): ", visible.Clip(name, 100))
 	b, err := readline.ReadPassword(int(f.Fd()))
 	fmt.Fprintln(e.stderr)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/chzyer/readline"
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"io"
 	"os"
 	"os/signal"
@@ -21,6 +22,9 @@ const (
 	exitUsage    = 64 // bad flags or arguments (EX_USAGE)
 	usageSummary = "usage: smtprepl [flags] [HOST[:PORT]] | sandbox | lesson | replay | mock | diff | explain (smtprepl --help)"
 )
+
+// maxErrorBytes bounds the one sentence an error prints on stderr.
+const maxErrorBytes = 2000
 
 // usageError marks mistakes on the command line, which exit 64.
 type usageError struct{ msg string }
@@ -85,7 +89,9 @@ func report(e *env, code int, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
-	msg := strings.ReplaceAll(err.Error(), "proto: ", "")
+	// Errors quote servers, certificates (crypto/x509 names them unescaped)
+	// and files: the sentence is escaped and bounded as a whole here.
+	msg := visible.TextClip(strings.ReplaceAll(err.Error(), "proto: ", ""), maxErrorBytes)
 	var ue *usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(e.stderr, "smtprepl: %s\n%s\n", msg, usageSummary)

@@ -4,7 +4,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
+
+// maxQuery is how much of a query is read: a pasted bounce line is a few
+// hundred bytes, and the long form quotes the query.
+const maxQuery = 1000
 
 // acceptedForms ends every "cannot understand" error, so the user learns
 // what to type instead.
@@ -18,20 +24,30 @@ const acceptedForms = "try a reply code (550), an enhanced status code (5.7.8 or
 // 10240000"). Only the first line of the query counts.
 func Explain(query string) (string, error) {
 	q, _, _ := strings.Cut(query, "\n")
-	q = strings.TrimSpace(q)
+	q = strings.TrimSpace(q[:min(len(q), maxQuery)])
 	q = strings.TrimSpace(strings.TrimPrefix(q, "S:"))
 	if q == "" {
 		return "", fmt.Errorf("explain: nothing to explain; %s", acceptedForms)
 	}
 	for _, form := range []func(string) (string, bool){explainReply, explainEnhanced, explainKeyword} {
 		if long, ok := form(q); ok {
-			return long, nil
+			return shown(long), nil
 		}
 	}
 	if len(q) > 60 {
 		q = q[:60] + "..."
 	}
 	return "", fmt.Errorf("explain: cannot understand %q; %s", q, acceptedForms)
+}
+
+// shown escapes, line by line, what the long form quotes of the query:
+// people paste bounce lines, and with them whatever a server put there.
+func shown(long string) string {
+	lines := strings.Split(long, "\n")
+	for i, l := range lines {
+		lines[i] = visible.Text(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // parseReplyCode splits "550-5.1.1 text" into 550 and "5.1.1 text".

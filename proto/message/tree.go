@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // Tree writes e as an indented tree, one line per entity:
@@ -38,7 +40,7 @@ func (e *Entity) tree(s *sink, first, rest string) {
 }
 
 // Summary is the entity's line in the tree. Control characters are
-// replaced because the values come from whoever sent the message and the
+// escaped because the values come from whoever sent the message and the
 // line goes to a terminal.
 func (e *Entity) Summary() string {
 	var b strings.Builder
@@ -61,10 +63,5 @@ func (e *Entity) Summary() string {
 	if e.Err != nil {
 		b.WriteString(" !! " + e.Err.Error())
 	}
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r >= 0x7f && r < 0xa0 {
-			return '\uFFFD'
-		}
-		return r
-	}, b.String())
+	return visible.Text(b.String())
 }

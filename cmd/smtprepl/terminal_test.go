@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// What hostile text carries: a clear-screen, a window title, a clipboard
+// write (OSC 52), C1 controls raw and as UTF-8, and bidi controls.
+const (
+	evilClip = "\x1b]52;c;cm0gLXJmIH4=\x07"
+	evilText = "\x1b[2J\x1b]0;pwned\x07" + evilClip + "\u009b2J\u0085\u202egnp.exe\u2066"
+)
+
+// firstUnsafe names the first rune of out a terminal would act on, or ""
+// when there is none; LF is the line structure.
+func firstUnsafe(out string) string {
+	for i, r := range out {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(out[i:], "\uFFFD"):
+			return fmt.Sprintf("a byte that is not UTF-8 at %d in %q", i, out)
+		case r == '\n':
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r != ' ' && !strconv.IsPrint(r):
+			return fmt.Sprintf("%U at %d in %q", r, i, out[max(0, i-40):min(len(out), i+40)])
+		}
+	}
+	return ""
+}
+
+// TestExplainEchoesEscaped: explain quotes what it was given (people paste
+// bounce lines), and whatever the line held reaches the terminal escaped.
+func TestExplainEchoesEscaped(t *testing.T) {
+	for _, query := range []string{
+		evilClip,
+		"550 5.1.1 <bob@example.test>: " + evilText,
+		"550-5.7.1 " + evilText,
+		"250-AUTH PLAIN " + evilClip,
+		"250 SIZE " + evilText,
+		"X" + evilText,
+		"550 " + strings.Repeat(evilText, 5000),
+	} {
+		code, out, errOut := runCLI(t, "", "explain", query)
+		for what, text := range map[string]string{"stdout": out, "stderr": errOut} {
+			if bad := firstUnsafe(text); bad != "" {
+				t.Errorf("explain %.40q (exit %d): %s holds %s", query, code, what, bad)
+			}
+		}
+		if len(out)+len(errOut) > 16<<10 {
+			t.Errorf("explain %.40q: %d bytes of output, want it bounded", query, len(out)+len(errOut))
+		}
+	}
+}
+
+// hostileNameCert is a CA certificate whose subject and names carry
+// escapes, thousands of names and none of them 127.0.0.1.
+func hostileNameCert(t *testing.T) (tls.Certificate, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"evil" + evilClip + ".test"}
+	for i := 0; i < 3000; i++ {
+		names = append(names, fmt.Sprintf("n%d\x1b]0;t\x07.test", i))
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "evil" + evilText, Organization: []string{"o" + evilClip}},
+		DNSNames: names, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "evil.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, file
+}
+
+// startTLSWith greets, offers STARTTLS and hands cert over in the
+// handshake.
+func startTLSWith(cert tls.Certificate) func(net.Conn, <-chan struct{}) {
+	return func(c net.Conn, _ <-chan struct{}) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "220 evil.test ESMTP\r\n")
+		br := bufio.NewReader(c)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch strings.ToUpper(strings.TrimSpace(line)) {
+			case "STARTTLS":
+				io.WriteString(c, "220 2.0.0 go ahead\r\n")
+				tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}}).Handshake()
+				return
+			default:
+				io.WriteString(c, "250-evil.test\r\n250 STARTTLS\r\n")
+			}
+		}
+	}
+}
+
+// TestCertificateRefusalOnStderr: the one sentence that refuses a
+// certificate names it, escaped and bounded, whether it is untrusted or
+// trusted but issued for other names.
+func TestCertificateRefusalOnStderr(t *testing.T) {
+	cert, pemFile := hostileNameCert(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"untrusted", nil, `subject CN=evil\x1b[2J`},
+		{"trusted, issued for other names", []string{"--cafile", pemFile}, `it was issued for evil\x1b]52;c;cm0gLXJmIH4=\x07.test`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := serveOnce(t, startTLSWith(cert))
+			args := append([]string{"--starttls", "--timeout", "5s", addr}, tt.args...)
+			code, out, errOut := runCLI(t, "QUIT\n", args...)
+			if code != exitFailure {
+				t.Fatalf("exit %d, want %d\nstderr: %.2000s", code, exitFailure, errOut)
+			}
+			if bad := firstUnsafe(errOut); bad != "" {
+				t.Errorf("stderr holds %s", bad)
+			}
+			if bad := firstUnsafe(out); bad != "" {
+				t.Errorf("stdout holds %s", bad)
+			}
+			if !strings.Contains(errOut, tt.want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+				t.Errorf("stderr = %.3000q, want one sentence with %q", errOut, tt.want)
+			}
+			if len(errOut) > 4<<10 {
+				t.Errorf("stderr is %d bytes for one refused certificate, want it bounded", len(errOut))
+			}
+		})
+	}
+}
+
+// TestScriptColonCommandsQuoteServersEscaped: in script mode, what a
+// colon-command prints (:explain of the last reply, :status with the
+// server's extensions) is a transcript comment that may go to a terminal.
+func TestScriptColonCommandsQuoteServersEscaped(t *testing.T) {
+	addr := serveOnce(t, func(c net.Conn, _ <-chan struct{}) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "220 evil.test "+evilText+"\r\n")
+		br := bufio.NewReader(c)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " "); verb {
+			case "EHLO":
+				io.WriteString(c, "250-evil.test\r\n250-X"+evilText+"\r\n250 AUTH PLAIN "+evilClip+"\r\n")
+			case "QUIT":
+				io.WriteString(c, "221 bye\r\n")
+				return
+			default:
+				io.WriteString(c, "550 5.1.1 "+evilText+"\r\n")
+			}
+		}
+	})
+	code, out, errOut := runCLI(t, "EHLO me.example\nMAIL FROM:<a@b.test>\n:explain\n:status\nQUIT\n", "--timeout", "5s", addr)
+	if code != exitReplies {
+		t.Errorf("exit %d, want %d\nstderr: %s", code, exitReplies, errOut)
+	}
+	for what, text := range map[string]string{"stdout": out, "stderr": errOut} {
+		if bad := firstUnsafe(text); bad != "" {
+			t.Errorf("%s holds %s", what, bad)
+		}
+	}
+	if !strings.Contains(out, `# reply: 550 5.1.1 \x1b[2J`) || !strings.Contains(out, `extensions X\x1b[2J`) {
+		t.Errorf("the comments do not show the server's text escaped:\n%s", out)
+	}
+}
