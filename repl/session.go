@@ -192,13 +192,19 @@ func (s *Session) Exec(ctx context.Context, line string) error {
 
 func (s *Session) requireConn() error {
 	if s.client == nil {
-		return errors.New("not connected: use :open HOST[:PORT]")
+		return noConnError("not connected: use :open HOST[:PORT]")
 	}
 	if s.client.Closed() {
-		return errors.New("the connection is closed: use :open to reconnect")
+		return noConnError("the connection is closed: use :open to reconnect")
 	}
 	return nil
 }
+
+// noConnError says there is no live connection, which is often the
+// server's doing (it hung up), so a script is not blamed for it.
+type noConnError string
+
+func (e noConnError) Error() string { return string(e) }
 
 // command sends one SMTP line and handles its reply.
 func (s *Session) command(ctx context.Context, line string) error {
@@ -219,7 +225,7 @@ func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 	s.pendingVerb = cmd.Verb
 	reply, err := s.client.ReadReply(ctx)
 	if err != nil {
-		return fmt.Errorf("waiting for the reply to %s: %w", cmd.Verb, err)
+		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
 	s.st.lastVerb = cmd.Verb
 	s.noteReply(cmd.Verb, reply)

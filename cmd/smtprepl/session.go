@@ -147,6 +147,10 @@ func runScript(ctx context.Context, e *env, cfg repl.Config, file string) (int, 
 		return exitFailure, sessionError(err, cfg)
 	}
 	if err := s.RunScript(ctx, in); err != nil {
+		var se *repl.ScriptError
+		if errors.As(err, &se) {
+			return exitUsage, err // a mistake in the script; QUIT was said
+		}
 		return exitFailure, sessionError(err, cfg)
 	}
 	if s.Failed() {
