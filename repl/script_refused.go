@@ -58,10 +58,11 @@ func (s *Session) skipRefusedData(lines *lineSource, code string) error {
 		}
 		line, err := s.nextScriptLine(lines)
 		if err != nil {
-			return scriptMistake{fmt.Errorf("DATA was refused (%s) and the script ended inside its message text: %d line(s) after DATA were not sent, since up to a lone \".\" they are message text", code, skipped), dataLine}
+			return scriptMistake{fmt.Errorf("DATA was answered %s, not 354, and the script ended inside its message text: %d line(s) after DATA were not sent, since up to a lone \".\" they are message text", code, skipped), dataLine}
 		}
 		if line == "." {
-			s.view.output(fmt.Sprintf("%d line(s) of message text and the lone \".\" not sent: DATA was refused (%s), not answered 354", skipped, code))
+			s.failed = true // the message the script holds was not sent
+			s.view.output(fmt.Sprintf("%d line(s) of message text and the lone \".\" not sent: DATA was answered %s, not 354", skipped, code))
 			return nil
 		}
 		skipped++
@@ -77,14 +78,19 @@ func (s *Session) skipRefusedData(lines *lineSource, code string) error {
 func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lineSource) error {
 	_, arg, _ := strings.Cut(line, " ")
 	run := &authRun{mech: mechanismOf(proto.Command{Verb: "AUTH", Arg: arg})}
+	cancelled := false
 	for s.lastReply != nil && s.lastReply.Code == 334 && s.Connected() {
+		if cancelled {
+			s.client.Close()
+			return errors.New("the server asked for another AUTH answer after \"*\" cancelled the exchange, which it must refuse with 501 (RFC 4954 §4): the connection was closed")
+		}
 		answer, ok, err := s.nextAnswer(lines)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			s.view.output("the server asked for another AUTH answer (334) and the script has none: sending \"*\" to cancel the exchange (RFC 4954 §4)")
-			answer = "*"
+			answer, cancelled = "*", true
 		}
 		if _, err := s.sendAnswer(ctx, run, authStep{wire: answer}); err != nil {
 			return err
@@ -128,6 +134,7 @@ func (s *Session) skipAnswers(lines *lineSource) error {
 		skipped++
 	}
 	if skipped > 0 {
+		s.failed = true // lines the script holds were not sent
 		s.view.output(fmt.Sprintf("%d AUTH answer line(s) not sent, and not shown since they may hold secrets: the AUTH exchange had already ended with %s", skipped, s.refusal()))
 	}
 	return nil

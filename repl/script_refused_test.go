@@ -1,0 +1,104 @@
+package repl
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
+
+func TestIsScriptCommand(t *testing.T) {
+	cases := []struct {
+		line string
+		want bool
+	}{
+		{"QUIT", true},
+		{"quit", true},
+		{"Quit", true},
+		{"MAIL FROM:<a@b.test>", true},
+		{"mail from:<a@b.test>", true},
+		{"AUTH PLAIN AHN0dWRlbnQAc2VjcmV0", true},
+		{"XCLIENT NAME=spike.porcupine.org", true},
+		{"ETRN example.org", true},
+		{":b64 bob", true},
+		{":bogus", true},
+		{"", false},             // an empty answer
+		{"*", false},            // a cancel
+		{"=", false},            // an empty initial response's spelling
+		{"c2VjcmV0", false},     // base64 of "secret"
+		{"dXNlcg==", false},     // base64 of "user"
+		{"QUIt", false},         // base64 of "AB-": mixed case is not a verb
+		{"TURN", false},         // base64 of "MDM", left out on purpose
+		{" QUIT", false},        // not a verb at the start of the line
+		{"QUITE", false},        // not a verb
+		{"hunter2 pass", false}, // a typed password is never a command
+	}
+	for _, tc := range cases {
+		if got := isScriptCommand(tc.line); got != tc.want {
+			t.Errorf("isScriptCommand(%q) = %v, want %v", tc.line, got, tc.want)
+		}
+	}
+}
+
+// TestAnswersAreNeverCommands checks the promise README makes: the
+// base64 of ASCII text never spells a verb the script would take for a
+// command, in any of the spellings that count (capitals, lower case,
+// capitalised).
+func TestAnswersAreNeverCommands(t *testing.T) {
+	words := []string{}
+	for _, v := range verbs() {
+		words = append(words, v.name)
+	}
+	for w := range commandWords {
+		words = append(words, w)
+	}
+	for _, w := range words {
+		lower := strings.ToLower(w)
+		for _, spelling := range []string{w, lower, w[:1] + lower[1:]} {
+			if !isScriptCommand(spelling) {
+				t.Errorf("%q is not taken for a command", spelling)
+			}
+			if text, ok := decodesToASCII(spelling); ok {
+				t.Errorf("%q, a command, is the base64 of the ASCII text %q: an answer could be taken for it", spelling, text)
+			}
+		}
+	}
+}
+
+func decodesToASCII(s string) (string, bool) {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding} {
+		b, err := enc.DecodeString(s)
+		if err != nil {
+			continue
+		}
+		ascii := true
+		for _, c := range b {
+			ascii = ascii && c >= 0x20 && c < 0x7f
+		}
+		if ascii {
+			return string(b), true
+		}
+	}
+	return "", false
+}
+
+// FuzzAnswerNeverCommand: whatever printable ASCII credentials a script
+// holds, their base64 (an AUTH answer line) is never read as a command.
+func FuzzAnswerNeverCommand(f *testing.F) {
+	for _, seed := range []string{"user", "secret", "MDM", "HCC", "\x00user\x00pass", "xyh", "AB-"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for i := 0; i < len(text); i++ {
+			if text[i] != 0 && (text[i] < 0x20 || text[i] >= 0x7f) {
+				return // the promise is about text: printable ASCII, and PLAIN's NULs
+			}
+		}
+		if text == "" {
+			return
+		}
+		answer := base64.StdEncoding.EncodeToString([]byte(text))
+		if isScriptCommand(answer) {
+			t.Errorf("the base64 of %q, %q, is taken for a command", text, answer)
+		}
+	})
+}
