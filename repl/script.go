@@ -53,10 +53,14 @@ func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
 // when the line is not there yet: a slow producer must still see the
 // replies.
 func (s *Session) nextScriptLine(lines *lineSource) (string, error) {
+	s.flushIfWaiting(lines)
+	return lines.next()
+}
+
+func (s *Session) flushIfWaiting(lines *lineSource) {
 	if lines.wouldBlock() {
 		s.flushView()
 	}
-	return lines.next()
 }
 
 func (s *Session) scriptStep(ctx context.Context, line string, lines *lineSource) error {
@@ -250,6 +254,7 @@ func (l *lineSource) pushRaw(raw []byte, err error) {
 // general path.
 func (s *Session) scriptBody(lines *lineSource) error {
 	for {
+		s.flushIfWaiting(lines)
 		line, ok := lines.peekBodyLine()
 		if !ok {
 			return nil

@@ -53,10 +53,16 @@ func (s *Session) refusal() string {
 func (s *Session) skipRefusedData(lines *lineSource, code string) error {
 	skipped, dataLine := 0, lines.n
 	for {
-		for _, ok := lines.peekBodyLine(); ok; _, ok = lines.peekBodyLine() {
+		for s.flushIfWaiting(lines); ; s.flushIfWaiting(lines) {
+			if _, ok := lines.peekBodyLine(); !ok {
+				break
+			}
 			skipped++
 		}
 		line, err := s.nextScriptLine(lines)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("reading the script: %w", err)
+		}
 		if err != nil {
 			return scriptMistake{fmt.Errorf("DATA was answered %s, not 354, and the script ended inside its message text: %d line(s) after DATA were not sent, since up to a lone \".\" they are message text", code, skipped), dataLine}
 		}

@@ -1,9 +1,14 @@
 package repl
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
+	"io"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestIsScriptCommand(t *testing.T) {
@@ -101,4 +106,62 @@ func FuzzAnswerNeverCommand(f *testing.F) {
 			t.Errorf("the base64 of %q, %q, is taken for a command", text, answer)
 		}
 	})
+}
+
+// syncBuffer is output that a test can watch while the script runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// A script written by a program that reads smtprepl's output (a
+// coprocess) waits for DATA's reply before it writes the message: the
+// reply must be out before smtprepl waits for the next line, or both wait
+// for ever.
+func TestScriptShowsDATAReplyBeforeWaitingForText(t *testing.T) {
+	cases := []struct{ rcpt, want string }{
+		{"alice@example.test", "S: 354 "},
+		{"nobody@example.test", "S: 554 "},
+	}
+	for _, tc := range cases {
+		t.Run(tc.want, func(t *testing.T) {
+			srv := startSandbox(t)
+			out := &syncBuffer{}
+			s := NewScriptSession(Config{Addr: srv.Addr().String(), Timeout: 5 * time.Second}, out, io.Discard)
+			ctx := context.Background()
+			if err := s.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			pr, pw := io.Pipe()
+			done := make(chan error, 1)
+			go func() { done <- s.RunScript(ctx, pr) }()
+			io.WriteString(pw, "EHLO me\nMAIL FROM:<x@example.org>\nRCPT TO:<"+tc.rcpt+">\nDATA\n")
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(out.String(), tc.want) {
+				if time.Now().After(deadline) {
+					pw.Close()
+					t.Fatalf("no %q on the output while smtprepl waits for the next line:\n%s", tc.want, out.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			io.WriteString(pw, "Subject: x\n\nbody\n.\nQUIT\n")
+			pw.Close()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }
