@@ -165,3 +165,30 @@ func TestScriptShowsDATAReplyBeforeWaitingForText(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkScriptRefusedDataBody skips 10 MiB of message text after a
+// refused DATA: counted, not copied.
+func BenchmarkScriptRefusedDataBody(b *testing.B) {
+	srv := startSandbox(b)
+	var script strings.Builder
+	script.WriteString("EHLO me\nMAIL FROM:<x@example.org>\nRCPT TO:<nobody@example.test>\nDATA\n")
+	line := strings.Repeat("y", 98) + "\n"
+	for i := 0; i < 100_000; i++ {
+		script.WriteString(line)
+	}
+	script.WriteString(".\nQUIT\n")
+	text := script.String()
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s := NewScriptSession(Config{Addr: srv.Addr().String(), Timeout: 5 * time.Second}, io.Discard, io.Discard)
+		ctx := context.Background()
+		if err := s.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.RunScript(ctx, strings.NewReader(text)); err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}

@@ -222,7 +222,7 @@ func (s *Session) command(ctx context.Context, line string) error {
 }
 
 func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
-	s.pendingVerb = cmd.Verb
+	s.pendingVerb = replyTo(cmd)
 	reply, err := s.client.ReadReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
