@@ -282,7 +282,7 @@ func (s *Session) pipelinable(line string) bool {
 // pipelineBatch sends line and the commands after it up to a batch ender in
 // one write, then reads the replies in order.
 func (s *Session) pipelineBatch(ctx context.Context, first string, lines *lineSource) error {
-	batch := []string{first}
+	start, batch := lines.n, []string{first}
 	for !endsBatch(batch[len(batch)-1]) {
 		line, err := lines.next()
 		if err != nil {
@@ -293,6 +293,11 @@ func (s *Session) pipelineBatch(ctx context.Context, first string, lines *lineSo
 			break
 		}
 		batch = append(batch, line)
+	}
+	for i, line := range batch {
+		if err := proto.ValidateLine(line); err != nil {
+			return scriptMistake{err, start + i} // nothing of the batch is sent
+		}
 	}
 	last := batch[len(batch)-1]
 	var chunk []byte
@@ -322,12 +327,14 @@ func (s *Session) sendBatch(ctx context.Context, batch []string, chunk []byte) e
 	for i, line := range batch {
 		cmd, err := proto.ParseCommand(line)
 		if err != nil {
-			return err
+			return err // before anything is queued: no half batch goes out
 		}
+		cmds[i] = cmd
+	}
+	for _, line := range batch {
 		if err := s.client.Queue(line); err != nil {
 			return err
 		}
-		cmds[i] = cmd
 	}
 	if chunk != nil {
 		if err := s.client.QueueRaw(chunk); err != nil {

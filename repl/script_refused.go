@@ -184,7 +184,12 @@ type ScriptError struct {
 }
 
 func (e *ScriptError) Error() string {
-	return fmt.Sprintf("script line %d: %s", e.Line, visible.Clip(e.Err.Error(), 300))
+	msg := e.Err.Error()
+	if len(msg) > 300 || !visible.Safe(msg) {
+		// It may quote the script, which may come from anyone.
+		msg = visible.Clip(msg, 300)
+	}
+	return fmt.Sprintf("script line %d: %s", e.Line, msg)
 }
 
 func (e *ScriptError) Unwrap() error { return e.Err }
@@ -204,6 +209,10 @@ func (m scriptMistake) Unwrap() error { return m.error }
 func (s *Session) scriptFailed(ctx context.Context, at int, line string, err error) error {
 	var m scriptMistake
 	mistake := errors.As(err, &m) || (strings.HasPrefix(line, ":") && !isConnectionError(err))
+	if errors.Is(err, proto.ErrInjection) {
+		mistake = true
+		err = errors.New("the line holds a NUL or a bare CR, which no SMTP line may carry; nothing of it was sent")
+	}
 	if !mistake {
 		return err
 	}
