@@ -20,7 +20,8 @@ import (
 )
 
 // The script transcripts in testdata/script are txtar archives: the
-// comment says what the case shows, "flags" may say "pipeline", "server"
+// comment says what the case shows, "flags" may say "pipeline" and
+// "short-timeout" (300 ms instead of 3 s), "server"
 // (when present) is a scripted server's replies in order, else the
 // practice server answers; "input" is the script. The rest is what must
 // come out: "output" (stdout, ports masked), "received" (every line the
@@ -91,7 +92,11 @@ func playScriptCase(t *testing.T, a *transcripts.Archive) map[string]string {
 		target = srv.Addr().String()
 	}
 	proxy, received := startRecordingProxy(t, target)
-	cfg := Config{Addr: proxy, Timeout: 3 * time.Second, Pipeline: strings.Contains(section(a, "flags"), "pipeline")}
+	flags := section(a, "flags")
+	cfg := Config{Addr: proxy, Timeout: 3 * time.Second, Pipeline: strings.Contains(flags, "pipeline")}
+	if strings.Contains(flags, "short-timeout") {
+		cfg.Timeout = 300 * time.Millisecond
+	}
 	var out, errOut bytes.Buffer
 	s := NewScriptSession(cfg, &out, &errOut)
 	ctx := context.Background()
@@ -156,7 +161,7 @@ func startRecordingProxy(t *testing.T, target string) (addr string, received fun
 // then one per line received. A reply is its lines up to one whose code is
 // followed by a space. After a 354 the server reads message text up to
 // the lone "." before its next reply. With no reply left it answers 502;
-// "close" hangs up instead of replying.
+// "close" hangs up instead of replying, "hang" stops answering.
 func startScriptedServer(t *testing.T, script string) string {
 	t.Helper()
 	replies := splitReplies(script)
@@ -188,6 +193,10 @@ func serveScripted(c net.Conn, replies []string) {
 			reply = replies[i]
 		}
 		if reply == "close\r\n" {
+			return
+		}
+		if reply == "hang\r\n" {
+			io.Copy(io.Discard, br) // until the client gives up
 			return
 		}
 		if _, err := io.WriteString(c, reply); err != nil {
