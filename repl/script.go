@@ -300,19 +300,25 @@ func (s *Session) pipelineBatch(ctx context.Context, first string, lines *lineSo
 		}
 	}
 	last := batch[len(batch)-1]
-	var chunk []byte
-	if size, ok := bdatSize(last); ok {
-		// The chunk travels with its BDAT (RFC 3030 §2): its lines are
-		// data, never commands of the batch.
-		var err error
-		if chunk, err = readChunk(lines, size); err != nil {
-			return err
-		}
+	chunk, err := batchChunk(lines, last)
+	if err != nil {
+		return err
 	}
 	if err := s.sendBatch(ctx, batch, chunk); err != nil {
 		return err
 	}
 	return s.scriptFollowUp(ctx, last, lines)
+}
+
+// batchChunk reads the chunk of a BDAT that ends a batch, nil for any
+// other command. The chunk travels with its BDAT (RFC 3030 §2): its lines
+// are data, never commands of the batch.
+func batchChunk(lines *lineSource, last string) ([]byte, error) {
+	size, ok := bdatSize(last)
+	if !ok {
+		return nil, nil
+	}
+	return readChunk(lines, size)
 }
 
 func endsBatch(line string) bool {
