@@ -53,11 +53,10 @@ func (s *Session) refusal() string {
 func (s *Session) skipRefusedData(lines *lineSource, code string) error {
 	skipped, dataLine := 0, lines.n
 	for {
-		for s.flushIfWaiting(lines); ; s.flushIfWaiting(lines) {
-			if _, ok := lines.peekBodyLine(); !ok {
-				break
-			}
+		s.flushIfWaiting(lines)
+		if _, ok := lines.peekBodyLine(); ok {
 			skipped++
+			continue
 		}
 		line, err := s.nextScriptLine(lines)
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -99,6 +98,9 @@ func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lin
 			answer, cancelled = "*", true
 		}
 		if _, err := s.sendAnswer(ctx, run, authStep{wire: answer}); err != nil {
+			if errors.Is(err, proto.ErrInjection) {
+				return scriptMistake{err, lines.n} // the answer's line, not the AUTH's
+			}
 			return err
 		}
 	}
@@ -163,19 +165,20 @@ func isScriptCommand(line string) bool {
 	}
 	word, _, _ := strings.Cut(line, " ")
 	upper := strings.ToUpper(word)
-	lower := strings.ToLower(word)
-	if word != upper && word != lower && word != upper[:min(1, len(upper))]+lower[min(1, len(lower)):] {
+	_, known := lookupVerb(upper)
+	// The length test keeps out non-ASCII look-alikes ("quıt" with a
+	// dotless i upper-cases to QUIT).
+	if !known && !commandWords[upper] || len(upper) != len(word) {
 		return false
 	}
-	if _, ok := lookupVerb(upper); ok {
-		return true
-	}
-	return commandWords[upper]
+	lower := strings.ToLower(word)
+	return word == upper || word == lower || word == upper[:1]+lower[1:]
 }
 
 // ScriptError is a mistake in the script itself rather than in the
 // server or the connection: an unknown or misused colon-command, a file
-// that cannot be read, a BDAT size that does not match its lines. It is a
+// that cannot be read, a BDAT size that does not match its lines, a line
+// holding a NUL, a refused DATA whose text has no end. It is a
 // usage error (exit 64). The session said QUIT before it was returned,
 // when it could.
 type ScriptError struct {
@@ -254,6 +257,12 @@ func (s *Session) sayGoodbye(ctx context.Context) {
 	}
 	if s.readPendingDot(ctx) != nil {
 		return
+	}
+	if s.lastReply != nil && s.lastReply.Code == 334 {
+		// An AUTH exchange is open: QUIT would be taken for an answer.
+		if _, err := s.sendAnswer(ctx, &authRun{}, authStep{wire: "*"}); err != nil {
+			return
+		}
 	}
 	_ = s.command(ctx, "QUIT")
 }

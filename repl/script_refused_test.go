@@ -35,6 +35,8 @@ func TestIsScriptCommand(t *testing.T) {
 		{"TURN", false},         // base64 of "MDM", left out on purpose
 		{" QUIT", false},        // not a verb at the start of the line
 		{"QUITE", false},        // not a verb
+		{"qu\u0131t", false},    // a dotless i upper-cases to QUIT
+		{"\u212aEHLO", false},   // nor is a Kelvin sign a K
 		{"hunter2 pass", false}, // a typed password is never a command
 	}
 	for _, tc := range cases {
