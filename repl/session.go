@@ -60,8 +60,8 @@ type Session struct {
 	pendingDot bool
 
 	// ask reads answers from the person at the keyboard during a command
-	// (AUTH's questions); nil in script mode, where lines after a 334 are
-	// sent as typed.
+	// (AUTH's questions); nil in script mode, where the script's answer
+	// lines answer a 334 (scriptAuthAnswers).
 	ask asker
 	// auth is the exchange :auth is driving, nil when AUTH was typed.
 	auth      *authRun
