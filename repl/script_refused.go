@@ -77,7 +77,9 @@ func (s *Session) skipRefusedData(lines *lineSource, code string) error {
 // scriptAuthAnswers answers the server's 334 challenges with the script
 // lines after the AUTH line, then skips the answer lines left over. An
 // answer line is any line that is neither an SMTP command nor a
-// colon-command (see isScriptCommand). A 334 with no answer line left is
+// colon-command (see isScriptCommand); colon-commands among the answers
+// run where they stand, and the first SMTP command ends the answers. A
+// 334 with no answer line left is
 // cancelled with "*" (RFC 4954 §4), so a command is never sent as an
 // answer either.
 func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lineSource) error {
@@ -89,7 +91,7 @@ func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lin
 			s.client.Close()
 			return errors.New("the server asked for another AUTH answer after \"*\" cancelled the exchange, which it must refuse with 501 (RFC 4954 §4): the connection was closed")
 		}
-		answer, ok, err := s.nextAnswer(lines)
+		answer, ok, err := s.nextAnswer(ctx, lines)
 		if err != nil {
 			return err
 		}
@@ -107,32 +109,52 @@ func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lin
 	if s.lastReply != nil && s.lastReply.Code == 235 {
 		s.st.authUser = "(authenticated)"
 	}
-	return s.skipAnswers(lines)
+	return s.skipAnswers(ctx, lines)
 }
 
-// nextAnswer reads the next answer line; ok is false, and the line left
-// for the caller, when the next line is a command or there is none.
-func (s *Session) nextAnswer(lines *lineSource) (answer string, ok bool, err error) {
-	line, err := s.nextScriptLine(lines)
-	if errors.Is(err, io.EOF) {
-		return "", false, nil
+// nextAnswer reads the next answer line, running the colon-commands
+// before it where they stand (":b64 TEXT" may build the answer); ok is
+// false, and the line left for the caller, when the next line is an SMTP
+// command or there is none.
+func (s *Session) nextAnswer(ctx context.Context, lines *lineSource) (answer string, ok bool, err error) {
+	for {
+		line, err := s.nextScriptLine(lines)
+		if errors.Is(err, io.EOF) {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("reading the script: %w", err)
+		}
+		if strings.HasPrefix(line, ":") {
+			if err := s.colonInExchange(ctx, line, lines.n); err != nil {
+				return "", false, err
+			}
+			continue
+		}
+		if isScriptCommand(line) {
+			lines.push(line)
+			return "", false, nil
+		}
+		return line, true, nil
 	}
-	if err != nil {
-		return "", false, fmt.Errorf("reading the script: %w", err)
+}
+
+// colonInExchange runs a colon-command met among AUTH answers; its
+// mistakes are the script's, named by its own line.
+func (s *Session) colonInExchange(ctx context.Context, line string, at int) error {
+	err := s.colon(ctx, line[1:])
+	if err == nil || errors.Is(err, ErrQuit) || isConnectionError(err) {
+		return err
 	}
-	if isScriptCommand(line) {
-		lines.push(line)
-		return "", false, nil
-	}
-	return line, true, nil
+	return scriptMistake{err, at}
 }
 
 // skipAnswers passes over answer lines the finished exchange did not ask
 // for. They are secrets: the comment counts them and never shows them.
-func (s *Session) skipAnswers(lines *lineSource) error {
+func (s *Session) skipAnswers(ctx context.Context, lines *lineSource) error {
 	skipped := 0
 	for {
-		_, ok, err := s.nextAnswer(lines)
+		_, ok, err := s.nextAnswer(ctx, lines)
 		if err != nil {
 			return err
 		}
@@ -141,12 +163,23 @@ func (s *Session) skipAnswers(lines *lineSource) error {
 		}
 		skipped++
 	}
-	if skipped > 0 {
-		s.failed = true // lines the script holds were not sent
-		s.view.output(fmt.Sprintf("%d AUTH answer line(s) not sent, and not shown since they may hold secrets: the AUTH exchange had already ended with %s", skipped, s.refusal()))
+	if skipped == 0 {
+		return nil
 	}
+	s.failed = true // lines the script holds were not sent
+	why := "the AUTH line itself was not sent"
+	if s.lastVerb == "AUTH" {
+		why = "the AUTH exchange had already ended with " + s.refusal()
+	}
+	s.view.output(fmt.Sprintf("%d AUTH answer line(s) not sent, and not shown since they may hold secrets: %s", skipped, why))
 	return nil
 }
+
+// noConnError says there is no live connection, which is often the
+// server's doing (it hung up), so a script is not blamed for it.
+type noConnError string
+
+func (e noConnError) Error() string { return string(e) }
 
 // commandWords are SMTP verbs beyond the verbs table that a script may
 // use after an AUTH. Words whose all-capital or all-lower-case spelling

@@ -200,12 +200,6 @@ func (s *Session) requireConn() error {
 	return nil
 }
 
-// noConnError says there is no live connection, which is often the
-// server's doing (it hung up), so a script is not blamed for it.
-type noConnError string
-
-func (e noConnError) Error() string { return string(e) }
-
 // command sends one SMTP line and handles its reply.
 func (s *Session) command(ctx context.Context, line string) error {
 	if err := s.requireConn(); err != nil {

@@ -93,7 +93,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	if f.file == "" && e.stdinTTY {
 		return runInteractive(ctx, e, cfg)
 	}
-	return runScript(ctx, e, cfg, f.file)
+	return scriptExit(runScript(ctx, e, cfg, f.file))
 }
 
 // runInteractive starts the readline shell; connection trouble is shown
@@ -147,10 +147,6 @@ func runScript(ctx context.Context, e *env, cfg repl.Config, file string) (int, 
 		return exitFailure, sessionError(err, cfg)
 	}
 	if err := s.RunScript(ctx, in); err != nil {
-		var se *repl.ScriptError
-		if errors.As(err, &se) {
-			return exitUsage, err // a mistake in the script; QUIT was said
-		}
 		return exitFailure, sessionError(err, cfg)
 	}
 	if s.Failed() {
