@@ -150,29 +150,21 @@ func (s *Session) colonInExchange(ctx context.Context, line string, at int) erro
 }
 
 // skipAnswers passes over answer lines the finished exchange did not ask
-// for. They are secrets: the comment counts them and never shows them.
+// for. They are secrets: each is shown as a redacted comment, never as
+// itself.
 func (s *Session) skipAnswers(ctx context.Context, lines *lineSource) error {
-	skipped := 0
+	why := "the AUTH line above was not sent"
+	if s.lastVerb == "AUTH" {
+		why = "the AUTH exchange is over: the server answered " + s.refusal()
+	}
 	for {
 		_, ok, err := s.nextAnswer(ctx, lines)
-		if err != nil {
+		if err != nil || !ok {
 			return err
 		}
-		if !ok {
-			break
-		}
-		skipped++
+		s.failed = true // a line the script holds was not sent
+		s.view.output("skipped, not sent: <redacted: AUTH answer> (" + why + ")")
 	}
-	if skipped == 0 {
-		return nil
-	}
-	s.failed = true // lines the script holds were not sent
-	why := "the AUTH line itself was not sent"
-	if s.lastVerb == "AUTH" {
-		why = "the AUTH exchange had already ended with " + s.refusal()
-	}
-	s.view.output(fmt.Sprintf("%d AUTH answer line(s) not sent, and not shown since they may hold secrets: %s", skipped, why))
-	return nil
 }
 
 // noConnError says there is no live connection, which is often the
