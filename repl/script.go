@@ -38,12 +38,12 @@ func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("reading the script: %w", err)
 		}
-		at := lines.n
+		at, before := lines.n, s.wireMark()
 		if err := s.scriptStep(ctx, line, lines); err != nil {
 			if errors.Is(err, ErrQuit) {
 				return nil
 			}
-			return s.scriptFailed(ctx, at, line, err)
+			return s.scriptFailed(ctx, at, line, before, err)
 		}
 	}
 	return nil

@@ -142,8 +142,9 @@ func (s *Session) nextAnswer(ctx context.Context, lines *lineSource) (answer str
 // colonInExchange runs a colon-command met among AUTH answers; its
 // mistakes are the script's, named by its own line.
 func (s *Session) colonInExchange(ctx context.Context, line string, at int) error {
+	before := s.wireMark()
 	err := s.colon(ctx, line[1:])
-	if err == nil || errors.Is(err, ErrQuit) || isConnectionError(err) {
+	if err == nil || errors.Is(err, ErrQuit) || !s.colonMistake(line, before, err) {
 		return err
 	}
 	return scriptMistake{err, at}
@@ -231,12 +232,34 @@ type scriptMistake struct {
 
 func (m scriptMistake) Unwrap() error { return m.error }
 
+// wireMark is what a command that touches the connection changes: a
+// colon-command that failed without changing it failed on the script.
+type wireMark struct {
+	client *proto.Client
+	closed bool
+	reply  *proto.Reply
+}
+
+func (s *Session) wireMark() wireMark {
+	m := wireMark{client: s.client, reply: s.lastReply}
+	if s.client != nil {
+		m.closed = s.client.Closed()
+	}
+	return m
+}
+
+// colonMistake reports whether a colon-command's error is the script's:
+// the connection is as it was, and the error is not the network's.
+func (s *Session) colonMistake(line string, before wireMark, err error) bool {
+	return strings.HasPrefix(line, ":") && s.wireMark() == before && !isConnectionError(err)
+}
+
 // scriptFailed turns the error of the script line at into what RunScript
 // returns: a mistake of the script ends the session politely, with QUIT,
 // and says which line; anything else is returned as it is.
-func (s *Session) scriptFailed(ctx context.Context, at int, line string, err error) error {
+func (s *Session) scriptFailed(ctx context.Context, at int, line string, before wireMark, err error) error {
 	var m scriptMistake
-	mistake := errors.As(err, &m) || (strings.HasPrefix(line, ":") && !isConnectionError(err))
+	mistake := errors.As(err, &m) || s.colonMistake(line, before, err)
 	if errors.Is(err, proto.ErrInjection) {
 		mistake = true
 		err = errors.New("the line holds a NUL or a bare CR, which no SMTP line may carry; nothing of it was sent")
@@ -254,9 +277,8 @@ func (s *Session) scriptFailed(ctx context.Context, at int, line string, err err
 }
 
 // isConnectionError tells the network's and the server's doing from the
-// script's: those keep exit 2. The proto package starts every error of
-// its own with "proto: " (report strips it), which covers dialling, TLS
-// and the wire; the rest are the standard library's network errors.
+// script's, for errors met before a connection was touched (a dial that
+// failed): those keep exit 2.
 func isConnectionError(err error) bool {
 	var (
 		pe  *proto.ProtocolError
@@ -270,8 +292,7 @@ func isConnectionError(err error) bool {
 		errors.As(err, &ce) || errors.As(err, &oe) || errors.As(err, &de) || errors.As(err, &nce) ||
 		errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		strings.Contains(err.Error(), "proto: ")
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // sayGoodbye sends QUIT when the connection is up and in a state to take
