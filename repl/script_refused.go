@@ -79,9 +79,8 @@ func (s *Session) skipRefusedData(lines *lineSource, code string) error {
 // answer line is any line that is neither an SMTP command nor a
 // colon-command (see isScriptCommand); colon-commands among the answers
 // run where they stand, and the first SMTP command ends the answers. A
-// 334 with no answer line left is
-// cancelled with "*" (RFC 4954 §4), so a command is never sent as an
-// answer either.
+// 334 with no answer line left is cancelled with "*" (RFC 4954 §4), so a
+// command is never sent as an answer either.
 func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lineSource) error {
 	_, arg, _ := strings.Cut(line, " ")
 	run := &authRun{mech: mechanismOf(proto.Command{Verb: "AUTH", Arg: arg})}
