@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // maxLineOctets is RFC 5322 §2.1.1's hard limit, CRLF excluded (RFC 5321
@@ -168,6 +170,10 @@ func runSend(s *Session, ctx context.Context, args string) error {
 	}
 	defer f.Close()
 	if err := s.enterData(ctx); err != nil || !s.st.inData {
+		if err == nil && s.ask == nil {
+			s.failed = true // the file the script names was not sent
+			s.view.output(fmt.Sprintf("%s not sent: DATA was answered %s, not 354", visible.Clip(args, 200), s.refusal()))
+		}
 		return err // a refused DATA: its reply says why
 	}
 	return s.streamMessage(ctx, f, args)
@@ -180,7 +186,10 @@ func (s *Session) enterData(ctx context.Context) error {
 	if err := s.requireConn(); err != nil {
 		return err
 	}
-	if !s.st.mail || s.st.rcpts == 0 {
+	// In the shell, say what is missing; a script is a dialogue, and the
+	// server's refusal of DATA is the answer it shows (the MAIL or RCPT
+	// before may have been refused by the server, not forgotten).
+	if s.ask != nil && (!s.st.mail || s.st.rcpts == 0) {
 		return errors.New(":send needs a transaction with a recipient: MAIL FROM:<...> and RCPT TO:<...> first")
 	}
 	return s.command(ctx, "DATA")

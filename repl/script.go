@@ -28,10 +28,7 @@ func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
 				return err
 			}
 		}
-		if lines.wouldBlock() {
-			s.flushView()
-		}
-		line, err := lines.next()
+		line, err := s.nextScriptLine(lines)
 		if errors.Is(err, io.EOF) {
 			if err := s.readPendingDot(ctx); err != nil {
 				return err
@@ -41,14 +38,29 @@ func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("reading the script: %w", err)
 		}
+		at, before := lines.n, s.wireMark()
 		if err := s.scriptStep(ctx, line, lines); err != nil {
 			if errors.Is(err, ErrQuit) {
 				return nil
 			}
-			return err
+			return s.scriptFailed(ctx, at, line, before, err)
 		}
 	}
 	return nil
+}
+
+// nextScriptLine reads the next line, first showing the output so far
+// when the line is not there yet: a slow producer must still see the
+// replies.
+func (s *Session) nextScriptLine(lines *lineSource) (string, error) {
+	s.flushIfWaiting(lines)
+	return lines.next()
+}
+
+func (s *Session) flushIfWaiting(lines *lineSource) {
+	if lines.wouldBlock() {
+		s.flushView()
+	}
 }
 
 func (s *Session) scriptStep(ctx context.Context, line string, lines *lineSource) error {
@@ -67,7 +79,11 @@ func (s *Session) scriptStep(ctx context.Context, line string, lines *lineSource
 	if size, ok := bdatSize(line); ok && !s.st.inData {
 		return s.scriptBDAT(ctx, line, size, lines)
 	}
-	return s.Exec(ctx, line)
+	command := !s.st.inData && !strings.HasPrefix(line, ":")
+	if err := s.Exec(ctx, line); err != nil || !command {
+		return err
+	}
+	return s.scriptFollowUp(ctx, line, lines)
 }
 
 // bdatSize reads the chunk size of "BDAT n [LAST]" (RFC 3030 §2).
@@ -87,16 +103,9 @@ func (s *Session) scriptBDAT(ctx context.Context, line string, size int64, lines
 	if err := s.requireConn(); err != nil {
 		return err
 	}
-	chunk := make([]byte, 0, min(size, 1<<20))
-	for int64(len(chunk)) < size {
-		next, err := lines.next()
-		if err != nil {
-			return fmt.Errorf("the script ended inside a BDAT chunk: %d of %d bytes given", len(chunk), size)
-		}
-		chunk = append(chunk, next+"\r\n"...)
-	}
-	if int64(len(chunk)) > size {
-		return fmt.Errorf("BDAT %d: the chunk lines add up to %d bytes (each line counts its CRLF); declare %d", size, len(chunk), len(chunk))
+	chunk, err := readChunk(lines, size)
+	if err != nil {
+		return err
 	}
 	if err := s.client.Queue(line); err != nil {
 		return err
@@ -109,6 +118,25 @@ func (s *Session) scriptBDAT(ctx context.Context, line string, size int64, lines
 	}
 	cmd, _ := proto.ParseCommand(line)
 	return s.awaitReply(ctx, cmd)
+}
+
+// readChunk reads the script lines of a BDAT chunk of size bytes, each
+// line counting its CRLF. A size the lines do not add up to is the
+// script's mistake: nothing is sent.
+func readChunk(lines *lineSource, size int64) ([]byte, error) {
+	at := lines.n
+	chunk := make([]byte, 0, min(size, 1<<20))
+	for int64(len(chunk)) < size {
+		next, err := lines.next()
+		if err != nil {
+			return nil, scriptMistake{fmt.Errorf("the script ended inside a BDAT chunk: %d of %d bytes given", len(chunk), size), at}
+		}
+		chunk = append(chunk, next+"\r\n"...)
+	}
+	if int64(len(chunk)) > size {
+		return nil, scriptMistake{fmt.Errorf("BDAT %d: the chunk lines add up to %d bytes (each line counts its CRLF); declare %d", size, len(chunk), len(chunk)), at}
+	}
+	return chunk, nil
 }
 
 // readPendingDot reads the reply to a pipelined end of data, if one is due.
@@ -139,6 +167,8 @@ type lineSource struct {
 	pushed []string
 	// leftover is a line peekBodyLine read but could not use.
 	leftover string
+	// n is the number of the line last read, for messages.
+	n int
 }
 
 func newLineSource(r io.Reader) *lineSource {
@@ -149,12 +179,14 @@ func (l *lineSource) next() (string, error) {
 	if n := len(l.pushed); n > 0 {
 		line := l.pushed[n-1]
 		l.pushed = l.pushed[:n-1]
+		l.n++
 		return line, nil
 	}
 	line, err := l.readString()
 	if err != nil && (err != io.EOF || line == "") {
 		return "", err
 	}
+	l.n++
 	line = strings.TrimSuffix(line, "\n")
 	return strings.TrimSuffix(line, "\r"), nil
 }
@@ -178,7 +210,10 @@ func (l *lineSource) wouldBlock() bool {
 	return len(l.pushed) == 0 && l.leftover == "" && l.br.Buffered() == 0
 }
 
-func (l *lineSource) push(line string) { l.pushed = append(l.pushed, line) }
+func (l *lineSource) push(line string) {
+	l.pushed = append(l.pushed, line)
+	l.n--
+}
 
 // peekBodyLine returns the next line without its ending and without
 // copying it (valid until the next read), or ok=false when the line is
@@ -197,6 +232,7 @@ func (l *lineSource) peekBodyLine() (line []byte, ok bool) {
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
+	l.n++
 	return line, true
 }
 
@@ -218,6 +254,7 @@ func (l *lineSource) pushRaw(raw []byte, err error) {
 // general path.
 func (s *Session) scriptBody(lines *lineSource) error {
 	for {
+		s.flushIfWaiting(lines)
 		line, ok := lines.peekBodyLine()
 		if !ok {
 			return nil
@@ -245,7 +282,7 @@ func (s *Session) pipelinable(line string) bool {
 // pipelineBatch sends line and the commands after it up to a batch ender in
 // one write, then reads the replies in order.
 func (s *Session) pipelineBatch(ctx context.Context, first string, lines *lineSource) error {
-	batch := []string{first}
+	start, batch := lines.n, []string{first}
 	for !endsBatch(batch[len(batch)-1]) {
 		line, err := lines.next()
 		if err != nil {
@@ -257,7 +294,31 @@ func (s *Session) pipelineBatch(ctx context.Context, first string, lines *lineSo
 		}
 		batch = append(batch, line)
 	}
-	return s.sendBatch(ctx, batch)
+	for i, line := range batch {
+		if err := proto.ValidateLine(line); err != nil {
+			return scriptMistake{err, start + i} // nothing of the batch is sent
+		}
+	}
+	last := batch[len(batch)-1]
+	chunk, err := batchChunk(lines, last)
+	if err != nil {
+		return err
+	}
+	if err := s.sendBatch(ctx, batch, chunk); err != nil {
+		return err
+	}
+	return s.scriptFollowUp(ctx, last, lines)
+}
+
+// batchChunk reads the chunk of a BDAT that ends a batch, nil for any
+// other command. The chunk travels with its BDAT (RFC 3030 §2): its lines
+// are data, never commands of the batch.
+func batchChunk(lines *lineSource, last string) ([]byte, error) {
+	size, ok := bdatSize(last)
+	if !ok {
+		return nil, nil
+	}
+	return readChunk(lines, size)
 }
 
 func endsBatch(line string) bool {
@@ -265,17 +326,26 @@ func endsBatch(line string) bool {
 	return batchEnders[strings.ToUpper(verb)]
 }
 
-func (s *Session) sendBatch(ctx context.Context, batch []string) error {
+// sendBatch writes the batch, and chunk after its last line (a BDAT's
+// data), in one write, then reads the replies in order.
+func (s *Session) sendBatch(ctx context.Context, batch []string, chunk []byte) error {
 	cmds := make([]proto.Command, len(batch))
 	for i, line := range batch {
 		cmd, err := proto.ParseCommand(line)
 		if err != nil {
-			return err
+			return err // before anything is queued: no half batch goes out
 		}
+		cmds[i] = cmd
+	}
+	for _, line := range batch {
 		if err := s.client.Queue(line); err != nil {
 			return err
 		}
-		cmds[i] = cmd
+	}
+	if chunk != nil {
+		if err := s.client.QueueRaw(chunk); err != nil {
+			return err
+		}
 	}
 	if err := s.client.Flush(); err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 )
 
 // startSandbox runs a practice server for one test.
-func startSandbox(t *testing.T) *sandbox.Server {
+func startSandbox(t testing.TB) *sandbox.Server {
 	t.Helper()
 	srv, err := sandbox.New(sandbox.DefaultConfig())
 	if err != nil {

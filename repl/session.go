@@ -60,8 +60,8 @@ type Session struct {
 	pendingDot bool
 
 	// ask reads answers from the person at the keyboard during a command
-	// (AUTH's questions); nil in script mode, where lines after a 334 are
-	// sent as typed.
+	// (AUTH's questions); nil in script mode, where the script's answer
+	// lines answer a 334 (scriptAuthAnswers).
 	ask asker
 	// auth is the exchange :auth is driving, nil when AUTH was typed.
 	auth      *authRun
@@ -193,10 +193,10 @@ func (s *Session) Exec(ctx context.Context, line string) error {
 
 func (s *Session) requireConn() error {
 	if s.client == nil {
-		return errors.New("not connected: use :open HOST[:PORT]")
+		return noConnError("not connected: use :open HOST[:PORT]")
 	}
 	if s.client.Closed() {
-		return errors.New("the connection is closed: use :open to reconnect")
+		return noConnError("the connection is closed: use :open to reconnect")
 	}
 	return nil
 }
@@ -217,10 +217,10 @@ func (s *Session) command(ctx context.Context, line string) error {
 }
 
 func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
-	s.pendingVerb = cmd.Verb
+	s.pendingVerb = replyTo(cmd)
 	reply, err := s.client.ReadReply(ctx)
 	if err != nil {
-		return fmt.Errorf("waiting for the reply to %s: %w", cmd.Verb, err)
+		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
 	s.st.lastVerb = cmd.Verb
 	s.noteReply(cmd.Verb, reply)

@@ -93,7 +93,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	if f.file == "" && e.stdinTTY {
 		return runInteractive(ctx, e, cfg)
 	}
-	return runScript(ctx, e, cfg, f.file)
+	return scriptExit(runScript(ctx, e, cfg, f.file))
 }
 
 // runInteractive starts the readline shell; connection trouble is shown
