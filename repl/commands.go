@@ -90,7 +90,7 @@ func baseCommands() []command {
 }
 
 func runB64(s *Session, _ context.Context, args string) error {
-	s.view.output(proto.B64(args))
+	s.showBuilt(b64Token, ":b64 result", proto.B64(args))
 	return nil
 }
 
@@ -108,7 +108,7 @@ func runPlain(s *Session, _ context.Context, args string) error {
 	if !ok {
 		return fmt.Errorf("usage: :plain USER PASS")
 	}
-	s.view.output(proto.PlainResponse("", user, pass))
+	s.showBuilt(plainToken, "AUTH PLAIN credentials", proto.PlainResponse("", user, pass))
 	return nil
 }
 

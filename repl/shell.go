@@ -111,7 +111,7 @@ func (sh *Shell) step(ctx context.Context, line string, interrupts <-chan os.Sig
 		return true
 	}
 	if err != nil {
-		sh.report(err)
+		sh.report(sh.s.ScrubError(err))
 	}
 	return false
 }
@@ -246,7 +246,7 @@ func (sh *Shell) close() {
 func (sh *Shell) start(ctx context.Context) {
 	sh.view.note(banner(sh.s))
 	if err := sh.s.Start(ctx); err != nil {
-		sh.report(err)
+		sh.report(sh.s.ScrubError(err))
 	}
 }
 

@@ -105,3 +105,11 @@ func (v *scriptView) dataMode(on bool) {
 		v.inBody, v.bodyShown, v.hiddenLines, v.hiddenBytes = true, 0, 0, 0
 	}
 }
+
+// builtSecret stands in for what :b64 or :plain printed: the output is a
+// transcript, kept and shared, and README promises it holds no secret.
+func (v *scriptView) builtSecret(name, token string) {
+	v.rec.Comment(fmt.Sprintf("<redacted: %s>; a later line may use it as %s (AUTH PLAIN %s, or %s alone after a 334)", name, token, token, token))
+}
+
+func (v *scriptView) useSecrets(set *transcripts.Secrets) { v.rec.UseSecrets(set) }

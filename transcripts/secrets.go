@@ -1,0 +1,245 @@
+package transcripts
+
+import (
+	"bytes"
+	"encoding/base64"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Secrets is the set of AUTH secrets a session has sent, each kept in
+// every form a server could echo back, so that a reply like "535 bad
+// credentials AHN0dWRlbnQAc2VjcmV0" cannot carry them into a recording, a
+// script's output, the screen or an error sentence. The forms are the
+// wire form (base64), the decoded form, for PLAIN the password alone and
+// its base64, all matched without regard to ASCII case (a server may shout
+// the line back). A LOGIN user name is kept only in its base64 form: the
+// name itself is shown by the prompt. Forms shorter than minSecretLen are
+// not kept, or every reply would be full of markers.
+//
+// The zero value is an empty set; it is safe for concurrent use.
+type Secrets struct {
+	mu    sync.Mutex
+	forms []secretForm
+}
+
+type secretForm struct {
+	name  string // what the marker says: "AUTH PLAIN credentials"
+	lower string // the form, ASCII lower case
+	b64   bool   // base64: trailing "=" padding goes with it
+}
+
+// minSecretLen is the shortest form worth scrubbing.
+const minSecretLen = 4
+
+// maxSecretForms bounds the work per scrubbed line in a long session.
+const maxSecretForms = 256
+
+// Learn adds a secret as it went on the wire: an AUTH initial response or
+// an answer to a 334, named as a [Recorder] names it.
+func (s *Secrets) Learn(name, wire string) {
+	if s == nil {
+		return
+	}
+	wire = strings.TrimSpace(wire)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.add(name, strings.TrimRight(wire, "="), true)
+	decoded, err := base64.StdEncoding.DecodeString(wire)
+	if err != nil || name == loginUsername {
+		return
+	}
+	text := string(decoded)
+	s.add(name, text, false)
+	if i := strings.LastIndexByte(text, 0); i >= 0 { // PLAIN: authzid NUL user NUL password
+		s.addClear(name, text[i+1:])
+	}
+}
+
+// loginUsername names the LOGIN answer that is a user name, not a secret
+// in clear.
+const loginUsername = "AUTH LOGIN username"
+
+// Add adds a secret known in clear: a password typed at a prompt, or what
+// :b64 encoded. Its base64 is kept too.
+func (s *Secrets) Add(name, clear string) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addClear(name, clear)
+}
+
+func (s *Secrets) addClear(name, clear string) {
+	s.add(name, clear, false)
+	s.add(name, strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(clear)), "="), true)
+}
+
+func (s *Secrets) add(name, form string, b64 bool) {
+	if len(form) < minSecretLen || len(s.forms) >= maxSecretForms {
+		return
+	}
+	f := secretForm{name: name, lower: lowerASCII(form), b64: b64}
+	if slices.ContainsFunc(s.forms, func(g secretForm) bool { return g.lower == f.lower }) {
+		return
+	}
+	s.forms = append(s.forms, f)
+	// Longest first, so that a form inside another is not found first.
+	slices.SortStableFunc(s.forms, func(a, b secretForm) int { return len(b.lower) - len(a.lower) })
+}
+
+// Scrub returns text with every known secret replaced by its marker
+// "<redacted: NAME>".
+func (s *Secrets) Scrub(text string) string {
+	if s == nil {
+		return text
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.forms) == 0 || len(text) < minSecretLen {
+		return text
+	}
+	spans := s.find(text)
+	if len(spans) == 0 {
+		return text
+	}
+	var b strings.Builder
+	at := 0
+	for _, sp := range spans {
+		b.WriteString(text[at:sp.start])
+		b.WriteString(redactedText("", sp.name))
+		at = sp.end
+	}
+	b.WriteString(text[at:])
+	return b.String()
+}
+
+// ScrubBytes is Scrub for wire bytes; it returns b itself when nothing
+// was found.
+func (s *Secrets) ScrubBytes(b []byte) []byte {
+	if s == nil || len(b) < minSecretLen {
+		return b
+	}
+	text := string(b)
+	if out := s.Scrub(text); out != text {
+		return []byte(out)
+	}
+	return b
+}
+
+type span struct {
+	start, end int
+	name       string
+}
+
+// find lists where forms occur in text, in order and without overlaps:
+// one pass over the original text, so a marker is never scrubbed again.
+func (s *Secrets) find(text string) []span {
+	lower := lowerASCII(text)
+	taken := make([]bool, len(text))
+	var spans []span
+	for _, f := range s.forms {
+		for from := 0; ; {
+			i := strings.Index(lower[from:], f.lower)
+			if i < 0 {
+				break
+			}
+			start, end := from+i, from+i+len(f.lower)
+			for f.b64 && end < len(text) && text[end] == '=' {
+				end++
+			}
+			from = start + 1
+			if !slices.Contains(taken[start:end], true) {
+				for j := start; j < end; j++ {
+					taken[j] = true
+				}
+				spans = append(spans, span{start, end, f.name})
+				from = end
+			}
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	return spans
+}
+
+// lowerASCII lower-cases ASCII letters only, so byte offsets stay the same.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// Tracker follows a session's wire as a [Recorder] does, writing nothing:
+// it learns each AUTH secret the client sends into a [Secrets], and can
+// say, before a line is sent, which secret it would carry. It is safe for
+// concurrent use.
+type Tracker struct {
+	mu     sync.Mutex
+	red    redactor
+	client half
+	server half
+	set    *Secrets
+}
+
+// NewTracker returns a tracker that adds what it learns to set.
+func NewTracker(set *Secrets) *Tracker { return &Tracker{set: set} }
+
+// Client follows bytes the client sent.
+func (t *Tracker) Client(b []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.red.inBody && len(t.client.pending) == 0 && bytes.IndexByte(b, '\n') == len(b)-1 {
+		// Message text carries no secret: only its end matters, and a
+		// 100 MiB body must cost no copies here.
+		t.red.inBody = string(b) != ".\r\n"
+		return
+	}
+	t.client.pending = append(t.client.pending, b...)
+	for line := range t.client.lines() {
+		text, name := t.red.client(string(line))
+		if name != "" {
+			t.set.Learn(name, secretValue(string(line), text, name))
+		}
+	}
+}
+
+// Server follows bytes the server sent.
+func (t *Tracker) Server(b []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.server.pending = append(t.server.pending, b...)
+	for line := range t.server.lines() {
+		t.red.server(string(line))
+	}
+}
+
+// SecretIn names the secret line would carry if the client sent it now
+// ("AUTH LOGIN password"), or "" when it would carry none.
+func (t *Tracker) SecretIn(line string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	peek := t.red
+	_, name := peek.client(line + "\r\n")
+	return name
+}
+
+// AwaitsAnswer reports whether the server's last reply was a 334: the
+// next client line is an answer in the AUTH exchange.
+func (t *Tracker) AwaitsAnswer() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.red.pending
+}
+
+// secretValue is the part of a client line that its redacted text
+// replaced with the marker for name.
+func secretValue(line, redacted, name string) string {
+	prefix := strings.TrimSuffix(redacted, redactedText("", name))
+	return strings.TrimPrefix(trimEOL(line), prefix)
+}
