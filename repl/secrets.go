@@ -94,7 +94,7 @@ type authGuard struct {
 // one, may go out; send is false when the line was withheld.
 func (s *Session) guardAuth(cmd proto.Command, line string) (send bool, err error) {
 	if s.guard.skipping && cmd.Verb != "AUTH" && looksLikeAnswer(line) {
-		return false, s.withhold("<redacted: AUTH answer>")
+		return false, s.withhold("<redacted: AUTH answer>", "it answers the AUTH withheld above")
 	}
 	s.guard.skipping = false
 	if cmd.Verb != "AUTH" {
@@ -102,9 +102,13 @@ func (s *Session) guardAuth(cmd proto.Command, line string) (send bool, err erro
 	}
 	if s.plaintextRefused() {
 		s.guard.skipping = true
-		return false, s.withhold(authShown(cmd))
+		return false, s.withhold(authShown(cmd, "<redacted: initial response>"), s.plaintextReason())
 	}
 	s.warnPlaintextAuth()
+	if name := s.track.SecretIn(line); name != "" && s.auth == nil {
+		// Typed, the line is on screen once already; once is enough.
+		s.view.hideNext(authShown(cmd, "••••••••") + " (hidden: " + name + ")")
+	}
 	return true, nil
 }
 
@@ -127,13 +131,13 @@ func (s *Session) startsAuth(line string) bool {
 }
 
 // authShown is an AUTH command as it may be shown: its initial response,
-// if any, redacted.
-func authShown(cmd proto.Command) string {
+// if any, replaced by mask.
+func authShown(cmd proto.Command, mask string) string {
 	mech, ir, _ := strings.Cut(cmd.Arg, " ")
 	if strings.TrimSpace(ir) == "" {
 		return "AUTH " + mech
 	}
-	return "AUTH " + mech + " <redacted: initial response>"
+	return "AUTH " + mech + " " + mask
 }
 
 // plaintextRefused reports whether credentials must not go out: the user
@@ -146,16 +150,24 @@ func (s *Session) plaintextRefused() bool {
 	return s.cfg.StartTLS || s.guard.tlsRefused
 }
 
-var errCredentialsWithheld = errors.New("credentials were not sent: STARTTLS was asked for or refused, so the connection is not encrypted (--allow-plaintext-auth sends them anyway)")
+// plaintextReason says why credentials wait: which TLS was wanted.
+func (s *Session) plaintextReason() string {
+	if s.guard.tlsRefused {
+		return "STARTTLS was refused, so the connection is not encrypted; --allow-plaintext-auth sends it anyway"
+	}
+	return "--starttls was asked for and the connection is not encrypted; --allow-plaintext-auth sends it anyway"
+}
+
+var errCredentialsWithheld = errors.New("credentials were not sent: TLS was asked for (--starttls or STARTTLS) and the connection is not encrypted; --allow-plaintext-auth sends them anyway")
 
 // withhold skips one line of an AUTH exchange: in a script it is shown as
 // a comment and the script goes on; in the shell it is an error.
-func (s *Session) withhold(shown string) error {
+func (s *Session) withhold(shown, why string) error {
 	s.guard.withheld++
 	if s.ask != nil {
 		return errCredentialsWithheld
 	}
-	s.view.output("skipped, not sent: " + shown + " (STARTTLS was asked for or refused, so the connection is not encrypted; --allow-plaintext-auth sends it anyway)")
+	s.view.output("skipped, not sent: " + shown + " (" + why + ")")
 	return nil
 }
 
@@ -206,7 +218,7 @@ func (s *Session) authAnswer(ctx context.Context, line string) error {
 	if name := s.track.SecretIn(line); name != "" {
 		what = "the " + name
 		if s.plaintextRefused() {
-			return s.withhold("<redacted: " + name + ">")
+			return s.withhold("<redacted: "+name+">", s.plaintextReason())
 		}
 		s.warnPlaintextAuth()
 	}
@@ -252,7 +264,7 @@ func (s *Session) showBuilt(token, name, value string) {
 	}
 	s.built[token] = value
 	if token == b64Token {
-		s.secrets.Learn("AUTH LOGIN username", value) // base64 form only
+		s.secrets.LearnEncoded(name, value)
 	} else {
 		s.secrets.Learn(name, value)
 	}

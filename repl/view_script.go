@@ -109,7 +109,11 @@ func (v *scriptView) dataMode(on bool) {
 // builtSecret stands in for what :b64 or :plain printed: the output is a
 // transcript, kept and shared, and README promises it holds no secret.
 func (v *scriptView) builtSecret(name, token string) {
-	v.rec.Comment(fmt.Sprintf("<redacted: %s>; a later line may use it as %s (AUTH PLAIN %s, or %s alone after a 334)", name, token, token, token))
+	use := "a line holding only " + token + " sends it as the answer to a 334"
+	if token == plainToken {
+		use = "AUTH PLAIN " + token + " sends it as the initial response"
+	}
+	v.rec.Comment(fmt.Sprintf("built <redacted: %s>: %s", name, use))
 }
 
 func (v *scriptView) useSecrets(set *transcripts.Secrets) { v.rec.UseSecrets(set) }

@@ -2,10 +2,13 @@ package transcripts
 
 import (
 	"bytes"
+	"strconv"
 	"encoding/base64"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // Secrets is the set of AUTH secrets a session has sent, each kept in
@@ -72,8 +75,22 @@ func (s *Secrets) Add(name, clear string) {
 	s.addClear(name, clear)
 }
 
+// LearnEncoded adds a base64 text whose decoded form is not secret in
+// itself (what :b64 encoded may be a user name): only the base64 is kept.
+func (s *Secrets) LearnEncoded(name, wire string) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.add(name, strings.TrimRight(strings.TrimSpace(wire), "="), true)
+}
+
 func (s *Secrets) addClear(name, clear string) {
 	s.add(name, clear, false)
+	// Error sentences and terminals show text escaped: those forms too.
+	s.add(name, strings.Trim(strconv.Quote(clear), `"`), false)
+	s.add(name, visible.String(clear), false)
 	s.add(name, strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(clear)), "="), true)
 }
 
@@ -160,8 +177,48 @@ func (s *Secrets) find(text string) []span {
 			}
 		}
 	}
+	spans = s.findCut(text, lower, taken, spans)
 	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
 	return spans
+}
+
+// cutMark is how shortened text ends ("…" after truncate and
+// visible.Clip): the start of a secret just before it is as secret as the
+// whole.
+const cutMark = "…"
+
+// findCut adds the spans of secrets cut short by a cutMark.
+func (s *Secrets) findCut(text, lower string, taken []bool, spans []span) []span {
+	for from := 0; ; {
+		i := strings.Index(text[from:], cutMark)
+		if i < 0 {
+			return spans
+		}
+		end := from + i
+		from = end + len(cutMark)
+		end = len(strings.TrimRight(text[:end], " "))
+		for _, f := range s.forms {
+			start := end - longestPrefixBefore(lower[:end], f.lower)
+			if end-start >= minSecretLen && !slices.Contains(taken[start:end], true) {
+				for j := start; j < end; j++ {
+					taken[j] = true
+				}
+				spans = append(spans, span{start, end, f.name})
+				break
+			}
+		}
+	}
+}
+
+// longestPrefixBefore is the length of the longest proper prefix of form
+// that text ends with.
+func longestPrefixBefore(text, form string) int {
+	for n := min(len(form)-1, len(text)); n > 0; n-- {
+		if strings.HasSuffix(text, form[:n]) {
+			return n
+		}
+	}
+	return 0
 }
 
 // lowerASCII lower-cases ASCII letters only, so byte offsets stay the same.
