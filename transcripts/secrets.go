@@ -2,9 +2,9 @@ package transcripts
 
 import (
 	"bytes"
-	"strconv"
 	"encoding/base64"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
