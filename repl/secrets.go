@@ -42,6 +42,9 @@ func (s *Session) learnAndScrub(l proto.TapLine) proto.TapLine {
 
 // scrubReply is the reply as the view may show it.
 func (s *Session) scrubReply(r *proto.Reply) *proto.Reply {
+	if s.secrets.Empty() {
+		return r
+	}
 	raw := strings.Join(r.Raw, "\n")
 	if s.secrets.Scrub(raw) == raw {
 		return r

@@ -136,7 +136,7 @@ func (s *Secrets) Scrub(text string) string {
 // ScrubBytes is Scrub for wire bytes; it returns b itself when nothing
 // was found.
 func (s *Secrets) ScrubBytes(b []byte) []byte {
-	if s == nil || len(b) < minSecretLen {
+	if s.Empty() || len(b) < minSecretLen {
 		return b
 	}
 	text := string(b)
@@ -144,6 +144,17 @@ func (s *Secrets) ScrubBytes(b []byte) []byte {
 		return []byte(out)
 	}
 	return b
+}
+
+// Empty reports whether no secret is known yet: most of a session, when
+// scrubbing costs nothing.
+func (s *Secrets) Empty() bool {
+	if s == nil {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.forms) == 0
 }
 
 type span struct {
@@ -257,12 +268,19 @@ func (t *Tracker) Client(b []byte) {
 		t.red.inBody = string(b) != ".\r\n"
 		return
 	}
+	if len(t.client.pending) == 0 && bytes.IndexByte(b, '\n') == len(b)-1 {
+		t.clientLine(string(b)) // the usual case: one whole line, no copy
+		return
+	}
 	t.client.pending = append(t.client.pending, b...)
 	for line := range t.client.lines() {
-		text, name := t.red.client(string(line))
-		if name != "" {
-			t.set.Learn(name, secretValue(string(line), text, name))
-		}
+		t.clientLine(string(line))
+	}
+}
+
+func (t *Tracker) clientLine(line string) {
+	if text, name := t.red.client(line); name != "" {
+		t.set.Learn(name, secretValue(line, text, name))
 	}
 }
 
@@ -270,6 +288,10 @@ func (t *Tracker) Client(b []byte) {
 func (t *Tracker) Server(b []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if len(t.server.pending) == 0 && bytes.IndexByte(b, '\n') == len(b)-1 {
+		t.red.server(string(b))
+		return
+	}
 	t.server.pending = append(t.server.pending, b...)
 	for line := range t.server.lines() {
 		t.red.server(string(line))
