@@ -99,6 +99,11 @@ func runUnB64(s *Session, _ context.Context, args string) error {
 	if err != nil {
 		return err
 	}
+	if strings.Contains(text, "\x00") {
+		// A PLAIN blob: the password is in it, so it is a secret wherever
+		// output is kept (the shell shows it: that is what was asked).
+		s.secrets.Learn("AUTH PLAIN credentials", args)
+	}
 	s.view.output(fmt.Sprintf("%q", text))
 	return nil
 }

@@ -16,6 +16,7 @@ func TestScriptBuiltSecretsAreRedacted(t *testing.T) {
 		name, script string
 		hidden       []string
 		want         []string
+		login        bool
 	}{
 		{
 			name:   ":plain, then AUTH PLAIN <plain>",
@@ -23,6 +24,7 @@ func TestScriptBuiltSecretsAreRedacted(t *testing.T) {
 			hidden: []string{plain, strings.TrimRight(plain, "="), proto.B64("secret")},
 			want: []string{"# built <redacted: AUTH PLAIN credentials>: AUTH PLAIN <plain> sends it as the initial response",
 				"C: AUTH PLAIN <redacted: AUTH PLAIN credentials>\nS: 235 2.7.0"},
+			login: true,
 		},
 		{
 			name:   ":b64, then <b64> after each 334",
@@ -30,6 +32,13 @@ func TestScriptBuiltSecretsAreRedacted(t *testing.T) {
 			hidden: []string{proto.B64("student"), proto.B64("secret")},
 			want: []string{"# built <redacted: :b64 result>: a line holding only <b64> sends it as the answer to a 334",
 				"C: <redacted: AUTH LOGIN password>\nS: 235 2.7.0", "C: MAIL FROM:<b64>"},
+			login: true,
+		},
+		{
+			name:   ":unb64 of a PLAIN blob",
+			script: ":unb64 " + plain + "\n:unb64 VXNlcm5hbWU6\nQUIT\n",
+			hidden: []string{"secret"},
+			want:   []string{`# "\x00student\x00<redacted: AUTH PLAIN credentials>"`, `# "Username:"`},
 		},
 	}
 	for _, tc := range tests {
@@ -48,7 +57,7 @@ func TestScriptBuiltSecretsAreRedacted(t *testing.T) {
 					t.Errorf("the output lacks %q:\n%s", w, out)
 				}
 			}
-			if s.st.authUser == "" {
+			if tc.login && s.st.authUser == "" {
 				t.Errorf("not logged in:\n%s", out)
 			}
 		})
