@@ -132,7 +132,7 @@ func answerLogin(s *Session, a *authRun, challenge string) (authStep, error) {
 		// Servers word the questions differently; the order is fixed.
 		kind = []proto.LoginChallenge{proto.LoginUsername, proto.LoginPassword}[min(a.step, 1)]
 	}
-	prompt := strings.TrimSpace(decoded) + " "
+	prompt := strings.TrimSpace(s.secrets.Scrub(decoded)) + " "
 	if kind == proto.LoginPassword {
 		pass, err := a.password(s, cmpPrompt(prompt, "Password: "))
 		return authStep{wire: proto.B64(pass), hidden: hiddenPassword,

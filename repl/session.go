@@ -249,6 +249,7 @@ func (s *Session) noteReply(verb string, r *proto.Reply) {
 	if r.Failed() {
 		s.failed = true
 	}
+	r = s.scrubReply(r) // :explain quotes the last reply
 	s.lastReply, s.lastVerb = r, verb
-	s.view.reply(verb, s.scrubReply(r))
+	s.view.reply(verb, r)
 }

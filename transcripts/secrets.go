@@ -180,15 +180,15 @@ func (s *Secrets) find(text string) []span {
 			}
 			from = start + 1
 			if !slices.Contains(taken[start:end], true) {
-				for j := start; j < end; j++ {
-					taken[j] = true
-				}
+				markTaken(taken, start, end)
 				spans = append(spans, span{start, end, f.name})
 				from = end
 			}
 		}
 	}
 	spans = s.findCut(text, lower, taken, spans)
+	spans = s.findPieces(lower, taken, spans)
+	spans = s.findEncoded(text, taken, spans)
 	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
 	return spans
 }
@@ -211,14 +211,109 @@ func (s *Secrets) findCut(text, lower string, taken []bool, spans []span) []span
 		for _, f := range s.forms {
 			start := end - longestPrefixBefore(lower[:end], f.lower)
 			if end-start >= minSecretLen && !slices.Contains(taken[start:end], true) {
-				for j := start; j < end; j++ {
-					taken[j] = true
-				}
+				markTaken(taken, start, end)
 				spans = append(spans, span{start, end, f.name})
 				break
 			}
 		}
 	}
+}
+
+// Pieces: a server may echo part of a secret, or split it over the lines
+// of a multi-line reply. A run of at least minPiece bytes of a base64 form
+// of at least minPieceForm bytes is redacted too (base64 looks like noise,
+// so six bytes of it are no accident; a password in clear may be a word).
+// Windows of pieceWindow bytes at a stride of pieceWindow find every run
+// of 2*pieceWindow-1 or more.
+const (
+	minPieceForm = 12
+	minPiece     = 6
+	pieceWindow  = 3
+)
+
+// findPieces adds the spans of runs of a form found in text.
+func (s *Secrets) findPieces(lower string, taken []bool, spans []span) []span {
+	for _, f := range s.forms {
+		if len(f.lower) < minPieceForm || !f.b64 {
+			continue
+		}
+		for w := 0; w+pieceWindow <= len(f.lower); w += pieceWindow {
+			window := f.lower[w : w+pieceWindow]
+			for from := 0; ; {
+				i := strings.Index(lower[from:], window)
+				if i < 0 {
+					break
+				}
+				start, end := grow(lower, f.lower, from+i, w)
+				for f.b64 && end < len(lower) && lower[end] == '=' {
+					end++
+				}
+				from = from + i + 1
+				if end-start >= minPiece && !slices.Contains(taken[start:end], true) {
+					markTaken(taken, start, end)
+					spans = append(spans, span{start, end, f.name})
+				}
+			}
+		}
+	}
+	return spans
+}
+
+// grow extends a window of form found at text[at:] (form[w:]) both ways
+// while text and form agree, returning the run in text.
+func grow(text, form string, at, w int) (start, end int) {
+	start, end = at, at+pieceWindow
+	for p := w; start > 0 && p > 0 && text[start-1] == form[p-1]; p-- {
+		start--
+	}
+	for q := w + pieceWindow; end < len(text) && q < len(form) && text[end] == form[q]; q++ {
+		end++
+	}
+	return start, end
+}
+
+func markTaken(taken []bool, start, end int) {
+	for j := start; j < end; j++ {
+		taken[j] = true
+	}
+}
+
+// findEncoded adds base64 words that decode to text holding a secret:
+// base64 of "your password is ..." hides the password from the forms.
+func (s *Secrets) findEncoded(text string, taken []bool, spans []span) []span {
+	for start := 0; start < len(text); {
+		end := start
+		for end < len(text) && isBase64Byte(text[end]) {
+			end++
+		}
+		if end-start >= minSecretLen && !slices.Contains(taken[start:end], true) {
+			if name := s.inDecoded(text[start:end]); name != "" {
+				markTaken(taken, start, end)
+				spans = append(spans, span{start, end, name})
+			}
+		}
+		start = end + 1
+	}
+	return spans
+}
+
+// inDecoded names the secret that base64 word holds once decoded, or "".
+func (s *Secrets) inDecoded(word string) string {
+	decoded, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(word, "="))
+	if err != nil {
+		return ""
+	}
+	lower := lowerASCII(string(decoded))
+	for _, f := range s.forms {
+		if !f.b64 && strings.Contains(lower, f.lower) {
+			return f.name
+		}
+	}
+	return ""
+}
+
+func isBase64Byte(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '='
 }
 
 // longestPrefixBefore is the length of the longest proper prefix of form

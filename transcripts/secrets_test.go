@@ -128,3 +128,37 @@ func BenchmarkSecretsScrub(b *testing.B) {
 		s.Scrub(line)
 	}
 }
+
+func TestSecretsScrubPiecesAndEncodings(t *testing.T) {
+	const marker = "<redacted: AUTH PLAIN credentials>"
+	hint := base64.StdEncoding.EncodeToString([]byte("your password is s3cret!pw, right?"))
+	half := len(plainBlob) / 2
+	tests := []struct {
+		name, text, want string
+	}{
+		{"first half of the blob", "535-5.7.8 " + plainBlob[:half], "535-5.7.8 " + marker},
+		{"second half of the blob", "535 5.7.8 " + plainBlob[half:], "535 5.7.8 " + marker},
+		{"base64 of a sentence holding the password", "334 " + hint, "334 " + marker},
+		{"an unrelated base64 word stays", "334 VXNlcm5hbWU6", "334 VXNlcm5hbWU6"},
+	}
+	var s Secrets
+	s.Learn("AUTH PLAIN credentials", plainBlob)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := s.Scrub(tc.text); got != tc.want {
+				t.Errorf("Scrub(%q)\n got %q\nwant %q", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
+func BenchmarkSecretsScrubNothingFound(b *testing.B) {
+	var s Secrets
+	s.Learn("AUTH PLAIN credentials", plainBlob)
+	s.Learn("AUTH LOGIN password", base64.StdEncoding.EncodeToString([]byte("s3cret!pw")))
+	line := "250-PIPELINING SIZE 10485760 VRFY ETRN STARTTLS AUTH PLAIN LOGIN ENHANCEDSTATUSCODES 8BITMIME DSN SMTPUTF8 CHUNKING"
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		s.Scrub(line)
+	}
+}
