@@ -122,7 +122,7 @@ func afterRSET(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) e
 
 func afterAUTH(s *Session, ctx context.Context, cmd proto.Command, r *proto.Reply) error {
 	if r.Code != 334 || s.ask != nil {
-		defer func() { s.guard.warned = false }() // the exchange is over: warn again next time
+		defer s.authOver(r) // warn again next time; stray answers wait
 	}
 	if r.Code == 334 && s.ask != nil {
 		return s.assistAuth(ctx, cmd, r)

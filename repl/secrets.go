@@ -89,22 +89,27 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 type authGuard struct {
 	tlsRefused bool // STARTTLS was answered with something other than 220
 	warned     bool // the cleartext warning was given for this exchange
-	skipping   bool // an AUTH was withheld: its answers are withheld too
-	withheld   int  // lines withheld in the whole session
+	// stray says why lines that look like AUTH answers are not sent now:
+	// their AUTH was withheld, or its exchange is over. A base64 word sent
+	// as a command would put a password on the wire, and in the server's
+	// "500 unknown command" echo.
+	stray    string
+	withheld int // lines withheld for want of TLS in the whole session
 }
 
 // guardAuth decides whether an AUTH command, or a line after a withheld
 // one, may go out; send is false when the line was withheld.
 func (s *Session) guardAuth(cmd proto.Command, line string) (send bool, err error) {
-	if s.guard.skipping && cmd.Verb != "AUTH" && looksLikeAnswer(line) {
-		return false, s.withhold("<redacted: AUTH answer>", "it answers the AUTH withheld above")
+	if s.guard.stray != "" && cmd.Verb != "AUTH" && looksLikeAnswer(line) {
+		s.view.output("skipped, not sent: <redacted: AUTH answer> (" + s.guard.stray + ")")
+		return false, nil
 	}
-	s.guard.skipping = false
+	s.guard.stray = ""
 	if cmd.Verb != "AUTH" {
 		return true, nil
 	}
 	if s.plaintextRefused() {
-		s.guard.skipping = true
+		s.guard.stray = "it answers the AUTH withheld above"
 		return false, s.withhold(authShown(cmd, "<redacted: initial response>"), s.plaintextReason())
 	}
 	s.warnPlaintextAuth()
@@ -239,9 +244,18 @@ func (s *Session) authAnswer(ctx context.Context, line string) error {
 		s.st.authUser = "(authenticated)"
 	}
 	if reply.Code != 334 {
-		s.guard.warned = false
+		s.authOver(reply)
 	}
 	return nil
+}
+
+// authOver notes that a script's AUTH exchange ended: answer-like lines
+// after it are not sent.
+func (s *Session) authOver(r *proto.Reply) {
+	s.guard.warned = false
+	if s.ask == nil {
+		s.guard.stray = fmt.Sprintf("the AUTH exchange is over: the server answered %d", r.Code)
+	}
 }
 
 // The placeholders a script writes for what :b64 and :plain built, since

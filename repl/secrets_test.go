@@ -77,3 +77,27 @@ func TestScriptAuthNeverBatched(t *testing.T) {
 		t.Errorf("AUTH shared a batch:\n%s", out)
 	}
 }
+
+// TestScriptStrayAnswersAreNotSent: lines that look like AUTH answers
+// after the exchange is over (refused, or done without asking) would go
+// out as commands, with the password in them: they are skipped.
+func TestScriptStrayAnswersAreNotSent(t *testing.T) {
+	plain := proto.PlainResponse("", "student", "secret")
+	for _, tc := range []struct{ name, script, why string }{
+		{"after a refused AUTH", "EHLO me\nAUTH BOGUS\nc3R1ZGVudA==\nc2VjcmV0\nQUIT\n", "the server answered 535"},
+		{"after AUTH PLAIN said 235", "EHLO me\nAUTH PLAIN " + plain + "\nc2VjcmV0\nQUIT\n", "the server answered 235"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _, err := runScriptAgainst(t, startSandbox(t), Config{}, tc.script)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if strings.Contains(out, "c2VjcmV0") || strings.Contains(out, "C: c3R1") {
+				t.Errorf("an answer went out:\n%s", out)
+			}
+			if !strings.Contains(out, "# skipped, not sent: <redacted: AUTH answer> (the AUTH exchange is over: "+tc.why+")\nC: QUIT") {
+				t.Errorf("no skipped answer shown:\n%s", out)
+			}
+		})
+	}
+}
