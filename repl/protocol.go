@@ -57,7 +57,7 @@ func afterHELO(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) e
 // for a ClientHello, and nothing else may be sent (RFC 3207 §4).
 func afterSTARTTLS(s *Session, ctx context.Context, _ proto.Command, r *proto.Reply) error {
 	if r.Code != 220 {
-		s.guard.tlsRefused = true // credentials now wait for --allow-plaintext-auth
+		s.guard.refusedBy = s.client.Addr() // credentials now wait for --allow-plaintext-auth
 		return nil
 	}
 	info, err := s.client.StartTLS(ctx)

@@ -87,7 +87,9 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 // authGuard is what the session decided about credentials on this
 // connection.
 type authGuard struct {
-	tlsRefused bool // STARTTLS was answered with something other than 220
+	// refusedBy is the server that answered STARTTLS with something other
+	// than 220: reconnecting to it does not make credentials safe.
+	refusedBy string
 	warned     bool // the cleartext warning was given for this exchange
 	// stray says why lines that look like AUTH answers are not sent now:
 	// their AUTH was withheld, or its exchange is over. A base64 word sent
@@ -155,12 +157,18 @@ func (s *Session) plaintextRefused() bool {
 	if s.cfg.AllowPlaintextAuth || s.client.TLS() != nil {
 		return false
 	}
-	return s.cfg.StartTLS || s.guard.tlsRefused
+	return s.cfg.StartTLS || s.guard.refusedBy == s.client.Addr()
+}
+
+// newConnection is the guard for a new connection: only what a server
+// refused is remembered.
+func (g authGuard) newConnection() authGuard {
+	return authGuard{refusedBy: g.refusedBy, withheld: g.withheld}
 }
 
 // plaintextReason says why credentials wait: which TLS was wanted.
 func (s *Session) plaintextReason() string {
-	if s.guard.tlsRefused {
+	if s.guard.refusedBy == s.client.Addr() {
 		return "STARTTLS was refused, so the connection is not encrypted; --allow-plaintext-auth sends it anyway"
 	}
 	return "--starttls was asked for and the connection is not encrypted; --allow-plaintext-auth sends it anyway"

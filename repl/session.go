@@ -143,7 +143,7 @@ func (s *Session) Open(ctx context.Context) error {
 		return err
 	}
 	s.client, s.caps, s.capsPre, s.st = c, nil, nil, state{}
-	s.outOfStep, s.lastReply, s.guard = "", nil, authGuard{}
+	s.outOfStep, s.lastReply, s.guard = "", nil, s.guard.newConnection()
 	if info := c.TLS(); info != nil {
 		s.showTLS(info)
 	}

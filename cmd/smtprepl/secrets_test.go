@@ -413,3 +413,32 @@ func TestInsecureIsSaidLoudly(t *testing.T) {
 		t.Errorf("stderr = %q, want what --insecure waived", msg)
 	}
 }
+
+// TestNoCredentialsAfterReconnecting: a server that refused STARTTLS does
+// not get the credentials in clear on the next connection either.
+func TestNoCredentialsAfterReconnecting(t *testing.T) {
+	var log lineLog
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 2 {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			starttlsRefuser(&log)(c, nil)
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { l.Close(); <-done })
+	script := "EHLO me\nSTARTTLS\n:open\nEHLO me\nAUTH PLAIN " + testPlain + "\nQUIT\n"
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--timeout", "2s", l.Addr().String()}, strings.NewReader(script), &stdout, &stderr)
+	if received := log.String(); code != exitFailure || strings.Contains(received, "AUTH") {
+		t.Errorf("exit %d, want 2; server received:\n%s\nstdout:\n%s", code, received, stdout.String())
+	}
+}
