@@ -90,7 +90,7 @@ type authGuard struct {
 	// refusedBy is the server that answered STARTTLS with something other
 	// than 220: reconnecting to it does not make credentials safe.
 	refusedBy string
-	warned     bool // the cleartext warning was given for this exchange
+	warned    bool // the cleartext warning was given for this exchange
 	// stray says why lines that look like AUTH answers are not sent now:
 	// their AUTH was withheld, or its exchange is over. A base64 word sent
 	// as a command would put a password on the wire, and in the server's
