@@ -2,6 +2,7 @@ package repl
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -122,14 +123,16 @@ func (s *Session) guardAuth(cmd proto.Command, line string) (send bool, err erro
 	return true, nil
 }
 
-// looksLikeAnswer is the history's rule for an AUTH answer typed on its
-// own line: one base64 word that is not an SMTP verb, or "*" (cancel).
+// looksLikeAnswer is the rule for an AUTH answer typed on its own line:
+// one base64 word, padded or not, that is not an SMTP verb, or "*"
+// (cancel).
 func looksLikeAnswer(line string) bool {
 	t := strings.TrimSpace(line)
-	if _, known := lookupVerb(t); known || strings.ContainsAny(t, " \t") {
-		return false
+	if _, known := lookupVerb(t); known || len(t) < 4 || strings.ContainsAny(t, " \t") {
+		return t == "*"
 	}
-	return t == "*" || looksBase64(t)
+	_, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(t, "="))
+	return err == nil
 }
 
 // startsAuth reports whether a script line is an AUTH command or an

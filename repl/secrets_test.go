@@ -101,3 +101,25 @@ func TestScriptStrayAnswersAreNotSent(t *testing.T) {
 		})
 	}
 }
+
+func TestLooksLikeAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{
+		{"c2VjcmV0", true},
+		{"c3R1ZGVudA==", true},
+		{"c3R1ZGVudA", true}, // unpadded
+		{"*", true},
+		{"QUIT", false}, // a verb, though valid base64
+		{"NOOP", false},
+		{"MAIL FROM:<a@b.test>", false},
+		{"", false},
+		{"abc", false},
+		{"not-base64!", false},
+	} {
+		if got := looksLikeAnswer(tc.line); got != tc.want {
+			t.Errorf("looksLikeAnswer(%q) = %v, want %v", tc.line, got, tc.want)
+		}
+	}
+}
