@@ -162,3 +162,16 @@ func BenchmarkSecretsScrubNothingFound(b *testing.B) {
 		s.Scrub(line)
 	}
 }
+
+func TestRedactScrubsServerEchoes(t *testing.T) {
+	tr, err := ParseBytes([]byte("C: AUTH PLAIN " + plainBlob + "\nS: 535 5.7.8 you sent " + plainBlob + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := tr.Redact(); n != 2 {
+		t.Errorf("Redact changed %d lines, want 2", n)
+	}
+	if got := tr.Entries[1].Text; got != "535 5.7.8 you sent <redacted: AUTH PLAIN credentials>" {
+		t.Errorf("server line = %q", got)
+	}
+}
