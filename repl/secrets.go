@@ -135,12 +135,13 @@ func looksLikeAnswer(line string) bool {
 	return err == nil
 }
 
-// startsAuth reports whether a script line is an AUTH command or an
-// answer the server waits for: such lines never share a pipelined batch,
-// so each is checked before it goes out and named in its own messages.
+// startsAuth reports whether a script line is an AUTH command, an answer
+// the server waits for, or one that looks like an answer when none is
+// due: such lines never share a pipelined batch, so each is checked
+// before it goes out and named in its own messages.
 func (s *Session) startsAuth(line string) bool {
 	verb, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-	return strings.EqualFold(verb, "AUTH") || s.track.AwaitsAnswer()
+	return strings.EqualFold(verb, "AUTH") || s.track.AwaitsAnswer() || s.guard.stray != "" && looksLikeAnswer(line)
 }
 
 // authShown is an AUTH command as it may be shown: its initial response,

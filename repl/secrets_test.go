@@ -83,12 +83,16 @@ func TestScriptAuthNeverBatched(t *testing.T) {
 // out as commands, with the password in them: they are skipped.
 func TestScriptStrayAnswersAreNotSent(t *testing.T) {
 	plain := proto.PlainResponse("", "student", "secret")
-	for _, tc := range []struct{ name, script, why string }{
-		{"after a refused AUTH", "EHLO me\nAUTH BOGUS\nc3R1ZGVudA==\nc2VjcmV0\nQUIT\n", "the server answered 535"},
-		{"after AUTH PLAIN said 235", "EHLO me\nAUTH PLAIN " + plain + "\nc2VjcmV0\nQUIT\n", "the server answered 235"},
+	for _, tc := range []struct {
+		name, script, why string
+		pipeline          bool
+	}{
+		{"after a refused AUTH", "EHLO me\nAUTH BOGUS\nc3R1ZGVudA==\nc2VjcmV0\nQUIT\n", "the server answered 535", false},
+		{"after AUTH PLAIN said 235", "EHLO me\nAUTH PLAIN " + plain + "\nc2VjcmV0\nQUIT\n", "the server answered 235", false},
+		{"pipelined", "EHLO me\nAUTH BOGUS\nc3R1ZGVudA==\nc2VjcmV0\nQUIT\n", "the server answered 535", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, _, err := runScriptAgainst(t, startSandbox(t), Config{}, tc.script)
+			out, _, err := runScriptAgainst(t, startSandbox(t), Config{Pipeline: tc.pipeline}, tc.script)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
