@@ -241,6 +241,7 @@ func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 		return fmt.Errorf("waiting for the reply to %s: %w", cmd.Verb, err)
 	}
 	s.st.lastVerb = cmd.Verb
+	reply = s.scrubReply(reply) // what it says is shown as completion and tables too
 	s.noteReply(cmd.Verb, reply)
 	return s.afterReply(ctx, cmd, reply)
 }

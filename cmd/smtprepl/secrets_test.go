@@ -100,24 +100,27 @@ func echoServer(log *lineLog, quit string) func(net.Conn, <-chan struct{}) {
 		}
 		say := func(lines ...string) { io.WriteString(c, strings.Join(lines, "\r\n")+"\r\n") }
 		say("220 evil.test ESMTP")
+		last := "none" // the last secret, listed as an extension by the next EHLO
 		for {
 			line := next()
 			verb, arg, _ := strings.Cut(line, " ")
 			switch strings.ToUpper(verb) {
 			case "EHLO":
-				say("250-evil.test", "250 AUTH PLAIN LOGIN")
+				say("250-evil.test", "250-XECHO "+last, "250 AUTH PLAIN LOGIN "+last)
 			case "AUTH":
 				if mech, ir, _ := strings.Cut(arg, " "); strings.EqualFold(mech, "LOGIN") {
 					say("334 VXNlcm5hbWU6")
 					user := next()
 					say("334 UGFzc3dvcmQ6")
 					pass := next()
+					last = pass
 					clear, _ := base64.StdEncoding.DecodeString(pass)
 					half := len(pass) / 2
 					say("535-5.7.8 you said "+user+" and "+pass, "535-5.7.8 SHOUTED "+strings.ToUpper(pass)+" decoded "+string(clear),
 						"535-5.7.8 split over lines: "+pass[:half], "535-5.7.8 "+pass[half:],
 						"535 5.7.8 "+b64("in other words, "+string(clear)))
 				} else {
+					last = ir
 					clear, _ := base64.StdEncoding.DecodeString(ir)
 					say("535-5.7.8 bad AUTH PLAIN "+ir, "535-5.7.8 "+strings.ToUpper(ir)+" "+strings.ToLower(ir), "535 5.7.8 decoded "+strings.ReplaceAll(string(clear), "\x00", "/"))
 				}
@@ -150,7 +153,7 @@ func echoedSecretsScrubbed(t *testing.T, quit string) {
 	var log lineLog
 	addr := serveOnce(t, echoServer(&log, quit))
 	rec := filepath.Join(t.TempDir(), "rec.txt")
-	script := "EHLO me\nAUTH PLAIN " + testPlain + "\nAUTH LOGIN\n" + testB64User + "\n" + testB64Pass + "\nQUIT\n"
+	script := "EHLO me\nAUTH PLAIN " + testPlain + "\nAUTH LOGIN\n" + testB64User + "\n" + testB64Pass + "\nEHLO me\nQUIT\n"
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"--timeout", "2s", "--record", rec, addr}, strings.NewReader(script), &stdout, &stderr)
 	if code != exitFailure || !strings.Contains(stderr.String(), "malformed reply") {
@@ -181,7 +184,7 @@ func TestEchoedSecretsAreScrubbedInTheShell(t *testing.T) {
 	var log lineLog
 	addr := serveOnce(t, echoServer(&log, "221 bye "+testPlain))
 	var out bytes.Buffer
-	lr := &secretTyper{typedLines: typedLines{lines: []string{"EHLO me", "AUTH PLAIN " + testPlain, "AUTH LOGIN", testUser, "QUIT"}, out: &out}, password: testPass}
+	lr := &secretTyper{typedLines: typedLines{lines: []string{"EHLO me", "AUTH PLAIN " + testPlain, "AUTH LOGIN", testUser, "EHLO me", ":status", "QUIT"}, out: &out}, password: testPass}
 	if err := repl.RunShell(context.Background(), repl.Config{Addr: addr, Timeout: 2 * time.Second}, &out, lr); err != nil {
 		t.Fatal(err)
 	}
