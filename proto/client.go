@@ -94,6 +94,10 @@ func (c *Client) event(text string) { c.emit(Event, []byte(text)) }
 // Addr is the host:port this client dialled.
 func (c *Client) Addr() string { return c.addr }
 
+// RemoteAddr is the address connected to: whether the server is on this
+// machine decides whether credentials in clear deserve a warning.
+func (c *Client) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
+
 // TLS describes the TLS session, or nil for plaintext.
 func (c *Client) TLS() *TLSInfo { return c.tlsInfo }
 

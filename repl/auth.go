@@ -107,17 +107,21 @@ func (s *Session) sendAnswer(ctx context.Context, run *authRun, step authStep) (
 	if step.hidden != "" {
 		s.view.hideNext(step.hidden)
 	}
+	what := "the AUTH answer" // named by its step, never by its text
+	if name := s.track.SecretIn(step.wire); name != "" {
+		what = "the " + name
+	}
 	if err := s.client.Send(step.wire); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sending %s: %w", what, err)
 	}
 	if step.after != "" {
 		s.view.note(step.after)
 	}
 	run.step++
-	s.pendingVerb = "the AUTH answer"
+	s.pendingVerb = what
 	reply, err := s.client.ReadReply(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("waiting for the reply to the AUTH answer: %w", err)
+		return nil, fmt.Errorf("waiting for the reply to %s: %w", what, err)
 	}
 	s.noteReply("AUTH", reply)
 	return reply, nil
@@ -130,7 +134,7 @@ func answerLogin(s *Session, a *authRun, challenge string) (authStep, error) {
 		kind = []proto.LoginChallenge{proto.LoginUsername, proto.LoginPassword}[min(a.step, 1)]
 	}
 	// The server chose these words, and they become the input prompt.
-	prompt := visible.Clip(strings.TrimSpace(decoded), 80) + " "
+	prompt := visible.Clip(strings.TrimSpace(s.secrets.Scrub(decoded)), 80) + " "
 	if kind == proto.LoginPassword {
 		pass, err := a.password(s, cmpPrompt(prompt, "Password: "))
 		return authStep{wire: proto.B64(pass), hidden: hiddenPassword,
@@ -219,10 +223,12 @@ func (a *authRun) password(s *Session, prompt string) (string, error) {
 	return a.pass, nil
 }
 
-// warnCleartext says that base64 is not encryption, where that matters.
+// warnCleartext says that base64 is not encryption, where that matters:
+// before a password is asked for on a plaintext connection to another
+// machine.
 func (s *Session) warnCleartext(mech string) {
-	if s.client != nil && s.client.TLS() == nil && (mech == "PLAIN" || mech == "LOGIN") {
-		s.view.warn("this connection is not encrypted: base64 is an encoding, not a cipher, and anyone listening can read the password (STARTTLS first on a real server)")
+	if s.client != nil && (mech == "PLAIN" || mech == "LOGIN") {
+		s.warnPlaintextAuth()
 	}
 }
 
@@ -260,6 +266,9 @@ func (s *Session) authReady(mech string) error {
 	}
 	if !s.st.greeted {
 		return errors.New("say EHLO first: AUTH is an ESMTP extension (RFC 4954)")
+	}
+	if s.plaintextRefused() {
+		return errCredentialsWithheld
 	}
 	if offered := s.caps.AuthMechanisms(); !slices.Contains(offered, mech) {
 		s.view.warn(fmt.Sprintf("the server did not offer %s (it offers %s); trying anyway, its reply is the lesson", mech, orNone(offered)))

@@ -90,7 +90,7 @@ func baseCommands() []command {
 }
 
 func runB64(s *Session, _ context.Context, args string) error {
-	s.view.output(proto.B64(args))
+	s.showBuilt(b64Token, ":b64 result", proto.B64(args))
 	return nil
 }
 
@@ -98,6 +98,11 @@ func runUnB64(s *Session, _ context.Context, args string) error {
 	text, err := proto.UnB64(args)
 	if err != nil {
 		return err
+	}
+	if strings.Contains(text, "\x00") {
+		// A PLAIN blob: the password is in it, so it is a secret wherever
+		// output is kept (the shell shows it: that is what was asked).
+		s.secrets.Learn("AUTH PLAIN credentials", args)
 	}
 	s.view.output(fmt.Sprintf("%q", text))
 	return nil
@@ -108,7 +113,7 @@ func runPlain(s *Session, _ context.Context, args string) error {
 	if !ok {
 		return fmt.Errorf("usage: :plain USER PASS")
 	}
-	s.view.output(proto.PlainResponse("", user, pass))
+	s.showBuilt(plainToken, "AUTH PLAIN credentials", proto.PlainResponse("", user, pass))
 	return nil
 }
 

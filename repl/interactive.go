@@ -35,6 +35,7 @@ func (s *Session) tlsOptions() proto.TLSOptions {
 
 func (s *Session) showTLS(info *proto.TLSInfo) {
 	s.view.tls(info)
+	s.sayWaived(info)
 	if s.tlsOptions().RootPEM != nil && info.Verified() {
 		s.view.note("verified against the practice server's own certificate, which smtprepl knows because it started that server")
 	}

@@ -57,6 +57,7 @@ func afterHELO(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) e
 // for a ClientHello, and nothing else may be sent (RFC 3207 §4).
 func afterSTARTTLS(s *Session, ctx context.Context, _ proto.Command, r *proto.Reply) error {
 	if r.Code != 220 {
+		s.guard.refusedBy = s.client.Addr() // credentials now wait for --allow-plaintext-auth
 		return nil
 	}
 	info, err := s.client.StartTLS(ctx)
@@ -120,6 +121,9 @@ func afterRSET(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) e
 }
 
 func afterAUTH(s *Session, ctx context.Context, cmd proto.Command, r *proto.Reply) error {
+	if r.Code != 334 || s.ask != nil {
+		defer s.authOver(r) // warn again next time; stray answers wait
+	}
 	if r.Code == 334 && s.ask != nil {
 		return s.assistAuth(ctx, cmd, r)
 	}

@@ -25,7 +25,9 @@ func (s *Session) StartRecording(path string) error {
 		return fmt.Errorf("recording: %w", err)
 	}
 	meta := []transcripts.KV{{Key: "server", Value: s.cfg.Addr}, {Key: "recorded", Value: time.Now().UTC().Format(time.RFC3339)}}
-	s.recording = &recording{path: path, file: f, rec: transcripts.NewRecorder(f, meta...)}
+	rec := transcripts.NewRecorder(f, meta...)
+	rec.UseSecrets(s.secrets) // a recording started after AUTH still knows its secrets
+	s.recording = &recording{path: path, file: f, rec: rec}
 	return nil
 }
 

@@ -273,7 +273,7 @@ var batchEnders = map[string]bool{
 }
 
 func (s *Session) pipelinable(line string) bool {
-	if s.st.inData || strings.HasPrefix(line, ":") || !s.Connected() || !s.caps.Pipelining() {
+	if s.st.inData || strings.HasPrefix(line, ":") || !s.Connected() || !s.caps.Pipelining() || s.startsAuth(line) {
 		return false
 	}
 	return true
@@ -288,7 +288,7 @@ func (s *Session) pipelineBatch(ctx context.Context, first string, lines *lineSo
 		if err != nil {
 			break
 		}
-		if strings.HasPrefix(line, ":") {
+		if strings.HasPrefix(line, ":") || s.startsAuth(line) {
 			lines.push(line)
 			break
 		}

@@ -82,8 +82,6 @@ func (s *Session) skipRefusedData(lines *lineSource, code string) error {
 // 334 with no answer line left is cancelled with "*" (RFC 4954 §4), so a
 // command is never sent as an answer either.
 func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lineSource) error {
-	_, arg, _ := strings.Cut(line, " ")
-	run := &authRun{mech: mechanismOf(proto.Command{Verb: "AUTH", Arg: arg})}
 	cancelled := false
 	for s.lastReply != nil && s.lastReply.Code == 334 && s.Connected() {
 		if cancelled {
@@ -98,7 +96,7 @@ func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lin
 			s.view.output("the server asked for another AUTH answer (334) and the script has none: sending \"*\" to cancel the exchange (RFC 4954 §4)")
 			answer, cancelled = "*", true
 		}
-		if _, err := s.sendAnswer(ctx, run, authStep{wire: answer}); err != nil {
+		if err := s.authAnswer(ctx, s.expandBuilt(answer)); err != nil {
 			if errors.Is(err, proto.ErrInjection) {
 				return scriptMistake{err, lines.n} // the answer's line, not the AUTH's
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/transcripts"
 )
 
 // Config is what a session needs to know before it connects.
@@ -26,6 +27,9 @@ type Config struct {
 	// Sandbox is the in-process practice server, when the session talks to
 	// one; :mailbox reads it.
 	Sandbox *sandbox.Server
+	// AllowPlaintextAuth sends credentials even when STARTTLS was asked
+	// for or tried and the connection is still not encrypted.
+	AllowPlaintextAuth bool
 }
 
 // state is where in the protocol the session stands, for the prompt,
@@ -75,6 +79,12 @@ type Session struct {
 	// home is the in-process sandbox the session started with, so
 	// ":open sandbox" can go back to it after visiting another server.
 	home *sandbox.Server
+	// secrets are the AUTH secrets sent so far, in every form a server
+	// could echo; track learns them from the wire.
+	secrets *transcripts.Secrets
+	track   *transcripts.Tracker
+	guard   authGuard
+	built   map[string]string // what :b64 and :plain built, by placeholder
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -89,6 +99,7 @@ func newSession(cfg Config, v view, errOut io.Writer) *Session {
 	}
 	s := &Session{cfg: cfg, view: v, errOut: errOut, home: cfg.Sandbox}
 	s.cmds = newCommandTable()
+	s.initSecrets()
 	return s
 }
 
@@ -132,7 +143,7 @@ func (s *Session) Open(ctx context.Context) error {
 		return err
 	}
 	s.client, s.caps, s.capsPre, s.st = c, nil, nil, state{}
-	s.outOfStep, s.lastReply = "", nil
+	s.outOfStep, s.lastReply, s.guard = "", nil, s.guard.newConnection()
 	if info := c.TLS(); info != nil {
 		s.showTLS(info)
 	}
@@ -150,6 +161,7 @@ func (s *Session) Open(ctx context.Context) error {
 
 // tap fans every wire line out to the view and any recorders.
 func (s *Session) tap(l proto.TapLine) {
+	l = s.learnAndScrub(l)
 	s.view.wire(l)
 	s.recordTap(l)
 }
@@ -206,8 +218,15 @@ func (s *Session) command(ctx context.Context, line string) error {
 	if err := s.requireConn(); err != nil {
 		return err
 	}
+	line = s.expandBuilt(line)
+	if s.track.AwaitsAnswer() {
+		return s.authAnswer(ctx, line)
+	}
 	cmd, err := proto.ParseCommand(line)
 	if err != nil {
+		return err
+	}
+	if send, err := s.guardAuth(cmd, line); !send || err != nil {
 		return err
 	}
 	if err := s.client.Send(line); err != nil {
@@ -223,6 +242,7 @@ func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
 	s.st.lastVerb = cmd.Verb
+	reply = s.scrubReply(reply) // what it says is shown as completion and tables too
 	s.noteReply(cmd.Verb, reply)
 	return s.afterReply(ctx, cmd, reply)
 }
@@ -231,6 +251,7 @@ func (s *Session) noteReply(verb string, r *proto.Reply) {
 	if r.Failed() {
 		s.failed = true
 	}
+	r = s.scrubReply(r) // :explain quotes the last reply
 	s.lastReply, s.lastVerb = r, verb
 	s.view.reply(verb, r)
 }

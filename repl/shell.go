@@ -111,7 +111,7 @@ func (sh *Shell) step(ctx context.Context, line string, interrupts <-chan os.Sig
 		return true
 	}
 	if err != nil {
-		sh.report(err)
+		sh.report(sh.s.ScrubError(err))
 	}
 	return false
 }
@@ -252,7 +252,7 @@ func (sh *Shell) close() {
 func (sh *Shell) start(ctx context.Context, interrupts <-chan os.Signal) {
 	sh.view.note(banner(sh.s))
 	if err := interruptibly(ctx, interrupts, sh.s.Start); err != nil {
-		sh.report(err)
+		sh.report(sh.s.ScrubError(err))
 	}
 }
 

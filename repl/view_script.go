@@ -105,3 +105,15 @@ func (v *scriptView) dataMode(on bool) {
 		v.inBody, v.bodyShown, v.hiddenLines, v.hiddenBytes = true, 0, 0, 0
 	}
 }
+
+// builtSecret stands in for what :b64 or :plain printed: the output is a
+// transcript, kept and shared, and README promises it holds no secret.
+func (v *scriptView) builtSecret(name, token string) {
+	use := "a line holding only " + token + " sends it as the answer to a 334"
+	if token == plainToken {
+		use = "AUTH PLAIN " + token + " sends it as the initial response"
+	}
+	v.rec.Comment(fmt.Sprintf("built <redacted: %s>: %s", name, use))
+}
+
+func (v *scriptView) useSecrets(set *transcripts.Secrets) { v.rec.UseSecrets(set) }

@@ -29,6 +29,9 @@ type Recorder struct {
 	server  half
 	dropTo  string // secret whose unfinished line is being left out
 	scratch []byte
+	// secrets are cut out of server lines, events and comments wherever
+	// they appear: a server may echo them.
+	secrets *Secrets
 }
 
 // half is the unfinished line of one direction.
@@ -39,7 +42,7 @@ type half struct {
 
 // NewRecorder starts a transcript on w with the version line and meta.
 func NewRecorder(w io.Writer, meta ...KV) *Recorder {
-	r := &Recorder{w: w}
+	r := &Recorder{w: w, secrets: &Secrets{}}
 	b := []byte(header + strconv.Itoa(1) + "\n")
 	for _, kv := range meta {
 		var err error
@@ -50,6 +53,14 @@ func NewRecorder(w io.Writer, meta ...KV) *Recorder {
 	}
 	r.write(b)
 	return r
+}
+
+// UseSecrets makes the recorder learn into set, and scrub what set knows,
+// so that a recording started late in a session knows its secrets.
+func (r *Recorder) UseSecrets(set *Secrets) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secrets = set
 }
 
 // Client records bytes the client sent.
@@ -78,7 +89,7 @@ func (r *Recorder) Server(b []byte) {
 	for line := range r.server.lines() {
 		full := append(r.server.written, line...)
 		r.red.server(string(full))
-		r.entry(FromWire(Server, line))
+		r.entry(FromWire(Server, r.secrets.ScrubBytes(line)))
 		r.server.written = nil
 	}
 }
@@ -90,6 +101,13 @@ func (r *Recorder) Event(text string) { r.between(Entry{Kind: Event, Text: text}
 // Comment records a "# text" line: a note for the reader, not wire data.
 func (r *Recorder) Comment(text string) { r.between(Entry{Kind: Comment, Text: text}) }
 
+// Secrets is the set the recorder learns into and scrubs with.
+func (r *Recorder) Secrets() *Secrets {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.secrets
+}
+
 // between records an entry that is not wire data after finishing any
 // half-written lines, so it lands between lines, never inside one.
 func (r *Recorder) between(e Entry) {
@@ -100,6 +118,7 @@ func (r *Recorder) between(e Entry) {
 	}
 	r.flushClient()
 	r.flushServer()
+	e.Text = r.secrets.Scrub(e.Text)
 	r.entry(e)
 }
 
@@ -142,8 +161,10 @@ func (r *Recorder) clientLine(line []byte) {
 		r.dropTo = ""
 		return
 	}
-	text, secret := r.red.client(string(append(head, line...)))
+	full := string(append(head, line...))
+	text, secret := r.red.client(full)
 	if secret != "" {
+		r.secrets.Learn(secret, secretValue(full, text, secret))
 		r.entry(Entry{Kind: Client, Text: text, Redacted: secret})
 		return
 	}
@@ -180,7 +201,7 @@ func (r *Recorder) flushServer() {
 	if part := r.server.pending; len(part) > 0 {
 		r.server.pending = nil
 		r.server.written = append(r.server.written, part...)
-		r.entry(FromWire(Server, part))
+		r.entry(FromWire(Server, r.secrets.ScrubBytes(part)))
 	}
 }
 

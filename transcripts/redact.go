@@ -145,21 +145,28 @@ func cutField(s string) (field, rest string) {
 }
 
 // Redact replaces the AUTH secrets in t's client lines with redaction
-// markers, as a [Recorder] would have written them, and returns how many
-// lines it changed. Use it on a transcript imported from swaks before
+// markers, as a [Recorder] would have written them, cuts them out of the
+// server lines that echo them, and returns how many lines it changed. Use it on a transcript imported from swaks before
 // keeping it.
 func (t *Transcript) Redact() int {
 	var r redactor
+	var set Secrets // what the client sent, cut out of what the server echoed
 	n := 0
 	for i, e := range t.Entries {
 		switch {
 		case e.Kind == Server:
 			r.server(string(e.Bytes()))
+			if text := set.Scrub(e.Text); text != e.Text {
+				t.Entries[i].Text = text
+				n++
+			}
 		case e.Kind != Client:
 		case e.Redacted != "":
 			r.client(string(e.Bytes())) // already redacted: only follow along
 		default:
-			if text, secret := r.client(string(e.Bytes())); secret != "" {
+			line := string(e.Bytes())
+			if text, secret := r.client(line); secret != "" {
+				set.Learn(secret, secretValue(line, text, secret))
 				t.Entries[i] = Entry{Kind: Client, Text: text, Redacted: secret, Line: e.Line}
 				n++
 			}

@@ -60,9 +60,10 @@ func (c *connFlags) config() repl.Config {
 
 type sessionFlags struct {
 	connFlags
-	pipeline bool
-	record   string
-	file     string
+	pipeline       bool
+	record         string
+	file           string
+	allowPlainAuth bool
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -72,6 +73,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	fs.BoolVar(&f.pipeline, "pipeline", false, "script mode: send RFC 2920 batches when the server offers PIPELINING")
 	fs.StringVar(&f.record, "record", "", "write the session as a transcript to FILE (secrets redacted)")
 	fs.StringVar(&f.file, "f", "", "script mode: run the lines of FILE")
+	fs.BoolVar(&f.allowPlainAuth, "allow-plaintext-auth", false, "send AUTH credentials even after STARTTLS was asked for (--starttls) or refused")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -84,7 +86,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	color.NoColor = color.NoColor || f.noColor || e.getenv("NO_COLOR") != "" || !e.stdoutTTY
 	cfg := f.config()
-	cfg.Pipeline, cfg.Record = f.pipeline, f.record
+	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	stop, err := target(&cfg, pos)
 	if err != nil {
 		return exitUsage, err
@@ -144,10 +146,13 @@ func runScript(ctx context.Context, e *env, cfg repl.Config, file string) (int, 
 	s := repl.NewScriptSession(cfg, e.stdout, e.stderr)
 	defer s.Close()
 	if err := s.Start(ctx); err != nil {
-		return exitFailure, sessionError(err, cfg)
+		return exitFailure, sessionError(s.ScrubError(err), cfg)
 	}
 	if err := s.RunScript(ctx, in); err != nil {
-		return exitFailure, sessionError(err, cfg)
+		return exitFailure, sessionError(s.ScrubError(err), cfg)
+	}
+	if err := s.CredentialsWithheld(); err != nil {
+		return exitFailure, err
 	}
 	if s.Failed() {
 		return exitReplies, nil

@@ -1,0 +1,29 @@
+package repl
+
+import (
+	"fmt"
+
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
+)
+
+// sayWaived says, where it is kept (the transcript, a recording) and on
+// stderr in a script, that --insecure let an unverified certificate
+// through and what was wrong with it: a script's reader must not take
+// "TLS established" for a verified server.
+func (s *Session) sayWaived(info *proto.TLSInfo) {
+	if !s.cfg.TLS.Insecure {
+		return
+	}
+	if info.Verified() {
+		s.tap(proto.TapLine{Dir: proto.Event, Data: []byte("--insecure: the certificate verified anyway, nothing was waived")})
+		return
+	}
+	// The problem names the certificate's subject and issuer: the
+	// server's text, escaped and bounded.
+	waived := "certificate NOT VERIFIED, accepted only because of --insecure: " + visible.Clip(certProblem(info), 300)
+	s.tap(proto.TapLine{Dir: proto.Event, Data: []byte(waived)})
+	if s.ask == nil {
+		fmt.Fprintf(s.errOut, "smtprepl: warning: %s; the connection is encrypted but not authenticated: anyone between you and the server could read it\n", waived)
+	}
+}

@@ -1,0 +1,332 @@
+package repl
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/transcripts"
+)
+
+// secretSharer is a view that writes a transcript: it scrubs with the
+// session's secrets and learns into them.
+type secretSharer interface {
+	useSecrets(set *transcripts.Secrets)
+}
+
+func (s *Session) initSecrets() {
+	s.secrets = &transcripts.Secrets{}
+	s.track = transcripts.NewTracker(s.secrets)
+	if sh, ok := s.view.(secretSharer); ok {
+		sh.useSecrets(s.secrets)
+	}
+}
+
+// learnAndScrub follows a tapped line for secrets and returns it with
+// every known secret cut out of what the server said: a server may echo
+// the credentials, and what it says reaches the screen and recordings.
+func (s *Session) learnAndScrub(l proto.TapLine) proto.TapLine {
+	switch l.Dir {
+	case proto.Sent:
+		s.track.Client(l.Data)
+		return l
+	case proto.Received:
+		s.track.Server(l.Data)
+	}
+	l.Data = s.secrets.ScrubBytes(l.Data)
+	return l
+}
+
+// scrubReply is the reply as the view may show it.
+func (s *Session) scrubReply(r *proto.Reply) *proto.Reply {
+	if s.secrets.Empty() {
+		return r
+	}
+	raw := strings.Join(r.Raw, "\n")
+	if s.secrets.Scrub(raw) == raw {
+		return r
+	}
+	c := *r
+	c.Raw, c.Lines = s.scrubAll(r.Raw), s.scrubAll(r.Lines)
+	return &c
+}
+
+func (s *Session) scrubAll(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = s.secrets.Scrub(l)
+	}
+	return out
+}
+
+// ScrubError returns err with the session's secrets cut out of its
+// sentence (a malformed reply is quoted in it, and may echo them); errors.Is
+// and errors.As still see the original.
+func (s *Session) ScrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := s.secrets.Scrub(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return &scrubbedError{msg: msg, err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// authGuard is what the session decided about credentials on this
+// connection.
+type authGuard struct {
+	// refusedBy is the server that answered STARTTLS with something other
+	// than 220: reconnecting to it does not make credentials safe.
+	refusedBy string
+	warned    bool // the cleartext warning was given for this exchange
+	// stray says why lines that look like AUTH answers are not sent now:
+	// their AUTH was withheld, or its exchange is over. A base64 word sent
+	// as a command would put a password on the wire, and in the server's
+	// "500 unknown command" echo.
+	stray    string
+	withheld int // lines withheld for want of TLS in the whole session
+}
+
+// guardAuth decides whether an AUTH command, or a line after a withheld
+// one, may go out; send is false when the line was withheld.
+func (s *Session) guardAuth(cmd proto.Command, line string) (send bool, err error) {
+	if s.guard.stray != "" && cmd.Verb != "AUTH" && looksLikeAnswer(line) {
+		s.view.output("skipped, not sent: <redacted: AUTH answer> (" + s.guard.stray + ")")
+		return false, nil
+	}
+	s.guard.stray = ""
+	if cmd.Verb != "AUTH" {
+		return true, nil
+	}
+	if s.plaintextRefused() {
+		s.guard.stray = "it answers the AUTH withheld above"
+		return false, s.withhold(authShown(cmd, "<redacted: initial response>"), s.plaintextReason())
+	}
+	s.warnPlaintextAuth()
+	if name := s.track.SecretIn(line); name != "" && s.auth == nil {
+		// Typed, the line is on screen once already; once is enough.
+		s.view.hideNext(authShown(cmd, "••••••••") + " (hidden: " + name + ")")
+	}
+	return true, nil
+}
+
+// looksLikeAnswer is the rule for an AUTH answer typed on its own line:
+// one base64 word, padded or not, that is not an SMTP verb, or "*"
+// (cancel).
+func looksLikeAnswer(line string) bool {
+	t := strings.TrimSpace(line)
+	if _, known := lookupVerb(t); known || len(t) < 4 || strings.ContainsAny(t, " \t") {
+		return t == "*"
+	}
+	_, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(t, "="))
+	return err == nil
+}
+
+// startsAuth reports whether a script line is an AUTH command, an answer
+// the server waits for, or one that looks like an answer when none is
+// due: such lines never share a pipelined batch, so each is checked
+// before it goes out and named in its own messages.
+func (s *Session) startsAuth(line string) bool {
+	verb, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+	return strings.EqualFold(verb, "AUTH") || s.track.AwaitsAnswer() || s.guard.stray != "" && looksLikeAnswer(line)
+}
+
+// authShown is an AUTH command as it may be shown: its initial response,
+// if any, replaced by mask.
+func authShown(cmd proto.Command, mask string) string {
+	mech, ir, _ := strings.Cut(cmd.Arg, " ")
+	if strings.TrimSpace(ir) == "" {
+		return "AUTH " + mech
+	}
+	return "AUTH " + mech + " " + mask
+}
+
+// plaintextRefused reports whether credentials must not go out: the user
+// wanted TLS (--starttls, or a STARTTLS that was refused) and the
+// connection is still plaintext.
+func (s *Session) plaintextRefused() bool {
+	if s.cfg.AllowPlaintextAuth || s.client.TLS() != nil {
+		return false
+	}
+	return s.cfg.StartTLS || s.guard.refusedBy == s.client.Addr()
+}
+
+// newConnection is the guard for a new connection: only what a server
+// refused is remembered.
+func (g authGuard) newConnection() authGuard {
+	return authGuard{refusedBy: g.refusedBy, withheld: g.withheld}
+}
+
+// plaintextReason says why credentials wait: which TLS was wanted.
+func (s *Session) plaintextReason() string {
+	if s.guard.refusedBy == s.client.Addr() {
+		return "STARTTLS was refused, so the connection is not encrypted; --allow-plaintext-auth sends it anyway"
+	}
+	return "--starttls was asked for and the connection is not encrypted; --allow-plaintext-auth sends it anyway"
+}
+
+var errCredentialsWithheld = errors.New("credentials were not sent: TLS was asked for (--starttls or STARTTLS) and the connection is not encrypted; --allow-plaintext-auth sends them anyway")
+
+// withhold skips one line of an AUTH exchange: in a script it is shown as
+// a comment and the script goes on; in the shell it is an error.
+func (s *Session) withhold(shown, why string) error {
+	s.guard.withheld++
+	if s.ask != nil {
+		return errCredentialsWithheld
+	}
+	s.view.output("skipped, not sent: " + shown + " (" + why + ")")
+	return nil
+}
+
+// CredentialsWithheld says, once a script is over, that AUTH lines were
+// withheld, or nil.
+func (s *Session) CredentialsWithheld() error {
+	if s.guard.withheld == 0 {
+		return nil
+	}
+	return errCredentialsWithheld
+}
+
+// warnPlaintextAuth warns, once per exchange, before credentials go out
+// over a plaintext connection to another machine: on the screen in the
+// shell, on stderr in a script. Loopback stays quiet: nothing crosses a
+// network.
+func (s *Session) warnPlaintextAuth() {
+	if s.guard.warned || s.client.TLS() != nil || s.loopback() {
+		return
+	}
+	s.guard.warned = true
+	if s.ask != nil {
+		s.view.warn(cleartextWarning)
+		return
+	}
+	fmt.Fprintf(s.errOut, "smtprepl: warning: sending AUTH credentials to %s over a connection that is not encrypted: anyone on the path can read them (STARTTLS first, or --tls)\n", s.client.Addr())
+}
+
+const cleartextWarning = "this connection is not encrypted: what AUTH sends next can be read by anyone listening, since base64 is an encoding, not a cipher (STARTTLS first on a real server)"
+
+// loopback reports whether the server is on this machine.
+func (s *Session) loopback() bool {
+	if a, ok := s.client.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.IsLoopback()
+	}
+	host, _, err := net.SplitHostPort(s.client.Addr())
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// authAnswer sends a script's answer to a 334. It is named by its step
+// ("the AUTH LOGIN password") in every message, never by its text.
+func (s *Session) authAnswer(ctx context.Context, line string) error {
+	what := "the AUTH answer"
+	if name := s.track.SecretIn(line); name != "" {
+		what = "the " + name
+		if s.plaintextRefused() {
+			return s.withhold("<redacted: "+name+">", s.plaintextReason())
+		}
+		s.warnPlaintextAuth()
+	}
+	if err := s.client.Send(line); err != nil {
+		return fmt.Errorf("sending %s: %w", what, err)
+	}
+	s.pendingVerb = what
+	reply, err := s.client.ReadReply(ctx)
+	if err != nil {
+		return fmt.Errorf("waiting for the reply to %s: %w", what, err)
+	}
+	s.st.lastVerb = "AUTH"
+	s.noteReply("AUTH", reply)
+	if reply.Code == 235 {
+		s.st.authUser = "(authenticated)"
+	}
+	if reply.Code != 334 {
+		s.authOver(reply)
+	}
+	return nil
+}
+
+// authOver notes that a script's AUTH exchange ended: answer-like lines
+// after it are not sent.
+func (s *Session) authOver(r *proto.Reply) {
+	s.guard.warned = false
+	if s.ask == nil {
+		s.guard.stray = fmt.Sprintf("the AUTH exchange is over: the server answered %d", r.Code)
+	}
+}
+
+// The placeholders a script writes for what :b64 and :plain built, since
+// their output is redacted: "AUTH PLAIN <plain>", or "<b64>" as the
+// answer to a 334.
+const (
+	b64Token   = "<b64>"
+	plainToken = "<plain>"
+)
+
+// secretOutput is a view whose output is kept (a script's transcript):
+// it shows a built secret by a marker.
+type secretOutput interface {
+	builtSecret(name, token string)
+}
+
+// showBuilt shows what :b64 or :plain built, except where output is kept,
+// and remembers it for its placeholder. Every form of it is a secret from
+// now on; :b64's text may be a mere user name, so only its base64 is.
+func (s *Session) showBuilt(token, name, value string) {
+	if s.built == nil {
+		s.built = map[string]string{}
+	}
+	s.built[token] = value
+	if token == b64Token {
+		s.secrets.LearnEncoded(name, value)
+	} else {
+		s.secrets.Learn(name, value)
+	}
+	if so, ok := s.view.(secretOutput); ok {
+		so.builtSecret(name, token)
+		return
+	}
+	s.view.output(value)
+}
+
+// expandBuilt puts what :b64 or :plain built in place of its placeholder:
+// the whole line when it answers a 334, or an AUTH command's initial
+// response. Anywhere else the placeholder is text like any other.
+func (s *Session) expandBuilt(line string) string {
+	if len(s.built) == 0 {
+		return line
+	}
+	t := strings.TrimSpace(line)
+	if v, ok := s.built[t]; ok && s.track.AwaitsAnswer() {
+		return v
+	}
+	head, last, ok := cutLast(t)
+	verb, _, _ := strings.Cut(head, " ")
+	if v, found := s.built[last]; ok && found && strings.EqualFold(verb, "AUTH") {
+		return head + " " + v
+	}
+	return line
+}
+
+func cutLast(s string) (head, last string, ok bool) {
+	i := strings.LastIndexByte(s, ' ')
+	if i < 0 {
+		return s, "", false
+	}
+	return strings.TrimRight(s[:i], " "), s[i+1:], true
+}
