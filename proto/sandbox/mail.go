@@ -12,8 +12,9 @@ func (s *session) cmdMail(arg string) error {
 		return nil
 	}
 	tx, size, refusal := parseMail(arg, s.srv.mailRules, s.cfg.MaxSize)
-	if refusal == nil && !s.srv.mailbox.Room(size) {
-		refusal = &canned{452, ec(4, 3, 1), "Insufficient system storage"}
+	if refusal == nil && !s.room(size) {
+		c := noStorage()
+		refusal = &c
 	}
 	if refusal != nil {
 		s.send(*refusal)
@@ -22,6 +23,12 @@ func (s *session) cmdMail(arg string) error {
 	s.tx = tx
 	s.reply(250, ec(2, 1, 0), "Ok")
 	return nil
+}
+
+// room reports whether a message of the declared size could be taken now:
+// Postfix checks SIZE against its free queue space the same way.
+func (s *session) room(size int64) bool {
+	return s.srv.mailbox.Room(size) && s.srv.inflight.room(size)
 }
 
 // parseMail judges MAIL's argument in Postfix's order: path syntax,

@@ -91,8 +91,18 @@ type buffers struct {
 	bw *bufio.Writer
 }
 
+// endTx ends the mail transaction, if any, giving back the bytes its
+// BDAT chunks held to the in-flight budget.
+func (s *session) endTx() {
+	if s.tx != nil {
+		s.tx.chunks.release()
+		s.tx = nil
+	}
+}
+
 // release hands the buffers back once the session is over.
 func (s *session) release() {
+	s.endTx()
 	s.br.Reset(nil)
 	s.bw.Reset(nil)
 	s.srv.buffers.Put(&buffers{s.br, s.bw})
