@@ -46,7 +46,12 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	announce(e, addr)
 	<-ctx.Done()
-	fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received\n", srv.Mailbox().Len())
+	mb := srv.Mailbox()
+	if n := mb.Dropped(); n > 0 {
+		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received (%d older ones dropped to keep within the mailbox's limits)\n", mb.Len()+n, n)
+	} else {
+		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received\n", mb.Len())
+	}
 	return exitOK, nil
 }
 
@@ -76,7 +81,32 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 
 // announce says where the sandbox listens and who may use it. Beyond
 // loopback anyone who can reach the address can, with a login printed
-// right here and in the README, so that is said in so many words.
+// right here and in the README, so that is said in so many words: on
+// stdout beside the address, and on stderr as a warning.
 func announce(e *env, addr net.Addr) {
-	fmt.Fprintf(e.stdout, "smtprepl sandbox listening on %s (users alice bob carol postmaster @example.test; AUTH student/secret). Ctrl-C stops it.\n", addr)
+	const who = "users alice bob carol postmaster @example.test; AUTH student/secret"
+	where := exposure(addr)
+	if where == "" {
+		fmt.Fprintf(e.stdout, "smtprepl sandbox listening on %s (%s). Ctrl-C stops it.\n", addr, who)
+		return
+	}
+	fmt.Fprintf(e.stdout, "smtprepl sandbox listening on %s (%s), REACHABLE FROM THE NETWORK. Ctrl-C stops it.\n", addr, who)
+	fmt.Fprintf(e.stderr, "smtprepl: warning: the sandbox listens on %s, so it is reachable from the network: "+
+		"anyone who can connect can use it, and its login student/secret is public. "+
+		"--listen 127.0.0.1:PORT keeps it to this machine.\n", where)
+}
+
+// exposure names the address addr listens on when it is reachable from
+// beyond this machine, or is "" for loopback.
+func exposure(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	switch {
+	case ok && tcp.IP.IsLoopback():
+		return ""
+	case ok && tcp.IP.IsUnspecified():
+		return "every address of this machine"
+	case ok:
+		return tcp.IP.String() + ", an address of this machine on the network"
+	}
+	return addr.String()
 }
