@@ -125,3 +125,35 @@ func waitInUse(t *testing.T, srv *Server, n int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// FuzzBodyBuffer writes data in pieces of the given sizes into a budget
+// of two chunks: the body is kept whole or, over the budget, dropped
+// whole; bare LFs are counted across chunk ends as in one piece; every
+// chunk comes back.
+func FuzzBodyBuffer(f *testing.F) {
+	f.Add([]byte("a\r\nb\nc"), []byte{1, 2, 3})
+	f.Add(bytes.Repeat([]byte("x\n"), chunkBytes), []byte{255, 0, 17})
+	f.Fuzz(func(t *testing.T, data, pieces []byte) {
+		b := newBudget(2 * chunkBytes)
+		w := &bodyBuffer{budget: b}
+		rest := data
+		for i := 0; len(rest) > 0; i++ {
+			n := len(rest)
+			if len(pieces) > 0 {
+				n = min(n, 1+int(pieces[i%len(pieces)])*int(pieces[i%len(pieces)]))
+			}
+			w.Write(rest[:n])
+			rest = rest[n:]
+		}
+		if over := len(data) > 2*chunkBytes; w.over != over {
+			t.Fatalf("%d bytes in a budget of %d: over = %v", len(data), 2*chunkBytes, w.over)
+		}
+		if !w.over && (!bytes.Equal(w.bytes(), data) || w.bareLF() != bytes.Count(data, []byte("\n"))-bytes.Count(data, []byte("\r\n"))) {
+			t.Fatalf("kept %d bytes with %d bare LFs, want %q", w.Len(), w.bareLF(), data)
+		}
+		w.release()
+		if b.inUse != 0 {
+			t.Fatalf("%d chunks in use after release", b.inUse)
+		}
+	})
+}

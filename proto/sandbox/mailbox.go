@@ -162,7 +162,8 @@ func (m *Mailbox) Len() int {
 }
 
 // Wait returns once the mailbox holds at least n messages, or with ctx's
-// error. Tests use it instead of sleeping after the final reply.
+// error. Tests use it instead of sleeping after the final reply; n must
+// be within the mailbox's capacity, since older messages are dropped.
 func (m *Mailbox) Wait(ctx context.Context, n int) error {
 	for {
 		m.mu.Lock()
