@@ -48,7 +48,7 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	<-ctx.Done()
 	mb := srv.Mailbox()
 	if n := mb.Dropped(); n > 0 {
-		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received (%d older ones dropped to keep within the mailbox's limits)\n", mb.Len()+n, n)
+		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received (the %d oldest dropped to keep within the mailbox's limits)\n", mb.Len()+n, n)
 	} else {
 		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received\n", mb.Len())
 	}
