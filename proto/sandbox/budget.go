@@ -1,6 +1,10 @@
 package sandbox
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/smtprepl/smtprepl/proto"
+)
 
 // chunkBytes is the unit in which message bodies are held while they
 // arrive, and in which the in-flight budget counts.
@@ -50,6 +54,47 @@ func (b *budget) give(chunks [][]byte) {
 	defer b.mu.Unlock()
 	b.inUse -= len(chunks)
 	b.free = append(b.free, chunks...)
+}
+
+// reserve counts one chunk more against the budget for what is held
+// outside bodies (a transaction's envelope), or reports that it is spent.
+func (b *budget) reserve() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.inUse >= b.max {
+		return false
+	}
+	b.inUse++
+	return true
+}
+
+// unreserve gives back n chunks counted by reserve.
+func (b *budget) unreserve(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.inUse -= n
+}
+
+// envelopeBytes is what a message's envelope holds: addresses and
+// parameters, which a transaction of 1000 recipients on 64 KiB lines could
+// make as big as any body.
+func envelopeBytes(from string, params []proto.Param, to []string, rcptParams [][]proto.Param) int64 {
+	n := int64(len(from)) + paramBytes(params)
+	for i, addr := range to {
+		n += int64(len(addr))
+		if i < len(rcptParams) {
+			n += paramBytes(rcptParams[i])
+		}
+	}
+	return n
+}
+
+func paramBytes(params []proto.Param) int64 {
+	var n int64
+	for _, p := range params {
+		n += int64(len(p.Key) + len(p.Value))
+	}
+	return n
 }
 
 // room reports whether a body of size bytes would fit in what is left.

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/smtprepl/smtprepl/proto"
 )
 
 func TestBodyBuffer(t *testing.T) {
@@ -156,4 +159,27 @@ func FuzzBodyBuffer(f *testing.F) {
 			t.Fatalf("%d chunks in use after release", b.inUse)
 		}
 	})
+}
+
+// TestEnvelopeBudget: the envelope counts against the in-flight budget
+// too, since 1000 recipients on 64 KiB lines hold as much as any body. The
+// public login may relay, so the addresses can be anything.
+func TestEnvelopeBudget(t *testing.T) {
+	srv, addr := testServer(t, func(c *Config) { c.InFlightBytes = 4 * chunkBytes })
+	c := dialRaw(t, addr, "220 ")
+	c.setup("EHLO me.example")
+	c.send("AUTH PLAIN " + proto.PlainResponse("", "student", "secret") + "\r\n")
+	c.expect("235 2.7.0 Authentication successful")
+	c.setup("MAIL FROM:<bob@example.test>")
+	far := "RCPT TO:<" + strings.Repeat("x", 60000) + "@far.example>\r\n"
+	c.send(strings.Repeat(far, 10) + "RSET\r\n")
+	var got []run
+	for range 11 {
+		got = addRun(got, c.reply())
+	}
+	want := []run{{"250 2.1.5 Ok", 5}, {"452 4.3.1 Insufficient system storage", 5}, {"250 2.0.0 Ok", 1}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("replies (-want +got):\n%s", diff)
+	}
+	waitInUse(t, srv, 0)
 }

@@ -41,16 +41,18 @@ type Config struct {
 	MaxRecipients int
 
 	// MailboxMessages and MailboxBytes bound what the mailbox keeps, in
-	// messages and in bytes of message data: a new message drops the
-	// oldest ones to make room, so a long-running sandbox keeps taking
-	// mail. A message larger than MailboxBytes is refused with 452 4.3.1.
+	// messages and in bytes of message data and envelopes (addresses and
+	// parameters): a new message drops the oldest ones to make room, so a
+	// long-running sandbox keeps taking mail. A message larger than
+	// MailboxBytes is refused with 452 4.3.1.
 	MailboxMessages int
 	MailboxBytes    int64
 	// InFlightBytes bounds the message bytes held for transactions in
-	// progress, across all sessions. A body that would take more is read
-	// to its end and dropped, and refused with 452 4.3.1 (try again
-	// later). Each session's first 64 KiB do not wait for the budget, so
-	// small messages get through while big ones hold it all.
+	// progress, across all sessions: bodies, and envelopes. A body that
+	// would take more is read to its end and dropped, and refused with
+	// 452 4.3.1 (try again later), as is a RCPT. Each transaction's first
+	// 64 KiB of body and of envelope do not wait for the budget, so small
+	// messages get through while big ones hold it all.
 	InFlightBytes int64
 
 	// Clock stamps Message.Received and seeds CRAM-MD5 challenges; fix it

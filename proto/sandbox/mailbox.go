@@ -38,7 +38,8 @@ type Message struct {
 type Mailbox struct {
 	mu       sync.Mutex
 	msgs     []Message
-	bytes    int64
+	sizes    []int64 // of msgs: data and envelope bytes
+	bytes    int64   // the sum of sizes
 	maxMsgs  int
 	maxBytes int64
 	dropped  int // messages dropped to make room
@@ -54,19 +55,20 @@ type Mailbox struct {
 var errMailboxFull = errors.New("sandbox: mailbox full")
 
 // NewMailbox makes an empty mailbox holding at most maxMsgs messages
-// (at least one) and maxBytes bytes of message data.
+// (at least one) and maxBytes bytes of message data and envelopes.
 func NewMailbox(maxMsgs int, maxBytes int64) *Mailbox {
 	return &Mailbox{maxMsgs: max(maxMsgs, 1), maxBytes: maxBytes, changed: make(chan struct{})}
 }
 
-// Room reports whether a message of size bytes can be stored, dropping
-// older ones if need be: whether it is no larger than the whole mailbox.
+// Room reports whether a message of size bytes (data and envelope) can be
+// stored, dropping older ones if need be: whether it is no larger than the
+// whole mailbox.
 func (m *Mailbox) Room(size int64) bool { return size <= m.maxBytes }
 
 // deliver stores msg, dropping the oldest messages to make room, or fails
 // with errMailboxFull when msg alone is larger than the mailbox.
 func (m *Mailbox) deliver(msg Message) error {
-	size := int64(len(msg.Data))
+	size := messageBytes(msg)
 	if !m.Room(size) {
 		return errMailboxFull
 	}
@@ -74,11 +76,12 @@ func (m *Mailbox) deliver(msg Message) error {
 	defer m.mu.Unlock()
 	drop := 0
 	for bytes := m.bytes; len(m.msgs)-drop >= m.maxMsgs || bytes+size > m.maxBytes; drop++ {
-		bytes -= int64(len(m.msgs[drop].Data))
+		bytes -= m.sizes[drop]
 	}
 	m.dropOldest(drop)
 	m.msgs = append(m.msgs, msg)
-	m.bytes += int64(len(msg.Data))
+	m.sizes = append(m.sizes, size)
+	m.bytes += size
 	close(m.changed)
 	m.changed = make(chan struct{})
 	return nil
@@ -92,7 +95,7 @@ func (m *Mailbox) deliver(msg Message) error {
 // dropped, the collection runs before the next copy: memory then stays
 // near the budgets, whatever the rate.
 func (m *Mailbox) store(msg Message, body *bodyBuffer) error {
-	if !m.Room(body.Len()) {
+	if !m.Room(body.Len() + messageBytes(msg)) {
 		return errMailboxFull
 	}
 	m.copying.Lock()
@@ -118,14 +121,21 @@ func (m *Mailbox) dropOldest(n int) {
 	if n == 0 {
 		return
 	}
-	for _, msg := range m.msgs[:n] {
-		m.bytes -= int64(len(msg.Data))
-		m.garbage += int64(len(msg.Data))
+	for _, size := range m.sizes[:n] {
+		m.bytes -= size
+		m.garbage += size
 	}
 	kept := copy(m.msgs, m.msgs[n:])
 	clear(m.msgs[kept:])
 	m.msgs = m.msgs[:kept]
+	m.sizes = m.sizes[:copy(m.sizes, m.sizes[n:])]
 	m.dropped += n
+}
+
+// messageBytes is what msg counts against the mailbox's bytes: its data
+// and its envelope.
+func messageBytes(msg Message) int64 {
+	return int64(len(msg.Data)) + envelopeBytes(msg.From, msg.Params, msg.To, msg.RcptParams)
 }
 
 // Dropped is the number of messages dropped to make room for newer ones.

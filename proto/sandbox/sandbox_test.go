@@ -320,7 +320,9 @@ func TestLineTooLong(t *testing.T) {
 // than the whole mailbox is refused, with 452 4.3.1 as Postfix answers when
 // its queue is short: at MAIL when SIZE says so, else after the dot.
 func TestMailboxCapacity(t *testing.T) {
-	srv, addr := testServer(t, func(c *Config) { c.MailboxMessages, c.MailboxBytes = 2, 40 })
+	// Room for 40 bytes of data beside two envelopes, which count too:
+	// bob@example.test and alice@example.test, 34 bytes.
+	srv, addr := testServer(t, func(c *Config) { c.MailboxMessages, c.MailboxBytes = 2, 40+2*34 })
 	c := dial(t, addr, proto.Options{})
 	cmd(t, c, "EHLO me.example")
 	send := func(body string) *proto.Reply {
@@ -336,22 +338,22 @@ func TestMailboxCapacity(t *testing.T) {
 		return ids
 	}
 	steps := []struct {
-		body  string // "" for MAIL with SIZE=41, over the whole mailbox
+		body  string // "" for MAIL with SIZE=109, over the whole mailbox
 		reply string
 		want  []string // first bytes of the stored messages, oldest first
 	}{
 		{strings.Repeat("a\r\n", 10), "250 2.0.0 Ok: queued as", []string{"a"}},
-		{strings.Repeat("b\r\n", 10), "250 2.0.0 Ok: queued as", []string{"b"}}, // bytes: a dropped
-		{"c\r\n", "250 2.0.0 Ok: queued as", []string{"b", "c"}},                // fits beside b
-		{"d\r\n", "250 2.0.0 Ok: queued as", []string{"c", "d"}},                // messages: b dropped
-		{"", "452 4.3.1 Insufficient system storage", []string{"c", "d"}},       // SIZE over the mailbox
-		{strings.Repeat("e", 39) + "\r\n", "452 4.3.1 Insufficient system storage", []string{"c", "d"}},
-		{"f\r\n", "250 2.0.0 Ok: queued as", []string{"d", "f"}}, // still in step
+		{strings.Repeat("b\r\n", 10), "250 2.0.0 Ok: queued as", []string{"b"}},                         // bytes: a dropped
+		{"c\r\n", "250 2.0.0 Ok: queued as", []string{"b", "c"}},                                        // fits beside b
+		{"d\r\n", "250 2.0.0 Ok: queued as", []string{"c", "d"}},                                        // messages: b dropped
+		{"", "452 4.3.1 Insufficient system storage", []string{"c", "d"}},                               // SIZE over the mailbox
+		{strings.Repeat("e", 73) + "\r\n", "452 4.3.1 Insufficient system storage", []string{"c", "d"}}, // 75+34 bytes
+		{"f\r\n", "250 2.0.0 Ok: queued as", []string{"d", "f"}},                                        // still in step
 	}
 	for i, st := range steps {
 		var r *proto.Reply
 		if st.body == "" {
-			r = cmd(t, c, "MAIL FROM:<bob@example.test> SIZE=41")
+			r = cmd(t, c, "MAIL FROM:<bob@example.test> SIZE=109")
 		} else {
 			r = send(st.body)
 		}

@@ -47,6 +47,10 @@ type transaction struct {
 	chunks     *bodyBuffer // BDAT data; nil until the first BDAT
 	chunkErr   bool        // a chunk was refused: discard the rest up to LAST
 	overshoot  int         // RCPTs refused for MaxRecipients so far
+	// envelope is the bytes of addresses and parameters so far; beyond
+	// its first chunk, envChunks of the in-flight budget are held for it.
+	envelope  int64
+	envChunks int
 }
 
 // canned is a reply decided before it is sent, so pure functions can
@@ -96,6 +100,7 @@ type buffers struct {
 func (s *session) endTx() {
 	if s.tx != nil {
 		s.tx.chunks.release()
+		s.srv.inflight.unreserve(s.tx.envChunks)
 		s.tx = nil
 	}
 }
