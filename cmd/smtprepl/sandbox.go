@@ -63,8 +63,8 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	fs.BoolVar(&f.requireTLS, "require-tls", false, "behave like a submission port: STARTTLS before AUTH and MAIL")
 	fs.StringVar(&f.certOut, "write-cert", "", "write the generated certificate (PEM) to FILE, for --cafile")
 	fs.IntVar(&f.keepMsgs, "mailbox-messages", d.MailboxMessages, "messages the mailbox keeps; a new one drops the oldest")
-	fs.IntVar(&f.keepMiB, "mailbox-mib", int(d.MailboxBytes>>20), "MiB of message data the mailbox keeps; a new message drops the oldest")
-	fs.IntVar(&f.inFlMiB, "inflight-mib", int(d.InFlightBytes>>20), "MiB of message data being received, across all sessions; over it, 452 4.3.1")
+	fs.IntVar(&f.keepMiB, "mailbox-mib", int(d.MailboxBytes>>20), "MiB of messages (data and envelopes) the mailbox keeps; a new one drops the oldest")
+	fs.IntVar(&f.inFlMiB, "inflight-mib", int(d.InFlightBytes>>20), "MiB of messages being received (bodies and envelopes), across all sessions; over it, 452 4.3.1")
 	pos, err := parseInterleaved(fs, args)
 	switch {
 	case err != nil:

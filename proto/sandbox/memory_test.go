@@ -56,6 +56,83 @@ func TestMemoryUnderAttack(t *testing.T) {
 	checkAttackReplies(t, replies)
 }
 
+// TestMemoryUnderEnvelopeAttack: the login is public and may relay, so
+// every connection the sandbox allows authenticates and parks a
+// transaction of memRcpts recipients on 60 KB lines, 6 MB of envelope each.
+func TestMemoryUnderEnvelopeAttack(t *testing.T) {
+	bin := buildSmtprepl(t)
+	sb := startSandboxProcess(t, bin)
+	replies := map[string]int{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, memClients)
+	conns := make([]*attacker, memClients)
+	for i := range memClients {
+		wg.Go(func() {
+			got, err := relay(sb.addr, &conns[i])
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range got {
+				replies[r]++
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	peak := sb.stop(t)
+	for _, c := range conns {
+		if c != nil {
+			c.conn.Close()
+		}
+	}
+	t.Logf("sandbox peak RSS %d MiB under %d clients × %d recipients of 60 KB", peak>>20, memClients, memRcpts)
+	for reply, n := range replies {
+		t.Logf("%5d × %s", n, reply)
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if peak > memRSSLimit {
+		t.Errorf("peak RSS %d MiB, want at most %d MiB", peak>>20, memRSSLimit>>20)
+	}
+	if replies["250 2.1.5 Ok"]+replies[noStorageReply] < memClients*min(memRcpts, 20) {
+		t.Errorf("too few recipients answered: %v", replies)
+	}
+}
+
+const memRcpts = 100
+
+// relay authenticates, opens a transaction and sends memRcpts long
+// recipients, pipelined; it returns the replies to them. The session may
+// end on too many refusals, which the client sees as its writes failing.
+func relay(addr string, keep **attacker) ([]string, error) {
+	a, greeting, err := dialAttacker(addr)
+	if err != nil {
+		return nil, err
+	}
+	*keep = a
+	open := "EHLO relay.example\r\nAUTH PLAIN AHN0dWRlbnQAc2VjcmV0\r\nMAIL FROM:<bob@example.test>\r\n"
+	if _, err := a.conn.Write([]byte(open)); err != nil {
+		return nil, err
+	}
+	var got []string
+	for range 3 {
+		r, err := a.reply()
+		if err != nil || r[0] != '2' {
+			return got, fmt.Errorf("after %q: %q, %v", greeting, r, err)
+		}
+	}
+	go a.conn.Write([]byte(strings.Repeat("RCPT TO:<"+strings.Repeat("x", 60000)+"@far.example>\r\n", memRcpts)))
+	for range memRcpts {
+		r, err := a.reply()
+		if err != nil {
+			break // hung up after too many refusals
+		}
+		got = append(got, r)
+	}
+	return got, nil
+}
+
 // checkAttackReplies: over the limit, 421; after a message, 250 or the
 // 452 of a full budget; and after either, the session is still in step.
 func checkAttackReplies(t *testing.T, replies map[string]int) {
