@@ -247,9 +247,10 @@ func TestLoadCapacity(t *testing.T) {
 		refusal string
 	}{
 		{"mailbox messages", func(c *Config) { c.MailboxMessages = 37 }, func(int) int { return 100 }, 100, 37, ""},
-		// Envelopes count too: 34 or 35 bytes (c7@ or c77@client.example).
-		{"mailbox bytes", func(c *Config) { c.MailboxBytes = 41*235 + 100 }, func(int) int { return 200 }, 100, 41, ""},
-		{"larger than the mailbox", func(c *Config) { c.MailboxBytes = 1000 }, func(i int) int { return 100 + i%2*1000 }, 50, 7,
+		// Envelopes and HELO names count too: 45 or 46 bytes (c7@ or
+		// c77@client.example, u000@example.test, cap.example).
+		{"mailbox bytes", func(c *Config) { c.MailboxBytes = 41*246 + 100 }, func(int) int { return 200 }, 100, 41, ""},
+		{"larger than the mailbox", func(c *Config) { c.MailboxBytes = 1000 }, func(i int) int { return 100 + i%2*1000 }, 50, 6,
 			"452 4.3.1 Insufficient system storage"},
 		{"message size", func(c *Config) { c.MaxSize = 1000 }, func(i int) int { return 100 + i%4*500 }, 50, 50,
 			"552 5.3.4 Error: message file too big"},

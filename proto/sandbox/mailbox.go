@@ -133,9 +133,11 @@ func (m *Mailbox) dropOldest(n int) {
 }
 
 // messageBytes is what msg counts against the mailbox's bytes: its data
-// and its envelope.
+// and its envelope. The HELO name, up to a command line long, is kept with
+// every message, so it counts too; the few bytes beyond are per message,
+// bounded by MailboxMessages.
 func messageBytes(msg Message) int64 {
-	return int64(len(msg.Data)) + envelopeBytes(msg.From, msg.Params, msg.To, msg.RcptParams)
+	return int64(len(msg.Data)+len(msg.Helo)) + envelopeBytes(msg.From, msg.Params, msg.To, msg.RcptParams)
 }
 
 // Dropped is the number of messages dropped to make room for newer ones.

@@ -320,9 +320,10 @@ func TestLineTooLong(t *testing.T) {
 // than the whole mailbox is refused, with 452 4.3.1 as Postfix answers when
 // its queue is short: at MAIL when SIZE says so, else after the dot.
 func TestMailboxCapacity(t *testing.T) {
-	// Room for 40 bytes of data beside two envelopes, which count too:
-	// bob@example.test and alice@example.test, 34 bytes.
-	srv, addr := testServer(t, func(c *Config) { c.MailboxMessages, c.MailboxBytes = 2, 40+2*34 })
+	// Room for 40 bytes of data beside two envelopes and HELO names, which
+	// count too: bob@example.test, alice@example.test and me.example.
+	const perMessage = 16 + 18 + 10
+	srv, addr := testServer(t, func(c *Config) { c.MailboxMessages, c.MailboxBytes = 2, 40+2*perMessage })
 	c := dial(t, addr, proto.Options{})
 	cmd(t, c, "EHLO me.example")
 	send := func(body string) *proto.Reply {
@@ -338,7 +339,7 @@ func TestMailboxCapacity(t *testing.T) {
 		return ids
 	}
 	steps := []struct {
-		body  string // "" for MAIL with SIZE=109, over the whole mailbox
+		body  string // "" for MAIL with SIZE=129, over the whole mailbox
 		reply string
 		want  []string // first bytes of the stored messages, oldest first
 	}{
@@ -347,13 +348,13 @@ func TestMailboxCapacity(t *testing.T) {
 		{"c\r\n", "250 2.0.0 Ok: queued as", []string{"b", "c"}},                                        // fits beside b
 		{"d\r\n", "250 2.0.0 Ok: queued as", []string{"c", "d"}},                                        // messages: b dropped
 		{"", "452 4.3.1 Insufficient system storage", []string{"c", "d"}},                               // SIZE over the mailbox
-		{strings.Repeat("e", 73) + "\r\n", "452 4.3.1 Insufficient system storage", []string{"c", "d"}}, // 75+34 bytes
+		{strings.Repeat("e", 83) + "\r\n", "452 4.3.1 Insufficient system storage", []string{"c", "d"}}, // 85+44 bytes
 		{"f\r\n", "250 2.0.0 Ok: queued as", []string{"d", "f"}},                                        // still in step
 	}
 	for i, st := range steps {
 		var r *proto.Reply
 		if st.body == "" {
-			r = cmd(t, c, "MAIL FROM:<bob@example.test> SIZE=109")
+			r = cmd(t, c, "MAIL FROM:<bob@example.test> SIZE=129")
 		} else {
 			r = send(st.body)
 		}
