@@ -71,8 +71,10 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 		return f, err
 	case len(pos) > 0:
 		return f, usagef("sandbox takes no arguments, got %q", pos)
-	case f.keepMsgs < 1, f.keepMiB < 1, f.inFlMiB < 1:
-		return f, usagef("--mailbox-messages, --mailbox-mib and --inflight-mib must be at least 1")
+	case f.keepMsgs < 1, f.keepMiB < 1:
+		return f, usagef("--mailbox-messages and --mailbox-mib must be at least 1")
+	case int64(f.inFlMiB)<<20 < d.MaxSize:
+		return f, usagef("--inflight-mib must be at least %d, the message size limit in MiB: a smaller budget could never take the biggest messages", d.MaxSize>>20)
 	case f.keepMiB > 1<<20, f.inFlMiB > 1<<20:
 		return f, usagef("--mailbox-mib and --inflight-mib must be at most 1048576 (1 TiB)")
 	}

@@ -92,7 +92,8 @@ func TestSandboxLimitFlags(t *testing.T) {
 		args []string
 		want string // in stderr
 	}{
-		{[]string{"--inflight-mib", "0"}, "must be at least 1"},
+		{[]string{"--inflight-mib", "0"}, "--inflight-mib must be at least 10"},
+		{[]string{"--inflight-mib", "9"}, "--inflight-mib must be at least 10"},
 		{[]string{"--mailbox-mib", "-5"}, "must be at least 1"},
 		{[]string{"--mailbox-messages", "0"}, "must be at least 1"},
 		{[]string{"--inflight-mib", "9999999"}, "must be at most 1048576"},

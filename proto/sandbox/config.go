@@ -52,7 +52,8 @@ type Config struct {
 	// would take more is read to its end and dropped, and refused with
 	// 452 4.3.1 (try again later), as is a RCPT. Each transaction's first
 	// 64 KiB of body and of envelope do not wait for the budget, so small
-	// messages get through while big ones hold it all.
+	// messages get through while big ones hold it all. Keep it at least
+	// MaxSize, or the biggest messages are refused for now every time.
 	InFlightBytes int64
 
 	// Clock stamps Message.Received and seeds CRAM-MD5 challenges; fix it
