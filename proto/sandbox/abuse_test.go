@@ -276,6 +276,7 @@ func abuseCases() []abuseCase {
 		{name: "too many connections", cfg: func(c *Config) { c.MaxConns = 4 }, abuse: abuseConnections},
 		{name: "huge number of RCPTs", abuse: abuseRecipients},
 		{name: "binary garbage and NUL", abuse: abuseGarbage},
+		{name: "DATA over the in-flight budget", cfg: func(c *Config) { c.InFlightBytes, c.MaxSize = 256<<10, 1<<30 }, abuse: abuseBudget},
 	}
 }
 
@@ -311,6 +312,26 @@ func abuseEndlessData(t *testing.T, addr string, good *goodClient) {
 		t.Fatalf("streaming the body: %v", err)
 	}
 	r.expect("552 5.3.4 Error: message file too big", "221 2.0.0 Bye")
+	notBuffered(t, before)
+	r.expectClosed()
+}
+
+// abuseBudget streams a body far over the in-flight budget (but under
+// SIZE), made of command lines: the well-behaved client's small message
+// still gets through, the body is dropped as it comes, the dot gets 452
+// 4.3.1, and not one body line is taken for a command.
+func abuseBudget(t *testing.T, addr string, good *goodClient) {
+	r := dialRaw(t, addr, "220 ")
+	r.setup(abuserTx...)
+	before := totalAlloc()
+	stop := make(chan struct{})
+	done := goFlood(r.conn, strings.Repeat("NOOP\r\nQUIT\r\n", 1000), stop, ".\r\nNOOP\r\nQUIT\r\n")
+	good.run()
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatalf("streaming the body: %v", err)
+	}
+	r.expect("452 4.3.1 Insufficient system storage", "250 2.0.0 Ok", "221 2.0.0 Bye")
 	notBuffered(t, before)
 	r.expectClosed()
 }

@@ -207,16 +207,24 @@ func TestMailbox(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Wait for 2: %v", err)
 	}
-	if err := m.deliver(Message{ID: "C"}); !errors.Is(err, errMailboxFull) {
-		t.Errorf("third delivery: %v, want errMailboxFull", err)
+	// Full in messages: C drops A, the oldest (issue 15: a full mailbox
+	// keeps taking mail). Full in bytes: D drops B and C together.
+	if err := m.deliver(Message{ID: "C", Data: []byte("123")}); err != nil {
+		t.Errorf("third delivery: %v", err)
 	}
-	if b, ok := m.Get("B"); !ok || b.ID != "B" {
-		t.Errorf("Get(B) = %v, %v", b, ok)
+	if _, ok := m.Get("A"); ok {
+		t.Error("Get(A) found the message dropped to make room")
 	}
-	if _, ok := m.Get("C"); ok {
-		t.Error("Get(C) found a refused message")
+	if err := m.deliver(Message{ID: "D", Data: []byte("123456789")}); err != nil {
+		t.Errorf("fourth delivery: %v", err)
 	}
-	if got := []string{m.List()[0].ID, m.List()[1].ID}; !cmp.Equal(got, []string{"A", "B"}) || m.Len() != 2 || m.Room(0) {
-		t.Errorf("List = %v, Len = %d, Room = %v", got, m.Len(), m.Room(0))
+	if err := m.deliver(Message{ID: "E", Data: []byte("12345678901")}); !errors.Is(err, errMailboxFull) {
+		t.Errorf("a message larger than the mailbox: %v, want errMailboxFull", err)
+	}
+	if d, ok := m.Get("D"); !ok || d.ID != "D" {
+		t.Errorf("Get(D) = %v, %v", d, ok)
+	}
+	if got := m.List(); len(got) != 1 || got[0].ID != "D" || m.Len() != 1 || m.Dropped() != 3 || !m.Room(10) || m.Room(11) {
+		t.Errorf("List = %v, Len = %d, Dropped = %d, Room(10) = %v, Room(11) = %v", got, m.Len(), m.Dropped(), m.Room(10), m.Room(11))
 	}
 }

@@ -87,3 +87,45 @@ func BenchmarkSessionPipe(b *testing.B) {
 		<-done
 	}
 }
+
+// BenchmarkBigMessage sends one 8 MiB message per iteration on one
+// loopback session: the body's way through the in-flight budget, the
+// chunks and the copy into the mailbox.
+func BenchmarkBigMessage(b *testing.B) {
+	_, addr := testServer(b, nil)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	msg := []byte(benchTx + strings.Repeat(strings.Repeat("y", 998)+"\r\n", 8<<10) + ".\r\n")
+	io.WriteString(c, "EHLO bench.example\r\n")
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if err := readUntilQueued(br); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const benchTx = "MAIL FROM:<bob@example.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n"
+
+// readUntilQueued reads replies up to the one that says "queued".
+func readUntilQueued(br *bufio.Reader) error {
+	for {
+		line, err := br.ReadString('\n')
+		switch {
+		case err != nil:
+			return err
+		case strings.Contains(line, "queued as"):
+			return nil
+		case line[0] != '2' && line[0] != '3':
+			return fmt.Errorf("reply %q", line)
+		}
+	}
+}

@@ -51,7 +51,8 @@ func (s *session) cmdHelo(arg string) error {
 		s.reply(501, proto.EnhancedCode{}, "Syntax: HELO hostname")
 		return nil
 	}
-	s.helo, s.tx = strings.TrimSpace(arg), nil
+	s.helo = strings.TrimSpace(arg)
+	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.cfg.Hostname)
 	return nil
 }
@@ -63,7 +64,8 @@ func (s *session) cmdEhlo(arg string) error {
 		s.reply(501, proto.EnhancedCode{}, "Syntax: EHLO hostname")
 		return nil
 	}
-	s.helo, s.tx = strings.TrimSpace(arg), nil
+	s.helo = strings.TrimSpace(arg)
+	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.ehloLines()...)
 	return nil
 }
@@ -91,7 +93,7 @@ func (s *session) cmdRset(arg string) error {
 		s.reply(501, ec(5, 5, 4), "Syntax: RSET")
 		return nil
 	}
-	s.tx = nil
+	s.endTx()
 	s.reply(250, ec(2, 0, 0), "Ok")
 	return nil
 }
@@ -154,7 +156,8 @@ func (s *session) startTLS() error {
 	}
 	tc.SetDeadline(time.Time{})
 	s.conn, s.tls = tc, true
-	s.helo, s.auth, s.tx = "", "", nil
+	s.helo, s.auth = "", ""
+	s.endTx()
 	return nil
 }
 

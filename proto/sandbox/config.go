@@ -40,8 +40,21 @@ type Config struct {
 	// towards MaxErrors (smtpd_recipient_overshoot_limit).
 	MaxRecipients int
 
-	MailboxMessages int   // mailbox capacity in messages ...
-	MailboxBytes    int64 // ... and in bytes of message data
+	// MailboxMessages and MailboxBytes bound what the mailbox keeps, in
+	// messages and in bytes of message data and envelopes (addresses and
+	// parameters): a new message drops the oldest ones to make room, so a
+	// long-running sandbox keeps taking mail. A message larger than
+	// MailboxBytes is refused with 452 4.3.1.
+	MailboxMessages int
+	MailboxBytes    int64
+	// InFlightBytes bounds the message bytes held for transactions in
+	// progress, across all sessions: bodies, and envelopes. A body that
+	// would take more is read to its end and dropped, and refused with
+	// 452 4.3.1 (try again later), as is a RCPT. Each transaction's first
+	// 64 KiB of body and of envelope do not wait for the budget, so small
+	// messages get through while big ones hold it all. Keep it at least
+	// MaxSize, or the biggest messages are refused for now every time.
+	InFlightBytes int64
 
 	// Clock stamps Message.Received and seeds CRAM-MD5 challenges; fix it
 	// (and QueueID) and the same session gives the same transcript.
@@ -69,7 +82,8 @@ func DefaultConfig() Config {
 		MaxConns:        100,
 		MaxRecipients:   1000,
 		MailboxMessages: 1000,
-		MailboxBytes:    256 << 20,
+		MailboxBytes:    64 << 20,
+		InFlightBytes:   64 << 20,
 		Clock:           time.Now,
 		QueueID:         PostfixQueueID,
 	}
@@ -142,5 +156,8 @@ func (c *Config) fillLimits(d Config) {
 	}
 	if c.MailboxBytes <= 0 {
 		c.MailboxBytes = d.MailboxBytes
+	}
+	if c.InFlightBytes <= 0 {
+		c.InFlightBytes = d.InFlightBytes
 	}
 }

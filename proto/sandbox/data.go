@@ -1,10 +1,8 @@
 package sandbox
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
 
@@ -17,22 +15,26 @@ func (s *session) cmdData(arg string) error {
 		return nil
 	}
 	s.reply(354, proto.EnhancedCode{}, "End data with <CR><LF>.<CR><LF>")
-	body := &bodyBuffer{max: s.cfg.MaxSize}
+	body := s.srv.newBody()
+	defer body.release()
 	st, err := proto.ReadDotBody(s.br, body, s.cfg.MaxSize)
 	if err != nil {
 		return err
 	}
-	if st.TooBig {
-		s.tx = nil
+	switch {
+	case st.TooBig:
+		s.endTx()
 		s.reply(552, ec(5, 3, 4), "Error: message file too big")
-		return nil
+	case body.over:
+		// Read to its end and dropped: the session stays in step, and
+		// 452 4.3.1 after the dot, as Postfix answers when its queue file
+		// system is short, says "try again later".
+		s.endTx()
+		s.send(noStorage())
+	default:
+		id, refusal := s.queue(body, st.BareLF)
+		s.queuedReply(refusal, "Ok: queued as "+id)
 	}
-	id, refusal := s.queue(body.b, st.BareLF)
-	if refusal != nil {
-		s.send(*refusal)
-		return nil
-	}
-	s.reply(250, ec(2, 0, 0), "Ok: queued as "+id)
 	return nil
 }
 
@@ -50,45 +52,36 @@ func (s *session) dataRefusal(arg string) *canned {
 	return nil
 }
 
-// bodyBuffer collects a message body. It grows like bytes.Buffer but never
-// past max (what is beyond is dropped anyway), where doubling could make a
-// body just over half of MaxSize cost all of it and more.
-type bodyBuffer struct {
-	b   []byte
-	max int64
-}
-
-func (w *bodyBuffer) Write(p []byte) (int, error) {
-	if need := len(w.b) + len(p); need > cap(w.b) {
-		limit := max(int(min(w.max, math.MaxInt)), need)
-		grown := make([]byte, len(w.b), min(max(2*cap(w.b), need, 512), limit))
-		copy(grown, w.b)
-		w.b = grown
-	}
-	w.b = append(w.b, p...)
-	return len(p), nil
-}
-
-// queue delivers the transaction to the mailbox and ends it. The mailbox
-// counts len(Data), so a body with much room to spare is copied to size:
-// what it holds is then what its bytes limit says.
-func (s *session) queue(data []byte, bareLF int) (string, *canned) {
+// queue delivers the transaction to the mailbox and ends it, or refuses
+// it with 452 4.3.1 when the mailbox can never hold a message this big.
+func (s *session) queue(body *bodyBuffer, bareLF int) (string, *canned) {
 	tx := s.tx
-	s.tx = nil
-	if cap(data)-len(data) > len(data)/4 {
-		data = bytes.Clone(data)
-	}
 	msg := Message{
 		ID:   s.cfg.QueueID(int(s.srv.queued.Add(1))),
-		From: tx.from, To: tx.to, Data: data,
+		From: tx.from, To: tx.to,
 		Received: s.cfg.Clock(), Helo: s.helo, TLS: s.tls, AuthUser: s.auth,
 		BareLF: bareLF, Params: tx.params, RcptParams: tx.rcptParams,
 	}
-	if err := s.srv.mailbox.deliver(msg); err != nil {
-		return "", &canned{452, ec(4, 3, 1), "Insufficient system storage"}
+	err := s.srv.mailbox.store(msg, body)
+	s.endTx()
+	if err != nil {
+		c := noStorage()
+		return "", &c
 	}
 	return msg.ID, nil
 }
+
+// queuedReply answers the end of a message: its refusal, or 250 with ok.
+func (s *session) queuedReply(refusal *canned, ok string) {
+	if refusal != nil {
+		s.send(*refusal)
+		return
+	}
+	s.reply(250, ec(2, 0, 0), ok)
+}
+
+// noStorage is Postfix's answer when its queue cannot take the message.
+func noStorage() canned { return canned{452, ec(4, 3, 1), "Insufficient system storage"} }
 
 // cmdBdat (RFC 3030) reads its chunk even when refusing the command: the
 // bytes are on their way, and taking them for commands would let a message
@@ -155,10 +148,10 @@ func (s *session) bdatRefusal(size int64, last bool) *canned {
 func (s *session) bdatChunk(size int64, last bool) error {
 	tx := s.tx
 	if tx.chunks == nil {
-		tx.chunks = &bodyBuffer{max: s.cfg.MaxSize}
+		tx.chunks = s.srv.newBody()
 	}
 	failed := tx.chunkErr
-	tooBig := !failed && int64(len(tx.chunks.b))+size > s.cfg.MaxSize
+	tooBig := !failed && tx.chunks.Len()+size > s.cfg.MaxSize
 	dst := io.Writer(tx.chunks)
 	if failed || tooBig {
 		dst = io.Discard
@@ -166,42 +159,26 @@ func (s *session) bdatChunk(size int64, last bool) error {
 	if err := s.readChunk(dst, size); err != nil {
 		return err
 	}
-	tx.chunkErr = failed || tooBig
+	short := !failed && !tooBig && tx.chunks.over
+	if tx.chunkErr = failed || tooBig || short; tx.chunkErr {
+		tx.chunks.release() // the message is lost: free its bytes now
+	}
 	switch {
 	case failed:
 		s.reply(551, ec(5, 0, 0), fmt.Sprintf("Discarded %d bytes after earlier error", size))
 	case tooBig:
 		s.reply(552, ec(5, 3, 4), "Chunk exceeds message size limit")
+	case short:
+		s.send(noStorage())
 	case !last:
 		s.reply(250, ec(2, 0, 0), fmt.Sprintf("Ok: %d bytes", size))
 	default:
-		return s.bdatQueue()
+		n := tx.chunks.Len()
+		id, refusal := s.queue(tx.chunks, tx.chunks.bareLF())
+		s.queuedReply(refusal, fmt.Sprintf("Ok: %d bytes queued as %s", n, id))
 	}
 	if last {
-		s.tx = nil
+		s.endTx()
 	}
 	return nil
-}
-
-func (s *session) bdatQueue() error {
-	data := s.tx.chunks.b
-	id, refusal := s.queue(data, countBareLF(data))
-	if refusal != nil {
-		s.send(*refusal)
-		return nil
-	}
-	s.reply(250, ec(2, 0, 0), fmt.Sprintf("Ok: %d bytes queued as %s", len(data), id))
-	return nil
-}
-
-// countBareLF counts LFs not preceded by CR, as proto.ReadDotBody does
-// for DATA, so both ways of sending report the same.
-func countBareLF(data []byte) int {
-	n := 0
-	for i, b := range data {
-		if b == '\n' && (i == 0 || data[i-1] != '\r') {
-			n++
-		}
-	}
-	return n
 }

@@ -8,8 +8,14 @@
 //	           and the clock and queue ids that make transcripts reproducible
 //	[Server]   listeners, sessions (one goroutine each), the generated
 //	           self-signed certificate, and Close that ends them all
-//	[Mailbox]  the accepted messages, safe for concurrent use, bounded
+//	[Mailbox]  the accepted messages, safe for concurrent use, bounded: the
+//	           oldest are dropped to make room
 //	[Message]  one accepted message: envelope, exact bytes, how it arrived
+//
+// Memory is bounded under attack: message bytes being received share one
+// budget (Config.InFlightBytes), over which a body is read to its end,
+// dropped, and refused with 452 4.3.1, and the mailbox keeps at most
+// Config.MailboxBytes. TestMemoryUnderAttack checks the whole process.
 //
 // Deliberate differences from Postfix are listed with their reasons in the
 // fidelity test (fidelity_test.go); the main one is that MAIL, AUTH and

@@ -233,22 +233,26 @@ func capacityClient(addr string, i, size int) (loadMsg, *proto.Reply, error) {
 	return m, nil, errors.New("no steps")
 }
 
-// TestLoadCapacity runs 100 concurrent clients into a small mailbox or a
-// small size limit: exactly those told 250 are stored, and the others get
-// the limit's reply.
+// TestLoadCapacity runs 100 concurrent clients into a small mailbox or
+// small limits. A full mailbox drops its oldest messages, so all are
+// accepted and the last ones kept; over the size limit, the mailbox or the
+// in-flight budget, a message gets the limit's reply.
 func TestLoadCapacity(t *testing.T) {
 	tests := []struct {
 		name    string
 		cfg     func(*Config)
 		size    func(i int) int
 		want    int // messages accepted
+		kept    int // of which the mailbox keeps
 		refusal string
 	}{
-		{"mailbox messages", func(c *Config) { c.MailboxMessages = 37 }, func(int) int { return 100 }, 37,
+		{"mailbox messages", func(c *Config) { c.MailboxMessages = 37 }, func(int) int { return 100 }, 100, 37, ""},
+		// Envelopes and HELO names count too: 45 or 46 bytes (c7@ or
+		// c77@client.example, u000@example.test, cap.example).
+		{"mailbox bytes", func(c *Config) { c.MailboxBytes = 41*246 + 100 }, func(int) int { return 200 }, 100, 41, ""},
+		{"larger than the mailbox", func(c *Config) { c.MailboxBytes = 1000 }, func(i int) int { return 100 + i%2*1000 }, 50, 6,
 			"452 4.3.1 Insufficient system storage"},
-		{"mailbox bytes", func(c *Config) { c.MailboxBytes = 41*200 + 199 }, func(int) int { return 200 }, 41,
-			"452 4.3.1 Insufficient system storage"},
-		{"message size", func(c *Config) { c.MaxSize = 1000 }, func(i int) int { return 100 + i%4*500 }, 50,
+		{"message size", func(c *Config) { c.MaxSize = 1000 }, func(i int) int { return 100 + i%4*500 }, 50, 50,
 			"552 5.3.4 Error: message file too big"},
 	}
 	for _, tt := range tests {
@@ -257,17 +261,23 @@ func TestLoadCapacity(t *testing.T) {
 				c.MaxConns, c.Mailboxes = 100, loadMailboxes()
 				tt.cfg(c)
 			})
-			want, refusals := runCapacityClients(t, addr, tt.size)
-			if len(want) != tt.want {
-				t.Errorf("%d messages accepted, want %d", len(want), tt.want)
+			accepted, refusals := runCapacityClients(t, addr, tt.size)
+			if len(accepted) != tt.want {
+				t.Errorf("%d messages accepted, want %d", len(accepted), tt.want)
 			}
 			for _, r := range refusals {
 				if r != tt.refusal {
 					t.Errorf("refused with %q, want %q", r, tt.refusal)
 				}
 			}
-			if diff := cmp.Diff(want, mailboxByID(srv)); diff != "" {
-				t.Errorf("mailbox differs from what was accepted (-want +got):\n%s", diff)
+			kept := mailboxByID(srv)
+			if len(kept) != tt.kept {
+				t.Errorf("the mailbox keeps %d messages, want %d", len(kept), tt.kept)
+			}
+			for id, m := range kept {
+				if diff := cmp.Diff(accepted[id], m); diff != "" {
+					t.Errorf("message %s differs from what was accepted (-want +got):\n%s", id, diff)
+				}
 			}
 		})
 	}

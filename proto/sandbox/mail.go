@@ -12,16 +12,39 @@ func (s *session) cmdMail(arg string) error {
 		return nil
 	}
 	tx, size, refusal := parseMail(arg, s.srv.mailRules, s.cfg.MaxSize)
-	if refusal == nil && !s.srv.mailbox.Room(size) {
-		refusal = &canned{452, ec(4, 3, 1), "Insufficient system storage"}
+	if refusal == nil && !s.room(size) {
+		c := noStorage()
+		refusal = &c
 	}
 	if refusal != nil {
 		s.send(*refusal)
 		return nil
 	}
 	s.tx = tx
+	tx.envelope = envelopeBytes(tx.from, tx.params, nil, nil)
 	s.reply(250, ec(2, 1, 0), "Ok")
 	return nil
+}
+
+// room reports whether a message of the declared size could be taken now:
+// Postfix checks SIZE against its free queue space the same way.
+func (s *session) room(size int64) bool {
+	return s.srv.mailbox.Room(size) && s.srv.inflight.room(size)
+}
+
+// holdEnvelope counts n bytes more of envelope against the in-flight
+// budget, beyond the first chunk's worth, or reports that it is spent.
+func (s *session) holdEnvelope(n int64) bool {
+	tx := s.tx
+	need := int((tx.envelope + n - 1) / chunkBytes)
+	for tx.envChunks < need {
+		if !s.srv.inflight.reserve() {
+			return false
+		}
+		tx.envChunks++
+	}
+	tx.envelope += n
+	return true
 }
 
 // parseMail judges MAIL's argument in Postfix's order: path syntax,
@@ -89,6 +112,10 @@ func (s *session) cmdRcpt(arg string) error {
 		addr, params, refusal := s.parseRcpt(arg)
 		if refusal == nil {
 			_, refusal = s.srv.dir.lookup(addr, s.auth != "")
+		}
+		if refusal == nil && !s.holdEnvelope(int64(len(addr))+paramBytes(params)) {
+			c := noStorage()
+			refusal = &c
 		}
 		if refusal != nil {
 			s.send(*refusal)

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 
@@ -31,13 +32,21 @@ type Message struct {
 }
 
 // Mailbox holds accepted messages in arrival order, bounded in count and
-// bytes. It is safe for concurrent use.
+// bytes: a delivery drops the oldest messages to make room, so memory stays
+// bounded and the mailbox never fills up for good. It is safe for
+// concurrent use.
 type Mailbox struct {
 	mu       sync.Mutex
 	msgs     []Message
-	bytes    int64
+	sizes    []int64 // of msgs: data and envelope bytes
+	bytes    int64   // the sum of sizes
 	maxMsgs  int
 	maxBytes int64
+	dropped  int // messages dropped to make room
+	// copying serializes copying bodies in and collecting what was
+	// dropped (see store); it is taken before mu.
+	copying sync.Mutex
+	garbage int64 // bytes dropped since the last collection
 	// changed is closed and replaced on every delivery, which wakes all
 	// waiters at once without a goroutine per waiter.
 	changed chan struct{}
@@ -45,35 +54,97 @@ type Mailbox struct {
 
 var errMailboxFull = errors.New("sandbox: mailbox full")
 
-// NewMailbox makes an empty mailbox holding at most maxMsgs messages and
-// maxBytes bytes of message data.
+// NewMailbox makes an empty mailbox holding at most maxMsgs messages
+// (at least one) and maxBytes bytes of message data and envelopes.
 func NewMailbox(maxMsgs int, maxBytes int64) *Mailbox {
-	return &Mailbox{maxMsgs: maxMsgs, maxBytes: maxBytes, changed: make(chan struct{})}
+	return &Mailbox{maxMsgs: max(maxMsgs, 1), maxBytes: maxBytes, changed: make(chan struct{})}
 }
 
-// Room reports whether one more message of size bytes would fit.
-func (m *Mailbox) Room(size int64) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.roomLocked(size)
-}
+// Room reports whether a message of size bytes (data and envelope) can be
+// stored, dropping older ones if need be: whether it is no larger than the
+// whole mailbox.
+func (m *Mailbox) Room(size int64) bool { return size <= m.maxBytes }
 
-func (m *Mailbox) roomLocked(size int64) bool {
-	return len(m.msgs) < m.maxMsgs && m.bytes+size <= m.maxBytes
-}
-
-// deliver stores msg, or fails with errMailboxFull.
+// deliver stores msg, dropping the oldest messages to make room, or fails
+// with errMailboxFull when msg alone is larger than the mailbox.
 func (m *Mailbox) deliver(msg Message) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if !m.roomLocked(int64(len(msg.Data))) {
+	size := messageBytes(msg)
+	if !m.Room(size) {
 		return errMailboxFull
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	drop := 0
+	for bytes := m.bytes; len(m.msgs)-drop >= m.maxMsgs || bytes+size > m.maxBytes; drop++ {
+		bytes -= m.sizes[drop]
+	}
+	m.dropOldest(drop)
 	m.msgs = append(m.msgs, msg)
-	m.bytes += int64(len(msg.Data))
+	m.sizes = append(m.sizes, size)
+	m.bytes += size
 	close(m.changed)
 	m.changed = make(chan struct{})
 	return nil
+}
+
+// store delivers msg with the body copied out of body. A mailbox that
+// drops as fast as the network brings mail makes garbage at that rate, and
+// the collector, paced by GOGC and counting what is allocated while it
+// marks as live, lets the heap grow far past its budgets. So bodies are
+// copied in one at a time, and once half the mailbox's bytes have been
+// dropped, the collection runs before the next copy: memory then stays
+// near the budgets, whatever the rate.
+func (m *Mailbox) store(msg Message, body *bodyBuffer) error {
+	if !m.Room(body.Len() + messageBytes(msg)) {
+		return errMailboxFull
+	}
+	m.copying.Lock()
+	defer m.copying.Unlock()
+	msg.Data = body.bytes()
+	body.release()
+	err := m.deliver(msg)
+	m.mu.Lock()
+	collect := m.garbage > m.maxBytes/2
+	if collect {
+		m.garbage = 0
+	}
+	m.mu.Unlock()
+	if collect {
+		runtime.GC()
+	}
+	return err
+}
+
+// dropOldest drops the n oldest messages. The slots are cleared so that
+// the dropped data can be collected; copying keeps the array from growing.
+func (m *Mailbox) dropOldest(n int) {
+	if n == 0 {
+		return
+	}
+	for _, size := range m.sizes[:n] {
+		m.bytes -= size
+		m.garbage += size
+	}
+	kept := copy(m.msgs, m.msgs[n:])
+	clear(m.msgs[kept:])
+	m.msgs = m.msgs[:kept]
+	m.sizes = m.sizes[:copy(m.sizes, m.sizes[n:])]
+	m.dropped += n
+}
+
+// messageBytes is what msg counts against the mailbox's bytes: its data
+// and its envelope. The HELO name, up to a command line long, is kept with
+// every message, so it counts too; the few bytes beyond are per message,
+// bounded by MailboxMessages.
+func messageBytes(msg Message) int64 {
+	return int64(len(msg.Data)+len(msg.Helo)) + envelopeBytes(msg.From, msg.Params, msg.To, msg.RcptParams)
+}
+
+// Dropped is the number of messages dropped to make room for newer ones.
+func (m *Mailbox) Dropped() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dropped
 }
 
 // List returns the messages in arrival order.
@@ -103,7 +174,8 @@ func (m *Mailbox) Len() int {
 }
 
 // Wait returns once the mailbox holds at least n messages, or with ctx's
-// error. Tests use it instead of sleeping after the final reply.
+// error. Tests use it instead of sleeping after the final reply; n must
+// be within the mailbox's capacity, since older messages are dropped.
 func (m *Mailbox) Wait(ctx context.Context, n int) error {
 	for {
 		m.mu.Lock()

@@ -315,8 +315,15 @@ func TestLineTooLong(t *testing.T) {
 	expect(t, c, "", 250, "2.0.0") // the NOOP after the long line, still in step
 }
 
+// TestMailboxCapacity: a full mailbox drops its oldest messages to make
+// room (it used to refuse all mail until restarted); only a message larger
+// than the whole mailbox is refused, with 452 4.3.1 as Postfix answers when
+// its queue is short: at MAIL when SIZE says so, else after the dot.
 func TestMailboxCapacity(t *testing.T) {
-	srv, addr := testServer(t, func(c *Config) { c.MailboxMessages, c.MailboxBytes = 2, 40 })
+	// Room for 40 bytes of data beside two envelopes and HELO names, which
+	// count too: bob@example.test, alice@example.test and me.example.
+	const perMessage = 16 + 18 + 10
+	srv, addr := testServer(t, func(c *Config) { c.MailboxMessages, c.MailboxBytes = 2, 40+2*perMessage })
 	c := dial(t, addr, proto.Options{})
 	cmd(t, c, "EHLO me.example")
 	send := func(body string) *proto.Reply {
@@ -325,19 +332,38 @@ func TestMailboxCapacity(t *testing.T) {
 		cmd(t, c, "DATA")
 		return cmd(t, c, "raw:"+body+".\r\n")
 	}
-	if r := send(strings.Repeat("a\r\n", 10)); r.Code != 250 {
-		t.Fatalf("first message: %s", r)
+	stored := func() (ids []string) {
+		for _, m := range srv.Mailbox().List() {
+			ids = append(ids, string(m.Data[0]))
+		}
+		return ids
 	}
-	expect(t, c, "MAIL FROM:<bob@example.test> SIZE=20", 452, "4.3.1")
-	if r := send(strings.Repeat("b\r\n", 10)); r.Raw[0] != "452 4.3.1 Insufficient system storage" {
-		t.Errorf("second message: %s", r)
+	steps := []struct {
+		body  string // "" for MAIL with SIZE=129, over the whole mailbox
+		reply string
+		want  []string // first bytes of the stored messages, oldest first
+	}{
+		{strings.Repeat("a\r\n", 10), "250 2.0.0 Ok: queued as", []string{"a"}},
+		{strings.Repeat("b\r\n", 10), "250 2.0.0 Ok: queued as", []string{"b"}},                         // bytes: a dropped
+		{"c\r\n", "250 2.0.0 Ok: queued as", []string{"b", "c"}},                                        // fits beside b
+		{"d\r\n", "250 2.0.0 Ok: queued as", []string{"c", "d"}},                                        // messages: b dropped
+		{"", "452 4.3.1 Insufficient system storage", []string{"c", "d"}},                               // SIZE over the mailbox
+		{strings.Repeat("e", 83) + "\r\n", "452 4.3.1 Insufficient system storage", []string{"c", "d"}}, // 85+44 bytes
+		{"f\r\n", "250 2.0.0 Ok: queued as", []string{"d", "f"}},                                        // still in step
 	}
-	if r := send("c\r\n"); r.Code != 250 {
-		t.Errorf("small message: %s", r)
+	for i, st := range steps {
+		var r *proto.Reply
+		if st.body == "" {
+			r = cmd(t, c, "MAIL FROM:<bob@example.test> SIZE=129")
+		} else {
+			r = send(st.body)
+		}
+		if !strings.HasPrefix(r.Raw[0], st.reply) || !cmp.Equal(stored(), st.want) {
+			t.Errorf("step %d: %s, mailbox %q; want %q and %q", i, r, stored(), st.reply, st.want)
+		}
 	}
-	expect(t, c, "MAIL FROM:<bob@example.test>", 452, "4.3.1")
-	if n := srv.Mailbox().Len(); n != 2 {
-		t.Errorf("mailbox holds %d, want 2", n)
+	if n := srv.Mailbox().Dropped(); n != 3 {
+		t.Errorf("%d messages dropped, want 3", n)
 	}
 }
 

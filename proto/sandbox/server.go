@@ -16,6 +16,7 @@ type Server struct {
 	cfg        Config
 	dir        directory
 	mailbox    *Mailbox
+	inflight   *budget // message bytes of transactions in progress
 	tlsConf    *tls.Config
 	certPEM    []byte
 	cmds       map[string]command
@@ -47,6 +48,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:       cfg,
 		dir:       newDirectory(cfg.LocalDomain, cfg.Mailboxes, cfg.Lists),
 		mailbox:   NewMailbox(cfg.MailboxMessages, cfg.MailboxBytes),
+		inflight:  newBudget(cfg.InFlightBytes),
 		tlsConf:   &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		certPEM:   certPEM,
 		mechs:     mechanisms(),
@@ -196,6 +198,9 @@ func (s *Server) Addr() net.Addr {
 	}
 	return s.lns[0].Addr()
 }
+
+// newBody is an empty message body drawing on the in-flight budget.
+func (s *Server) newBody() *bodyBuffer { return &bodyBuffer{budget: s.inflight} }
 
 // Mailbox holds what the server accepted.
 func (s *Server) Mailbox() *Mailbox { return s.mailbox }

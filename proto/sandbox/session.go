@@ -47,6 +47,10 @@ type transaction struct {
 	chunks     *bodyBuffer // BDAT data; nil until the first BDAT
 	chunkErr   bool        // a chunk was refused: discard the rest up to LAST
 	overshoot  int         // RCPTs refused for MaxRecipients so far
+	// envelope is the bytes of addresses and parameters so far; beyond
+	// its first chunk, envChunks of the in-flight budget are held for it.
+	envelope  int64
+	envChunks int
 }
 
 // canned is a reply decided before it is sent, so pure functions can
@@ -91,8 +95,19 @@ type buffers struct {
 	bw *bufio.Writer
 }
 
+// endTx ends the mail transaction, if any, giving back the bytes its
+// BDAT chunks held to the in-flight budget.
+func (s *session) endTx() {
+	if s.tx != nil {
+		s.tx.chunks.release()
+		s.srv.inflight.unreserve(s.tx.envChunks)
+		s.tx = nil
+	}
+}
+
 // release hands the buffers back once the session is over.
 func (s *session) release() {
+	s.endTx()
 	s.br.Reset(nil)
 	s.bw.Reset(nil)
 	s.srv.buffers.Put(&buffers{s.br, s.bw})
