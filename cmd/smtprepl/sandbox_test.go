@@ -50,22 +50,6 @@ func TestSandboxSaysWhenReachable(t *testing.T) {
 	}
 }
 
-// ownAddress is this machine's first non-loopback IP address, as
-// "hostname -I" gives it; without one the test cannot run.
-func ownAddress(t *testing.T) string {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.IsGlobalUnicast() && n.IP.To4() != nil {
-			return n.IP.String()
-		}
-	}
-	t.Skip("this machine has no non-loopback IPv4 address")
-	return ""
-}
-
 func TestExposure(t *testing.T) {
 	tests := []struct {
 		ip   string
