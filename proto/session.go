@@ -345,7 +345,11 @@ func (s *Session) inTransaction() bool {
 // An unknown verb is never legal: it is the server's to refuse.
 func (s *Session) Legal(verb string) bool {
 	v, ok := lookupVerb(verb)
-	if !ok || !s.takesCommands() {
+	return ok && s.legal(v)
+}
+
+func (s *Session) legal(v *sessionVerb) bool {
+	if !s.takesCommands() {
 		return false
 	}
 	if s.phase == PhaseRefused {
@@ -365,5 +369,5 @@ func (s *Session) Legal(verb string) bool {
 // §4.1.4) but never the step one is looking for.
 func (s *Session) Suggest(verb string) bool {
 	v, ok := lookupVerb(verb)
-	return ok && s.Legal(verb) && !(v.hello && s.inTransaction())
+	return ok && s.legal(v) && !(v.hello && s.inTransaction())
 }

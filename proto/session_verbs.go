@@ -54,8 +54,13 @@ var sessionVerbs = []sessionVerb{
 
 // lookupVerb finds a verb case-insensitively, without allocating.
 func lookupVerb(name string) (*sessionVerb, bool) {
+	if name == "" {
+		return nil, false
+	}
 	for i := range sessionVerbs {
-		if len(sessionVerbs[i].name) == len(name) && strings.EqualFold(sessionVerbs[i].name, name) {
+		v := sessionVerbs[i].name
+		// The first letter, either case, rules out most verbs cheaply.
+		if len(v) == len(name) && v[0]|0x20 == name[0]|0x20 && strings.EqualFold(v, name) {
 			return &sessionVerbs[i], true
 		}
 	}
