@@ -24,6 +24,8 @@ type Session struct {
 	due       int // replies still due to the end of the message
 	skip      skipState
 	outOfStep string
+	owed      []owedLine // Send's lines still owed replies, from head on
+	head      int
 }
 
 // Phase names where the session stands: what the next line may be.
@@ -135,13 +137,17 @@ func (s *Session) Greeting(r *Reply) Phase { return s.Feed("", r) }
 // implicit TLS it happens before the greeting.
 func (s *Session) TLSEstablished() {
 	s.tls = true
+	s.forgetOwed()
 	if s.phase == PhaseHandshake {
 		s.phase = PhaseGreeted
 	}
 }
 
 // ConnectionClosed records that the connection is gone.
-func (s *Session) ConnectionClosed() { s.phase = PhaseClosed }
+func (s *Session) ConnectionClosed() {
+	s.phase = PhaseClosed
+	s.forgetOwed()
+}
 
 // MarkOutOfStep records why replies may no longer answer the commands
 // they seem to (a malformed reply, an abandoned wait): a late reply may
@@ -248,6 +254,9 @@ func (s *Session) feedBeforeHandshake(string, *Reply) {
 // stands between transactions, or before the hello when none was made.
 func (s *Session) endTransaction() {
 	s.txn = transaction{rcpts: s.txn.rcpts[:0]}
+	if s.phase == PhaseRefused && s.hello == "" {
+		return // a refused session stays refused until a hello is accepted
+	}
 	s.phase = PhaseReady
 	if s.hello == "" {
 		s.phase = PhaseGreeted

@@ -8,13 +8,15 @@ import (
 
 // FuzzSession feeds arbitrary dialogues and checks what must always hold.
 // Each input line is "CCC line|more reply text" (a client line and a reply
-// with code CCC) or an event: "!t" TLS, "!c" closed, "!o" out of step,
+// with code CCC, fed as a pair), "> line" (Send), "< CCC text" (Receive)
+// or an event: "!t" TLS, "!c" closed, "!o" out of step,
 // "!r" restart, "!e" end of data, "!s line" a skipped line, "!l" LMTP.
 func FuzzSession(f *testing.F) {
 	f.Add("220 \n250 EHLO x|PIPELINING|STARTTLS|AUTH PLAIN LOGIN|CHUNKING\n250 MAIL FROM:<a@b>\n250 RCPT TO:<c@d>\n354 DATA\n!e\n250 .\n221 QUIT")
 	f.Add("220 \n250 EHLO x|STARTTLS\n220 STARTTLS\n!t\n250 EHLO x|AUTH LOGIN\n334 AUTH LOGIN\n334 Ym9i\n235 c2VjcmV0")
 	f.Add("!l\n220 \n250 LHLO x\n250 MAIL FROM:<>\n250 RCPT TO:<a@b>\n250 RCPT TO:<b@c>\n354 DATA\n250 .\n250 .")
 	f.Add("220 \n250 EHLO x|CHUNKING\n250 MAIL FROM:<>\n250 RCPT TO:<a@b>\n250 BDAT 1\n552 BDAT 2 LAST\n554 DATA\n!s x\n!s .")
+	f.Add("> EHLO x\n< 220 mx\n< 250 mx|PIPELINING\n> MAIL FROM:<a@b>\n> RCPT TO:<c@d>\n> DATA\n< 250 ok\n< 250 ok\n< 354 go\n> hi\n> .\n> QUIT\n< 250 ok\n< 221 bye")
 	f.Add("554 \n503 EHLO x\n421 NOOP\n!r\n220 \n250 HELO x\n250 MAIL FROM:<a@b> BODY=8BITMIME\n!o\n250 RSET")
 	f.Fuzz(func(t *testing.T, dialogue string) {
 		s := &Session{}
@@ -26,8 +28,18 @@ func FuzzSession(f *testing.F) {
 }
 
 func step(s *Session, line string) *Session {
-	if event, arg, ok := strings.Cut(line, " "); ok && event == "!s" {
+	event, arg, _ := strings.Cut(line, " ")
+	switch event {
+	case "!s":
 		s.Skip(arg)
+		return s
+	case ">":
+		s.Send(arg)
+		return s
+	case "<":
+		if code, text, ok := fuzzReply(arg); ok {
+			s.Receive(NewReply(code, EnhancedCode{}, text...))
+		}
 		return s
 	}
 	switch line {
@@ -44,17 +56,23 @@ func step(s *Session, line string) *Session {
 	case "!l":
 		return NewLMTPSession()
 	default:
-		if len(line) < 4 {
-			return s
+		if code, text, ok := fuzzReply(line); ok {
+			s.Feed(text[0], NewReply(code, EnhancedCode{}, text...))
 		}
-		code, err := strconv.Atoi(line[:3])
-		if err != nil || code < 0 {
-			return s
-		}
-		text := strings.Split(line[4:], "|")
-		s.Feed(text[0], NewReply(code, EnhancedCode{}, text...))
 	}
 	return s
+}
+
+// fuzzReply reads "CCC text|more text" into a code and reply lines.
+func fuzzReply(s string) (int, []string, bool) {
+	if len(s) < 4 {
+		return 0, nil, false
+	}
+	code, err := strconv.Atoi(s[:3])
+	if err != nil || code < 0 {
+		return 0, nil, false
+	}
+	return code, strings.Split(s[4:], "|"), true
 }
 
 // checkSession asserts the invariants after one step.
@@ -77,6 +95,8 @@ func checkSession(t *testing.T, s *Session, after string) {
 		fail("replies due outside the delivery phase, or none in it")
 	case !st.LMTP && st.RepliesDue > 1:
 		fail("SMTP owes one reply to a message")
+	case s.Owed() < 0 || st.Closed() && s.Owed() != 0:
+		fail("replies owed by a closed connection, or fewer than none")
 	case st.Hello == "" && s.Capabilities() != nil && st.Phase != PhaseRefused && st.Phase != PhaseClosed:
 		fail("capabilities without a hello")
 	}

@@ -396,3 +396,59 @@ func TestSessionFeedAllocates(t *testing.T) {
 		t.Errorf("a transaction's pairs allocate %v times, want 0", n)
 	}
 }
+
+// TestSessionSendReceive: lines and replies as they cross the wire, for
+// replay and mock, which see no pairs.
+func TestSessionSendReceive(t *testing.T) {
+	r := func(code int, text string) *Reply { return NewReply(code, EnhancedCode{}, text) }
+	type step struct {
+		send    string
+		receive *Reply
+		event   func(*Session)
+	}
+	tests := []struct {
+		rfc, name string
+		lmtp      bool
+		steps     []step
+		want      string
+		owed      int
+	}{
+		{"RFC 5321 §3.1", "a line sent before the greeting is answered after it", false, []step{
+			{send: "EHLO x"}, {receive: r(220, "mx")}, {receive: r(250, "mx")}}, "ready EHLO", 0},
+		{"RFC 5321 §3.1", "the greeting leaves the early line owed", false, []step{
+			{send: "EHLO x"}, {receive: r(220, "mx")}}, "greeted", 1},
+		{"RFC 3207 §4.2", "lines pipelined after STARTTLS are discarded", false, []step{
+			{receive: r(220, "mx")}, {send: "STARTTLS"}, {send: "MAIL FROM:<a@b>"}, {receive: r(220, "go")},
+			{event: (*Session).TLSEstablished}}, "greeted TLS", 0},
+		{"RFC 5321 §4.1.1.10", "a closed connection owes nothing", false, []step{
+			{receive: r(220, "mx")}, {send: "QUIT"}, {send: "NOOP"}, {receive: r(221, "bye")}}, "closed", 0},
+		{"RFC 5321 §3.3", "a refused DATA's line that went out anyway is a command", false, []step{
+			{receive: r(220, "mx")}, {send: "HELO x"}, {receive: r(250, "mx")}, {send: "DATA"}, {receive: r(503, "no")},
+			{send: "Subject: oops"}, {receive: r(500, "what")}}, "ready HELO", 0},
+		{"RFC 2033 §4.2", "the end of an LMTP message owes a reply per recipient", true, []step{
+			{receive: r(220, "mx")}, {send: "LHLO x"}, {receive: r(250, "mx")}, {send: "MAIL FROM:<>"}, {send: "RCPT TO:<a@b>"},
+			{send: "RCPT TO:<c@d>"}, {send: "DATA"}, {receive: r(250, "ok")}, {receive: r(250, "ok")}, {receive: r(250, "ok")},
+			{receive: r(354, "go")}, {send: "hi"}, {send: "."}}, "delivery LMTP LHLO due=2", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rfc+" "+tt.name, func(t *testing.T) {
+			s := &Session{}
+			if tt.lmtp {
+				s = NewLMTPSession()
+			}
+			for _, st := range tt.steps {
+				switch {
+				case st.event != nil:
+					st.event(s)
+				case st.receive != nil:
+					s.Receive(st.receive)
+				default:
+					s.Send(st.send)
+				}
+			}
+			if got := s.State().String(); got != tt.want || s.Owed() != tt.owed {
+				t.Errorf("state %q owed %d, want %q owed %d", got, s.Owed(), tt.want, tt.owed)
+			}
+		})
+	}
+}

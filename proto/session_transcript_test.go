@@ -10,10 +10,10 @@ import (
 // The files in testdata/session are dialogues fed through the model, with
 // what it must say after each step. The notation:
 //
-//	S: 250 ok           a reply line; a complete reply answers the oldest
-//	                    line still owed one (the greeting when none is)
-//	C: MAIL FROM:<a>    a line the client sends; the model says how many
-//	                    replies it gets (none for message text)
+//	S: 250 ok           a reply line; a complete reply goes to Receive, which
+//	                    pairs it with the oldest line still owed one
+//	C: MAIL FROM:<a>    a line the client sends (Send): the model says how
+//	                    many replies it gets (none for message text)
 //	X: Subject: hi      a script line the model must call refused: skipped
 //	! tls               an event: tls, closed, out of step, restart, lmtp
 //	= mail EHLO ...     the State's summary now
@@ -36,8 +36,8 @@ func TestSessionTranscripts(t *testing.T) {
 				p.at = i + 1
 				p.step(line)
 			}
-			if len(p.owed) > 0 || len(p.reply) > 0 {
-				t.Errorf("the transcript ends with replies owed to %v or a reply unfinished", p.owed)
+			if n := p.s.Owed(); n > 0 || len(p.reply) > 0 {
+				t.Errorf("the transcript ends with %d replies owed or a reply unfinished", n)
 			}
 		})
 	}
@@ -48,13 +48,7 @@ type player struct {
 	t     *testing.T
 	s     *Session
 	at    int      // line number, for messages
-	owed  []owed   // lines sent and still owed replies, oldest first
 	reply []string // the lines of a reply not yet complete
-}
-
-type owed struct {
-	line    string
-	replies int
 }
 
 func (p *player) step(line string) {
@@ -87,19 +81,12 @@ func (p *player) step(line string) {
 }
 
 func (p *player) client(line string) {
-	role := p.s.Role(line)
-	switch role {
+	switch role := p.s.Role(line); role {
 	case RoleRefusedText, RoleRefusedAnswer, RoleNone:
 		p.t.Errorf("line %d: %q would not be sent: role %s in phase %s", p.at, line, role, p.s.Phase())
 		return
 	}
-	n := p.s.Expect(line)
-	if role == RoleEndOfData {
-		p.s.EndData()
-	}
-	if n > 0 {
-		p.owed = append(p.owed, owed{line, n})
-	}
+	p.s.Send(line)
 }
 
 func (p *player) skipped(line string) {
@@ -119,14 +106,7 @@ func (p *player) server(line string) {
 	if err != nil {
 		p.t.Fatalf("line %d: %v", p.at, err)
 	}
-	if len(p.owed) == 0 {
-		p.s.Feed("", r)
-		return
-	}
-	p.s.Feed(p.owed[0].line, r)
-	if p.owed[0].replies--; p.owed[0].replies == 0 {
-		p.owed = p.owed[1:]
-	}
+	p.s.Receive(r)
 }
 
 func (p *player) event(name string) {
@@ -137,7 +117,6 @@ func (p *player) event(name string) {
 		p.s.ConnectionClosed()
 	case name == "restart":
 		p.s.Restart()
-		p.owed = nil
 	case name == "lmtp":
 		p.s = NewLMTPSession()
 	case strings.HasPrefix(name, "out of step: "):
