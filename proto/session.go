@@ -3,11 +3,13 @@ package proto
 // Session is where one SMTP or LMTP dialogue stands, seen from the client:
 // the one answer to "what may be sent next, and what does this line mean"
 // for the prompt, completion, script mode, pipelining, lessons, replay and
-// mock. It is fed what crossed the wire, a sent line and the reply to it
-// ([Session.Feed]), in the order the replies arrived, plus the events that
-// are not replies ([Session.TLSEstablished], [Session.ConnectionClosed],
-// [Session.MarkOutOfStep]). It never does I/O, and it keeps no secret:
-// of the AUTH lines only the user name survives.
+// mock. It is fed what crossed the wire: a sent line and the reply to it
+// ([Session.Feed]), in the order the replies arrived, or the lines and
+// replies one by one as they crossed ([Session.Send], [Session.Receive]),
+// plus the events that are not replies ([Session.TLSEstablished],
+// [Session.ConnectionClosed], [Session.MarkOutOfStep]). It never does
+// I/O, and it keeps no secret: of the AUTH lines only the user name
+// survives.
 //
 // The zero value is an SMTP session whose greeting is still to come.
 type Session struct {
