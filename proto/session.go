@@ -301,18 +301,22 @@ func (s *Session) Skip(line string) {
 }
 
 // MustWait reports whether the client must read the reply to line before
-// sending anything more (RFC 2920 §3.1). Message text and its "." need no
-// wait: "the actual transfer of message content is explicitly allowed to
-// be the first command in a group".
+// sending anything more. Without PIPELINING every reply is waited for
+// (RFC 2920 §3.1: a client pipelines only when the server offered it);
+// with it, the commands whose reply changes what comes next end a group:
+// EHLO, HELO, DATA, VRFY, EXPN, TURN, QUIT, NOOP (RFC 2920 §3.1), and
+// LHLO, STARTTLS, AUTH, BDAT. Message text needs no wait, nor does its
+// "." under PIPELINING: "the actual transfer of message content is
+// explicitly allowed to be the first command in a group".
 func (s *Session) MustWait(line string) bool {
-	switch s.phase {
-	case PhaseData:
-		return false
-	case PhaseAuth:
+	switch {
+	case s.phase == PhaseData:
+		return line == "." && !s.caps.Pipelining()
+	case s.phase == PhaseAuth, !s.takesCommands(), !s.caps.Pipelining():
 		return true
 	}
 	v, ok := lookupVerb(verbOf(line))
-	return ok && v.wait || !s.takesCommands()
+	return ok && v.wait
 }
 
 // Expect is how many replies line gets, were it sent now: none for

@@ -144,6 +144,11 @@ func TestSessionMustWait(t *testing.T) {
 		{"RFC 3030 §2: a refused chunk stops the next", withRcpt, "BDAT 10", true},
 		{"RFC 2033 §4.1", lmtpReady, "LHLO client.example.org", true},
 		{"RFC 5321 §3.1: before the greeting", "", "EHLO client.example.org", true},
+		{"RFC 2920 §3.1: no PIPELINING offered, every reply waited for", helo, "MAIL FROM:<a@b>", true},
+		{"RFC 2920 §3.1: no PIPELINING offered, every reply waited for", helo, "RSET", true},
+		{"RFC 2920 §3.1: no PIPELINING offered, the end of data waits", helo + "\nC: MAIL FROM:<>\nS: 250 ok\nC: RCPT TO:<a@b>\nS: 250 ok\nC: DATA\nS: 354 go", ".", true},
+		{"RFC 5321 §4.1.1.4: message text gets no reply", helo + "\nC: MAIL FROM:<>\nS: 250 ok\nC: RCPT TO:<a@b>\nS: 250 ok\nC: DATA\nS: 354 go", "QUIT", false},
+		{"RFC 3207 §4.2: after STARTTLS nothing is known", ehloAll + "\nC: STARTTLS\nS: 220 go\n! tls", "MAIL FROM:<a@b>", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rfc+" "+tt.line, func(t *testing.T) {
