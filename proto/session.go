@@ -265,7 +265,10 @@ func (s *Session) endTransaction() {
 	}
 }
 
-// Role says what line is, were it sent now.
+// Role says what line is, were it sent now. The refused roles speak to a
+// reader of lines written ahead, a script: a person at the prompt or a
+// lesson step saw the refusal, and what they type next is a command, as
+// [Session.Send] and [Session.Feed] take it.
 func (s *Session) Role(line string) Role {
 	switch s.phase {
 	case PhaseConnected, PhaseHandshake, PhaseClosed:
