@@ -11,6 +11,10 @@
 //	[ReadDotBody]    the server side: unstuffing up to CRLF.CRLF, size-bounded
 //	[Client]         a client connection: dial, implicit TLS, STARTTLS,
 //	                 per-reply deadlines, and a [Tap] that sees every line
+//	[Session]        where a dialogue stands, fed (line, reply) pairs: which
+//	                 verbs are legal next, which must wait (RFC 2920), what a
+//	                 line is (command, message text, AUTH answer, skipped),
+//	                 STARTTLS's handover, LMTP's reply per recipient
 //	[ProtocolError]  the bytes were malformed (as opposed to a 4xx/5xx reply,
 //	                 which is data to show, not an error)
 //
