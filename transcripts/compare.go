@@ -1,7 +1,9 @@
 package transcripts
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -73,26 +75,60 @@ type Difference struct {
 // Replies answer commands in the order they were sent, so pipelined
 // batches pair up too. Events and comments are not compared.
 func Compare(want, got *Transcript, rules Rules) []Difference {
-	ws, gs := steps(want), steps(got)
 	var diffs []Difference
-	for i := range max(len(ws), len(gs)) {
-		var w, g *step
-		if i < len(ws) {
-			w = &ws[i]
+	CompareStream(want.Stream(), got.Stream(), rules, func(d Difference) error {
+		diffs = append(diffs, d)
+		return nil
+	})
+	return diffs
+}
+
+// CompareStats counts what [CompareStream] looked at.
+type CompareStats struct {
+	Steps       int // steps in the longer of the two
+	Differences int // steps that differ
+}
+
+// CompareStream is [Compare] for two streams: it reads both a step at a
+// time and hands each difference to each as it is found, so that two
+// files of millions of lines compare in the memory of their longest
+// exchange. An error from a stream or from each ends it.
+func CompareStream(want, got EntrySource, rules Rules, each func(Difference) error) (CompareStats, error) {
+	ws, gs := &stepReader{src: want}, &stepReader{src: got}
+	var st CompareStats
+	for {
+		w, err := ws.next()
+		if err != nil {
+			return st, err
 		}
-		if i < len(gs) {
-			g = &gs[i]
+		g, err := gs.next()
+		if err != nil {
+			return st, err
 		}
-		if why := differ(w, g, rules); len(why) > 0 {
-			d := Difference{Step: i + 1, Want: w.lines(), Got: g.lines(), Why: strings.Join(why, "; ")}
-			d.Command = w.label()
-			if w == nil {
-				d.Command = g.label()
-			}
-			diffs = append(diffs, d)
+		if w == nil && g == nil {
+			return st, nil
+		}
+		st.Steps++
+		why := differ(w, g, rules)
+		if len(why) == 0 {
+			continue
+		}
+		st.Differences++
+		if err := each(difference(st.Steps, w, g, why)); err != nil {
+			return st, err
 		}
 	}
-	return diffs
+}
+
+// difference is what a report shows of a step that differs: every text
+// visibly escaped and bounded (see shown).
+func difference(n int, w, g *step, why []string) Difference {
+	d := Difference{Step: n, Want: w.lines(), Got: g.lines(), Why: strings.Join(why, "; ")}
+	d.Command = w.label()
+	if w == nil {
+		d.Command = g.label()
+	}
+	return d
 }
 
 // step is a command and the reply that answered it.
@@ -105,25 +141,92 @@ type step struct {
 
 // steps pairs commands with replies first in, first out.
 func steps(t *Transcript) []step {
-	var queue []Entry
 	var out []step
-	for _, x := range t.Exchanges() {
-		queue = append(queue, x.Commands...)
-		for _, r := range x.Replies {
-			s := step{reply: r, first: len(out) == 0}
-			if len(queue) > 0 {
-				s.cmd, s.hasCmd, queue = queue[0], true, queue[1:]
-			}
-			out = append(out, s)
+	r := &stepReader{src: t.Stream()}
+	for {
+		s, _ := r.next() // a transcript's stream has no errors
+		if s == nil {
+			return out
 		}
+		out = append(out, *s)
 	}
-	for _, c := range queue {
-		out = append(out, step{cmd: c, hasCmd: true})
-	}
-	return out
 }
 
+// stepReader cuts a stream of entries into steps, one exchange at a time:
+// each reply with the oldest command not yet answered, then, at the end,
+// the commands never answered.
+type stepReader struct {
+	src   EntrySource
+	sp    splitter
+	queue []Entry // commands not answered yet, oldest first
+	ready []step
+	count int // steps made
+	done  bool
+}
+
+// next returns the next step, or nil after the last.
+func (r *stepReader) next() (*step, error) {
+	for len(r.ready) == 0 {
+		if r.done {
+			return nil, nil
+		}
+		e, err := r.src.Next()
+		switch {
+		case errors.Is(err, io.EOF):
+			r.done = true
+			r.flush()
+		case err != nil:
+			return nil, err
+		default:
+			r.sp.add(e)
+			r.take()
+		}
+	}
+	s := r.ready[0]
+	r.ready = r.ready[1:]
+	return &s, nil
+}
+
+// take turns the exchanges the splitter finished into steps.
+func (r *stepReader) take() {
+	for _, x := range r.sp.out {
+		r.queue = append(r.queue, x.Commands...)
+		for _, reply := range x.Replies {
+			s := step{reply: reply, first: r.count == 0}
+			if len(r.queue) > 0 {
+				s.cmd, s.hasCmd, r.queue = r.queue[0], true, r.queue[1:]
+			}
+			r.count++
+			r.ready = append(r.ready, s)
+		}
+	}
+	clear(r.sp.out)
+	r.sp.out = r.sp.out[:0]
+}
+
+// flush ends the stream: the last exchange, then the unanswered commands.
+func (r *stepReader) flush() {
+	if !r.sp.cur.empty() {
+		r.sp.next()
+	}
+	r.take()
+	for _, c := range r.queue {
+		r.ready = append(r.ready, step{cmd: c, hasCmd: true})
+		r.count++
+	}
+	r.queue = nil
+}
+
+// label is the step's command as a report shows it.
 func (s *step) label() string {
+	if s != nil && s.hasCmd {
+		return shown(s.cmd)
+	}
+	return s.rawLabel()
+}
+
+// rawLabel is the step's command as the comparison sees it.
+func (s *step) rawLabel() string {
 	switch {
 	case s == nil:
 		return ""
@@ -138,7 +241,7 @@ func (s *step) label() string {
 // verb is the command word that Volatile.Verb is matched against.
 func (s *step) verb() string {
 	if !s.hasCmd {
-		return s.label()
+		return s.rawLabel()
 	}
 	v, _ := cutField(lineText(s.cmd))
 	return strings.ToUpper(v)
@@ -148,11 +251,7 @@ func (s *step) lines() []string {
 	if s == nil || len(s.reply) == 0 {
 		return nil
 	}
-	out := make([]string, len(s.reply))
-	for i, e := range s.reply {
-		out[i] = display(e)
-	}
-	return out
+	return shownLines(s.reply)
 }
 
 // display shows an entry's text, quoted when it is exact bytes.
@@ -173,7 +272,7 @@ func differ(w, g *step, rules Rules) []string {
 	}
 	var why []string
 	if w.hasCmd != g.hasCmd || w.hasCmd && !sameCommand(w.cmd, g.cmd) {
-		why = append(why, fmt.Sprintf("command: want %q, got %q", w.label(), g.label()))
+		why = append(why, "command: "+contrast(w.rawLabel(), g.rawLabel()))
 	}
 	return append(why, differReply(w, g, rules)...)
 }
@@ -227,7 +326,7 @@ func differText(w, g *step, volatile []Volatile) []string {
 		wt := mask(display(w.reply[i]), i, w.verb(), volatile)
 		gt := mask(display(g.reply[i]), i, g.verb(), volatile)
 		if wt != gt {
-			return []string{fmt.Sprintf("line %d: want %q, got %q", i+1, wt, gt)}
+			return []string{fmt.Sprintf("line %d: %s", i+1, contrast(wt, gt))}
 		}
 	}
 	return nil

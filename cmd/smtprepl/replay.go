@@ -96,12 +96,15 @@ func replay(ctx context.Context, e *env, f *replayFlags, want *transcripts.Trans
 	if f.verbose {
 		got.WriteTo(e.stdout)
 	}
-	diffs := transcripts.Compare(want, got, rules)
+	var r diffReport
+	for _, d := range transcripts.Compare(want, got, rules) {
+		r.add(d)
+	}
 	if err != nil {
-		transcripts.FormatDifferences(e.stdout, reached(diffs))
+		transcripts.FormatDifferences(e.stdout, reached(r.diffs))
 		return exitFailure, replayError(err)
 	}
-	return printDifferences(e.stdout, "replay", diffs, max(want.Steps(), got.Steps()), rules, e.colour(f.noColor))
+	return printDifferences(e.stdout, "replay", r, max(want.Steps(), got.Steps()), rules, e.colour(f.noColor))
 }
 
 // reached drops the steps an interrupted replay never got to.
