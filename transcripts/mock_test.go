@@ -38,10 +38,17 @@ func TestMockSessions(t *testing.T) {
 	}, {
 		name:     "other arguments are notes",
 		send:     "EHLO client.test\r\nQUIT\r\n",
-		want:     greeting + ehlo + "503 5.5.1 Error: expected MAIL (recorded: MAIL FROM:<Smith@bar.com>)\r\n",
-		devs:     []string{`step 3: got "QUIT", expected MAIL (recorded: MAIL FROM:<Smith@bar.com>)`, "step 3: the client closed the connection; the recording expected MAIL FROM:<Smith@bar.com>"},
+		want:     greeting + ehlo + "221 2.0.0 Bye\r\n",
+		devs:     []string{"step 3: the client sent QUIT; the recording expected MAIL FROM:<Smith@bar.com>"},
 		notes:    []string{`step 2: got "EHLO client.test", recorded "EHLO bar.com"`},
 		wantStep: 2,
+	}, {
+		name: "QUIT after a deviation still gets 221",
+		send: "HELO bar.com\r\nQUIT\r\n",
+		want: greeting + "503 5.5.1 Error: expected EHLO (recorded: EHLO bar.com)\r\n221 2.0.0 Bye\r\n",
+		devs: []string{`step 2: got "HELO bar.com", expected EHLO (recorded: EHLO bar.com)`,
+			"step 2: the client sent QUIT; the recording expected EHLO bar.com"},
+		wantStep: 1,
 	}, {
 		name: "a wrong verb is answered 503, then the right one goes on",
 		send: "HELO bar.com\r\nEHLO bar.com\r\n",
@@ -151,7 +158,7 @@ func TestGreetingHost(t *testing.T) {
 		{"C: EHLO x\nS: 250 ok\n", ""},
 	}
 	for _, tc := range tests {
-		if got := greetingHost(steps(mustParse(t, tc.in))); got != tc.want {
+		if got := greetingHost(&steps(mustParse(t, tc.in))[0]); got != tc.want {
 			t.Errorf("greetingHost(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}

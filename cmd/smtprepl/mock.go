@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -41,15 +42,20 @@ func runMock(ctx context.Context, e *env, args []string) (int, error) {
 	case f.timeout <= 0:
 		return exitUsage, usagef("--timeout must be positive, got %s", f.timeout)
 	}
-	t, err := readTranscript(pos[0])
-	if err != nil {
-		return exitUsage, err
+	// The file is read again for each session, never held whole.
+	open := func() (transcripts.EntrySource, func(), error) {
+		src, err := openTranscript(pos[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		return src, func() { src.Close() }, nil
 	}
-	m, err := transcripts.NewMock(t, transcripts.MockConfig{Timeout: f.timeout, Logf: func(format string, args ...any) {
+	// Every argument the mock logs is already escaped and bounded.
+	m, err := transcripts.NewMockStream(open, transcripts.MockConfig{Timeout: f.timeout, Logf: func(format string, args ...any) {
 		fmt.Fprintf(e.stderr, "mock: "+format+"\n", args...)
 	}})
 	if err != nil {
-		return exitFailure, err
+		return exitUsage, err
 	}
 	return serveMock(ctx, e, &f, m, pos[0])
 }
@@ -65,7 +71,7 @@ func serveMock(ctx context.Context, e *env, f *mockFlags, m *transcripts.Mock, n
 		return exitFailure, fmt.Errorf("mock cannot listen on %s: %w", f.listen, err)
 	}
 	defer ln.Close()
-	fmt.Fprintf(e.stdout, "smtprepl mock listening on %s, playing %s (%d steps). Ctrl-C stops it.\n", ln.Addr(), name, m.Steps())
+	fmt.Fprintf(e.stdout, "smtprepl mock listening on %s, playing %s (%d steps). Ctrl-C stops it.\n", ln.Addr(), visible.Clip(name, 200), m.Steps())
 	rep, err := m.Serve(ctx, ln, f.once)
 	if err != nil || !f.once || ctx.Err() != nil {
 		return exitOK, err
