@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // ReplayOptions configure [Replay].
@@ -79,11 +80,21 @@ type replayer struct {
 	got     Transcript
 	sent    []Entry // commands sent and not answered yet, oldest first
 	upgrade bool    // ReplayOptions.StartTLS, still to be done
+	// underTLS says the recording's connection was encrypted by now: its
+	// STARTTLS was answered 220, or it says TLS was established.
+	underTLS bool
+	refused  string // today's answer to a STARTTLS that was refused
 }
 
 // exchange replays one exchange; stop says the replay cannot go on.
 func (r *replayer) exchange(ctx context.Context, x Exchange, want *Transcript) (stop bool, err error) {
+	for _, e := range x.Events {
+		r.underTLS = r.underTLS || tlsEvent(e)
+	}
 	if len(x.Body)+len(x.Commands) > 0 {
+		if err := r.guard(ctx, x); err != nil {
+			return true, err
+		}
 		if stop, err := r.send(x); stop || err != nil {
 			return stop, err
 		}
@@ -168,11 +179,12 @@ func (r *replayer) receive(ctx context.Context, rec []Entry) (stop bool, err err
 	}
 	cmd := r.sent[0]
 	r.sent = r.sent[1:]
+	r.noteTLS(cmd, rec, reply)
 	switch verb := commandVerb(cmd); {
 	case verb == "STARTTLS" && reply.Code == 220:
 		return false, r.handshake(ctx)
 	case verb == "DATA" && (reply.Code == 354) != (parseReplyLine(lineText(rec[0])).code == 354):
-		r.event(fmt.Sprintf("replay stopped: DATA was answered %d, the recording has %s", reply.Code, display(rec[0])))
+		r.event(fmt.Sprintf("replay stopped: DATA was answered %d, the recording has %s", reply.Code, shown(rec[0])))
 		return true, nil
 	}
 	return false, nil
@@ -201,11 +213,55 @@ func (r *replayer) startTLS(ctx context.Context, name string) error {
 			return fmt.Errorf("transcripts: replay: --starttls: %w", err)
 		}
 		if reply.Code != step.code {
-			return fmt.Errorf("transcripts: replay: --starttls: %s was answered %q", step.line, reply.String())
+			return fmt.Errorf("transcripts: replay: --starttls: %s was answered %s", visible.Clip(step.line, maxShown), quoteClip(reply.String(), maxShown))
 		}
 	}
 	r.event("EHLO " + name + " and STARTTLS sent outside the recording")
 	return r.handshake(ctx)
+}
+
+// noteTLS follows whether the recording, and today's server, encrypted
+// the connection at a STARTTLS.
+func (r *replayer) noteTLS(cmd Entry, rec []Entry, reply *proto.Reply) {
+	if commandVerb(cmd) != "STARTTLS" {
+		return
+	}
+	if len(rec) > 0 && parseReplyLine(lineText(rec[0])).code == 220 {
+		r.underTLS = true
+	}
+	if reply.Code != 220 {
+		r.refused = quoteClip(reply.String(), maxShown)
+	}
+}
+
+// guard stops the replay before a line that carries a secret, an AUTH
+// command or a redacted line, would go out in clear where the recording
+// sent it under TLS: a server that refuses STARTTLS today, or a man in the
+// middle that strips it, must not get the credentials. It says QUIT
+// first, politely; its reply does not matter.
+func (r *replayer) guard(ctx context.Context, x Exchange) error {
+	if !r.underTLS || r.c.TLS() != nil {
+		return nil
+	}
+	for _, e := range x.Commands {
+		if e.Redacted == "" && commandVerb(e) != "AUTH" {
+			continue
+		}
+		r.c.Cmd(ctx, "QUIT")
+		why := "the recording's connection was encrypted and this one is not (replay it with --tls or --starttls)"
+		if r.refused != "" {
+			why = "the recording sent it under TLS, and today STARTTLS was answered " + r.refused
+		}
+		r.event("replay stopped before AUTH: the connection is not encrypted")
+		return fmt.Errorf("transcripts: replay stopped before AUTH, so no secret was sent in clear: %s", why)
+	}
+	return nil
+}
+
+// tlsEvent reports an event line that says TLS began: smtprepl's
+// "TLS established: ..." or swaks's "TLS started with cipher ...".
+func tlsEvent(e Entry) bool {
+	return e.Kind == Event && (strings.HasPrefix(e.Text, "TLS established") || strings.HasPrefix(e.Text, "TLS started"))
 }
 
 func (r *replayer) event(text string) {

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// The test binary runs smtprepl itself when told to, so that a test can
+// measure one command's peak memory from outside, as the OS counts it.
+func init() {
+	if os.Getenv("SMTPREPL_TEST_MAIN") == "1" {
+		code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		if hwm, err := os.ReadFile("/proc/self/status"); err == nil {
+			os.WriteFile(os.Getenv("SMTPREPL_TEST_STATUS"), hwm, 0o600)
+		}
+		os.Exit(code)
+	}
+}
+
+// A hostile file is a transcript a stranger wrote. Each case says what
+// diff (or replay) must do with it: the exit code, one sentence or report
+// line naming the problem, and at most maxOut bytes of output whatever
+// the file's size.
+type hostileFile struct {
+	name    string
+	files   [2]string // A and B; B "" compares A with itself
+	args    []string  // extra flags
+	exit    int
+	phrase  string // in stderr when exit is 64, else in stdout
+	maxOut  int
+	command string // "diff" unless said
+}
+
+func hostileFiles() []hostileFile {
+	const mib = 1 << 20
+	head := "S: 220 x\nC: NOOP\n"
+	tail := "C: QUIT\nS: 221 bye\n"
+	reply := func(r string) string { return head + r + "\n" + tail }
+	return []hostileFile{
+		{name: "a 56 MiB line in no notation", files: [2]string{strings.Repeat("X", 56*mib) + "\n"},
+			exit: exitUsage, phrase: "line 1: unknown line prefix", maxOut: 1024},
+		{name: "16 MiB reply lines that differ at the end", files: [2]string{
+			reply("S: 250 " + strings.Repeat("z", 16*mib)), reply("S: 250 " + strings.Repeat("z", 16*mib-1) + "y")},
+			args: []string{"--exact"}, exit: exitReplies, phrase: "first differ at byte 16777220", maxOut: 4096},
+		{name: "a 16 MB S= line of escaped NULs", files: [2]string{
+			reply(`S= "` + strings.Repeat(`\x00`, 4*mib) + `"`), reply("S: 250 ok")},
+			args: []string{"--exact"}, exit: exitReplies, phrase: "(4194304 bytes in all)", maxOut: 8192},
+		{name: "a 16 MiB command line", files: [2]string{
+			"S: 220 x\nC: NOOP " + strings.Repeat("n", 16*mib) + "\nS: 250 ok\n", "S: 220 x\nC: NOOP\nS: 250 ok\n"},
+			exit: exitReplies, phrase: "command: first differ at byte 5", maxOut: 4096},
+		{name: "a carriage return inside a 20 MiB line", files: [2]string{"S: 220 " + strings.Repeat("r\r", 10*mib) + "\n"},
+			exit: exitUsage, phrase: "line 1: carriage return inside a line", maxOut: 2048},
+		{name: "bad quoting in a long S= line", files: [2]string{`S= "` + strings.Repeat(`\q`, 4*mib) + "\n"},
+			exit: exitUsage, phrase: "line 1: bad quoting", maxOut: 1024},
+		{name: "terminal escapes in a reply", files: [2]string{
+			reply("S: 250 \x1b]52;c;cHduZWQ=\a\x1b[2J\u202eevil\u0085"), reply("S: 250 ok")},
+			args: []string{"--exact"}, exit: exitReplies, phrase: `\x1b]52;c;cHduZWQ=\a\x1b[2J\u202eevil\u0085`, maxOut: 2048},
+		{name: "terminal escapes in a command", files: [2]string{
+			"S: 220 x\nC: NOOP \x1b]8;;http://evil.test\a\x9b\nS: 250 ok\n", "S: 220 x\nC: NOOP\nS: 250 ok\n"},
+			exit: exitReplies, phrase: `NOOP \x1b]8;;http://evil.test\a\x9b`, maxOut: 2048},
+		{name: "terminal escapes in a line in no notation", files: [2]string{"#\n\x1b]0;pwned\a\x1b[?1049h\n"},
+			exit: exitUsage, phrase: `line 2: unknown line prefix (want C:, S:, C=, S=, ===, # or ...): "\x1b]0;pwned\a\x1b[?1049h"`, maxOut: 512},
+		{name: "a reply of 100000 lines", files: [2]string{
+			reply(strings.Repeat("S: 250-x\n", 100000) + "S: 250 end"), reply("S: 250 ok")},
+			exit: exitReplies, phrase: "… (100001 lines in all)", maxOut: 4096},
+		{name: "20000 steps that all differ", files: [2]string{
+			"S: 220 x\n" + strings.Repeat("C: NOOP\nS: 250 ok\n", 20000), "S: 220 x\n" + strings.Repeat("C: NOOP\nS: 550 no\n", 20000)},
+			exit: exitReplies, phrase: "and 19000 more differing steps, not shown", maxOut: 256 << 10},
+		{name: "a swaks log with a 16 MiB line", files: [2]string{
+			"<-  220 x\n -> NOOP\n<-  250 " + strings.Repeat("s", 16*mib) + "\n", "S: 220 x\nC: NOOP\nS: 250 ok\n"},
+			args: []string{"--exact"}, exit: exitReplies, phrase: "first differ at byte 5", maxOut: 4096},
+		{name: "a million lines of preamble before a swaks log", files: [2]string{
+			strings.Repeat("  > dump\n", 1000000) + " -> NOOP\n"},
+			exit: exitUsage, phrase: "line 1: unknown line prefix", maxOut: 512},
+	}
+}
+
+func TestHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	for i, tc := range hostileFiles() {
+		t.Run(tc.name, func(t *testing.T) {
+			var paths []string
+			for j, content := range tc.files {
+				if content == "" {
+					paths = append(paths, paths[0])
+					continue
+				}
+				p := filepath.Join(dir, fmt.Sprintf("%d-%d.txt", i, j))
+				if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				paths = append(paths, p)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(append(append([]string{"diff"}, paths...), tc.args...), strings.NewReader(""), &stdout, &stderr)
+			checkHostileOutput(t, tc, code, stdout.String(), stderr.String())
+		})
+	}
+}
+
+// checkHostileOutput holds the promises: the exit code, the output's
+// bound, the phrase, one sentence on stderr, and no byte a terminal acts on.
+func checkHostileOutput(t *testing.T, tc hostileFile, code int, stdout, stderr string) {
+	t.Helper()
+	if code != tc.exit {
+		t.Errorf("exit %d, want %d\nstderr: %s\nstdout:\n%s", code, tc.exit, tail(stderr, 2000), tail(stdout, 2000))
+	}
+	if n := len(stdout) + len(stderr); n > tc.maxOut {
+		t.Errorf("%d bytes of output, want at most %d", n, tc.maxOut)
+	}
+	where := stdout
+	if tc.exit == exitUsage {
+		where = stderr
+		if strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("stderr = %q, want one sentence", tail(stderr, 2000))
+		}
+	}
+	if !strings.Contains(where, tc.phrase) {
+		t.Errorf("output lacks %q:\nstdout: %s\nstderr: %s", tc.phrase, tail(stdout, 2000), tail(stderr, 2000))
+	}
+	for _, out := range []string{stdout, stderr} {
+		if i := terminalControl(out); i >= 0 {
+			t.Errorf("raw control at byte %d: %q", i, out[max(0, i-20):min(len(out), i+20)])
+		}
+	}
+}
+
+// terminalControl finds a byte or rune a terminal could act on, other than
+// the newline that ends a line of the report.
+func terminalControl(s string) int {
+	for i, r := range s {
+		switch {
+		case r == '\n':
+		case r == utf8.RuneError, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return i
+		}
+	}
+	return -1
+}
+
+// TestMillionLinesMemory runs diff on a transcript of a million lines in a
+// child process and asks the OS for its peak resident memory (VmHWM; the
+// rusage of a child started with vfork counts the parent's memory too):
+// the file is read as a stream, so memory is bounded by its longest
+// exchange.
+func TestMillionLinesMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 23 MB file")
+	}
+	one, err := os.ReadFile(testdata + "rfc5321-d1-typical.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := bytes.Count(one, []byte("\n"))
+	big := bytes.Repeat(one, 1000000/n+1)
+	path := filepath.Join(t.TempDir(), "million.txt")
+	if err := os.WriteFile(path, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "diff", path, path)
+	status := filepath.Join(t.TempDir(), "status")
+	cmd.Env = append(os.Environ(), "SMTPREPL_TEST_MAIN=1", "SMTPREPL_TEST_STATUS="+status)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("diff: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "steps match") {
+		t.Errorf("diff said %q", out)
+	}
+	peak := peakMiB(t, status)
+	t.Logf("diff of %d lines: peak resident memory %d MiB", bytes.Count(big, []byte("\n")), peak)
+	if peak > 100 {
+		t.Errorf("peak resident memory %d MiB, want at most 100", peak)
+	}
+}
+
+// peakMiB reads VmHWM from a copy of /proc/PID/status.
+func peakMiB(t *testing.T, status string) int {
+	t.Helper()
+	b, err := os.ReadFile(status)
+	if err != nil {
+		t.Skipf("no /proc/self/status from the child: %v", err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kib int
+			fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kib)
+			return kib >> 10
+		}
+	}
+	t.Fatalf("no VmHWM in %s", b)
+	return 0
+}
