@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -196,4 +200,66 @@ func peakMiB(t *testing.T, status string) int {
 	}
 	t.Fatalf("no VmHWM in %s", b)
 	return 0
+}
+
+// A recording made under TLS, replayed against a server that refuses
+// STARTTLS today (or a man in the middle that strips it): the replay stops
+// before AUTH, says QUIT, and exits 2, and the secret never goes out.
+func TestReplayNeverSendsRecordedTLSSecretsInClear(t *testing.T) {
+	const secret = "AHN0dWRlbnQAc2VjcmV0"
+	head := "S: 220 evil.test ESMTP\nC: EHLO me\nS: 250-evil.test\nS: 250 STARTTLS\nC: STARTTLS\nS: 220 go ahead\n" +
+		"=== TLS established: TLSv1.3 TLS_AES_128_GCM_SHA256\nC: EHLO me\nS: 250-evil.test\nS: 250 AUTH PLAIN\n"
+	tail := "S: 235 2.7.0 ok\nC: QUIT\nS: 221 bye\n"
+	tests := []struct {
+		name, recording string
+		args            []string
+	}{
+		{"redacted AUTH PLAIN", head + "C: AUTH PLAIN <redacted: AUTH PLAIN credentials>\n" + tail,
+			[]string{"--secret", "AUTH PLAIN credentials=" + secret}},
+		{"AUTH PLAIN written out in the file", head + "C: AUTH PLAIN " + secret + "\n" + tail, nil},
+		{"AUTH LOGIN, pipelined with the EHLO", strings.Replace(head, "C: EHLO me\nS: 250-evil.test\nS: 250 AUTH PLAIN\n",
+			"C: EHLO me\nC: AUTH LOGIN\nS: 250-evil.test\nS: 250 AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: c3R1ZGVudA==\nS: 334 UGFzc3dvcmQ6\nC: "+secret+"\n", 1) + tail, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tls.txt")
+			os.WriteFile(path, []byte(tc.recording), 0o600)
+			got := make(chan string, 1)
+			addr := serveOnce(t, func(c net.Conn, stop <-chan struct{}) {
+				var heard strings.Builder
+				defer func() { got <- heard.String() }()
+				br := bufio.NewReader(c)
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				io.WriteString(c, "220 evil.test ESMTP\r\n")
+				for {
+					line, err := br.ReadString('\n')
+					heard.WriteString(line)
+					switch verb, _, _ := strings.Cut(strings.TrimSpace(line), " "); {
+					case err != nil:
+						return
+					case verb == "EHLO":
+						io.WriteString(c, "250-evil.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n")
+					case verb == "STARTTLS":
+						io.WriteString(c, "454 4.7.0 TLS not available due to local problem\r\n")
+					case verb == "QUIT":
+						io.WriteString(c, "221 bye\r\n")
+						return
+					default:
+						io.WriteString(c, "235 2.7.0 thank you\r\n")
+					}
+				}
+			})
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"replay", path, "--against", addr}, tc.args...), strings.NewReader(""), &stdout, &stderr)
+			heard := <-got
+			if strings.Contains(heard, "AUTH") || strings.Contains(heard, secret) || !strings.HasSuffix(heard, "QUIT\r\n") {
+				t.Errorf("the server heard %q; want no AUTH, no secret, and a QUIT at the end", heard)
+			}
+			msg := strings.TrimSpace(stderr.String())
+			if code != exitFailure || strings.Contains(msg, "\n") || !strings.Contains(msg, "no secret was sent in clear") ||
+				!strings.Contains(msg, `STARTTLS was answered "454 4.7.0 TLS not available due to local problem"`) {
+				t.Errorf("exit %d, stderr %q; want exit 2 and one sentence saying the secret was kept", code, msg)
+			}
+		})
+	}
 }
