@@ -1,7 +1,10 @@
 package transcripts
 
 import (
+	"fmt"
+	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/smtprepl/smtprepl/proto/visible"
@@ -86,4 +89,41 @@ func window(s string, i int) string {
 		text += " …"
 	}
 	return text + " (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// WriteShown writes the transcript for a person to read, as [Transcript.WriteTo]
+// would but with every line visibly escaped and at most about maxShown
+// bytes of it: the form for a terminal, not for a file.
+func (t *Transcript) WriteShown(w io.Writer) error {
+	var b strings.Builder
+	for _, e := range t.Entries {
+		b.WriteString(shownLine(e))
+		b.WriteByte('\n')
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("transcripts: %w", err)
+	}
+	return nil
+}
+
+// shownLine is one entry in transcript notation, escaped and bounded.
+func shownLine(e Entry) string {
+	switch e.Kind {
+	case Client, Server:
+		side := "C"
+		if e.Kind == Server {
+			side = "S"
+		}
+		if !e.Exact && plainText(e.Text) && len(e.Text) <= maxShown {
+			return strings.TrimRight(side+": "+e.Text, " ")
+		}
+		return side + "= " + quoteClip(string(e.Bytes()), maxShown)
+	case Event:
+		return "=== " + visible.Clip(e.Text, maxShown)
+	case Comment:
+		return "# " + visible.Clip(e.Text, maxShown)
+	case Elision:
+		return "..."
+	}
+	return ""
 }

@@ -79,6 +79,9 @@ func hostileFiles() []hostileFile {
 		{name: "a swaks log with a 16 MiB line", files: [2]string{
 			"<-  220 x\n -> NOOP\n<-  250 " + strings.Repeat("s", 16*mib) + "\n", "S: 220 x\nC: NOOP\nS: 250 ok\n"},
 			args: []string{"--exact"}, exit: exitReplies, phrase: "first differ at byte 5", maxOut: 4096},
+		{name: "terminal escapes in a command, replayed with -v", command: "replay", args: []string{"-v"},
+			files: [2]string{"S: 220 x\nC: NOOP \x1b]0;pwned\a\n# \x1b[2J\u202e\nS: 250 2.0.0 ok\nC: QUIT\nS: 221 2.0.0 bye\n"},
+			exit: exitOK, phrase: "C= \"NOOP \\x1b]0;pwned\\a\\r\\n\"", maxOut: 2048},
 		{name: "a million lines of preamble before a swaks log", files: [2]string{
 			strings.Repeat("  > dump\n", 1000000) + " -> NOOP\n"},
 			exit: exitUsage, phrase: "line 1: unknown line prefix", maxOut: 512},
@@ -101,8 +104,12 @@ func TestHostileFiles(t *testing.T) {
 				}
 				paths = append(paths, p)
 			}
+			args := append([]string{"diff"}, paths...)
+			if tc.command == "replay" {
+				args = []string{"replay", paths[0]}
+			}
 			var stdout, stderr bytes.Buffer
-			code := run(append(append([]string{"diff"}, paths...), tc.args...), strings.NewReader(""), &stdout, &stderr)
+			code := run(append(args, tc.args...), strings.NewReader(""), &stdout, &stderr)
 			checkHostileOutput(t, tc, code, stdout.String(), stderr.String())
 		})
 	}

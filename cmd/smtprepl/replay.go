@@ -94,7 +94,7 @@ func replay(ctx context.Context, e *env, f *replayFlags, want *transcripts.Trans
 	defer c.Close()
 	got, err := transcripts.Replay(ctx, c, want, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls})
 	if f.verbose {
-		got.WriteTo(e.stdout)
+		got.WriteShown(e.stdout)
 	}
 	var r diffReport
 	for _, d := range transcripts.Compare(want, got, rules) {
