@@ -1,9 +1,11 @@
 package transcripts
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -54,8 +56,17 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		t1, err := ParseBytes(data)
+		// The stream, a byte at a time through a buffer shorter than
+		// most lines, must read the same.
+		t0, err0 := collect(newReaderSize(iotest.OneByteReader(bytes.NewReader(data)), 16))
+		if (err == nil) != (err0 == nil) || err != nil && err.Error() != err0.Error() {
+			t.Fatalf("whole: %v; a byte at a time: %v", err, err0)
+		}
 		if err != nil {
 			return
+		}
+		if diff := cmp.Diff(t1, t0, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("whole vs a byte at a time (-whole +stream):\n%s", diff)
 		}
 		checkStable(t, t1)
 		t1.Exchanges()

@@ -54,8 +54,11 @@ const (
 
 // NewReader returns a Reader of r in either notation: a file whose first
 // dialogue line uses swaks's arrows is read as [ParseSwaks] would.
-func NewReader(r io.Reader) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 64<<10), inHeader: true}
+func NewReader(r io.Reader) *Reader { return newReaderSize(r, 64<<10) }
+
+// newReaderSize lets the fuzz test make lines longer than the buffer.
+func newReaderSize(r io.Reader, size int) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, size), inHeader: true}
 }
 
 // newSwaksReader reads r as a swaks log, whatever its lines look like.
