@@ -50,6 +50,10 @@ type MockReport struct {
 	Notes []string
 	// Steps is how many recorded steps were played.
 	Steps int
+	// Dropped counts the deviations and notes past maxKept of each: a
+	// client that sends a million wrong commands is not a million lines
+	// of report.
+	Dropped int
 }
 
 // NewMock prepares a mock of t and generates its STARTTLS certificate.
@@ -427,16 +431,27 @@ func (s *mockSession) startTLS() error {
 	return nil
 }
 
+// maxKept bounds the deviations, and the notes, a report keeps.
+const maxKept = 100
+
 func (s *mockSession) deviate(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	s.rep.Deviations = append(s.rep.Deviations, msg)
+	s.rep.Deviations = s.keep(s.rep.Deviations, msg)
 	s.m.logf("%s: deviation: %s", s.peer, msg)
 }
 
 func (s *mockSession) note(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	s.rep.Notes = append(s.rep.Notes, msg)
+	s.rep.Notes = s.keep(s.rep.Notes, msg)
 	s.m.logf("%s: note: %s", s.peer, msg)
+}
+
+func (s *mockSession) keep(list []string, msg string) []string {
+	if len(list) >= maxKept {
+		s.rep.Dropped++
+		return list
+	}
+	return append(list, msg)
 }
 
 // greetingHost is the host name in the recorded greeting ("220 foo.com

@@ -81,7 +81,7 @@ func hostileFiles() []hostileFile {
 			args: []string{"--exact"}, exit: exitReplies, phrase: "first differ at byte 5", maxOut: 4096},
 		{name: "terminal escapes in a command, replayed with -v", command: "replay", args: []string{"-v"},
 			files: [2]string{"S: 220 x\nC: NOOP \x1b]0;pwned\a\n# \x1b[2J\u202e\nS: 250 2.0.0 ok\nC: QUIT\nS: 221 2.0.0 bye\n"},
-			exit: exitOK, phrase: "C= \"NOOP \\x1b]0;pwned\\a\\r\\n\"", maxOut: 2048},
+			exit:  exitOK, phrase: "C= \"NOOP \\x1b]0;pwned\\a\\r\\n\"", maxOut: 2048},
 		{name: "a million lines of preamble before a swaks log", files: [2]string{
 			strings.Repeat("  > dump\n", 1000000) + " -> NOOP\n"},
 			exit: exitUsage, phrase: "line 1: unknown line prefix", maxOut: 512},

@@ -16,8 +16,9 @@ Play the server's side of a transcript (or a swaks log) for a client under
 test: the recorded greeting, then the recorded reply to each command.
 Commands are matched by verb; other arguments are reported, not refused; an
 unexpected verb is answered 503; any message body is accepted; STARTTLS
-uses a certificate made at start. Each connection replays from the start,
-one at a time. Deviations go to stderr. With --once, exit after one session:
+uses a certificate made at start. QUIT is always answered 221, so that a
+client can leave cleanly, even after a deviation. Each connection replays
+from the start, one at a time. Deviations go to stderr. With --once, exit after one session:
 0 if the client followed the recording, 1 if it deviated.`
 
 type mockFlags struct {
@@ -83,6 +84,9 @@ func serveMock(ctx context.Context, e *env, f *mockFlags, m *transcripts.Mock, n
 	fmt.Fprintf(e.stdout, "mock: the client deviated from the recording (%d of %d steps played):\n", rep.Steps, m.Steps())
 	for _, d := range rep.Deviations {
 		fmt.Fprintf(e.stdout, "  - %s\n", d)
+	}
+	if rep.Dropped > 0 {
+		fmt.Fprintf(e.stdout, "  … and %d more deviation(s) or note(s), on stderr\n", rep.Dropped)
 	}
 	return exitReplies, nil
 }

@@ -20,8 +20,10 @@ Send the client side of a transcript (or a swaks log) to a server, read the
 replies and show where they differ from the recorded ones. Without
 --against, the practice server is started on 127.0.0.1.
 Exit status: 0 every reply matched, 1 some differed, 2 connection, TLS,
-timeout or protocol error, 64 usage error (also: a secret the recording
-needs was not given and stdin is not a terminal).
+timeout or protocol error (also: the recording sent AUTH under TLS and this
+connection is not encrypted; replay then says QUIT and stops before AUTH),
+64 usage error (also: a secret the recording needs was not given and stdin
+is not a terminal).
 A redacted secret "<redacted: NAME>" is taken from --secret NAME=VALUE, else
 from $SMTPREPL_SECRET_<NAME upper-cased, other characters as _> (e.g.
 SMTPREPL_SECRET_AUTH_PLAIN_CREDENTIALS), else asked for on the terminal.
