@@ -1,9 +1,7 @@
 package transcripts
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -157,7 +155,7 @@ func steps(t *Transcript) []step {
 // the commands never answered.
 type stepReader struct {
 	src   EntrySource
-	sp    splitter
+	xs    *exchangeReader
 	queue []Entry // commands not answered yet, oldest first
 	ready []step
 	count int // steps made
@@ -166,20 +164,22 @@ type stepReader struct {
 
 // next returns the next step, or nil after the last.
 func (r *stepReader) next() (*step, error) {
+	if r.xs == nil {
+		r.xs = &exchangeReader{src: r.src}
+	}
 	for len(r.ready) == 0 {
 		if r.done {
 			return nil, nil
 		}
-		e, err := r.src.Next()
+		x, err := r.xs.next()
 		switch {
-		case errors.Is(err, io.EOF):
-			r.done = true
-			r.flush()
 		case err != nil:
 			return nil, err
+		case x == nil:
+			r.done = true
+			r.unanswered()
 		default:
-			r.sp.add(e)
-			r.take()
+			r.take(x)
 		}
 	}
 	s := r.ready[0]
@@ -187,29 +187,21 @@ func (r *stepReader) next() (*step, error) {
 	return &s, nil
 }
 
-// take turns the exchanges the splitter finished into steps.
-func (r *stepReader) take() {
-	for _, x := range r.sp.out {
-		r.queue = append(r.queue, x.Commands...)
-		for _, reply := range x.Replies {
-			s := step{reply: reply, first: r.count == 0}
-			if len(r.queue) > 0 {
-				s.cmd, s.hasCmd, r.queue = r.queue[0], true, r.queue[1:]
-			}
-			r.count++
-			r.ready = append(r.ready, s)
+// take turns an exchange into steps.
+func (r *stepReader) take(x *Exchange) {
+	r.queue = append(r.queue, x.Commands...)
+	for _, reply := range x.Replies {
+		s := step{reply: reply, first: r.count == 0}
+		if len(r.queue) > 0 {
+			s.cmd, s.hasCmd, r.queue = r.queue[0], true, r.queue[1:]
 		}
+		r.count++
+		r.ready = append(r.ready, s)
 	}
-	clear(r.sp.out)
-	r.sp.out = r.sp.out[:0]
 }
 
-// flush ends the stream: the last exchange, then the unanswered commands.
-func (r *stepReader) flush() {
-	if !r.sp.cur.empty() {
-		r.sp.next()
-	}
-	r.take()
+// unanswered ends the stream with the commands no reply answered.
+func (r *stepReader) unanswered() {
 	for _, c := range r.queue {
 		r.ready = append(r.ready, step{cmd: c, hasCmd: true})
 		r.count++

@@ -1,6 +1,10 @@
 package transcripts
 
-import "strings"
+import (
+	"errors"
+	"io"
+	"strings"
+)
 
 // Exchange is one turn of the dialogue: what the client sent before it
 // waited, then what the server sent back. Without pipelining it holds one
@@ -48,6 +52,38 @@ func (t *Transcript) Exchanges() []Exchange {
 		s.out = append(s.out, s.cur)
 	}
 	return s.out
+}
+
+// exchangeReader cuts a stream of entries into exchanges, one at a time.
+type exchangeReader struct {
+	src  EntrySource
+	sp   splitter
+	done bool
+}
+
+// next returns the next exchange, or nil after the last.
+func (r *exchangeReader) next() (*Exchange, error) {
+	for len(r.sp.out) == 0 {
+		if r.done {
+			return nil, nil
+		}
+		e, err := r.src.Next()
+		switch {
+		case errors.Is(err, io.EOF):
+			r.done = true
+			if !r.sp.cur.empty() {
+				r.sp.next()
+			}
+		case err != nil:
+			return nil, err
+		default:
+			r.sp.add(e)
+		}
+	}
+	x := r.sp.out[0]
+	r.sp.out[0] = Exchange{}
+	r.sp.out = r.sp.out[1:]
+	return &x, nil
 }
 
 func (s *splitter) add(e Entry) {

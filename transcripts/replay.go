@@ -26,27 +26,13 @@ type ReplayOptions struct {
 // Redactions lists the secrets that the transcript's client lines lack,
 // each name once, in order of appearance: what [Replay] will ask for.
 func (t *Transcript) Redactions() []string {
-	var names []string
-	for _, e := range t.Entries {
-		if e.Kind == Client && e.Redacted != "" && !contains(names, e.Redacted) {
-			names = append(names, e.Redacted)
-		}
-	}
-	return names
+	sv, _ := SurveyStream(t.Stream())
+	return sv.Redactions
 }
 
 // Steps is the number of steps Compare pairs up in t: each reply, with
 // the command it answered, and each command left unanswered.
 func (t *Transcript) Steps() int { return len(steps(t)) }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // Replay sends the client side of want over c, exchange by exchange, and
 // reads as many replies as were recorded after each. A pipelined batch is
@@ -63,21 +49,97 @@ func contains(list []string, s string) bool {
 // error (timeout, TLS failure, malformed reply) comes with what happened
 // until then.
 func Replay(ctx context.Context, c *proto.Client, want *Transcript, opts ReplayOptions) (*Transcript, error) {
-	r := &replayer{c: c, opts: opts, upgrade: opts.StartTLS && !hasStartTLS(want)}
-	r.got.Version = 1
-	for _, x := range want.Exchanges() {
-		if stop, err := r.exchange(ctx, x, want); stop || err != nil {
-			return &r.got, err
+	sv, _ := SurveyStream(want.Stream()) // a transcript's stream has no errors
+	got := &Transcript{Version: 1}
+	err := ReplayStream(ctx, c, want.Stream(), sv, opts, func(e Entry) { got.Entries = append(got.Entries, e) })
+	return got, err
+}
+
+// ReplayStream is [Replay] for a recording read as a stream, whose
+// [Survey] was taken beforehand: it hands each entry of what happened to
+// got as it happens, so that a recording of millions of lines is never
+// held whole. It returns an error from the stream too.
+func ReplayStream(ctx context.Context, c *proto.Client, want EntrySource, sv Survey, opts ReplayOptions, got func(Entry)) error {
+	r := &replayer{c: c, opts: opts, upgrade: opts.StartTLS && !sv.StartTLS, got: got, ehlo: sv.EHLOName}
+	xs := &exchangeReader{src: want}
+	for {
+		x, err := xs.next()
+		if x == nil || err != nil {
+			return err
+		}
+		if stop, err := r.exchange(ctx, *x); stop || err != nil {
+			return err
 		}
 	}
-	return &r.got, nil
+}
+
+// Survey is what a replay must know of a recording before it starts.
+type Survey struct {
+	Steps      int      // as [Transcript.Steps]
+	Redactions []string // as [Transcript.Redactions]
+	StartTLS   bool     // the recording upgrades the connection itself
+	EHLOName   string   // the name its client gave in its first EHLO or HELO
+}
+
+// SurveyStream reads a recording once, to take its [Survey].
+func SurveyStream(src EntrySource) (Survey, error) {
+	sv := Survey{EHLOName: "localhost"}
+	seen := map[string]bool{}
+	named := false
+	r := &stepReader{src: surveyed{src, func(e Entry) {
+		if e.Kind != Client {
+			return
+		}
+		if e.Redacted != "" && !seen[e.Redacted] {
+			seen[e.Redacted] = true
+			sv.Redactions = append(sv.Redactions, e.Redacted)
+		}
+		named = named || sv.noteCommand(e, named)
+	}}}
+	for {
+		st, err := r.next()
+		if st == nil || err != nil {
+			return sv, err
+		}
+		sv.Steps++
+	}
+}
+
+// noteCommand takes what a client line says about STARTTLS and, unless
+// named, the EHLO name; it reports whether it took the name.
+func (sv *Survey) noteCommand(e Entry, named bool) bool {
+	switch v := commandVerb(e); v {
+	case "STARTTLS":
+		sv.StartTLS = true
+	case "EHLO", "HELO":
+		if _, arg := cutField(lineText(e)); strings.TrimSpace(arg) != "" && !named {
+			sv.EHLOName = strings.TrimSpace(arg)
+			return true
+		}
+	}
+	return false
+}
+
+// surveyed shows each entry of a stream to look as it goes by.
+type surveyed struct {
+	src  EntrySource
+	look func(Entry)
+}
+
+func (s surveyed) Next() (Entry, error) {
+	e, err := s.src.Next()
+	if err == nil {
+		s.look(e)
+	}
+	return e, err
 }
 
 // replayer is the state of one replay.
 type replayer struct {
 	c       *proto.Client
 	opts    ReplayOptions
-	got     Transcript
+	got     func(Entry)
+	ehlo    string  // the name for ReplayOptions.StartTLS's EHLO
 	sent    []Entry // commands sent and not answered yet, oldest first
 	upgrade bool    // ReplayOptions.StartTLS, still to be done
 	// underTLS says the recording's connection was encrypted by now: its
@@ -87,7 +149,7 @@ type replayer struct {
 }
 
 // exchange replays one exchange; stop says the replay cannot go on.
-func (r *replayer) exchange(ctx context.Context, x Exchange, want *Transcript) (stop bool, err error) {
+func (r *replayer) exchange(ctx context.Context, x Exchange) (stop bool, err error) {
 	for _, e := range x.Events {
 		r.underTLS = r.underTLS || tlsEvent(e)
 	}
@@ -106,7 +168,7 @@ func (r *replayer) exchange(ctx context.Context, x Exchange, want *Transcript) (
 	}
 	if r.upgrade && len(x.Replies) > 0 {
 		r.upgrade = false
-		return false, r.startTLS(ctx, ehloName(want))
+		return false, r.startTLS(ctx, r.ehlo)
 	}
 	return false, nil
 }
@@ -114,7 +176,7 @@ func (r *replayer) exchange(ctx context.Context, x Exchange, want *Transcript) (
 // send writes the body and commands of one exchange in one flush.
 func (r *replayer) send(x Exchange) (stop bool, err error) {
 	for _, e := range append(append([]Entry{}, x.Body...), x.Commands...) {
-		r.got.Entries = append(r.got.Entries, Entry{Kind: e.Kind, Text: e.Text, Exact: e.Exact, Redacted: e.Redacted})
+		r.got(Entry{Kind: e.Kind, Text: e.Text, Exact: e.Exact, Redacted: e.Redacted})
 		if e.Kind == Elision {
 			continue // RFC 2920 left the body out: there is nothing to send
 		}
@@ -172,7 +234,7 @@ func (r *replayer) receive(ctx context.Context, rec []Entry) (stop bool, err err
 		return true, fmt.Errorf("transcripts: replay: %w", err)
 	}
 	for _, line := range reply.Raw {
-		r.got.Entries = append(r.got.Entries, FromWire(Server, []byte(line+"\r\n")))
+		r.got(FromWire(Server, []byte(line+"\r\n")))
 	}
 	if len(r.sent) == 0 {
 		return false, nil // the greeting, or a reply nobody asked for
@@ -265,38 +327,11 @@ func tlsEvent(e Entry) bool {
 }
 
 func (r *replayer) event(text string) {
-	r.got.Entries = append(r.got.Entries, Entry{Kind: Event, Text: text})
+	r.got(Entry{Kind: Event, Text: text})
 }
 
 // commandVerb is a client line's command word, upper-cased.
 func commandVerb(e Entry) string {
 	v, _ := cutField(lineText(e))
 	return strings.ToUpper(v)
-}
-
-// hasStartTLS reports whether the recording upgrades the connection itself.
-func hasStartTLS(t *Transcript) bool {
-	for _, x := range t.Exchanges() {
-		for _, c := range x.Commands {
-			if commandVerb(c) == "STARTTLS" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// ehloName is the name the recording's client gave in its first EHLO or
-// HELO, for the EHLO that ReplayOptions.StartTLS sends.
-func ehloName(t *Transcript) string {
-	for _, x := range t.Exchanges() {
-		for _, c := range x.Commands {
-			if v := commandVerb(c); v == "EHLO" || v == "HELO" {
-				if _, arg := cutField(lineText(c)); strings.TrimSpace(arg) != "" {
-					return strings.TrimSpace(arg)
-				}
-			}
-		}
-	}
-	return "localhost"
 }

@@ -97,7 +97,7 @@ func window(s string, i int) string {
 func (t *Transcript) WriteShown(w io.Writer) error {
 	var b strings.Builder
 	for _, e := range t.Entries {
-		b.WriteString(shownLine(e))
+		b.WriteString(e.Shown())
 		b.WriteByte('\n')
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
@@ -106,8 +106,9 @@ func (t *Transcript) WriteShown(w io.Writer) error {
 	return nil
 }
 
-// shownLine is one entry in transcript notation, escaped and bounded.
-func shownLine(e Entry) string {
+// Shown is the entry as one line of transcript notation for a person to
+// read: visibly escaped and at most about maxShown bytes of its text.
+func (e Entry) Shown() string {
 	switch e.Kind {
 	case Client, Server:
 		side := "C"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"unicode"
@@ -11,6 +12,7 @@ import (
 	"github.com/chzyer/readline"
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/repl"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
@@ -69,11 +71,11 @@ func runReplay(ctx context.Context, e *env, args []string) (int, error) {
 	case len(pos) != 1:
 		return exitUsage, usagef("replay needs one transcript, got %d argument(s)", len(pos))
 	}
-	want, err := readTranscript(pos[0])
+	sv, err := surveyFile(pos[0])
 	if err != nil {
 		return exitUsage, err
 	}
-	secret, err := resolveSecrets(e, want.Redactions(), f.secrets)
+	secret, err := resolveSecrets(e, sv.Redactions, f.secrets)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -82,31 +84,78 @@ func runReplay(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, err
 	}
 	defer stop()
-	fmt.Fprintf(e.stdout, "replay: %d steps of %s against %s\n", want.Steps(), pos[0], addr)
-	return replay(ctx, e, f, want, addr, tlsOpts, secret, rules)
+	fmt.Fprintf(e.stdout, "replay: %d steps of %s against %s\n", sv.Steps, visible.Clip(pos[0], 200), addr)
+	return dialReplay(ctx, e, f, addr, tlsOpts, pos[0], sv, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls}, rules)
 }
 
-// replay dials, replays and prints the outcome.
-func replay(ctx context.Context, e *env, f *replayFlags, want *transcripts.Transcript, addr string,
-	tlsOpts proto.TLSOptions, secret func(string) (string, error), rules transcripts.Rules) (int, error) {
+func dialReplay(ctx context.Context, e *env, f *replayFlags, addr string, tlsOpts proto.TLSOptions,
+	path string, sv transcripts.Survey, opts transcripts.ReplayOptions, rules transcripts.Rules) (int, error) {
 	c, err := proto.Dial(ctx, addr, proto.Options{Timeout: f.timeout, ImplicitTLS: f.tls, TLS: tlsOpts})
 	if err != nil {
 		return exitFailure, replayError(err)
 	}
 	defer c.Close()
-	got, err := transcripts.Replay(ctx, c, want, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls})
-	if f.verbose {
-		got.WriteShown(e.stdout)
-	}
-	var r diffReport
-	for _, d := range transcripts.Compare(want, got, rules) {
-		r.add(d)
-	}
+	return replay(ctx, e, f, path, sv, c, opts, rules)
+}
+
+// surveyFile reads the recording once for what the replay must know first.
+func surveyFile(path string) (transcripts.Survey, error) {
+	src, err := openTranscript(path)
 	if err != nil {
+		return transcripts.Survey{}, err
+	}
+	defer src.Close()
+	return transcripts.SurveyStream(src)
+}
+
+// replay replays the file and compares what came back with it as it
+// goes, reading the file twice in step, so that neither the recording nor
+// the replayed session is ever held whole; then it prints the outcome.
+func replay(ctx context.Context, e *env, f *replayFlags, path string, sv transcripts.Survey,
+	c *proto.Client, opts transcripts.ReplayOptions, rules transcripts.Rules) (int, error) {
+	play, err := openTranscript(path)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer play.Close()
+	want, err := openTranscript(path)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer want.Close()
+	got, done := make(chan transcripts.Entry, 64), make(chan error, 1)
+	go func() {
+		defer close(got)
+		done <- transcripts.ReplayStream(ctx, c, play, sv, opts, func(en transcripts.Entry) {
+			if f.verbose {
+				io.WriteString(e.stdout, en.Shown()+"\n")
+			}
+			got <- en
+		})
+	}()
+	var r diffReport
+	st, cmpErr := transcripts.CompareStream(want, chanSource(got), rules, r.add)
+	for range got { // the comparison stopped early: let the replay finish
+	}
+	if err := <-done; err != nil {
 		transcripts.FormatDifferences(e.stdout, reached(r.diffs))
 		return exitFailure, replayError(err)
 	}
-	return printDifferences(e.stdout, "replay", r, max(want.Steps(), got.Steps()), rules, e.colour(f.noColor))
+	if cmpErr != nil {
+		return exitUsage, cmpErr
+	}
+	return printDifferences(e.stdout, "replay", r, st.Steps, rules, e.colour(f.noColor))
+}
+
+// chanSource is the replayed session as a stream for the comparison.
+type chanSource <-chan transcripts.Entry
+
+func (c chanSource) Next() (transcripts.Entry, error) {
+	en, ok := <-c
+	if !ok {
+		return en, io.EOF
+	}
+	return en, nil
 }
 
 // reached drops the steps an interrupted replay never got to.
