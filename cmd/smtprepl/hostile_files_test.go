@@ -155,39 +155,49 @@ func terminalControl(s string) int {
 	return -1
 }
 
-// TestMillionLinesMemory runs diff on a transcript of a million lines in a
-// child process and asks the OS for its peak resident memory (VmHWM; the
-// rusage of a child started with vfork counts the parent's memory too):
-// the file is read as a stream, so memory is bounded by its longest
-// exchange.
+// TestMillionLinesMemory runs diff, and replay against the practice
+// server, on transcripts of a million lines in a child process, and asks
+// the OS for its peak resident memory (VmHWM; the rusage of a child
+// started with vfork counts the parent's memory too): files are read as
+// streams, so memory is bounded by their longest exchange.
 func TestMillionLinesMemory(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes a 23 MB file")
+		t.Skip("writes files of 20 MB")
 	}
 	one, err := os.ReadFile(testdata + "rfc5321-d1-typical.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := bytes.Count(one, []byte("\n"))
-	big := bytes.Repeat(one, 1000000/n+1)
-	path := filepath.Join(t.TempDir(), "million.txt")
-	if err := os.WriteFile(path, big, 0o600); err != nil {
-		t.Fatal(err)
+	// Pipelined batches of a thousand NOOPs: a million lines in 500 round trips.
+	batch := strings.Repeat("C: NOOP\n", 1000) + strings.Repeat("S: 250 2.0.0 Ok\n", 1000)
+	dir := t.TempDir()
+	tests := []struct {
+		name, file, want string
+		command          []string
+	}{
+		{"diff", string(bytes.Repeat(one, 1000000/bytes.Count(one, []byte("\n"))+1)), "steps match", []string{"diff", "FILE", "FILE"}},
+		{"replay", "S: 220 x\nC: EHLO me\nS: 250 x\n" + strings.Repeat(batch, 500), "1 of 500002 steps differ", []string{"replay", "FILE"}},
 	}
-	cmd := exec.Command(os.Args[0], "diff", path, path)
-	status := filepath.Join(t.TempDir(), "status")
-	cmd.Env = append(os.Environ(), "SMTPREPL_TEST_MAIN=1", "SMTPREPL_TEST_STATUS="+status)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("diff: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "steps match") {
-		t.Errorf("diff said %q", out)
-	}
-	peak := peakMiB(t, status)
-	t.Logf("diff of %d lines: peak resident memory %d MiB", bytes.Count(big, []byte("\n")), peak)
-	if peak > 100 {
-		t.Errorf("peak resident memory %d MiB, want at most 100", peak)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name+".txt")
+			if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			args := strings.Fields(strings.ReplaceAll(strings.Join(tc.command, " "), "FILE", path))
+			status := filepath.Join(dir, tc.name+".status")
+			cmd := exec.Command(os.Args[0], args...)
+			cmd.Env = append(os.Environ(), "SMTPREPL_TEST_MAIN=1", "SMTPREPL_TEST_STATUS="+status)
+			out, _ := cmd.CombinedOutput()
+			if !strings.Contains(string(out), tc.want) {
+				t.Fatalf("%s said %q, want %q", tc.name, tail(string(out), 500), tc.want)
+			}
+			peak := peakMiB(t, status)
+			t.Logf("%s of %d lines: peak resident memory %d MiB", tc.name, strings.Count(tc.file, "\n"), peak)
+			if peak > 100 {
+				t.Errorf("peak resident memory %d MiB, want at most 100", peak)
+			}
+		})
 	}
 }
 
