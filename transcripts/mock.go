@@ -150,7 +150,7 @@ func (m *Mock) ServeConn(ctx context.Context, conn net.Conn) MockReport {
 		err = s.run()
 	}
 	if err != nil {
-		s.deviate("%v", err)
+		s.deviate("%s", visible.Clip(err.Error(), 2*maxShown))
 	}
 	m.logf("%s: closed after %d of %d steps, %d deviation(s), %d note(s)",
 		s.peer, s.i, m.count, len(s.rep.Deviations), len(s.rep.Notes))

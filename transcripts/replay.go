@@ -201,11 +201,11 @@ func (r *replayer) wire(e Entry) ([]byte, error) {
 		return e.Bytes(), nil
 	}
 	if r.opts.Secret == nil {
-		return nil, fmt.Errorf("transcripts: replay: line %d needs the secret %q, and none was given", e.Line, e.Redacted)
+		return nil, fmt.Errorf("transcripts: replay: line %d needs the secret %s, and none was given", e.Line, quoteClip(e.Redacted, maxShown))
 	}
 	secret, err := r.opts.Secret(e.Redacted)
 	if err != nil {
-		return nil, fmt.Errorf("transcripts: replay: secret %q: %w", e.Redacted, err)
+		return nil, fmt.Errorf("transcripts: replay: secret %s: %w", quoteClip(e.Redacted, maxShown), err)
 	}
 	return e.WithSecret(secret).Bytes(), nil
 }

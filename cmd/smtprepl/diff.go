@@ -127,11 +127,16 @@ type fileSource struct {
 }
 
 func openTranscript(path string) (*fileSource, error) {
+	name := visible.Clip(path, 200)
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the transcript: %w", err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // its path would be shown unescaped
+		}
+		return nil, fmt.Errorf("cannot read the transcript %s: %w", name, err)
 	}
-	return &fileSource{f: f, r: transcripts.NewReader(f), name: visible.Clip(path, 200)}, nil
+	return &fileSource{f: f, r: transcripts.NewReader(f), name: name}, nil
 }
 
 func (s *fileSource) Next() (transcripts.Entry, error) {

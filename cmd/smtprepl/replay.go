@@ -252,7 +252,7 @@ func resolveSecrets(e *env, names []string, given []string) (func(string) (strin
 		if v, ok := vals[name]; ok {
 			return v, nil
 		}
-		return "", fmt.Errorf("no value for the secret %q", name)
+		return "", fmt.Errorf("no value for the secret %s", quotedName(name))
 	}, nil
 }
 
@@ -262,14 +262,18 @@ func resolveSecrets(e *env, names []string, given []string) (func(string) (strin
 func askSecret(e *env, name string) (string, error) {
 	f, ok := e.stdin.(*os.File)
 	if !e.stdinTTY || !ok || !readline.IsTerminal(int(f.Fd())) {
-		return "", usagef("the recording needs the secret %q and stdin is not a terminal: give --secret %q or set %s (the value as sent on the wire: base64 for AUTH)",
-			name, name+"=VALUE", secretEnv(name))
+		return "", usagef("the recording needs the secret %s and stdin is not a terminal: give --secret %s or set %s (the value as sent on the wire: base64 for AUTH)",
+			quotedName(name), quotedName(name+"=VALUE"), visible.Clip(secretEnv(name), 200))
 	}
-	fmt.Fprintf(e.stderr, "%s (as sent on the wire, base64 for AUTH; not echoed): ", name)
+	fmt.Fprintf(e.stderr, "%s (as sent on the wire, base64 for AUTH; not echoed): ", visible.Clip(name, 200))
 	b, err := readline.ReadPassword(int(f.Fd()))
 	fmt.Fprintln(e.stderr)
 	if err != nil {
-		return "", usagef("reading the secret %q: %v", name, err)
+		return "", usagef("reading the secret %s: %v", quotedName(name), err)
 	}
 	return string(b), nil
 }
+
+// quotedName shows a secret's name, which comes from the file: escaped,
+// bounded, in quotes.
+func quotedName(name string) string { return `"` + visible.Clip(name, 200) + `"` }
