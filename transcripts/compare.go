@@ -1,7 +1,11 @@
 package transcripts
 
 import (
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -92,7 +96,7 @@ type CompareStats struct {
 // files of millions of lines compare in the memory of their longest
 // exchange. An error from a stream or from each ends it.
 func CompareStream(want, got EntrySource, rules Rules, each func(Difference) error) (CompareStats, error) {
-	ws, gs := &stepReader{src: want}, &stepReader{src: got}
+	ws, gs := &stepReader{src: want, bound: true}, &stepReader{src: got, bound: true}
 	var st CompareStats
 	for {
 		w, err := ws.next()
@@ -135,7 +139,14 @@ type step struct {
 	hasCmd bool
 	first  bool // the transcript's first step
 	reply  []Entry
+	// more counts the lines of a long reply past the ones kept in reply,
+	// when the stepReader bounds them; sum is their digest, to compare.
+	more int
+	sum  [sha256.Size]byte
 }
+
+// replyLines is the number of lines of the reply, kept or not.
+func (s *step) replyLines() int { return len(s.reply) + s.more }
 
 // steps pairs commands with replies first in, first out.
 func steps(t *Transcript) []step {
@@ -150,51 +161,120 @@ func steps(t *Transcript) []step {
 	}
 }
 
-// stepReader cuts a stream of entries into steps, one exchange at a time:
-// each reply with the oldest command not yet answered, then, at the end,
-// the commands never answered.
+// A file may hold millions of commands with no reply, or a reply of
+// millions of lines. These bound what a stepReader holds for them.
+const (
+	// maxWaiting is the most commands that wait for their replies; past
+	// it the oldest is a step with no reply. Real pipelining (RFC 2920)
+	// never has that many outstanding.
+	maxWaiting = 10000
+	// maxKeptLines is the most lines of a reply a comparison keeps; the
+	// rest are counted and digested, compared without masking.
+	maxKeptLines = 10000
+)
+
+// stepReader cuts a stream of entries into steps: each reply with the
+// oldest command not yet answered, then, at the end, the commands never
+// answered. It takes commands and replies from the splitter as soon as
+// they are whole, so that no exchange grows with the file.
 type stepReader struct {
 	src   EntrySource
-	xs    *exchangeReader
+	sp    splitter
+	bound bool    // keep at most maxKeptLines of a reply
 	queue []Entry // commands not answered yet, oldest first
 	ready []step
 	count int // steps made
 	done  bool
+	more  int       // lines of the open reply past maxKeptLines
+	sum   hash.Hash // their digest
 }
 
 // next returns the next step, or nil after the last.
 func (r *stepReader) next() (*step, error) {
-	if r.xs == nil {
-		r.xs = &exchangeReader{src: r.src}
-	}
 	for len(r.ready) == 0 {
 		if r.done {
 			return nil, nil
 		}
-		x, err := r.xs.next()
+		e, err := r.src.Next()
 		switch {
+		case errors.Is(err, io.EOF):
+			r.done = true
+			if !r.sp.cur.empty() {
+				r.sp.next()
+			}
+			r.drain(false)
+			r.unanswered()
 		case err != nil:
 			return nil, err
-		case x == nil:
-			r.done = true
-			r.unanswered()
 		default:
-			r.take(x)
+			r.sp.add(e)
+			r.drain(r.sp.open)
 		}
 	}
 	s := r.ready[0]
+	r.ready[0] = step{}
 	r.ready = r.ready[1:]
 	return &s, nil
 }
 
-// take turns an exchange into steps.
-func (r *stepReader) take(x *Exchange) {
-	r.queue = append(r.queue, x.Commands...)
-	for _, reply := range x.Replies {
+// drain takes what the splitter holds: finished exchanges, then the
+// current one's commands and replies, but for a reply still open.
+func (r *stepReader) drain(open bool) {
+	for i := range r.sp.out {
+		r.take(r.sp.out[i].Commands, r.sp.out[i].Replies)
+	}
+	clear(r.sp.out)
+	r.sp.out = r.sp.out[:0]
+	cur := &r.sp.cur
+	n := len(cur.Replies)
+	if open && n > 0 {
+		n--
+		r.bound1(&cur.Replies[n])
+	}
+	r.take(cur.Commands, cur.Replies[:n])
+	cur.Events, cur.Body, cur.Commands = nil, nil, nil
+	cur.Replies = append(cur.Replies[:0], cur.Replies[n:]...)
+}
+
+// bound1 keeps an open reply within maxKeptLines when the reader bounds.
+func (r *stepReader) bound1(reply *[]Entry) {
+	if !r.bound || len(*reply) <= maxKeptLines {
+		return
+	}
+	if r.sum == nil {
+		r.sum = sha256.New()
+	}
+	for _, e := range (*reply)[maxKeptLines:] {
+		r.more++
+		io.WriteString(r.sum, display(e))
+		r.sum.Write([]byte{0})
+	}
+	clear((*reply)[maxKeptLines:])
+	*reply = (*reply)[:maxKeptLines]
+}
+
+// take turns commands and whole replies into steps.
+func (r *stepReader) take(commands []Entry, replies [][]Entry) {
+	r.queue = append(r.queue, commands...)
+	for len(r.queue) > maxWaiting {
+		r.ready = append(r.ready, step{cmd: r.queue[0], hasCmd: true, first: r.count == 0})
+		r.queue[0] = Entry{}
+		r.queue = r.queue[1:]
+		r.count++
+	}
+	for _, reply := range replies {
 		s := step{reply: reply, first: r.count == 0}
 		if len(r.queue) > 0 {
-			s.cmd, s.hasCmd, r.queue = r.queue[0], true, r.queue[1:]
+			s.cmd, s.hasCmd = r.queue[0], true
+			r.queue[0] = Entry{}
+			r.queue = r.queue[1:]
 		}
+		r.bound1(&s.reply)
+		s.more = r.more
+		if r.sum != nil {
+			r.sum.Sum(s.sum[:0])
+		}
+		r.more, r.sum = 0, nil
 		r.count++
 		r.ready = append(r.ready, s)
 	}
@@ -243,7 +323,7 @@ func (s *step) lines() []string {
 	if s == nil || len(s.reply) == 0 {
 		return nil
 	}
-	return shownLines(s.reply)
+	return shownLines(s.reply, s.replyLines())
 }
 
 // display shows an entry's text, quoted when it is exact bytes.
@@ -302,8 +382,8 @@ func differReply(w, g *step, rules Rules) []string {
 	if wl.enh != gl.enh {
 		why = append(why, fmt.Sprintf("enhanced code: want %q, got %q", wl.enh, gl.enh))
 	}
-	if len(w.reply) != len(g.reply) {
-		return append(why, fmt.Sprintf("reply lines: want %d, got %d", len(w.reply), len(g.reply)))
+	if w.replyLines() != g.replyLines() {
+		return append(why, fmt.Sprintf("reply lines: want %d, got %d", w.replyLines(), g.replyLines()))
 	}
 	if rules.Exact {
 		why = append(why, differText(w, g, rules.Volatile)...)
@@ -320,6 +400,9 @@ func differText(w, g *step, volatile []Volatile) []string {
 		if wt != gt {
 			return []string{fmt.Sprintf("line %d: %s", i+1, contrast(wt, gt))}
 		}
+	}
+	if w.sum != g.sum {
+		return []string{fmt.Sprintf("lines %d to %d: some differ (compared as they are, unmasked)", len(w.reply)+1, w.replyLines())}
 	}
 	return nil
 }

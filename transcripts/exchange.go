@@ -55,11 +55,19 @@ func (t *Transcript) Exchanges() []Exchange {
 }
 
 // exchangeReader cuts a stream of entries into exchanges, one at a time.
+// With chunked, an exchange that grows past maxChunk lines is handed on
+// in pieces, which replay sends and reads just as it would the whole (it
+// waits for replies only where the recording did), and of a reply still
+// open it keeps only the first lines: replay looks at the first alone.
 type exchangeReader struct {
-	src  EntrySource
-	sp   splitter
-	done bool
+	src     EntrySource
+	sp      splitter
+	chunked bool
+	done    bool
 }
+
+// maxChunk bounds the lines of a piece of an exchange in chunked mode.
+const maxChunk = 1000
 
 // next returns the next exchange, or nil after the last.
 func (r *exchangeReader) next() (*Exchange, error) {
@@ -78,12 +86,35 @@ func (r *exchangeReader) next() (*Exchange, error) {
 			return nil, err
 		default:
 			r.sp.add(e)
+			if r.chunked {
+				r.cut()
+			}
 		}
 	}
 	x := r.sp.out[0]
 	r.sp.out[0] = Exchange{}
 	r.sp.out = r.sp.out[1:]
 	return &x, nil
+}
+
+// cut hands on the current exchange as a piece once it is big enough,
+// keeping a reply still open, and bounds that reply.
+func (r *exchangeReader) cut() {
+	cur := &r.sp.cur
+	closed := len(cur.Replies)
+	if r.sp.open && closed > 0 {
+		closed--
+		if last := &cur.Replies[closed]; len(*last) > maxChunk {
+			clear((*last)[maxChunk:])
+			*last = (*last)[:maxChunk]
+		}
+	}
+	if closed < maxChunk && (len(cur.Replies) > 0 || len(cur.Body)+len(cur.Commands) < maxChunk) {
+		return
+	}
+	x := Exchange{Events: cur.Events, Body: cur.Body, Commands: cur.Commands, Replies: cur.Replies[:closed]}
+	r.sp.out = append(r.sp.out, x)
+	*cur = Exchange{Replies: append([][]Entry(nil), cur.Replies[closed:]...)}
 }
 
 func (s *splitter) add(e Entry) {

@@ -61,7 +61,7 @@ func Replay(ctx context.Context, c *proto.Client, want *Transcript, opts ReplayO
 // held whole. It returns an error from the stream too.
 func ReplayStream(ctx context.Context, c *proto.Client, want EntrySource, sv Survey, opts ReplayOptions, got func(Entry)) error {
 	r := &replayer{c: c, opts: opts, upgrade: opts.StartTLS && !sv.StartTLS, got: got, ehlo: sv.EHLOName}
-	xs := &exchangeReader{src: want}
+	xs := &exchangeReader{src: want, chunked: true}
 	for {
 		x, err := xs.next()
 		if x == nil || err != nil {
@@ -86,7 +86,7 @@ func SurveyStream(src EntrySource) (Survey, error) {
 	sv := Survey{EHLOName: "localhost"}
 	seen := map[string]bool{}
 	named := false
-	r := &stepReader{src: surveyed{src, func(e Entry) {
+	r := &stepReader{bound: true, src: surveyed{src, func(e Entry) {
 		if e.Kind != Client {
 			return
 		}
@@ -139,9 +139,9 @@ type replayer struct {
 	c       *proto.Client
 	opts    ReplayOptions
 	got     func(Entry)
-	ehlo    string  // the name for ReplayOptions.StartTLS's EHLO
-	sent    []Entry // commands sent and not answered yet, oldest first
-	upgrade bool    // ReplayOptions.StartTLS, still to be done
+	ehlo    string   // the name for ReplayOptions.StartTLS's EHLO
+	sent    []string // the verbs of commands sent and not answered yet, oldest first; "" for those that do not matter
+	upgrade bool     // ReplayOptions.StartTLS, still to be done
 	// underTLS says the recording's connection was encrypted by now: its
 	// STARTTLS was answered 220, or it says TLS was established.
 	underTLS bool
@@ -188,7 +188,9 @@ func (r *replayer) send(x Exchange) (stop bool, err error) {
 			return r.writeFailed(err)
 		}
 	}
-	r.sent = append(r.sent, x.Commands...)
+	for _, c := range x.Commands {
+		r.sent = append(r.sent, sentVerb(c))
+	}
 	if err := r.c.Flush(); err != nil {
 		return r.writeFailed(err)
 	}
@@ -239,10 +241,10 @@ func (r *replayer) receive(ctx context.Context, rec []Entry) (stop bool, err err
 	if len(r.sent) == 0 {
 		return false, nil // the greeting, or a reply nobody asked for
 	}
-	cmd := r.sent[0]
+	verb := r.sent[0]
 	r.sent = r.sent[1:]
-	r.noteTLS(cmd, rec, reply)
-	switch verb := commandVerb(cmd); {
+	r.noteTLS(verb, rec, reply)
+	switch {
 	case verb == "STARTTLS" && reply.Code == 220:
 		return false, r.handshake(ctx)
 	case verb == "DATA" && (reply.Code == 354) != (parseReplyLine(lineText(rec[0])).code == 354):
@@ -284,8 +286,8 @@ func (r *replayer) startTLS(ctx context.Context, name string) error {
 
 // noteTLS follows whether the recording, and today's server, encrypted
 // the connection at a STARTTLS.
-func (r *replayer) noteTLS(cmd Entry, rec []Entry, reply *proto.Reply) {
-	if commandVerb(cmd) != "STARTTLS" {
+func (r *replayer) noteTLS(verb string, rec []Entry, reply *proto.Reply) {
+	if verb != "STARTTLS" {
 		return
 	}
 	if len(rec) > 0 && parseReplyLine(lineText(rec[0])).code == 220 {
@@ -328,6 +330,16 @@ func tlsEvent(e Entry) bool {
 
 func (r *replayer) event(text string) {
 	r.got(Entry{Kind: Event, Text: text})
+}
+
+// sentVerb is what a replay remembers of a command until its reply: the
+// verbs it acts on, and nothing of the others, which may be millions.
+func sentVerb(c Entry) string {
+	switch v := commandVerb(c); v {
+	case "STARTTLS", "DATA":
+		return v
+	}
+	return ""
 }
 
 // commandVerb is a client line's command word, upper-cased.

@@ -44,19 +44,19 @@ func shown(e Entry) string {
 	return visible.Clip(e.Text, maxShown)
 }
 
-// shownLines is shown for the lines of a reply, at most maxShownLines of
-// them, the last saying how many there were.
-func shownLines(reply []Entry) []string {
+// shownLines is shown for the lines of a reply of total lines, at most
+// maxShownLines of them, the last saying how many there were.
+func shownLines(reply []Entry, total int) []string {
 	n := min(len(reply), maxShownLines)
-	if n < len(reply) {
-		n--
+	if n < total {
+		n = min(n, maxShownLines-1)
 	}
 	out := make([]string, 0, n+1)
 	for _, e := range reply[:n] {
 		out = append(out, shown(e))
 	}
-	if n < len(reply) {
-		out = append(out, "… ("+strconv.Itoa(len(reply))+" lines in all)")
+	if n < total {
+		out = append(out, "… ("+strconv.Itoa(total)+" lines in all)")
 	}
 	return out
 }
