@@ -70,7 +70,9 @@ func FuzzParse(f *testing.F) {
 		}
 		checkStable(t, t1)
 		t1.Exchanges()
-		Compare(t1, t1, Rules{Exact: true, Volatile: DefaultVolatile()})
+		if d := Compare(t1, t1, Rules{Exact: true, Volatile: DefaultVolatile()}); len(d) > 0 {
+			t.Fatalf("a transcript differs from itself: %v", d)
+		}
 		t1.Redact()
 	})
 }

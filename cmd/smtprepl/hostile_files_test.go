@@ -74,6 +74,9 @@ func hostileFiles() []hostileFile {
 		{name: "a reply of 100000 lines", files: [2]string{
 			reply(strings.Repeat("S: 250-x\n", 100000) + "S: 250 end"), reply("S: 250 ok")},
 			exit: exitReplies, phrase: "… (100001 lines in all)", maxOut: 4096},
+		{name: "replies of a million lines that differ past the lines kept", files: [2]string{
+			reply(strings.Repeat("S: 250-x\n", 1000000) + "S: 250 end"), reply(strings.Repeat("S: 250-x\n", 999999) + "S: 250-y\nS: 250 end")},
+			args: []string{"--exact"}, exit: exitReplies, phrase: "lines 10001 to 1000001: some differ", maxOut: 4096},
 		{name: "20000 steps that all differ", files: [2]string{
 			"S: 220 x\n" + strings.Repeat("C: NOOP\nS: 250 ok\n", 20000), "S: 220 x\n" + strings.Repeat("C: NOOP\nS: 550 no\n", 20000)},
 			exit: exitReplies, phrase: "and 19000 more differing steps, not shown", maxOut: 256 << 10},
@@ -187,6 +190,9 @@ func TestMillionLinesMemory(t *testing.T) {
 	}{
 		{"diff", string(bytes.Repeat(one, 1000000/bytes.Count(one, []byte("\n"))+1)), "steps match", []string{"diff", "FILE", "FILE"}},
 		{"replay", "S: 220 x\nC: EHLO me\nS: 250 x\n" + strings.Repeat(batch, 500), "1 of 500002 steps differ", []string{"replay", "FILE"}},
+		{"commands never answered", strings.Repeat("C: NOOP\n", 1000000), "all 1000000 steps match", []string{"diff", "FILE", "FILE"}},
+		{"replies nobody asked for", strings.Repeat("S: 250 ok\n", 1000000), "all 1000000 steps match", []string{"diff", "FILE", "FILE"}},
+		{"one reply of a million lines", strings.Repeat("S: 250-x\n", 1000000) + "S: 250 x\n", "all 1 steps match", []string{"diff", "--exact", "FILE", "FILE"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,7 +200,10 @@ func TestMillionLinesMemory(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			args := strings.Fields(strings.ReplaceAll(strings.Join(tc.command, " "), "FILE", path))
+			var args []string
+			for _, a := range tc.command {
+				args = append(args, strings.ReplaceAll(a, "FILE", path))
+			}
 			status := filepath.Join(dir, tc.name+".status")
 			cmd := exec.Command(os.Args[0], args...)
 			cmd.Env = append(os.Environ(), "SMTPREPL_TEST_MAIN=1", "SMTPREPL_TEST_STATUS="+status)
