@@ -90,7 +90,7 @@ func hostileFiles() []hostileFile {
 			exit: exitUsage, phrase: `evil\x1b]0;pwned\x07.txt: line 1`, maxOut: 512},
 		{name: "a long secret name with escapes, replayed", command: "replay",
 			files: [2]string{"S: 220 x\nC: AUTH PLAIN <redacted: \x1b[2J" + strings.Repeat("n", mib) + ">\nS: 235 ok\n"},
-			exit: exitUsage, phrase: `the recording needs the secret "\x1b[2Jnnn`, maxOut: 2048},
+			exit:  exitUsage, phrase: `the recording needs the secret "\x1b[2Jnnn`, maxOut: 2048},
 		{name: "a million lines of preamble before a swaks log", files: [2]string{
 			strings.Repeat("  > dump\n", 1000000) + " -> NOOP\n"},
 			exit: exitUsage, phrase: "line 1: unknown line prefix", maxOut: 512},
