@@ -143,6 +143,7 @@ type step struct {
 	// when the stepReader bounds them; sum is their digest, to compare.
 	more int
 	sum  [sha256.Size]byte
+	last Entry // the reply's last line, when more > 0
 }
 
 // replyLines is the number of lines of the reply, kept or not.
@@ -187,6 +188,7 @@ type stepReader struct {
 	done  bool
 	more  int       // lines of the open reply past maxKeptLines
 	sum   hash.Hash // their digest
+	last  Entry     // the last of them
 }
 
 // next returns the next step, or nil after the last.
@@ -248,6 +250,7 @@ func (r *stepReader) bound1(reply *[]Entry) {
 		r.more++
 		io.WriteString(r.sum, display(e))
 		r.sum.Write([]byte{0})
+		r.last = e
 	}
 	clear((*reply)[maxKeptLines:])
 	*reply = (*reply)[:maxKeptLines]
@@ -270,11 +273,11 @@ func (r *stepReader) take(commands []Entry, replies [][]Entry) {
 			r.queue = r.queue[1:]
 		}
 		r.bound1(&s.reply)
-		s.more = r.more
+		s.more, s.last = r.more, r.last
 		if r.sum != nil {
 			r.sum.Sum(s.sum[:0])
 		}
-		r.more, r.sum = 0, nil
+		r.more, r.sum, r.last = 0, nil, Entry{}
 		r.count++
 		r.ready = append(r.ready, s)
 	}

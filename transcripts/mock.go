@@ -101,7 +101,7 @@ func (m *Mock) survey() (*step, error) {
 		return nil, err
 	}
 	defer done()
-	r := &stepReader{src: src}
+	r := &stepReader{src: src, bound: true}
 	var first *step
 	for {
 		st, err := r.next()
@@ -198,7 +198,7 @@ func (s *mockSession) start() error {
 	if err != nil {
 		return fmt.Errorf("reading the recording: %w", err)
 	}
-	s.steps, s.done = &stepReader{src: src}, done
+	s.steps, s.done = &stepReader{src: src, bound: true}, done
 	return nil
 }
 
@@ -219,7 +219,7 @@ func (s *mockSession) run() error {
 		var err error
 		switch st := *s.st; {
 		case !st.hasCmd:
-			err = s.reply(st.reply)
+			err = s.reply(played(st))
 			s.advance()
 		case s.last.code == 354 && !s.last.more:
 			err = s.body(st)
@@ -309,7 +309,7 @@ func (s *mockSession) command(st step) error {
 func (s *mockSession) answer(st step) error {
 	s.advance()
 	s.quitted = commandVerb(st.cmd) == "QUIT"
-	if err := s.reply(st.reply); err != nil {
+	if err := s.reply(played(st)); err != nil {
 		return err
 	}
 	if commandVerb(st.cmd) == "STARTTLS" && s.last.code == 220 {
@@ -335,6 +335,17 @@ func (s *mockSession) body(st step) error {
 	}
 	s.m.logf("%s: step %d: message body of %d byte(s) accepted", s.peer, s.i+1, stats.Bytes)
 	return s.answer(st)
+}
+
+// played is the recorded reply as the mock sends it: a reply of more than
+// maxKeptLines lines, which no real server sends, loses the lines between
+// the kept ones and its last, so that a file cannot make the mock hold a
+// million of them.
+func played(st step) []Entry {
+	if st.more == 0 {
+		return st.reply
+	}
+	return append(st.reply[:len(st.reply):len(st.reply)], st.last)
 }
 
 // unexpected is the reply to a command the recording does not expect there.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,3 +188,31 @@ func TestMockServeStops(t *testing.T) {
 		t.Fatal("Serve did not return after cancel")
 	}
 }
+
+// TestMockLongReply: a recorded reply of more lines than a mock keeps is
+// played as its first maxKeptLines lines and its last, well formed.
+func TestMockLongReply(t *testing.T) {
+	rec := "S: 220 x\nC: EHLO me\n" + strings.Repeat("S: 250-line\n", maxKeptLines+5) + "S: 250 end\nC: QUIT\nS: 221 bye\n"
+	addr, _, report := startMock(t, mustParse(t, rec))
+	conn, err := net.DialTimeout("tcp", addr, testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(testTimeout))
+	io.WriteString(conn, "EHLO me\r\nQUIT\r\n")
+	conn.(*net.TCPConn).CloseWrite()
+	got, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "220 x\r\n" + strings.Repeat("250-line\r\n", maxKeptLines) + "250 end\r\n221 bye\r\n"
+	if string(got) != want {
+		t.Errorf("got %d bytes ending %q, want %d bytes ending %q", len(got), tail(string(got), 40), len(want), tail(want, 40))
+	}
+	if rep := report(); len(rep.Deviations) > 0 {
+		t.Errorf("deviations: %v", rep.Deviations)
+	}
+}
+
+func tail(s string, n int) string { return s[max(0, len(s)-n):] }
