@@ -2,6 +2,7 @@ package transcripts
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -185,17 +186,24 @@ func notationOf(line string) format {
 }
 
 // readLine returns the next line with its ending; a line longer than the
-// buffer is put together, so only the longest line sets the memory used.
+// buffer is put together from copies of its pieces, once, so only the
+// longest line sets the memory used, about twice over.
 func (r *Reader) readLine() (string, error) {
 	b, err := r.br.ReadSlice('\n')
 	if !errors.Is(err, bufio.ErrBufferFull) {
 		return string(b), err
 	}
-	var sb strings.Builder
-	sb.Write(b)
+	pieces := [][]byte{bytes.Clone(b)}
+	n := len(b)
 	for errors.Is(err, bufio.ErrBufferFull) {
 		b, err = r.br.ReadSlice('\n')
-		sb.Write(b)
+		pieces = append(pieces, bytes.Clone(b))
+		n += len(b)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, p := range pieces {
+		sb.Write(p)
 	}
 	return sb.String(), err
 }
