@@ -73,10 +73,14 @@ func ReplayStream(ctx context.Context, c *proto.Client, want EntrySource, sv Sur
 	}
 }
 
+// maxRedactions bounds the names a Survey lists: a session has a few
+// secrets; a file may name millions, each of which would be asked for.
+const maxRedactions = 64
+
 // Survey is what a replay must know of a recording before it starts.
 type Survey struct {
 	Steps      int      // as [Transcript.Steps]
-	Redactions []string // as [Transcript.Redactions]
+	Redactions []string // as [Transcript.Redactions], at most maxRedactions+1
 	StartTLS   bool     // the recording upgrades the connection itself
 	EHLOName   string   // the name its client gave in its first EHLO or HELO
 }
@@ -90,7 +94,7 @@ func SurveyStream(src EntrySource) (Survey, error) {
 		if e.Kind != Client {
 			return
 		}
-		if e.Redacted != "" && !seen[e.Redacted] {
+		if e.Redacted != "" && !seen[e.Redacted] && len(seen) <= maxRedactions {
 			seen[e.Redacted] = true
 			sv.Redactions = append(sv.Redactions, e.Redacted)
 		}

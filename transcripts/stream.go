@@ -97,6 +97,10 @@ func (r *Reader) step() error {
 		}
 		return io.EOF
 	}
+	var se *SyntaxError
+	if errors.As(err, &se) {
+		return err
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("transcripts: %w", err)
 	}
@@ -196,6 +200,10 @@ func (r *Reader) readLine() (string, error) {
 	pieces := [][]byte{bytes.Clone(b)}
 	n := len(b)
 	for errors.Is(err, bufio.ErrBufferFull) {
+		if n > MaxLine {
+			return "", &SyntaxError{r.n + 1, string(pieces[0][:min(len(pieces[0]), maxQuoted)]),
+				fmt.Sprintf("longer than %d MiB, the most a transcript line may be", MaxLine>>20)}
+		}
 		b, err = r.br.ReadSlice('\n')
 		pieces = append(pieces, bytes.Clone(b))
 		n += len(b)
@@ -207,6 +215,12 @@ func (r *Reader) readLine() (string, error) {
 	}
 	return sb.String(), err
 }
+
+// MaxLine bounds a line of a transcript: far above anything a session
+// holds (tens of MiB lines are read and compared), it is there so that a
+// file with no line ends, such as /dev/zero, ends in an error, not in all
+// the memory there is.
+const MaxLine = 256 << 20
 
 // EntrySource is a stream of entries, from a [Reader] or a [Transcript].
 type EntrySource interface {

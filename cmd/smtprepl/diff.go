@@ -127,7 +127,13 @@ type fileSource struct {
 }
 
 func openTranscript(path string) (*fileSource, error) {
-	name := visible.Clip(path, 200)
+	return openTranscriptAs(path, path)
+}
+
+// openTranscriptAs opens path and names it shown in errors: a copy made
+// by rereadable is named as the file it copies.
+func openTranscriptAs(path, shown string) (*fileSource, error) {
+	name := visible.Clip(shown, 200)
 	f, err := os.Open(path)
 	if err != nil {
 		var pe *os.PathError
@@ -149,25 +155,42 @@ func (s *fileSource) Next() (transcripts.Entry, error) {
 
 func (s *fileSource) Close() error { return s.f.Close() }
 
-// readTranscript reads a whole transcript or swaks log named on the
-// command line.
-func readTranscript(path string) (*transcripts.Transcript, error) {
+// maxCopied bounds what rereadable copies of a file that is not a regular one.
+const maxCopied = 1 << 30
+
+// rereadable returns a path that opens again and again to the same text,
+// for replay and mock, which read their file more than once rather than
+// hold it: path itself for a regular file, else a temporary copy of what
+// it gives (a pipe, such as bash's <(...), gives its text only once).
+// done removes the copy.
+func rereadable(path string) (name string, done func(), err error) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().IsRegular() {
+		return path, func() {}, nil // openTranscript words the error
+	}
 	src, err := openTranscript(path)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	defer src.Close()
-	t := &transcripts.Transcript{}
-	for {
-		e, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			return t, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		t.Entries = append(t.Entries, e)
+	tmp, err := os.CreateTemp("", "smtprepl-transcript-")
+	if err != nil {
+		return "", nil, fmt.Errorf("copying the transcript %s: %w", src.name, err)
 	}
+	done = func() { os.Remove(tmp.Name()) }
+	n, err := io.Copy(tmp, io.LimitReader(src.f, maxCopied+1))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		done()
+		return "", nil, fmt.Errorf("copying the transcript %s: %w", src.name, err)
+	case n > maxCopied:
+		done()
+		return "", nil, fmt.Errorf("the transcript %s is not a regular file and gives more than %d GiB", src.name, maxCopied>>30)
+	}
+	return tmp.Name(), done, nil
 }
 
 // colour reports whether output may be coloured: stdout is a terminal and

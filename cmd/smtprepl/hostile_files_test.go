@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -297,5 +298,38 @@ func TestReplayNeverSendsRecordedTLSSecretsInClear(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit 2 and one sentence saying the secret was kept", code, msg)
 			}
 		})
+	}
+}
+
+// TestReplayFromAPipe: replay reads its file more than once, so a pipe,
+// which gives its text once, is copied first; a file naming more secrets
+// than a session has is refused before anything is asked or sent.
+func TestReplayFromAPipe(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	go func() {
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		io.WriteString(f, "S: 220 x\nC: NOOP\nS: 250 2.0.0 ok\nC: QUIT\nS: 221 2.0.0 bye\n")
+		f.Close()
+	}()
+	code, out, errOut := runCmd(t, "", "replay", fifo)
+	if code != exitOK || !strings.Contains(out, "replay: all 3 steps match") {
+		t.Errorf("exit %d, want 0 and all 3 steps matched\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	many := filepath.Join(t.TempDir(), "many.txt")
+	var b strings.Builder
+	b.WriteString("S: 220 x\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "C: AUTH PLAIN <redacted: secret %d>\nS: 535 no\n", i)
+	}
+	os.WriteFile(many, []byte(b.String()), 0o600)
+	code, _, errOut = runCmd(t, "", "replay", many)
+	if code != exitUsage || !strings.Contains(errOut, "needs more than 16 different secrets") {
+		t.Errorf("exit %d, stderr %q; want 64 and a sentence about too many secrets", code, errOut)
 	}
 }

@@ -44,8 +44,13 @@ func runMock(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, usagef("--timeout must be positive, got %s", f.timeout)
 	}
 	// The file is read again for each session, never held whole.
+	path, done, err := rereadable(pos[0])
+	if err != nil {
+		return exitUsage, err
+	}
+	defer done()
 	open := func() (transcripts.EntrySource, func(), error) {
-		src, err := openTranscript(pos[0])
+		src, err := openTranscriptAs(path, pos[0])
 		if err != nil {
 			return nil, nil, err
 		}

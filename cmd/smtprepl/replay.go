@@ -71,7 +71,12 @@ func runReplay(ctx context.Context, e *env, args []string) (int, error) {
 	case len(pos) != 1:
 		return exitUsage, usagef("replay needs one transcript, got %d argument(s)", len(pos))
 	}
-	sv, err := surveyFile(pos[0])
+	path, done, err := rereadable(pos[0])
+	if err != nil {
+		return exitUsage, err
+	}
+	defer done()
+	sv, err := surveyFile(path, pos[0])
 	if err != nil {
 		return exitUsage, err
 	}
@@ -85,7 +90,7 @@ func runReplay(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	defer stop()
 	fmt.Fprintf(e.stdout, "replay: %d steps of %s against %s\n", sv.Steps, visible.Clip(pos[0], 200), addr)
-	return dialReplay(ctx, e, f, addr, tlsOpts, pos[0], sv, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls}, rules)
+	return dialReplay(ctx, e, f, addr, tlsOpts, path, sv, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls}, rules)
 }
 
 func dialReplay(ctx context.Context, e *env, f *replayFlags, addr string, tlsOpts proto.TLSOptions,
@@ -98,9 +103,10 @@ func dialReplay(ctx context.Context, e *env, f *replayFlags, addr string, tlsOpt
 	return replay(ctx, e, f, path, sv, c, opts, rules)
 }
 
-// surveyFile reads the recording once for what the replay must know first.
-func surveyFile(path string) (transcripts.Survey, error) {
-	src, err := openTranscript(path)
+// surveyFile reads the recording once for what the replay must know
+// first; a file that is not a transcript is found here, and named as shown.
+func surveyFile(path, shown string) (transcripts.Survey, error) {
+	src, err := openTranscriptAs(path, shown)
 	if err != nil {
 		return transcripts.Survey{}, err
 	}
@@ -226,6 +232,9 @@ func secretEnv(name string) string {
 // sent: from --secret, the environment, or the terminal. In script mode a
 // missing one is a usage error (64) that names it, never a wait on stdin.
 func resolveSecrets(e *env, names []string, given []string) (func(string) (string, error), error) {
+	if len(names) > maxSecrets {
+		return nil, usagef("the recording needs more than %d different secrets; a session has a few, so this file is not one to replay", maxSecrets)
+	}
 	vals := map[string]string{}
 	for _, kv := range given {
 		name, val, ok := strings.Cut(kv, "=")
@@ -255,6 +264,10 @@ func resolveSecrets(e *env, names []string, given []string) (func(string) (strin
 		return "", fmt.Errorf("no value for the secret %s", quotedName(name))
 	}, nil
 }
+
+// maxSecrets bounds the secrets a replay asks for, one by one on the
+// terminal: a hostile file could name millions.
+const maxSecrets = 16
 
 // askSecret reads a secret from the terminal without echo. The terminal is
 // checked again here because a character device such as /dev/null passes
