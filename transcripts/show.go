@@ -1,8 +1,6 @@
 package transcripts
 
 import (
-	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -89,21 +87,6 @@ func window(s string, i int) string {
 		text += " …"
 	}
 	return text + " (" + strconv.Itoa(len(s)) + " bytes)"
-}
-
-// WriteShown writes the transcript for a person to read, as [Transcript.WriteTo]
-// would but with every line visibly escaped and at most about maxShown
-// bytes of it: the form for a terminal, not for a file.
-func (t *Transcript) WriteShown(w io.Writer) error {
-	var b strings.Builder
-	for _, e := range t.Entries {
-		b.WriteString(e.Shown())
-		b.WriteByte('\n')
-	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return fmt.Errorf("transcripts: %w", err)
-	}
-	return nil
 }
 
 // Shown is the entry as one line of transcript notation for a person to
