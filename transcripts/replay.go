@@ -116,12 +116,29 @@ func (sv *Survey) noteCommand(e Entry, named bool) bool {
 	case "STARTTLS":
 		sv.StartTLS = true
 	case "EHLO", "HELO":
-		if _, arg := cutField(lineText(e)); strings.TrimSpace(arg) != "" && !named {
+		if _, arg := cutField(lineText(e)); ehloArg(arg) && !named {
 			sv.EHLOName = strings.TrimSpace(arg)
 			return true
 		}
 	}
 	return false
+}
+
+// ehloArg reports whether a recorded EHLO argument may be sent again in
+// the EHLO that --starttls adds: one word of at most 255 printable ASCII
+// characters (a domain or an address literal), nothing a file could use
+// to smuggle a command or a megabyte.
+func ehloArg(arg string) bool {
+	arg = strings.TrimSpace(arg)
+	if arg == "" || len(arg) > 255 {
+		return false
+	}
+	for i := 0; i < len(arg); i++ {
+		if arg[i] <= ' ' || arg[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // surveyed shows each entry of a stream to look as it goes by.
