@@ -129,6 +129,8 @@ func replay(ctx context.Context, e *env, f *replayFlags, path string, sv transcr
 		return exitUsage, err
 	}
 	defer want.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	got, done := make(chan transcripts.Entry, 64), make(chan error, 1)
 	go func() {
 		defer close(got)
@@ -141,14 +143,18 @@ func replay(ctx context.Context, e *env, f *replayFlags, path string, sv transcr
 	}()
 	var r diffReport
 	st, cmpErr := transcripts.CompareStream(want, chanSource(got), rules, r.add)
-	for range got { // the comparison stopped early: let the replay finish
+	if cmpErr != nil {
+		cancel() // the file failed under us: the replay has no point
 	}
-	if err := <-done; err != nil {
+	for range got { // let the replay end
+	}
+	err = <-done
+	switch {
+	case cmpErr != nil:
+		return exitUsage, cmpErr
+	case err != nil:
 		transcripts.FormatDifferences(e.stdout, reached(r.diffs))
 		return exitFailure, replayError(err)
-	}
-	if cmpErr != nil {
-		return exitUsage, cmpErr
 	}
 	return printDifferences(e.stdout, "replay", r, st.Steps, rules, e.colour(f.noColor))
 }
