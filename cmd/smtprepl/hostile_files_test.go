@@ -333,3 +333,51 @@ func TestReplayFromAPipe(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 64 and a sentence about too many secrets", code, errOut)
 	}
 }
+
+// TestMockEscapes: what mock prints of its file and of its client is
+// escaped, and a QUIT after a deviation still gets its 221.
+func TestMockEscapes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.txt")
+	os.WriteFile(path, []byte("S: 220 x\nC: EHLO \x1b]0;file\a\nS: 250 ok\nC: MAIL FROM:<>\nS: 250 ok\nC: QUIT\nS: 221 bye\n"), 0o600)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var stdout, stderr bytes.Buffer
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run([]string{"mock", path, "--once", "--listen", addr, "--timeout", "5s"}, strings.NewReader(""), &stdout, &stderr)
+	}()
+	var conn net.Conn
+	for deadline := time.Now().Add(5 * time.Second); conn == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		conn, _ = net.Dial("tcp", addr)
+	}
+	if conn == nil {
+		t.Fatal("mock did not listen")
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(conn)
+	var heard []string
+	for _, line := range []string{"", "HELO \x1b[2J\x9b\u202e", "QUIT"} {
+		if line != "" {
+			io.WriteString(conn, line+"\r\n")
+		}
+		reply, _ := br.ReadString('\n')
+		heard = append(heard, reply)
+	}
+	code := <-exit
+	want := []string{"220 x\r\n", "503 5.5.1 Error: expected EHLO (recorded: EHLO \\x1b]0;file\\x07)\r\n", "221 2.0.0 Bye\r\n"}
+	if strings.Join(heard, "") != strings.Join(want, "") {
+		t.Errorf("the client heard %q, want %q", heard, want)
+	}
+	out := stdout.String() + stderr.String()
+	if code != exitReplies || !strings.Contains(out, `got "HELO \x1b[2J\x9b\u202e"`) {
+		t.Errorf("exit %d, want 1 and the client's line escaped:\n%s", code, out)
+	}
+	if i := terminalControl(out); i >= 0 {
+		t.Errorf("raw control at byte %d: %q", i, out[max(0, i-20):min(len(out), i+20)])
+	}
+}
