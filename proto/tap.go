@@ -50,7 +50,7 @@ func (t *tapWriter) Write(p []byte) (int, error) {
 
 func (t *tapWriter) observe(p []byte) {
 	for len(p) > 0 {
-		i := indexLF(p)
+		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			t.hold(p)
 			return
@@ -84,5 +84,3 @@ func (t *tapWriter) flushPartial() {
 		t.partial = t.partial[:0]
 	}
 }
-
-func indexLF(p []byte) int { return bytes.IndexByte(p, '\n') }

@@ -136,17 +136,17 @@ func answerLogin(s *Session, a *authRun, challenge string) (authStep, error) {
 	// The server chose these words, and they become the input prompt.
 	prompt := visible.Clip(strings.TrimSpace(s.secrets.Scrub(decoded)), 80) + " "
 	if kind == proto.LoginPassword {
-		pass, err := a.password(s, cmpPrompt(prompt, "Password: "))
+		pass, err := a.password(s, promptOr(prompt, "Password: "))
 		return authStep{wire: proto.B64(pass), hidden: hiddenPassword,
 			meaning: "the server asks for the password: sending it base64-encoded (hidden here)"}, err
 	}
-	user, err := a.username(s, cmpPrompt(prompt, "Username: "))
+	user, err := a.username(s, promptOr(prompt, "Username: "))
 	return authStep{wire: proto.B64(user), after: fmt.Sprintf("base64 of %q", user),
 		meaning: fmt.Sprintf("the server asks for the user name: sending base64 of %q", user)}, err
 }
 
-// cmpPrompt keeps a challenge's own words as the prompt when it has any.
-func cmpPrompt(prompt, def string) string {
+// promptOr keeps a challenge's own words as the prompt when it has any.
+func promptOr(prompt, def string) string {
 	if strings.TrimSpace(prompt) == "" {
 		return def
 	}
@@ -237,7 +237,7 @@ var authMechs = []string{"plain", "login", "cram-md5"}
 
 // runAuth is :auth MECH USER: ask for the password, then do the whole
 // exchange, saying what each step means.
-func runAuth(s *Session, ctx context.Context, args string) error {
+func runAuth(ctx context.Context, s *Session, args string) error {
 	mech, user, _ := strings.Cut(args, " ")
 	mech, user = strings.ToLower(mech), strings.TrimSpace(user)
 	if !slices.Contains(authMechs, mech) || user == "" {

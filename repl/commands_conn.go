@@ -39,7 +39,7 @@ func parseOpenArgs(args string) (openArgs, error) {
 
 // runOpen connects again: alone, to the same server; with a HOST, to it
 // (its options start afresh); "sandbox" goes back to the practice server.
-func runOpen(s *Session, ctx context.Context, args string) error {
+func runOpen(ctx context.Context, s *Session, args string) error {
 	o, err := parseOpenArgs(args)
 	if err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
-func runHelp(s *Session, _ context.Context, args string) error {
+func runHelp(_ context.Context, s *Session, args string) error {
 	if args == "" {
 		s.view.output(s.helpText())
 		return nil
@@ -89,14 +89,14 @@ func completeHelp(s *Session, arg string) []string {
 
 // runExplain prints explain.Explain's long form; with no argument, for
 // the last reply.
-func runExplain(s *Session, _ context.Context, args string) error {
+func runExplain(_ context.Context, s *Session, args string) error {
 	query := strings.Trim(args, "\"'")
 	if query == "" {
 		r := s.lastReply
 		if r == nil {
 			return errors.New("no reply yet: :explain 550, :explain 5.7.8, :explain \"550 5.1.1\" or :explain PIPELINING")
 		}
-		query = strings.Join(slicesCompact([]string{strconv.Itoa(r.Code), r.Enhanced.String(), r.Lines[0]}), " ")
+		query = strings.Join(dropEmpty([]string{strconv.Itoa(r.Code), r.Enhanced.String(), r.Lines[0]}), " ")
 	}
 	long, err := explain.Explain(query)
 	if err != nil {
@@ -127,7 +127,7 @@ func completeAuthCmd(s *Session, arg string) []string {
 	return matchPrefix(strings.ToLower(arg), offered)
 }
 
-func runStatus(s *Session, _ context.Context, _ string) error {
+func runStatus(_ context.Context, s *Session, _ string) error {
 	s.view.output(s.statusText())
 	return nil
 }

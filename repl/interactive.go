@@ -64,16 +64,16 @@ func (s *Session) describeTarget() string {
 	return strings.TrimSuffix(s.cfg.Addr, ":25")
 }
 
-// malformed records that the server broke the reply syntax and the
+// markMalformed records that the server broke the reply syntax and the
 // connection was kept (a debugger may want to see what comes next), and
 // says what that means.
-func (s *Session) malformed() string {
+func (s *Session) markMalformed() string {
 	s.outOfStep = "a malformed reply"
 	return fmt.Sprintf("the connection to %s is still open but may be out of step: the rest of that reply may arrive as the answer to your next command (NOOP and watch, or :open to start afresh)", s.describeTarget())
 }
 
-// abandoned records that a wait was given up, and says what that means.
-func (s *Session) abandoned() string {
+// markAbandoned records that a wait was given up, and says what that means.
+func (s *Session) markAbandoned() string {
 	s.outOfStep = "an abandoned wait"
 	awaited := "the reply to " + s.pendingVerb
 	if s.pendingVerb == "" {

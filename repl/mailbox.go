@@ -19,7 +19,7 @@ const showBytes = 8 << 10
 
 // runMailbox lists what the practice server received, or shows one
 // message: envelope, the exact bytes, and its MIME tree.
-func runMailbox(s *Session, _ context.Context, args string) error {
+func runMailbox(_ context.Context, s *Session, args string) error {
 	if s.home == nil {
 		return errors.New(":mailbox reads the practice server smtprepl started; this session was started against another server")
 	}

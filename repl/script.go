@@ -304,7 +304,7 @@ func (s *Session) pipelineBatch(ctx context.Context, first string, lines *lineSo
 	if err != nil {
 		return err
 	}
-	if err := s.sendBatch(ctx, batch, chunk); err != nil {
+	if _, err := s.sendBatch(ctx, batch, chunk); err != nil {
 		return err
 	}
 	return s.scriptFollowUp(ctx, last, lines)
@@ -327,16 +327,40 @@ func endsBatch(line string) bool {
 }
 
 // sendBatch writes the batch, and chunk after its last line (a BDAT's
-// data), in one write, then reads the replies in order.
-func (s *Session) sendBatch(ctx context.Context, batch []string, chunk []byte) error {
+// data), in one write, then reads the replies in order: the one batch
+// algorithm, for --pipeline and for lessons (ExecBatch). Every line is
+// checked before any is queued, so no half batch goes out. The replies
+// read so far come back with an error.
+func (s *Session) sendBatch(ctx context.Context, batch []string, chunk []byte) ([]*proto.Reply, error) {
 	cmds := make([]proto.Command, len(batch))
 	for i, line := range batch {
 		cmd, err := proto.ParseCommand(line)
+		if err == nil {
+			err = proto.ValidateLine(line)
+		}
 		if err != nil {
-			return err // before anything is queued: no half batch goes out
+			return nil, err
 		}
 		cmds[i] = cmd
 	}
+	if err := s.queueBatch(batch, chunk); err != nil {
+		return nil, err
+	}
+	if err := s.readPendingDot(ctx); err != nil {
+		return nil, err
+	}
+	replies := make([]*proto.Reply, 0, len(cmds))
+	for _, cmd := range cmds {
+		if err := s.awaitReply(ctx, cmd); err != nil {
+			return replies, err
+		}
+		replies = append(replies, s.lastReply)
+	}
+	return replies, nil
+}
+
+// queueBatch writes checked lines and a chunk in one flush.
+func (s *Session) queueBatch(batch []string, chunk []byte) error {
 	for _, line := range batch {
 		if err := s.client.Queue(line); err != nil {
 			return err
@@ -347,16 +371,5 @@ func (s *Session) sendBatch(ctx context.Context, batch []string, chunk []byte) e
 			return err
 		}
 	}
-	if err := s.client.Flush(); err != nil {
-		return err
-	}
-	if err := s.readPendingDot(ctx); err != nil {
-		return err
-	}
-	for _, cmd := range cmds {
-		if err := s.awaitReply(ctx, cmd); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.client.Flush()
 }

@@ -85,6 +85,9 @@ type Session struct {
 	track   *transcripts.Tracker
 	guard   authGuard
 	built   map[string]string // what :b64 and :plain built, by placeholder
+	// composer is :compose's message; its options (random boundaries and
+	// the real clock, or a lesson's fixed ones) are set with it.
+	composer *composer
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -98,7 +101,7 @@ func newSession(cfg Config, v view, errOut io.Writer) *Session {
 		cfg.EHLOName = defaultEHLOName()
 	}
 	s := &Session{cfg: cfg, view: v, errOut: errOut, home: cfg.Sandbox}
-	s.cmds = newCommandTable()
+	s.cmds, s.composer = newCommandTable(), &composer{}
 	s.initSecrets()
 	return s
 }

@@ -158,15 +158,15 @@ func (sh *Shell) report(err error) {
 	case errors.Is(err, context.Canceled) && sh.s.Connected():
 		// The terminal echoed ^C without a newline.
 		sh.view.println("")
-		sh.view.warn("Ctrl-C: " + sh.s.abandoned())
+		sh.view.warn("Ctrl-C: " + sh.s.markAbandoned())
 		return
 	case errors.As(err, &te) && sh.s.Connected():
 		sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
-		sh.view.warn(sh.s.abandoned())
+		sh.view.warn(sh.s.markAbandoned())
 		return
 	case errors.As(err, &pe) && sh.s.Connected():
 		sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
-		sh.view.warn(sh.s.malformed())
+		sh.view.warn(sh.s.markMalformed())
 		return
 	}
 	sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
