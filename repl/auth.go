@@ -11,15 +11,15 @@ import (
 	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
-// asker reads an answer from the person at the keyboard in the middle of
-// a command. AskSecret does not echo. Both return errAskCancelled when the
+// Asker reads an answer from the person at the keyboard in the middle of
+// a command. AskSecret does not echo. Both return ErrAskCancelled when the
 // person pressed Ctrl-C.
-type asker interface {
+type Asker interface {
 	Ask(prompt string) (string, error)
 	AskSecret(prompt string) (string, error)
 }
 
-var errAskCancelled = errors.New("cancelled")
+var ErrAskCancelled = errors.New("cancelled")
 
 // hiddenPassword stands on screen for a line that carries a password.
 const hiddenPassword = "•••••••• (hidden: your password, base64-encoded)"
@@ -84,7 +84,7 @@ func (s *Session) answerChallenge(ctx context.Context, run *authRun, r *proto.Re
 		s.view.note("type the answers in plain text: smtprepl base64-encodes them (Ctrl-C or * cancels)")
 	}
 	step, err := s.authStep(run, r.Text())
-	if errors.Is(err, errAskCancelled) {
+	if errors.Is(err, ErrAskCancelled) {
 		step, err = authStep{wire: "*", after: "cancelled: \"*\" tells the server to abandon the exchange (RFC 4954 §4)"}, nil
 	}
 	if err != nil {
@@ -201,7 +201,7 @@ func (a *authRun) username(s *Session, prompt string) (string, error) {
 			return "", err
 		}
 		if u == "*" {
-			return "", errAskCancelled
+			return "", ErrAskCancelled
 		}
 		a.user, a.haveUser = u, true
 	}
@@ -216,7 +216,7 @@ func (a *authRun) password(s *Session, prompt string) (string, error) {
 			return "", err
 		}
 		if p == "*" {
-			return "", errAskCancelled
+			return "", ErrAskCancelled
 		}
 		a.pass, a.havePass = p, true
 	}

@@ -131,17 +131,14 @@ func runQuit(_ context.Context, s *Session, _ string) error {
 	return ErrQuit
 }
 
-// rawView is implemented by views that can show exact bytes.
-type rawView interface{ setRaw(on bool) }
-
 func runWire(_ context.Context, s *Session, args string) error {
-	rv, ok := s.view.(rawView)
+	rv, ok := s.view.View.(RawViewer)
 	if !ok {
 		return errors.New(":wire is for the interactive shell; a script's output is the transcript already")
 	}
 	switch args {
 	case "on", "off":
-		rv.setRaw(args == "on")
+		rv.SetRaw(args == "on")
 		s.view.note("wire view " + args)
 		return nil
 	}

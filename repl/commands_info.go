@@ -10,6 +10,7 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto/explain"
 	"github.com/smtprepl/smtprepl/proto/visible"
+	"github.com/smtprepl/smtprepl/repl/internal/wrap"
 )
 
 func runHelp(_ context.Context, s *Session, args string) error {
@@ -48,19 +49,11 @@ func (s *Session) helpText() string {
 			b.WriteString(usage + "\n")
 			lead = pad
 		}
-		b.WriteString(wrap(c.summary, s.width(), lead, pad) + "\n")
+		b.WriteString(wrap.Text(c.summary, s.view.width(), lead, pad) + "\n")
 	}
-	b.WriteString(wrap("SMTP verbs (:help VERB for one): "+strings.Join(verbNames(), " "), s.width(), "", "  ") + "\n")
-	b.WriteString(wrap("Tab completes what is legal now; Ctrl-R searches history; Ctrl-C abandons a wait; Ctrl-D or :quit leaves.", s.width(), "", ""))
+	b.WriteString(wrap.Text("SMTP verbs (:help VERB for one): "+strings.Join(verbNames(), " "), s.view.width(), "", "  ") + "\n")
+	b.WriteString(wrap.Text("Tab completes what is legal now; Ctrl-R searches history; Ctrl-C abandons a wait; Ctrl-D or :quit leaves.", s.view.width(), "", ""))
 	return b.String()
-}
-
-// width is the terminal's, for text the session lays out itself.
-func (s *Session) width() int {
-	if tv, ok := s.view.(*termView); ok {
-		return tv.width()
-	}
-	return 100
 }
 
 func (s *Session) verbHelp(v verb) string {

@@ -39,7 +39,7 @@ func (s *Session) Redact(line string) string {
 	if s.st.inData || strings.TrimSpace(line) == "" {
 		return line
 	}
-	kept, ok := historyEntry(line, false, s.cmds)
+	kept, ok := keepable(line, false, s.cmds)
 	switch {
 	case !ok && strings.HasPrefix(line, ":"):
 		name, _, _ := strings.Cut(line, " ")

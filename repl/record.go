@@ -47,7 +47,7 @@ func (s *Session) StopRecording() error {
 
 func (s *Session) recordTap(l proto.TapLine) {
 	if s.recording != nil {
-		feedRecorder(s.recording.rec, l)
+		FeedRecorder(s.recording.rec, l)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 
 // NewScriptSession is a session whose output is the transcript notation.
 func NewScriptSession(cfg Config, out, errOut io.Writer) *Session {
-	return newSession(cfg, newScriptView(out), errOut)
+	return NewSession(cfg, newScriptView(out), errOut, nil)
 }
 
 // RunScript runs the lines of r, one by one, until EOF, QUIT or an error.

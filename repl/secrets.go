@@ -21,7 +21,7 @@ type secretSharer interface {
 func (s *Session) initSecrets() {
 	s.secrets = &transcripts.Secrets{}
 	s.track = transcripts.NewTracker(s.secrets)
-	if sh, ok := s.view.(secretSharer); ok {
+	if sh, ok := s.view.View.(secretSharer); ok {
 		sh.useSecrets(s.secrets)
 	}
 }
@@ -250,7 +250,6 @@ func (s *Session) authAnswer(ctx context.Context, line string) error {
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", what, err)
 	}
-	s.st.lastVerb = "AUTH"
 	s.noteReply("AUTH", reply)
 	if reply.Code == 235 {
 		s.st.authUser = "(authenticated)"
@@ -297,7 +296,7 @@ func (s *Session) showBuilt(token, name, value string) {
 	} else {
 		s.secrets.Learn(name, value)
 	}
-	if so, ok := s.view.(secretOutput); ok {
+	if so, ok := s.view.View.(secretOutput); ok {
 		so.builtSecret(name, token)
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/term"
 )
 
 const sessionUsage = `usage: smtprepl [flags] [HOST[:PORT]]
@@ -101,9 +102,9 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 // runInteractive starts the readline shell; connection trouble is shown
 // at its prompt, so only a broken terminal is an error here.
 func runInteractive(ctx context.Context, e *env, cfg repl.Config) (int, error) {
-	err := repl.RunTerminal(ctx, cfg, repl.TerminalOptions{
+	err := term.RunTerminal(ctx, cfg, term.TerminalOptions{
 		Stdout: e.stdout, Stderr: e.stderr, Color: !color.NoColor,
-		HistoryPath: repl.DefaultHistoryPath(e.getenv),
+		HistoryPath: term.DefaultHistoryPath(e.getenv),
 	})
 	if err != nil {
 		return exitFailure, err
