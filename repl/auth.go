@@ -108,7 +108,7 @@ func (s *Session) sendAnswer(ctx context.Context, run *authRun, step authStep) (
 		s.view.hideNext(step.hidden)
 	}
 	what := "the AUTH answer" // named by its step, never by its text
-	if name := s.track.SecretIn(step.wire); name != "" {
+	if name := s.sec.track.SecretIn(step.wire); name != "" {
 		what = "the " + name
 	}
 	if err := s.client.Send(step.wire); err != nil {
@@ -134,7 +134,7 @@ func answerLogin(s *Session, a *authRun, challenge string) (authStep, error) {
 		kind = []proto.LoginChallenge{proto.LoginUsername, proto.LoginPassword}[min(a.step, 1)]
 	}
 	// The server chose these words, and they become the input prompt.
-	prompt := visible.Clip(strings.TrimSpace(s.secrets.Scrub(decoded)), 80) + " "
+	prompt := visible.Clip(strings.TrimSpace(s.sec.set.Scrub(decoded)), 80) + " "
 	if kind == proto.LoginPassword {
 		pass, err := a.password(s, promptOr(prompt, "Password: "))
 		return authStep{wire: proto.B64(pass), hidden: hiddenPassword,

@@ -102,7 +102,7 @@ func runUnB64(_ context.Context, s *Session, args string) error {
 	if strings.Contains(text, "\x00") {
 		// A PLAIN blob: the password is in it, so it is a secret wherever
 		// output is kept (the shell shows it: that is what was asked).
-		s.secrets.Learn("AUTH PLAIN credentials", args)
+		s.sec.set.Learn("AUTH PLAIN credentials", args)
 	}
 	s.view.output(fmt.Sprintf("%q", text))
 	return nil

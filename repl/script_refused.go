@@ -96,7 +96,7 @@ func (s *scriptRun) scriptAuthAnswers(ctx context.Context, line string) error {
 			s.view.output("the server asked for another AUTH answer (334) and the script has none: sending \"*\" to cancel the exchange (RFC 4954 §4)")
 			answer, cancelled = "*", true
 		}
-		if err := s.authAnswer(ctx, s.expandBuilt(answer)); err != nil {
+		if err := s.authAnswer(ctx, s.sec.expandBuilt(answer)); err != nil {
 			if errors.Is(err, proto.ErrInjection) {
 				return scriptMistake{err, s.lines.n} // the answer's line, not the AUTH's
 			}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
-	"github.com/smtprepl/smtprepl/transcripts"
 )
 
 // Config is what a session needs to know before it connects.
@@ -76,12 +75,10 @@ type Session struct {
 	outOfStep   string // why, or "" when replies and commands pair up
 	pendingVerb string // what the reply being waited for answers, for messages
 	msg         msgState
-	// secrets are the AUTH secrets sent so far, in every form a server
-	// could echo; track learns them from the wire.
-	secrets *transcripts.Secrets
-	track   *transcripts.Tracker
-	guard   authGuard
-	built   map[string]string // what :b64 and :plain built, by placeholder
+	// sec is what the session knows of the secrets it sent, so none
+	// reaches the screen, a recording or a transcript when echoed.
+	sec   secretKeeper
+	guard authGuard
 	// composer is :compose's message; its options (random boundaries and
 	// the real clock, or a lesson's fixed ones) are set with it.
 	composer *composer
@@ -103,7 +100,10 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	}
 	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask}
 	s.cmds, s.composer = newCommandTable(), &composer{}
-	s.initSecrets()
+	s.sec = newSecretKeeper()
+	if sh, ok := s.view.View.(secretSharer); ok {
+		sh.useSecrets(s.sec.set)
+	}
 	return s
 }
 
@@ -165,7 +165,7 @@ func (s *Session) Open(ctx context.Context) error {
 
 // tap fans every wire line out to the view and any recorders.
 func (s *Session) tap(l proto.TapLine) {
-	l = s.learnAndScrub(l)
+	l = s.sec.learnAndScrub(l)
 	s.view.wire(l)
 	s.recordTap(l)
 }
@@ -222,8 +222,8 @@ func (s *Session) command(ctx context.Context, line string) error {
 	if err := s.requireConn(); err != nil {
 		return err
 	}
-	line = s.expandBuilt(line)
-	if s.track.AwaitsAnswer() {
+	line = s.sec.expandBuilt(line)
+	if s.sec.track.AwaitsAnswer() {
 		return s.authAnswer(ctx, line)
 	}
 	cmd, err := proto.ParseCommand(line)
@@ -245,7 +245,7 @@ func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
-	reply = s.scrubReply(reply) // what it says is shown as completion and tables too
+	reply = s.sec.scrubReply(reply) // what it says is shown as completion and tables too
 	s.noteReply(cmd.Verb, reply)
 	return s.afterReply(ctx, cmd, reply)
 }
@@ -254,7 +254,7 @@ func (s *Session) noteReply(verb string, r *proto.Reply) {
 	if r.Failed() {
 		s.failed = true
 	}
-	r = s.scrubReply(r) // :explain quotes the last reply
+	r = s.sec.scrubReply(r) // :explain quotes the last reply
 	s.lastReply, s.lastVerb = r, verb
 	s.view.reply(verb, r)
 }
