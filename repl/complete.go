@@ -16,10 +16,14 @@ import (
 // starts with word. Candidates come from the server and from file names
 // as they are: a terminal must decide which it can show.
 func (s *Session) Completions(head string) (word string, cands []string) {
-	return s.candidates(head)
+	return completion{s}.candidates(head)
 }
 
-func (s *Session) candidates(head string) (word string, cands []string) {
+// completion is a session asked what Tab offers; its steps are not the
+// session's own methods.
+type completion struct{ *Session }
+
+func (s completion) candidates(head string) (word string, cands []string) {
 	if strings.HasPrefix(head, ":") {
 		return s.completeColon(head)
 	}
@@ -43,18 +47,18 @@ func verbTemplates(vs []verb) []string {
 
 // argCompleters complete what follows a verb; rest is the text after the
 // verb and its space.
-var argCompleters = map[string]func(s *Session, rest string) (string, []string){
-	"MAIL": func(s *Session, rest string) (string, []string) { return s.completePath(rest, "FROM:<", mailParams) },
-	"RCPT": func(s *Session, rest string) (string, []string) { return s.completePath(rest, "TO:<", rcptParams) },
+var argCompleters = map[string]func(s completion, rest string) (string, []string){
+	"MAIL": func(s completion, rest string) (string, []string) { return s.completePath(rest, "FROM:<", mailParams) },
+	"RCPT": func(s completion, rest string) (string, []string) { return s.completePath(rest, "TO:<", rcptParams) },
 	"AUTH": completeAuthArg,
 	"EHLO": completeHelloArg,
 	"HELO": completeHelloArg,
-	"HELP": func(_ *Session, rest string) (string, []string) {
+	"HELP": func(_ completion, rest string) (string, []string) {
 		return rest, matchWords(rest, verbNames())
 	},
 }
 
-func (s *Session) completeArgs(verbName, rest string) (string, []string) {
+func (s completion) completeArgs(verbName, rest string) (string, []string) {
 	f, ok := argCompleters[verbName]
 	if !ok {
 		return "", nil
@@ -70,14 +74,14 @@ func verbNames() []string {
 	return out
 }
 
-func completeAuthArg(s *Session, rest string) (string, []string) {
+func completeAuthArg(s completion, rest string) (string, []string) {
 	if strings.Contains(rest, " ") || s.caps == nil {
 		return "", nil
 	}
 	return rest, matchWords(rest, s.caps.AuthMechanisms())
 }
 
-func completeHelloArg(s *Session, rest string) (string, []string) {
+func completeHelloArg(s completion, rest string) (string, []string) {
 	if strings.Contains(rest, " ") {
 		return "", nil
 	}
@@ -86,7 +90,7 @@ func completeHelloArg(s *Session, rest string) (string, []string) {
 
 // completePath completes "FROM:<" while the path is unwritten and the
 // advertised parameters once it is closed with '>'.
-func (s *Session) completePath(rest, lead string, params []esmtpParam) (string, []string) {
+func (s completion) completePath(rest, lead string, params []esmtpParam) (string, []string) {
 	if !strings.Contains(rest, ":") {
 		return rest, matchWords(rest, []string{lead})
 	}
@@ -122,7 +126,7 @@ var rcptParams = []esmtpParam{
 
 // paramCandidates keeps the parameters the server advertised and the line
 // does not carry yet.
-func (s *Session) paramCandidates(params []esmtpParam, typed []string) []string {
+func (s completion) paramCandidates(params []esmtpParam, typed []string) []string {
 	used := map[string]bool{}
 	for _, f := range typed[:max(len(typed)-1, 0)] {
 		key, _, _ := strings.Cut(strings.ToUpper(f), "=")
@@ -138,7 +142,7 @@ func (s *Session) paramCandidates(params []esmtpParam, typed []string) []string 
 	return out
 }
 
-func (s *Session) completeColon(head string) (string, []string) {
+func (s completion) completeColon(head string) (string, []string) {
 	name, rest, spaced := strings.Cut(head[1:], " ")
 	if !spaced {
 		var cands []string
@@ -152,7 +156,7 @@ func (s *Session) completeColon(head string) (string, []string) {
 		return "", nil
 	}
 	word := rest[strings.LastIndexByte(rest, ' ')+1:]
-	return word, c.complete(s, word)
+	return word, c.complete(s.Session, word)
 }
 
 func argSpace(c command) string {
