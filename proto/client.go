@@ -83,9 +83,9 @@ func (c *Client) wire(conn net.Conn) {
 	c.bw = bufio.NewWriterSize(c.tw, 64<<10)
 }
 
-func (c *Client) emit(dir Direction, data []byte) {
+func (c *Client) emit(kind LineKind, data []byte) {
 	if c.opts.Tap != nil {
-		c.opts.Tap(TapLine{Dir: dir, Data: data, TLS: c.tlsInfo != nil})
+		c.opts.Tap(TapLine{Kind: kind, Data: data, TLS: c.tlsInfo != nil})
 	}
 }
 

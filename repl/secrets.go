@@ -36,7 +36,7 @@ func newSecretKeeper() secretKeeper {
 // every known secret cut out of what the server said: a server may echo
 // the credentials, and what it says reaches the screen and recordings.
 func (k *secretKeeper) learnAndScrub(l proto.TapLine) proto.TapLine {
-	switch l.Dir {
+	switch l.Kind {
 	case proto.Sent:
 		k.track.Client(l.Data)
 		return l

@@ -44,7 +44,7 @@ func (w writeOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
 func (v *scriptView) flush() { v.buf.Flush() }
 
 func (v *scriptView) Wire(l proto.TapLine) {
-	if v.inBody && l.Dir == proto.Sent && v.skipBodyLine(l.Data) {
+	if v.inBody && l.Kind == proto.Sent && v.skipBodyLine(l.Data) {
 		return
 	}
 	FeedRecorder(v.rec, l)
@@ -72,7 +72,7 @@ func (v *scriptView) skipBodyLine(data []byte) bool {
 // FeedRecorder is the one place tap lines become transcript entries, for
 // the script view, --record and a lesson's transcript alike.
 func FeedRecorder(rec *transcripts.Recorder, l proto.TapLine) {
-	switch l.Dir {
+	switch l.Kind {
 	case proto.Sent:
 		rec.Client(l.Data)
 	case proto.Received:

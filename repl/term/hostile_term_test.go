@@ -300,18 +300,20 @@ func TestTermViewEscapesEveryPath(t *testing.T) {
 		do   func(v *termView)
 	}{
 		{"received line", func(v *termView) {
-			v.Wire(proto.TapLine{Dir: proto.Received, Data: []byte("250 " + repltest.EvilAll + "\r\n")})
+			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte("250 " + repltest.EvilAll + "\r\n")})
 		}},
-		{"received line, no code", func(v *termView) { v.Wire(proto.TapLine{Dir: proto.Received, Data: []byte(repltest.EvilAll + "\r\n")}) }},
+		{"received line, no code", func(v *termView) {
+			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte(repltest.EvilAll + "\r\n")})
+		}},
 		{"received line, raw", func(v *termView) {
 			v.SetRaw(true)
-			v.Wire(proto.TapLine{Dir: proto.Received, Data: []byte("250 " + repltest.EvilAll + "\r\n")})
+			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte("250 " + repltest.EvilAll + "\r\n")})
 		}},
 		{"sent line", func(v *termView) {
-			v.Wire(proto.TapLine{Dir: proto.Sent, Data: []byte("EHLO " + repltest.EvilAll + "\r\n")})
+			v.Wire(proto.TapLine{Kind: proto.Sent, Data: []byte("EHLO " + repltest.EvilAll + "\r\n")})
 		}},
 		{"event", func(v *termView) {
-			v.Wire(proto.TapLine{Dir: proto.Event, Data: []byte("connection closed: " + repltest.EvilAll)})
+			v.Wire(proto.TapLine{Kind: proto.Event, Data: []byte("connection closed: " + repltest.EvilAll)})
 		}},
 		{"message text from a file", func(v *termView) { v.Body("Subject: " + repltest.EvilAll) }},
 		{"message text from a file, raw", func(v *termView) { v.SetRaw(true); v.Body("Subject: " + repltest.EvilAll) }},
@@ -348,7 +350,7 @@ func TestTermViewBoundsLongText(t *testing.T) {
 		var b bytes.Buffer
 		v := newTermView(&b, NewTheme(false), nil)
 		v.SetRaw(raw)
-		v.Wire(proto.TapLine{Dir: proto.Received, Data: []byte("250 " + huge + "\r\n")})
+		v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte("250 " + huge + "\r\n")})
 		v.fail(huge)
 		v.Note(huge)
 		if b.Len() > 32<<10 {
@@ -395,7 +397,7 @@ func BenchmarkTermViewReceived(b *testing.B) {
 	for name, line := range map[string]string{"plain": "250-mx.example.test Hello client.example [192.0.2.1]\r\n", "hostile": "250 " + repltest.EvilAll + "\r\n"} {
 		b.Run(name, func(b *testing.B) {
 			v := newTermView(io.Discard, NewTheme(true), nil)
-			tl := proto.TapLine{Dir: proto.Received, Data: []byte(line)}
+			tl := proto.TapLine{Kind: proto.Received, Data: []byte(line)}
 			b.ReportAllocs()
 			for b.Loop() {
 				v.Wire(tl)

@@ -108,7 +108,7 @@ func (v *lessonView) Wire(l proto.TapLine) {
 	if v.rec == nil {
 		return
 	}
-	if l.Dir == proto.Event {
+	if l.Kind == proto.Event {
 		l.Data = []byte(v.rename(string(l.Data)))
 	}
 	repl.FeedRecorder(v.rec, l)

@@ -89,7 +89,7 @@ var (
 )
 
 func (v *termView) Wire(l proto.TapLine) {
-	switch l.Dir {
+	switch l.Kind {
 	case proto.Event:
 		v.println(v.th.Event.Sprint("=== " + shown(string(l.Data))))
 	case proto.Sent:
