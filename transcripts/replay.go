@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
@@ -27,7 +28,7 @@ type ReplayOptions struct {
 func (t *Transcript) Redactions() []string {
 	var names []string
 	for _, e := range t.Entries {
-		if e.Kind == Client && e.Redacted != "" && !contains(names, e.Redacted) {
+		if e.Kind == Client && e.Redacted != "" && !slices.Contains(names, e.Redacted) {
 			names = append(names, e.Redacted)
 		}
 	}
@@ -37,15 +38,6 @@ func (t *Transcript) Redactions() []string {
 // Steps is the number of steps Compare pairs up in t: each reply, with
 // the command it answered, and each command left unanswered.
 func (t *Transcript) Steps() int { return len(steps(t)) }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // Replay sends the client side of want over c, exchange by exchange, and
 // reads as many replies as were recorded after each. A pipelined batch is
