@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/proto"
@@ -52,5 +53,32 @@ func TestExecBatchNeedsPipelining(t *testing.T) {
 	s := NewScriptSession(Config{}, &bytes.Buffer{}, &bytes.Buffer{})
 	if _, err := s.ExecBatch(context.Background(), []string{"NOOP"}); err == nil || !strings.Contains(err.Error(), "not connected") {
 		t.Errorf("unconnected batch: %v", err)
+	}
+}
+
+// TestExecBatchSendsNothingOfABadBatch: a batch with a line that cannot
+// go on the wire sends none of its lines, now or with the next write
+// (lessons and --pipeline share the check).
+func TestExecBatchSendsNothingOfABadBatch(t *testing.T) {
+	srv := startSandbox(t)
+	var out bytes.Buffer
+	s := NewScriptSession(Config{Addr: srv.Addr().String(), Sandbox: srv, Timeout: 5 * time.Second}, &out, &out)
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Exec(ctx, "EHLO a.example"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ExecBatch(ctx, []string{"RSET", "NOOP\x00smuggled"}); err == nil {
+		t.Fatal("a batch with a NUL in a line was accepted")
+	}
+	if err := s.Exec(ctx, "NOOP"); err != nil {
+		t.Fatal(err)
+	}
+	s.flushView()
+	if strings.Contains(out.String(), "C: RSET") {
+		t.Errorf("a line of the refused batch went out:\n%s", out.String())
 	}
 }
