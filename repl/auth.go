@@ -60,7 +60,7 @@ func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Re
 	}
 	s.auth = nil
 	for r.Code == 334 {
-		next, err := s.answerChallenge(ctx, run, r)
+		next, err := run.answer(ctx, s, r)
 		if err != nil {
 			return err
 		}
@@ -79,11 +79,12 @@ func mechanismOf(cmd proto.Command) string {
 	return strings.ToUpper(mech)
 }
 
-func (s *Session) answerChallenge(ctx context.Context, run *authRun, r *proto.Reply) (*proto.Reply, error) {
+// answer answers one 334 challenge and reads the reply.
+func (run *authRun) answer(ctx context.Context, s *Session, r *proto.Reply) (*proto.Reply, error) {
 	if run.step == 0 && !run.narrate {
 		s.view.note("type the answers in plain text: smtprepl base64-encodes them (Ctrl-C or * cancels)")
 	}
-	step, err := s.authStep(run, r.Text())
+	step, err := run.next(s, r.Text())
 	if errors.Is(err, ErrAskCancelled) {
 		step, err = authStep{wire: "*", after: "cancelled: \"*\" tells the server to abandon the exchange (RFC 4954 §4)"}, nil
 	}
@@ -96,7 +97,8 @@ func (s *Session) answerChallenge(ctx context.Context, run *authRun, r *proto.Re
 	return s.sendAnswer(ctx, run, step)
 }
 
-func (s *Session) authStep(run *authRun, challenge string) (authStep, error) {
+// next computes the answer to challenge, asking the user what it needs.
+func (run *authRun) next(s *Session, challenge string) (authStep, error) {
 	if f, ok := answerers[run.mech]; ok {
 		return f(s, run, challenge)
 	}
@@ -253,7 +255,7 @@ func runAuth(ctx context.Context, s *Session, args string) error {
 	}
 	s.auth = &authRun{mech: strings.ToUpper(mech), user: user, pass: pass, haveUser: true, havePass: true, narrate: true}
 	defer func() { s.auth = nil }()
-	return s.command(ctx, s.authFirstLine())
+	return s.command(ctx, s.auth.firstLine(s))
 }
 
 // authReady refuses :auth where it cannot work, and says why.
@@ -283,10 +285,9 @@ func orNone(list []string) string {
 	return strings.Join(list, " ")
 }
 
-// authFirstLine is the AUTH command :auth sends; PLAIN carries its whole
+// firstLine is the AUTH command :auth sends; PLAIN carries its whole
 // response at once (RFC 4954 §4 initial response), hidden on screen.
-func (s *Session) authFirstLine() string {
-	a := s.auth
+func (a *authRun) firstLine(s *Session) string {
 	if a.mech != "PLAIN" {
 		s.view.note(fmt.Sprintf("step 1: AUTH %s: the server answers with 334 challenges, one per question", a.mech))
 		return "AUTH " + a.mech

@@ -24,6 +24,10 @@ type scriptView struct {
 	hiddenBytes int
 }
 
+// The transcript is a View and nothing more: explanations are not part
+// of it.
+var _ View = (*scriptView)(nil)
+
 // bodyShowLimit is how much message text script mode prints per message.
 const bodyShowLimit = 1 << 20
 
