@@ -8,11 +8,11 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/chzyer/readline"
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/term"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -208,12 +208,12 @@ func resolveSecrets(e *env, names []string, given []string) (func(string) (strin
 // for one in env.stdinTTY, and reading a secret from it would fail.
 func askSecret(e *env, name string) (string, error) {
 	f, ok := e.stdin.(*os.File)
-	if !e.stdinTTY || !ok || !readline.IsTerminal(int(f.Fd())) {
+	if !e.stdinTTY || !ok || !term.IsTerminal(f) {
 		return "", usagef("the recording needs the secret %q and stdin is not a terminal: give --secret %q or set %s (the value as sent on the wire: base64 for AUTH)",
 			name, name+"=VALUE", secretEnv(name))
 	}
 	fmt.Fprintf(e.stderr, "%s (as sent on the wire, base64 for AUTH; not echoed): ", visible.Clip(name, 100))
-	b, err := readline.ReadPassword(int(f.Fd()))
+	b, err := term.ReadPassword(f)
 	fmt.Fprintln(e.stderr)
 	if err != nil {
 		return "", usagef("reading the secret %q: %v", name, err)
