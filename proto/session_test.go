@@ -457,3 +457,19 @@ func TestSessionSendReceive(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionOwedStaysSmall: a client that always keeps one line waiting
+// (it pipelines each command behind the last) never lets the queue
+// empty; what was answered must still be let go.
+func TestSessionOwedStaysSmall(t *testing.T) {
+	s := &Session{}
+	s.Greeting(&Reply{Code: 220})
+	s.Send("NOOP")
+	for range 10000 {
+		s.Send("NOOP")
+		s.Receive(&Reply{Code: 250})
+	}
+	if s.Owed() != 1 || len(s.owed) > 200 {
+		t.Errorf("after 10000 round trips with one line waiting: %d owed, queue of %d", s.Owed(), len(s.owed))
+	}
+}

@@ -45,10 +45,20 @@ func (s *Session) Receive(r *Reply) Phase {
 		}
 	}
 	phase := s.Feed(line, r)
-	if s.head == len(s.owed) || phase == PhaseClosed {
+	switch {
+	case s.head == len(s.owed) || phase == PhaseClosed:
 		s.forgetOwed()
+	case s.head >= 64 && 2*s.head >= len(s.owed):
+		s.compactOwed() // a client that always keeps a line waiting
 	}
 	return phase
+}
+
+// compactOwed drops the lines answered from the front of the queue.
+func (s *Session) compactOwed() {
+	n := copy(s.owed, s.owed[s.head:])
+	clear(s.owed[n:])
+	s.owed, s.head = s.owed[:n], 0
 }
 
 // Owed is how many replies the lines sent are still owed.

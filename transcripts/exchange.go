@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/smtprepl/smtprepl/proto"
 )
 
 // Exchange is one turn of the dialogue: what the client sent before it
@@ -35,10 +37,10 @@ func (x *Exchange) empty() bool {
 
 // splitter cuts entries into exchanges.
 type splitter struct {
-	out    []Exchange
-	cur    Exchange
-	inBody bool // after a 354 reply, until the lone "."
-	open   bool // the last reply line was "ddd-": the reply goes on
+	out   []Exchange
+	cur   Exchange
+	model wireModel // where the recorded dialogue stands: in message text or not
+	open  bool      // the last reply line was "ddd-": the reply goes on
 }
 
 // Exchanges cuts the transcript into exchanges. Comments and blank lines
@@ -120,13 +122,14 @@ func (r *exchangeReader) cut() {
 func (s *splitter) add(e Entry) {
 	switch {
 	case e.Kind == Comment || e.Kind == Blank:
-	case e.Kind == Elision && s.inBody:
+	case e.Kind == Elision && s.inText():
 		s.turn()
 		s.cur.Body = append(s.cur.Body, e)
 	case !e.Wire() || s.pseudo(e):
 		if len(s.cur.Body)+len(s.cur.Commands)+len(s.cur.Replies) > 0 {
 			s.next()
 		}
+		s.model.event(e)
 		s.cur.Events = append(s.cur.Events, e)
 	case e.Kind == Client:
 		s.turn()
@@ -148,31 +151,29 @@ func (s *splitter) next() {
 	s.cur = Exchange{}
 }
 
+// client files a client line: message text goes in Body; a command, or
+// the "." that ends the text, gets a reply and goes in Commands.
 func (s *splitter) client(e Entry) {
-	if !s.inBody {
-		s.cur.Commands = append(s.cur.Commands, e)
+	if s.model.client(e) == proto.RoleText {
+		s.cur.Body = append(s.cur.Body, e)
 		return
 	}
-	if dataEnd(e) {
-		s.inBody = false
-		s.cur.Commands = append(s.cur.Commands, e)
-		return
-	}
-	s.cur.Body = append(s.cur.Body, e)
+	s.cur.Commands = append(s.cur.Commands, e)
 }
 
+// inText reports whether the recording stands in message text, after
+// DATA's 354 and before the lone ".".
+func (s *splitter) inText() bool { return s.model.s.Phase() == proto.PhaseData }
+
 func (s *splitter) server(e Entry) {
-	rl := parseReplyLine(lineText(e))
 	if s.open && len(s.cur.Replies) > 0 {
 		last := len(s.cur.Replies) - 1
 		s.cur.Replies[last] = append(s.cur.Replies[last], e)
 	} else {
 		s.cur.Replies = append(s.cur.Replies, []Entry{e})
 	}
-	s.open = rl.more
-	if !rl.more && rl.code == 354 {
-		s.inBody = true
-	}
+	s.model.server(e)
+	s.open = s.model.open
 }
 
 // pseudo reports whether a wire line is one of the RFC examples' narrative
@@ -180,7 +181,7 @@ func (s *splitter) server(e Entry) {
 // message body such a line is data, and a redaction marker is a real line.
 func (s *splitter) pseudo(e Entry) bool {
 	t := e.Text
-	if e.Exact || e.Redacted != "" || (e.Kind == Client && s.inBody) {
+	if e.Exact || e.Redacted != "" || (e.Kind == Client && s.inText()) {
 		return false
 	}
 	return len(t) >= 2 && t[0] == '<' && t[len(t)-1] == '>'

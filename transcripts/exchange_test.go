@@ -182,6 +182,16 @@ func TestExchangesEdges(t *testing.T) {
 			},
 		},
 		{
+			name: "a 354 that answers RCPT opens no message text",
+			in:   "S: 220 x\nC: MAIL FROM:<a@b>\nS: 250 ok\nC: RCPT TO:<c@d>\nS: 354 odd\nC: QUIT\nS: 221 bye\n",
+			want: []xview{
+				{Replies: [][]string{{"S: 220 x"}}},
+				{Commands: []string{"C: MAIL FROM:<a@b>"}, Replies: [][]string{{"S: 250 ok"}}},
+				{Commands: []string{"C: RCPT TO:<c@d>"}, Replies: [][]string{{"S: 354 odd"}}},
+				{Commands: []string{"C: QUIT"}, Replies: [][]string{{"S: 221 bye"}}},
+			},
+		},
+		{
 			name: "garbage from the server is a reply",
 			in:   "C: NOOP\nS: hello?\n",
 			want: []xview{{Commands: []string{"C: NOOP"}, Replies: [][]string{{"S: hello?"}}}},

@@ -160,9 +160,13 @@ type replayer struct {
 	c       *proto.Client
 	opts    ReplayOptions
 	got     func(Entry)
-	ehlo    string   // the name for ReplayOptions.StartTLS's EHLO
-	sent    []string // the verbs of commands sent and not answered yet, oldest first; "" for those that do not matter
-	upgrade bool     // ReplayOptions.StartTLS, still to be done
+	ehlo    string // the name for ReplayOptions.StartTLS's EHLO
+	upgrade bool   // ReplayOptions.StartTLS, still to be done
+	// now is today's dialogue and want the recording's, each fed what
+	// went out and what came back: where they stand says when TLS starts
+	// and when message text may go.
+	now  proto.Session
+	want wireModel
 	// underTLS says the recording's connection was encrypted by now: its
 	// STARTTLS was answered 220, or it says TLS was established.
 	underTLS bool
@@ -173,6 +177,7 @@ type replayer struct {
 func (r *replayer) exchange(ctx context.Context, x Exchange) (stop bool, err error) {
 	for _, e := range x.Events {
 		r.underTLS = r.underTLS || tlsEvent(e)
+		r.want.event(e)
 	}
 	if len(x.Body)+len(x.Commands) > 0 {
 		if err := r.guard(ctx, x); err != nil {
@@ -208,9 +213,7 @@ func (r *replayer) send(x Exchange) (stop bool, err error) {
 		if err := r.c.QueueRaw(wire); err != nil {
 			return r.writeFailed(err)
 		}
-	}
-	for _, c := range x.Commands {
-		r.sent = append(r.sent, sentVerb(c))
+		r.sent(e)
 	}
 	if err := r.c.Flush(); err != nil {
 		return r.writeFailed(err)
@@ -259,20 +262,32 @@ func (r *replayer) receive(ctx context.Context, rec []Entry) (stop bool, err err
 	for _, line := range reply.Raw {
 		r.got(FromWire(Server, []byte(line+"\r\n")))
 	}
-	if len(r.sent) == 0 {
-		return false, nil // the greeting, or a reply nobody asked for
+	for _, e := range rec {
+		r.want.server(e)
 	}
-	verb := r.sent[0]
-	r.sent = r.sent[1:]
-	r.noteTLS(verb, rec, reply)
+	want := r.want.finish() // a chunked reader keeps a long reply's first lines only
+	now := r.now.Receive(reply)
+	r.noteTLS(now, want, reply)
 	switch {
-	case verb == "STARTTLS" && reply.Code == 220:
+	case now == proto.PhaseHandshake:
 		return false, r.handshake(ctx)
-	case verb == "DATA" && (reply.Code == 354) != (parseReplyLine(lineText(rec[0])).code == 354):
+	case (now == proto.PhaseData) != (want == proto.PhaseData):
 		r.event(fmt.Sprintf("replay stopped: DATA was answered %d, the recording has %s", reply.Code, shown(rec[0])))
 		return true, nil
 	}
 	return false, nil
+}
+
+// sent feeds a client line that went out to both models: the recording
+// sent it too. Where the recording's dialogue went on past a STARTTLS,
+// its handshake was done; today's is done by then.
+func (r *replayer) sent(e Entry) {
+	r.want.client(e)
+	line := lineText(e)
+	if r.now.Phase() == proto.PhaseData && dataEnd(e) {
+		line = "."
+	}
+	r.now.Send(line)
 }
 
 // handshake starts TLS. A server that answered 220 to STARTTLS waits for
@@ -283,6 +298,7 @@ func (r *replayer) handshake(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("transcripts: replay: %w", err)
 	}
+	r.now.TLSEstablished()
 	r.event(fmt.Sprintf("TLS established: %s %s", info.Version, info.Cipher))
 	return nil
 }
@@ -297,7 +313,7 @@ func (r *replayer) startTLS(ctx context.Context, name string) error {
 		if err != nil {
 			return fmt.Errorf("transcripts: replay: --starttls: %w", err)
 		}
-		if reply.Code != step.code {
+		if r.now.Feed(step.line, reply); reply.Code != step.code {
 			return fmt.Errorf("transcripts: replay: --starttls: %s was answered %s", visible.Clip(step.line, maxShown), quoteClip(reply.String(), maxShown))
 		}
 	}
@@ -306,15 +322,13 @@ func (r *replayer) startTLS(ctx context.Context, name string) error {
 }
 
 // noteTLS follows whether the recording, and today's server, encrypted
-// the connection at a STARTTLS.
-func (r *replayer) noteTLS(verb string, rec []Entry, reply *proto.Reply) {
-	if verb != "STARTTLS" {
+// the connection at a STARTTLS: the recording's went to the handshake.
+func (r *replayer) noteTLS(now, want proto.Phase, reply *proto.Reply) {
+	if want != proto.PhaseHandshake {
 		return
 	}
-	if len(rec) > 0 && parseReplyLine(lineText(rec[0])).code == 220 {
-		r.underTLS = true
-	}
-	if reply.Code != 220 {
+	r.underTLS = true
+	if now != proto.PhaseHandshake {
 		r.refused = quoteClip(reply.String(), maxShown)
 	}
 }
@@ -351,16 +365,6 @@ func tlsEvent(e Entry) bool {
 
 func (r *replayer) event(text string) {
 	r.got(Entry{Kind: Event, Text: text})
-}
-
-// sentVerb is what a replay remembers of a command until its reply: the
-// verbs it acts on, and nothing of the others, which may be millions.
-func sentVerb(c Entry) string {
-	switch v := commandVerb(c); v {
-	case "STARTTLS", "DATA":
-		return v
-	}
-	return ""
 }
 
 // commandVerb is a client line's command word, upper-cased.
