@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // goldenDir holds one transcript per lesson; the lessons themselves are
 // the inputs, and -update never touches them.
-const goldenDir = "../transcripts/testdata/golden"
+const goldenDir = "testdata/golden"
 
 func fixedClock() time.Time { return time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC) }
 
@@ -79,7 +79,7 @@ func allLessons(t *testing.T) []lessons.Lesson {
 }
 
 // TestGolden runs every lesson unattended: every checkpoint must hold, and
-// the transcript must match transcripts/testdata/golden/NAME.txtar.
+// the transcript must match testdata/golden/NAME.txtar.
 func TestGolden(t *testing.T) {
 	for _, l := range allLessons(t) {
 		t.Run(l.Name, func(t *testing.T) {

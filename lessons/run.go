@@ -21,8 +21,9 @@ type Session interface {
 	ExecBatch(ctx context.Context, lines []string) ([]*proto.Reply, error)
 	// LastReply is the latest complete reply; nil before the first.
 	LastReply() *proto.Reply
-	// InData reports whether lines are message text now.
-	InData() bool
+	// State is where the session stands: in message text, answering an
+	// AUTH challenge, or sending commands.
+	State() proto.State
 	// Redact returns line as it may be written down: AUTH answers and the
 	// arguments of secret commands replaced by a marker.
 	Redact(line string) string

@@ -82,7 +82,7 @@ func (r *Runner) typed(ctx context.Context, s Session, want string) (string, err
 		return "", err
 	case line == "":
 		return want, nil
-	case strings.TrimSpace(line) == ":quit" && !s.InData():
+	case strings.TrimSpace(line) == ":quit" && !s.State().InData():
 		return "", errLeft
 	}
 	return line, nil
@@ -92,7 +92,7 @@ func (r *Runner) typed(ctx context.Context, s Session, want string) (string, err
 // (:help, :explain, :status) instead of the step's line: it is run and
 // judged by nobody, and the step waits on.
 func (r *Runner) sideTrip(s Session, typed, want string) bool {
-	return r.Student != nil && !s.InData() && strings.HasPrefix(typed, ":") && verbOf(typed) != verbOf(want)
+	return r.Student != nil && !s.State().InData() && strings.HasPrefix(typed, ":") && verbOf(typed) != verbOf(want)
 }
 
 func (r *Runner) reportErr(err error) {
@@ -105,7 +105,8 @@ func (r *Runner) reportErr(err error) {
 // text has no verb to compare with the suggestion.
 func (r *Runner) send(ctx context.Context, s Session, want, typed string, e Expect) verdict {
 	before := s.LastReply()
-	free := s.InData() || before != nil && before.Code == 334
+	st := s.State()
+	free := st.InData() || st.InAuth()
 	v := verdict{err: s.Exec(ctx, typed)}
 	if after := s.LastReply(); after != before {
 		v.reply = after

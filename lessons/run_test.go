@@ -12,18 +12,22 @@ import (
 )
 
 // fakeSession answers each line from a table, as a server would, and
-// keeps what was sent: the engine is tested without a socket.
+// keeps what was sent: the engine is tested without a socket. Where the
+// session stands is proto.Session's to say, as in the REPL.
 type fakeSession struct {
 	replies map[string]int // line -> reply code; absent: 500
 	sent    []string
 	last    *proto.Reply
-	inData  bool
+	model   proto.Session
 }
 
 func (f *fakeSession) Exec(_ context.Context, line string) error {
 	f.sent = append(f.sent, line)
+	if f.model.Phase() == proto.PhaseConnected {
+		f.model.Greeting(proto.NewReply(220, proto.EnhancedCode{}, "fake"))
+	}
 	switch {
-	case f.inData && line != ".":
+	case f.model.State().InData() && line != ".":
 		return nil
 	case strings.HasPrefix(line, ":fail"):
 		return errors.New("refused by smtprepl")
@@ -34,8 +38,8 @@ func (f *fakeSession) Exec(_ context.Context, line string) error {
 	if !ok {
 		code = 500
 	}
-	f.inData = code == 354
 	f.last = proto.NewReply(code, proto.EnhancedCode{}, "text")
+	f.model.Feed(line, f.last)
 	return nil
 }
 
@@ -49,7 +53,7 @@ func (f *fakeSession) ExecBatch(ctx context.Context, lines []string) ([]*proto.R
 }
 
 func (f *fakeSession) LastReply() *proto.Reply { return f.last }
-func (f *fakeSession) InData() bool            { return f.inData }
+func (f *fakeSession) State() proto.State      { return f.model.State() }
 func (f *fakeSession) Redact(line string) string {
 	if line == "c2VjcmV0" {
 		return "<redacted>"

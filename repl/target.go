@@ -45,6 +45,18 @@ func (s *Session) isColonCommand(line string) bool {
 // InData reports whether lines are message text now.
 func (s *Session) InData() bool { return s.st.inData }
 
+// State is where the session stands, for lessons.
+func (s *Session) State() proto.State {
+	phase := proto.PhaseReady
+	switch {
+	case s.st.inData:
+		phase = proto.PhaseData
+	case s.lastReply != nil && s.lastReply.Code == 334:
+		phase = proto.PhaseAuth
+	}
+	return proto.State{Phase: phase}
+}
+
 // AtSandbox reports whether the session is at its practice server (not
 // visiting another one).
 func (s *Session) AtSandbox() bool {
