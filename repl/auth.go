@@ -66,11 +66,6 @@ func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Re
 		}
 		r = next
 	}
-	if r.Code == 235 && run.haveUser {
-		s.st.authUser = run.user
-	} else if r.Code == 235 {
-		s.st.authUser = authUserHint(cmd)
-	}
 	return nil
 }
 
@@ -126,6 +121,7 @@ func (s *Session) sendAnswer(ctx context.Context, run *authRun, step authStep) (
 		return nil, fmt.Errorf("waiting for the reply to %s: %w", what, err)
 	}
 	s.noteReply("AUTH", reply)
+	s.model.Feed(step.wire, reply)
 	return reply, nil
 }
 
@@ -266,13 +262,13 @@ func (s *Session) authReady(mech string) error {
 	if err := s.requireConn(); err != nil {
 		return err
 	}
-	if !s.st.greeted {
+	if s.model.State().Hello == "" {
 		return errors.New("say EHLO first: AUTH is an ESMTP extension (RFC 4954)")
 	}
 	if s.plaintextRefused() {
 		return errCredentialsWithheld
 	}
-	if offered := s.caps.AuthMechanisms(); !slices.Contains(offered, mech) {
+	if offered := s.model.Capabilities().AuthMechanisms(); !slices.Contains(offered, mech) {
 		s.view.warn(fmt.Sprintf("the server did not offer %s (it offers %s); trying anyway, its reply is the lesson", mech, orNone(offered)))
 	}
 	return nil

@@ -121,7 +121,8 @@ func runClose(_ context.Context, s *Session, _ string) error {
 	if err := s.requireConn(); err != nil {
 		return err
 	}
-	s.st.inData, s.body = false, nil
+	s.model.ConnectionClosed()
+	s.body = nil
 	s.view.dataMode(false)
 	return s.client.Close()
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/explain"
 	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/repl/internal/wrap"
@@ -62,8 +63,8 @@ func (s *Session) verbHelp(v verb) string {
 	fmt.Fprintf(&b, "  example:  %s\n  replies:  %s", v.example, v.replies)
 	if v.ext != "" {
 		fmt.Fprintf(&b, "\n  needs:    the %s extension", v.ext)
-		if s.st.greeted {
-			fmt.Fprintf(&b, " (this server %s it)", map[bool]string{true: "offers", false: "does not offer"}[s.caps.Has(v.ext)])
+		if caps := s.model.Capabilities(); caps != nil {
+			fmt.Fprintf(&b, " (this server %s it)", map[bool]string{true: "offers", false: "does not offer"}[caps.Has(v.ext)])
 		}
 	}
 	return b.String()
@@ -104,17 +105,17 @@ func completeExplain(s *Session, arg string) []string {
 	if s.lastReply != nil {
 		cands = append(cands, strconv.Itoa(s.lastReply.Code))
 	}
-	if s.caps != nil {
-		cands = append(cands, s.caps.Keywords()...)
+	if caps := s.model.Capabilities(); caps != nil {
+		cands = append(cands, caps.Keywords()...)
 	}
 	return matchWords(arg, cands)
 }
 
 func completeAuthCmd(s *Session, arg string) []string {
 	offered := authMechs
-	if s.caps != nil && len(s.caps.AuthMechanisms()) > 0 {
+	if mechs := s.model.Capabilities().AuthMechanisms(); len(mechs) > 0 {
 		offered = slices.DeleteFunc(slices.Clone(authMechs), func(m string) bool {
-			return !slices.Contains(s.caps.AuthMechanisms(), strings.ToUpper(m))
+			return !slices.Contains(mechs, strings.ToUpper(m))
 		})
 	}
 	return matchPrefix(strings.ToLower(arg), offered)
@@ -130,14 +131,15 @@ func (s *Session) statusText() string {
 		return fmt.Sprintf("not connected (last server: %s); :open reconnects", s.describeTarget())
 	}
 	rows := [][2]string{{"server", s.describeTarget() + " (" + s.client.Addr() + ")"}, {"security", s.securityText()}}
-	login := "not logged in"
-	if s.st.authUser != "" {
-		login = "logged in as " + visible.Clip(s.st.authUser, 100)
+	st := s.model.State()
+	who := "not logged in"
+	if user := login(st); user != "" {
+		who = "logged in as " + visible.Clip(user, 100)
 	}
-	rows = append(rows, [2]string{"login", login}, [2]string{"protocol", s.transactionText()})
-	if s.caps != nil {
+	rows = append(rows, [2]string{"login", who}, [2]string{"protocol", transactionText(st)})
+	if caps := s.model.Capabilities(); caps != nil {
 		// The server named these; a script prints them too, as a comment.
-		rows = append(rows, [2]string{"extensions", visible.Clip(strings.Join(s.caps.Keywords(), " "), 1000)})
+		rows = append(rows, [2]string{"extensions", visible.Clip(strings.Join(caps.Keywords(), " "), 1000)})
 	}
 	if s.recording != nil {
 		rows = append(rows, [2]string{"recording", s.recording.path})
@@ -160,18 +162,18 @@ func (s *Session) securityText() string {
 	return "TLS " + info.Version + ", certificate NOT verified (--insecure)"
 }
 
-func (s *Session) transactionText() string {
+func transactionText(st proto.State) string {
 	txt := "not greeted yet (send EHLO)"
 	switch {
-	case s.st.inData:
-		txt = fmt.Sprintf("MAIL ✓ RCPT ×%d, writing message text (end with a lone .)", s.st.rcpts)
-	case s.st.mail:
-		txt = fmt.Sprintf("MAIL ✓ RCPT ×%d", s.st.rcpts)
-	case s.st.greeted:
+	case st.InData():
+		txt = fmt.Sprintf("MAIL ✓ RCPT ×%d, writing message text (end with a lone .)", st.Recipients)
+	case st.InTransaction:
+		txt = fmt.Sprintf("MAIL ✓ RCPT ×%d", st.Recipients)
+	case st.Hello != "":
 		txt = "greeted, no transaction"
 	}
-	if s.outOfStep != "" {
-		txt += "; possibly out of step after " + s.outOfStep
+	if st.OutOfStep != "" {
+		txt += "; possibly out of step after " + st.OutOfStep
 	}
 	return txt
 }

@@ -35,7 +35,7 @@ func TestParseOpenArgs(t *testing.T) {
 }
 
 func TestHelpListsEveryCommand(t *testing.T) {
-	s := testSession(t, state{}, nil)
+	s := testSession(t, nil)
 	text := s.helpText()
 	var missing []string
 	for _, c := range s.cmds.list {

@@ -27,7 +27,7 @@ func (s completion) candidates(head string) (word string, cands []string) {
 	if strings.HasPrefix(head, ":") {
 		return s.completeColon(head)
 	}
-	if !s.Connected() || s.st.inData {
+	if !s.Connected() || s.inData() {
 		return "", nil
 	}
 	verbWord, rest, spaced := strings.Cut(head, " ")
@@ -75,10 +75,11 @@ func verbNames() []string {
 }
 
 func completeAuthArg(s completion, rest string) (string, []string) {
-	if strings.Contains(rest, " ") || s.caps == nil {
+	caps := s.model.Capabilities()
+	if strings.Contains(rest, " ") || caps == nil {
 		return "", nil
 	}
-	return rest, matchWords(rest, s.caps.AuthMechanisms())
+	return rest, matchWords(rest, caps.AuthMechanisms())
 }
 
 func completeHelloArg(s completion, rest string) (string, []string) {
@@ -135,7 +136,7 @@ func (s completion) paramCandidates(params []esmtpParam, typed []string) []strin
 	var out []string
 	for _, p := range params {
 		key, _, _ := strings.Cut(p.text, "=")
-		if s.caps.Has(p.ext) && !used[key] {
+		if s.model.Capabilities().Has(p.ext) && !used[key] {
 			out = append(out, p.text)
 		}
 	}

@@ -19,12 +19,14 @@ var fullEHLO = []string{
 var bareEHLO = []string{"250-old.example", "250 PIPELINING"}
 
 func TestCompletions(t *testing.T) {
-	greetedSt := state{greeted: true}
-	inMail := state{greeted: true, mail: true}
-	withRcpt := state{greeted: true, mail: true, rcpts: 1}
+	var greetedSt []string
+	inMail := []string{"MAIL FROM:<a@x>"}
+	withRcpt := []string{"MAIL FROM:<a@x>", "RCPT TO:<b@x>"}
+	loggedIn := []string{"AUTH PLAIN AHN0dWRlbnQAcGFzc3dvcmQ="}
+	inData := []string{"MAIL FROM:<a@x>", "RCPT TO:<b@x>", "DATA"}
 	tests := []struct {
 		name     string
-		st       state
+		st       []string // lines the server accepted after the EHLO
 		ehlo     []string
 		head     string
 		wantWord string
@@ -32,13 +34,13 @@ func TestCompletions(t *testing.T) {
 	}{
 		{"MA completes MAIL's syntax", greetedSt, fullEHLO, "MA", "MA", []string{"MAIL FROM:<"}},
 		{"lower case is kept", greetedSt, fullEHLO, "ma", "ma", []string{"mail from:<"}},
-		{"before EHLO only greeting-time verbs", state{}, nil, "", "",
+		{"before EHLO only greeting-time verbs", nil, nil, "", "",
 			[]string{"EHLO ", "HELO ", "RSET", "VRFY ", "EXPN ", "HELP", "NOOP", "QUIT"}},
-		{"no MAIL before EHLO", state{}, nil, "M", "M", nil},
+		{"no MAIL before EHLO", nil, nil, "M", "M", nil},
 		{"STARTTLS and AUTH when offered", greetedSt, fullEHLO, "S", "S", []string{"STARTTLS"}},
 		{"no STARTTLS when not offered", greetedSt, bareEHLO, "S", "S", nil},
 		{"AUTH when offered", greetedSt, fullEHLO, "A", "A", []string{"AUTH "}},
-		{"no AUTH once logged in", state{greeted: true, authUser: "student"}, fullEHLO, "A", "A", nil},
+		{"no AUTH once logged in", loggedIn, fullEHLO, "A", "A", nil},
 		{"RCPT inside a transaction", inMail, fullEHLO, "R", "R", []string{"RCPT TO:<", "RSET"}},
 		{"DATA needs a recipient", inMail, fullEHLO, "D", "D", nil},
 		{"DATA and BDAT with a recipient", withRcpt, fullEHLO, "", "",
@@ -56,16 +58,16 @@ func TestCompletions(t *testing.T) {
 		{"no NOTIFY= without DSN", inMail, bareEHLO, "RCPT TO:<a@x> N", "N", nil},
 		{"AUTH mechanisms offered", greetedSt, fullEHLO, "AUTH ", "", []string{"PLAIN", "LOGIN", "CRAM-MD5"}},
 		{"AUTH mechanism prefix", greetedSt, fullEHLO, "auth c", "c", []string{"cram-md5"}},
-		{"EHLO suggests our name", state{}, nil, "EHLO ", "", []string{"client.example"}},
+		{"EHLO suggests our name", nil, nil, "EHLO ", "", []string{"client.example"}},
 		{"colon-commands", greetedSt, fullEHLO, ":he", ":he", []string{":help "}},
 		{"colon-command arguments", greetedSt, fullEHLO, ":wire o", "o", []string{"on", "off"}},
 		{":auth offers what it can drive", greetedSt, fullEHLO, ":auth ", "", []string{"plain", "login", "cram-md5"}},
 		{":help takes verbs", greetedSt, fullEHLO, ":help st", "st", []string{"starttls"}},
-		{"nothing inside DATA", state{greeted: true, mail: true, rcpts: 1, inData: true}, fullEHLO, "MA", "", nil},
+		{"nothing inside DATA", inData, fullEHLO, "MA", "", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := testSession(t, tc.st, tc.ehlo)
+			s := testSession(t, tc.ehlo, tc.st...)
 			word, got := s.Completions(tc.head)
 			if word != tc.wantWord {
 				t.Errorf("completions(%q) word = %q, want %q", tc.head, word, tc.wantWord)

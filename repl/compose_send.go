@@ -33,31 +33,31 @@ func (c *composer) runSend(ctx context.Context, s *Session, _ string) error {
 // error: the reply on screen says why.
 func (c *composer) openTransaction(ctx context.Context, s *Session) (bool, error) {
 	switch {
-	case s.st.inData:
+	case s.inData():
 		return true, nil
-	case !s.st.greeted:
+	case s.model.State().Hello == "":
 		return false, errors.New("say EHLO first: :compose send does MAIL, RCPT and DATA, not the greeting")
-	case s.st.rcpts == 0 && len(c.msg.Recipients()) == 0:
+	case s.model.State().Recipients == 0 && len(c.msg.Recipients()) == 0:
 		return false, errors.New("no recipients: set To, Cc or Bcc with :compose header, or type RCPT TO yourself")
 	}
-	if !s.st.mail {
+	if !s.model.State().InTransaction {
 		from, err := envelopeFrom(c.msg)
 		if err != nil {
 			return false, err
 		}
-		if err := s.command(ctx, "MAIL FROM:<"+from+">"); err != nil || !s.st.mail {
+		if err := s.command(ctx, "MAIL FROM:<"+from+">"); err != nil || !s.model.State().InTransaction {
 			return false, err
 		}
 	}
-	if s.st.rcpts == 0 {
-		if err := c.sendRcpts(ctx, s); err != nil || s.st.rcpts == 0 {
+	if s.model.State().Recipients == 0 {
+		if err := c.sendRcpts(ctx, s); err != nil || s.model.State().Recipients == 0 {
 			return false, err
 		}
 	}
 	if err := s.command(ctx, "DATA"); err != nil {
 		return false, err
 	}
-	return s.st.inData, nil
+	return s.inData(), nil
 }
 
 func (c *composer) sendRcpts(ctx context.Context, s *Session) error {
@@ -66,7 +66,7 @@ func (c *composer) sendRcpts(ctx context.Context, s *Session) error {
 			return err
 		}
 	}
-	if s.st.rcpts == 0 {
+	if s.model.State().Recipients == 0 {
 		s.view.note("no recipient was accepted, so there is nothing to send; the transaction stays open (RSET drops it)")
 	}
 	return nil

@@ -119,7 +119,7 @@ func (m *msgState) quietLine(line []byte) bool {
 // tap shows the wire) and no copy of the line.
 func (s *Session) sendBodyBytes(line []byte) error {
 	if !s.msg.quietLine(line) {
-		for _, w := range s.msg.lineWarnings(string(line), s.caps.EightBitMIME(), s.st.body8bit) {
+		for _, w := range s.msg.lineWarnings(string(line), s.model.Capabilities().EightBitMIME(), s.model.State().Body8Bit) {
 			s.view.warn(w)
 		}
 	}
@@ -136,7 +136,7 @@ var newline = []byte{'\n'}
 
 // sendText warns about, shows and writes one line of message text.
 func (s *Session) sendText(line string, echo bool) (stuffed bool, err error) {
-	for _, w := range s.msg.lineWarnings(line, s.caps.EightBitMIME(), s.st.body8bit) {
+	for _, w := range s.msg.lineWarnings(line, s.model.Capabilities().EightBitMIME(), s.model.State().Body8Bit) {
 		s.view.warn(w)
 	}
 	stuffed = strings.HasPrefix(line, ".")
@@ -169,7 +169,7 @@ func runSend(ctx context.Context, s *Session, args string) error {
 		return fmt.Errorf(":send: %w", err)
 	}
 	defer f.Close()
-	if err := s.enterData(ctx); err != nil || !s.st.inData {
+	if err := s.enterData(ctx); err != nil || !s.inData() {
 		if err == nil && s.ask == nil {
 			s.failed = true // the file the script names was not sent
 			s.view.output(fmt.Sprintf("%s not sent: DATA was answered %s, not 354", visible.Clip(args, 200), s.refusal()))
@@ -180,7 +180,7 @@ func runSend(ctx context.Context, s *Session, args string) error {
 }
 
 func (s *Session) enterData(ctx context.Context) error {
-	if s.st.inData {
+	if s.inData() {
 		return nil
 	}
 	if err := s.requireConn(); err != nil {
@@ -189,7 +189,7 @@ func (s *Session) enterData(ctx context.Context) error {
 	// In the shell, say what is missing; a script is a dialogue, and the
 	// server's refusal of DATA is the answer it shows (the MAIL or RCPT
 	// before may have been refused by the server, not forgotten).
-	if s.ask != nil && (!s.st.mail || s.st.rcpts == 0) {
+	if s.ask != nil && (!s.model.State().InTransaction || s.model.State().Recipients == 0) {
 		return errors.New(":send needs a transaction with a recipient: MAIL FROM:<...> and RCPT TO:<...> first")
 	}
 	return s.command(ctx, "DATA")

@@ -3,8 +3,6 @@ package repl
 import (
 	"strings"
 	"testing"
-
-	"github.com/smtprepl/smtprepl/proto"
 )
 
 func TestLineWarnings(t *testing.T) {
@@ -44,7 +42,9 @@ func TestLineWarnings(t *testing.T) {
 	}
 }
 
-func TestDeclares8bit(t *testing.T) {
+// TestBody8Bit: the session knows MAIL FROM declared 8-bit text, for the
+// warning about 8-bit lines; the model reads it off the MAIL line.
+func TestBody8Bit(t *testing.T) {
 	tests := map[string]bool{
 		"FROM:<a@b> BODY=8BITMIME":   true,
 		"FROM:<a@b> body=8bitmime":   true,
@@ -54,9 +54,9 @@ func TestDeclares8bit(t *testing.T) {
 		"garbage":                    false,
 	}
 	for arg, want := range tests {
-		cmd, _ := proto.ParseCommand("MAIL " + arg)
-		if got := declares8bit(cmd); got != want {
-			t.Errorf("declares8bit(%q) = %v, want %v", arg, got, want)
+		s := testSession(t, fullEHLO, "MAIL "+arg)
+		if got := s.State().Body8Bit; got != want {
+			t.Errorf("after MAIL %s: Body8Bit = %v, want %v", arg, got, want)
 		}
 	}
 }

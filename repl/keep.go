@@ -8,7 +8,7 @@ import (
 // Keepable returns what of a line typed now may be kept (in history, in a
 // lesson's record), and false when nothing may.
 func (s *Session) Keepable(line string) (string, bool) {
-	return keepable(line, s.st.inData, s.cmds)
+	return keepable(line, s.inData(), s.cmds)
 }
 
 // keepable decides what of a typed line may be kept. Readline's own

@@ -25,7 +25,7 @@ func (s *Session) ExecBatch(ctx context.Context, lines []string) ([]*proto.Reply
 	if err := s.requireConn(); err != nil {
 		return nil, err
 	}
-	if !s.caps.Pipelining() {
+	if !s.model.Capabilities().Pipelining() {
 		return nil, errors.New("the server did not offer PIPELINING (RFC 2920): send the commands one at a time")
 	}
 	return s.sendBatch(ctx, lines, nil)
@@ -36,7 +36,7 @@ func (s *Session) ExecBatch(ctx context.Context, lines []string) ([]*proto.Reply
 // anyway), AUTH answers and the arguments of :b64, :plain and friends are
 // replaced by a marker.
 func (s *Session) Redact(line string) string {
-	if s.st.inData || strings.TrimSpace(line) == "" {
+	if s.inData() || strings.TrimSpace(line) == "" {
 		return line
 	}
 	kept, ok := keepable(line, false, s.cmds)

@@ -1,31 +1,30 @@
 package repl
 
+import "github.com/smtprepl/smtprepl/proto"
+
 // PromptState is everything the prompt shows, so the prompt is a pure
-// function of it and can be tested without a session.
+// function of it and can be tested without a session: where the session
+// stands is the model's snapshot, and the rest is the connection's.
 type PromptState struct {
+	proto.State
 	Connected bool
 	Target    string // "sandbox", "mx.example.com"
-	TLS       bool
-	User      string // authenticated as
-	Greeted   bool
-	Mail      bool
-	Rcpts     int
-	InData    bool
-	OutOfStep bool
 }
 
 // PromptState says where in the protocol the session stands, for the
 // terminal's prompt.
 func (s *Session) PromptState() PromptState {
-	return PromptState{
-		Connected: s.Connected(),
-		Target:    s.describeTarget(),
-		TLS:       s.client != nil && s.client.TLS() != nil,
-		User:      s.st.authUser,
-		Greeted:   s.st.greeted,
-		Mail:      s.st.mail,
-		Rcpts:     s.st.rcpts,
-		InData:    s.st.inData,
-		OutOfStep: s.outOfStep != "",
+	return PromptState{State: s.model.State(), Connected: s.Connected(), Target: s.describeTarget()}
+}
+
+// Login names who the session is logged in as: the user the AUTH lines
+// carried, "(authenticated)" when they carried none, "" before a 235. It
+// comes from a line anyone may have typed: escape it before showing it.
+func (p PromptState) Login() string { return login(p.State) }
+
+func login(st proto.State) string {
+	if st.Authenticated && st.User == "" {
+		return "(authenticated)"
 	}
+	return st.User
 }

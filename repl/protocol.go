@@ -3,120 +3,80 @@ package repl
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
 )
 
-// afterFunc updates the session after a reply to one verb; the table keeps
-// verb knowledge in one place instead of a switch per concern.
+// afterFunc acts on a reply to one verb, once the model has taken it:
+// what the session does (show, hand over to TLS, open the message, hang
+// up), never where it stands, which is the model's.
 type afterFunc func(ctx context.Context, s *Session, cmd proto.Command, r *proto.Reply) error
 
 var afterTable = map[string]afterFunc{
 	"EHLO":     afterEHLO,
-	"HELO":     afterHELO,
 	"STARTTLS": afterSTARTTLS,
-	"MAIL":     afterMAIL,
-	"RCPT":     afterRCPT,
 	"DATA":     afterDATA,
-	"RSET":     afterRSET,
 	"AUTH":     afterAUTH,
 	"QUIT":     afterQUIT,
 }
 
+// afterReply feeds the model the command and its reply, then acts on it.
 func (s *Session) afterReply(ctx context.Context, cmd proto.Command, r *proto.Reply) error {
+	s.model.Feed(commandLine(cmd), r)
 	if f, ok := afterTable[cmd.Verb]; ok {
 		return f(ctx, s, cmd, r)
 	}
 	return nil
 }
 
-func afterEHLO(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
-	if r.Code != 250 {
-		return nil
+// commandLine is the line cmd was parsed from, as the model reads it.
+func commandLine(cmd proto.Command) string {
+	if cmd.Arg == "" {
+		return cmd.Verb
 	}
-	s.st = state{greeted: true, authUser: s.st.authUser}
-	before := s.caps
-	s.caps = proto.ParseEHLO(r)
-	if s.capsPre != nil && s.client.TLS() != nil {
-		before = s.capsPre
-	}
-	s.view.capabilities(s.caps, before, s.client.TLS() != nil)
-	return nil
+	return cmd.Verb + " " + cmd.Arg
 }
 
-func afterHELO(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
+func afterEHLO(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if r.Code == 250 {
-		s.st = state{greeted: true, authUser: s.st.authUser}
-		s.caps = &proto.Capabilities{}
+		tls := s.client.TLS() != nil
+		s.view.capabilities(s.model.Capabilities(), s.model.CapabilitiesBeforeTLS(), tls)
 	}
 	return nil
 }
 
 // afterSTARTTLS performs the handshake itself: after 220 the server waits
 // for a ClientHello, and nothing else may be sent (RFC 3207 §4).
-func afterSTARTTLS(ctx context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
-	if r.Code != 220 {
+func afterSTARTTLS(ctx context.Context, s *Session, _ proto.Command, _ *proto.Reply) error {
+	if s.model.Phase() != proto.PhaseHandshake {
 		s.guard.refusedBy = s.client.Addr() // credentials now wait for --allow-plaintext-auth
 		return nil
 	}
 	info, err := s.client.StartTLS(ctx)
 	if err != nil {
+		s.model.ConnectionClosed()
 		s.client.Close()
 		return err
 	}
+	s.model.TLSEstablished() // RFC 3207 §4.2: the client forgets what it knew
 	s.showTLS(info)
-	// RFC 3207 §4.2: the client must discard what it knew and EHLO again.
-	s.capsPre, s.caps, s.st = s.caps, nil, state{}
 	s.view.note("TLS is on; the server has forgotten the session: send EHLO again")
 	return nil
 }
 
-func afterMAIL(_ context.Context, s *Session, cmd proto.Command, r *proto.Reply) error {
-	if r.Class() == 2 {
-		s.st.mail, s.st.rcpts = true, 0
-		s.st.body8bit = declares8bit(cmd)
-	}
-	return nil
-}
-
-// declares8bit reports whether MAIL FROM carried BODY=8BITMIME (RFC 6152)
-// or BINARYMIME (RFC 3030), for the warning about 8-bit message text.
-func declares8bit(cmd proto.Command) bool {
-	path, err := proto.ParsePath(cmd.Arg, "FROM")
-	if err != nil {
-		return false
-	}
-	body, ok := path.Lookup("BODY")
-	return ok && (strings.EqualFold(body.Value, "8BITMIME") || strings.EqualFold(body.Value, "BINARYMIME"))
-}
-
-func afterRCPT(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
-	if r.Class() == 2 {
-		s.st.rcpts++
-	}
-	return nil
-}
-
-func afterDATA(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
-	if r.Code != 354 {
+func afterDATA(_ context.Context, s *Session, _ proto.Command, _ *proto.Reply) error {
+	if !s.inData() {
 		return nil
 	}
 	body, err := s.client.Body()
 	if err != nil {
+		s.model.MarkOutOfStep("a message that could not be opened")
 		return err
 	}
-	s.body, s.st.inData = body, true
+	s.body = body
 	s.msg = msgState{inHeader: true}
 	s.view.dataMode(true)
 	s.view.note("lines are message text now (leading dots are doubled for you); :send FILE sends a file instead")
-	return nil
-}
-
-func afterRSET(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
-	if r.Class() == 2 {
-		s.st.mail, s.st.rcpts = false, 0
-	}
 	return nil
 }
 
@@ -127,26 +87,11 @@ func afterAUTH(ctx context.Context, s *Session, cmd proto.Command, r *proto.Repl
 	if r.Code == 334 && s.ask != nil {
 		return s.assistAuth(ctx, cmd, r)
 	}
-	if r.Code == 235 {
-		s.st.authUser = authUserHint(cmd)
-	}
 	return nil
 }
 
-// authUserHint names the user for the prompt when the command itself
-// carried it (PLAIN with an initial response); otherwise "yes".
-func authUserHint(cmd proto.Command) string {
-	mech, ir, _ := strings.Cut(cmd.Arg, " ")
-	if strings.EqualFold(mech, "PLAIN") && ir != "" {
-		if _, user, _, err := proto.DecodePlain(ir); err == nil {
-			return user
-		}
-	}
-	return "(authenticated)"
-}
-
-func afterQUIT(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
-	if r.Code == 221 {
+func afterQUIT(_ context.Context, s *Session, _ proto.Command, _ *proto.Reply) error {
+	if s.model.State().Closed() {
 		s.client.Close()
 		s.quit = true
 		if s.ask != nil {
@@ -180,7 +125,7 @@ func (s *Session) endData(ctx context.Context) error {
 // readDataReply, at once or, when pipelining, after the next batch. send
 // false leaves the end buffered to go out with that batch.
 func (s *Session) closeBody(send bool) error {
-	s.st.inData = false
+	s.model.EndData()
 	body := s.body
 	s.body = nil
 	s.view.body(".")
@@ -203,6 +148,6 @@ func (s *Session) readDataReply(ctx context.Context) error {
 		return fmt.Errorf("waiting for the reply to the message: %w", err)
 	}
 	s.noteReply(".", reply)
-	s.st.mail, s.st.rcpts = false, 0
+	s.model.Feed(".", reply)
 	return nil
 }

@@ -34,7 +34,7 @@ type scriptRun struct {
 
 func (s *scriptRun) run(ctx context.Context) error {
 	for !s.quit {
-		if s.st.inData {
+		if s.inData() {
 			if err := s.scriptBody(); err != nil {
 				return err
 			}
@@ -75,10 +75,9 @@ func (s *scriptRun) flushIfWaiting() {
 }
 
 func (s *scriptRun) scriptStep(ctx context.Context, line string) error {
-	if s.st.inData && line == "." && s.cfg.Pipeline && s.caps.Pipelining() {
+	if s.cfg.Pipeline && s.model.Role(line) == proto.RoleEndOfData && !s.model.MustWait(line) {
 		// RFC 2920 §3.1 lets the end of data share a batch with the next
 		// transaction's commands: one round trip per message, not two.
-		s.pendingDot = true
 		return s.closeBody(false)
 	}
 	if s.cfg.Pipeline && s.pipelinable(line) {
@@ -87,10 +86,10 @@ func (s *scriptRun) scriptStep(ctx context.Context, line string) error {
 	if err := s.readPendingDot(ctx); err != nil {
 		return err
 	}
-	if size, ok := bdatSize(line); ok && !s.st.inData {
+	if size, ok := bdatSize(line); ok && !s.inData() {
 		return s.scriptBDAT(ctx, line, size)
 	}
-	command := !s.st.inData && !strings.HasPrefix(line, ":")
+	command := !s.inData() && !strings.HasPrefix(line, ":")
 	if err := s.Exec(ctx, line); err != nil || !command {
 		return err
 	}
@@ -150,12 +149,12 @@ func readChunk(lines *lineSource, size int64) ([]byte, error) {
 	return chunk, nil
 }
 
-// readPendingDot reads the reply to a pipelined end of data, if one is due.
+// readPendingDot reads the reply to a pipelined end of data, if one is
+// due: the model stands between the end of the message and its reply.
 func (s *Session) readPendingDot(ctx context.Context) error {
-	if !s.pendingDot {
+	if s.model.Phase() != proto.PhaseDelivery {
 		return nil
 	}
-	s.pendingDot = false
 	if err := s.client.Flush(); err != nil {
 		return err
 	}
@@ -165,7 +164,7 @@ func (s *Session) readPendingDot(ctx context.Context) error {
 // scriptEOF makes sure nothing typed is silently dropped: an unfinished
 // message is an error, not a quiet success.
 func (s *scriptRun) scriptEOF() error {
-	if s.st.inData {
+	if s.inData() {
 		return errors.New("the script ended inside DATA: the message was not sent (end it with a line holding only \".\")")
 	}
 	return nil
@@ -276,25 +275,19 @@ func (s *scriptRun) scriptBody() error {
 	}
 }
 
-// batchEnders may only end a pipelined batch (RFC 2920 §3.1): the client
-// must wait for their reply before sending more.
-var batchEnders = map[string]bool{
-	"EHLO": true, "HELO": true, "DATA": true, "VRFY": true, "EXPN": true,
-	"TURN": true, "QUIT": true, "NOOP": true, "STARTTLS": true, "AUTH": true, "BDAT": true,
-}
-
 func (s *scriptRun) pipelinable(line string) bool {
-	if s.st.inData || strings.HasPrefix(line, ":") || !s.Connected() || !s.caps.Pipelining() || s.startsAuth(line) {
+	if s.inData() || strings.HasPrefix(line, ":") || !s.Connected() || !s.model.Capabilities().Pipelining() || s.startsAuth(line) {
 		return false
 	}
 	return true
 }
 
-// pipelineBatch sends line and the commands after it up to a batch ender in
-// one write, then reads the replies in order.
+// pipelineBatch sends line and the commands after it, up to one whose
+// reply must be waited for (RFC 2920 §3.1, as the model says), in one
+// write, then reads the replies in order.
 func (s *scriptRun) pipelineBatch(ctx context.Context, first string) error {
 	start, batch := s.lines.n, []string{first}
-	for !endsBatch(batch[len(batch)-1]) {
+	for !s.model.MustWait(batch[len(batch)-1]) {
 		line, err := s.lines.next()
 		if err != nil {
 			break
@@ -330,11 +323,6 @@ func batchChunk(lines *lineSource, last string) ([]byte, error) {
 		return nil, nil
 	}
 	return readChunk(lines, size)
-}
-
-func endsBatch(line string) bool {
-	verb, _, _ := strings.Cut(line, " ")
-	return batchEnders[strings.ToUpper(verb)]
 }
 
 // sendBatch writes the batch, and chunk after its last line (a BDAT's

@@ -24,7 +24,7 @@ import (
 func (s *scriptRun) scriptFollowUp(ctx context.Context, line string) error {
 	switch verbOf(line) {
 	case "DATA":
-		if s.st.inData {
+		if s.inData() {
 			return nil // 354: the lines are message text, sent as such
 		}
 		return s.skipRefusedData(s.refusal())
@@ -102,9 +102,6 @@ func (s *scriptRun) scriptAuthAnswers(ctx context.Context, line string) error {
 			}
 			return err
 		}
-	}
-	if s.lastReply != nil && s.lastReply.Code == 235 {
-		s.st.authUser = "(authenticated)"
 	}
 	return s.skipAnswers(ctx)
 }
@@ -295,7 +292,7 @@ func isConnectionError(err error) bool {
 // sayGoodbye sends QUIT when the connection is up and in a state to take
 // a command: inside message text, QUIT would only be more text.
 func (s *scriptRun) sayGoodbye(ctx context.Context) {
-	if !s.Connected() || s.st.inData || ctx.Err() != nil {
+	if !s.Connected() || s.inData() || ctx.Err() != nil {
 		return
 	}
 	if s.readPendingDot(ctx) != nil {

@@ -257,10 +257,7 @@ func (s *Session) authAnswer(ctx context.Context, line string) error {
 		return fmt.Errorf("waiting for the reply to %s: %w", what, err)
 	}
 	s.noteReply("AUTH", reply)
-	if reply.Code == 235 {
-		s.st.authUser = "(authenticated)"
-	}
-	if reply.Code != 334 {
+	if s.model.Feed(line, reply) != proto.PhaseAuth {
 		s.authOver(reply)
 	}
 	return nil

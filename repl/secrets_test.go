@@ -57,7 +57,7 @@ func TestScriptBuiltSecretsAreRedacted(t *testing.T) {
 					t.Errorf("the output lacks %q:\n%s", w, out)
 				}
 			}
-			if tc.login && s.st.authUser == "" {
+			if tc.login && !s.State().Authenticated {
 				t.Errorf("not logged in:\n%s", out)
 			}
 		})

@@ -32,17 +32,6 @@ type Config struct {
 	AllowPlaintextAuth bool
 }
 
-// state is where in the protocol the session stands, for the prompt,
-// completion and the meaning of the next line.
-type state struct {
-	greeted  bool // EHLO/HELO answered 250
-	mail     bool // MAIL accepted
-	rcpts    int  // accepted RCPTs
-	authUser string
-	inData   bool
-	body8bit bool // MAIL FROM declared BODY=8BITMIME or BINARYMIME
-}
-
 // Session is the testable core of the REPL and of script mode: lines in,
 // wire traffic and explanations out, no terminal.
 type Session struct {
@@ -50,17 +39,14 @@ type Session struct {
 	view      front
 	errOut    io.Writer
 	client    *proto.Client
-	caps      *proto.Capabilities
-	capsPre   *proto.Capabilities // the EHLO answer before STARTTLS, for the diff
-	st        state
 	body      *proto.BodyWriter
 	failed    bool // some reply was 4xx/5xx
 	cmds      *commandTable
 	recording *recording
 	quit      bool
-	// pendingDot: the end of a message went out in a pipelined batch and
-	// its reply is still to be read.
-	pendingDot bool
+	// model is where the session stands, for the prompt, completion and
+	// the meaning of the next line: fed every reply, read everywhere.
+	model proto.Session
 
 	// ask reads answers from the person at the keyboard during a command
 	// (AUTH's questions); nil in script mode, where the script's answer
@@ -70,10 +56,9 @@ type Session struct {
 	auth      *authRun
 	lastReply *proto.Reply
 	lastVerb  string
-	// outOfStep is set when a wait was abandoned: a late reply may be
-	// taken for the answer to the next command.
-	outOfStep   string // why, or "" when replies and commands pair up
-	pendingVerb string // what the reply being waited for answers, for messages
+	// pendingVerb names what the reply being waited for answers, for
+	// messages.
+	pendingVerb string
 	msg         msgState
 	// sec is what the session knows of the secrets it sent, so none
 	// reaches the screen, a recording or a transcript when echoed.
@@ -136,9 +121,10 @@ func (s *Session) Open(ctx context.Context) error {
 	if s.Connected() {
 		s.client.Close()
 	}
-	if s.st.inData {
+	if s.inData() {
 		// A message left open on the old connection is gone with it.
-		s.st.inData, s.body = false, nil
+		s.model.ConnectionClosed()
+		s.body = nil
 		s.view.dataMode(false)
 	}
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView}
@@ -146,9 +132,10 @@ func (s *Session) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.client, s.caps, s.capsPre, s.st = c, nil, nil, state{}
-	s.outOfStep, s.lastReply, s.guard = "", nil, s.guard.newConnection()
+	s.client, s.lastReply, s.guard = c, nil, s.guard.newConnection()
+	s.model.Restart()
 	if info := c.TLS(); info != nil {
+		s.model.TLSEstablished()
 		s.showTLS(info)
 	}
 	s.pendingVerb = "" // the greeting: no command asked for it
@@ -157,6 +144,7 @@ func (s *Session) Open(ctx context.Context) error {
 		return fmt.Errorf("reading the greeting: %w", err)
 	}
 	s.noteReply("", greeting)
+	s.model.Greeting(greeting)
 	if s.cfg.StartTLS {
 		return s.autoStartTLS(ctx)
 	}
@@ -174,7 +162,7 @@ func (s *Session) autoStartTLS(ctx context.Context) error {
 	if err := s.command(ctx, "EHLO "+s.cfg.EHLOName); err != nil {
 		return err
 	}
-	if !s.caps.StartTLS() {
+	if !s.model.Capabilities().StartTLS() {
 		return fmt.Errorf("--starttls: %s does not offer STARTTLS in its EHLO reply", s.cfg.Addr)
 	}
 	if err := s.command(ctx, "STARTTLS"); err != nil {
@@ -199,7 +187,7 @@ func (s *Session) flushView() {
 // or an SMTP command sent as typed.
 func (s *Session) Exec(ctx context.Context, line string) error {
 	switch {
-	case s.st.inData:
+	case s.inData():
 		return s.dataLine(ctx, line)
 	case strings.HasPrefix(line, ":"):
 		return s.colon(ctx, line[1:])
@@ -223,7 +211,7 @@ func (s *Session) command(ctx context.Context, line string) error {
 		return err
 	}
 	line = s.sec.expandBuilt(line)
-	if s.sec.track.AwaitsAnswer() {
+	if s.model.State().InAuth() {
 		return s.authAnswer(ctx, line)
 	}
 	cmd, err := proto.ParseCommand(line)

@@ -43,19 +43,13 @@ func (s *Session) isColonCommand(line string) bool {
 }
 
 // InData reports whether lines are message text now.
-func (s *Session) InData() bool { return s.st.inData }
+func (s *Session) InData() bool { return s.inData() }
 
-// State is where the session stands, for lessons.
-func (s *Session) State() proto.State {
-	phase := proto.PhaseReady
-	switch {
-	case s.st.inData:
-		phase = proto.PhaseData
-	case s.lastReply != nil && s.lastReply.Code == 334:
-		phase = proto.PhaseAuth
-	}
-	return proto.State{Phase: phase}
-}
+func (s *Session) inData() bool { return s.model.Phase() == proto.PhaseData }
+
+// State is where the session stands: the model's snapshot, for the
+// prompt, lessons and :status.
+func (s *Session) State() proto.State { return s.model.State() }
 
 // AtSandbox reports whether the session is at its practice server (not
 // visiting another one).
@@ -76,13 +70,13 @@ func (s *Session) describeTarget() string {
 // connection was kept (a debugger may want to see what comes next), and
 // says what that means.
 func (s *Session) MarkMalformed() string {
-	s.outOfStep = "a malformed reply"
+	s.model.MarkOutOfStep("a malformed reply")
 	return fmt.Sprintf("the connection to %s is still open but may be out of step: the rest of that reply may arrive as the answer to your next command (NOOP and watch, or :open to start afresh)", s.describeTarget())
 }
 
 // MarkAbandoned records that a wait was given up, and says what that means.
 func (s *Session) MarkAbandoned() string {
-	s.outOfStep = "an abandoned wait"
+	s.model.MarkOutOfStep("an abandoned wait")
 	awaited := "the reply to " + s.pendingVerb
 	if s.pendingVerb == "" {
 		awaited = "the server's greeting"

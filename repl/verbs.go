@@ -16,60 +16,40 @@ type verb struct {
 	summary  string
 	example  string
 	replies  string // what to expect back
-	// ext is the EHLO keyword the verb needs ("" for RFC 5321 base verbs).
+	// ext is the EHLO keyword the verb needs ("" for RFC 5321 base verbs),
+	// for :help; whether the verb is legal now is proto.Session's to say.
 	ext string
-	// legal reports whether the verb makes sense now; nil means always.
-	legal func(st state, p phaseInfo) bool
-}
-
-// phaseInfo is what, beyond state, decides whether a verb is legal now.
-type phaseInfo struct {
-	tls   bool
-	has   func(keyword string) bool
-	mechs []string
-}
-
-// notInTxn keeps EHLO and HELO out of Tab's list inside a transaction:
-// legal there (they reset it), but never the step a user is looking for.
-func notInTxn(st state, _ phaseInfo) bool  { return !st.mail }
-func noTxn(st state, _ phaseInfo) bool     { return st.greeted && !st.mail }
-func inTxn(st state, _ phaseInfo) bool     { return st.mail }
-func haveRcpts(st state, _ phaseInfo) bool { return st.mail && st.rcpts > 0 }
-
-func canStartTLS(st state, p phaseInfo) bool { return st.greeted && !p.tls && !st.mail }
-func canAuth(st state, p phaseInfo) bool {
-	return st.greeted && !st.mail && st.authUser == "" && len(p.mechs) > 0
 }
 
 // verbs is in the order a session usually needs them, which is also the
 // order Tab offers them.
 func verbs() []verb {
 	return []verb{
-		{name: "EHLO", syntax: "EHLO domain", complete: "EHLO ", rfc: "RFC 5321 §4.1.1.1", legal: notInTxn,
+		{name: "EHLO", syntax: "EHLO domain", complete: "EHLO ", rfc: "RFC 5321 §4.1.1.1",
 			summary: "say hello and ask which extensions the server offers",
 			example: "EHLO client.example.org",
 			replies: "250 and one line per extension; 501 bad domain; 502/500 on an old server (use HELO)"},
-		{name: "HELO", syntax: "HELO domain", complete: "HELO ", rfc: "RFC 5321 §4.1.1.1", legal: notInTxn,
+		{name: "HELO", syntax: "HELO domain", complete: "HELO ", rfc: "RFC 5321 §4.1.1.1",
 			summary: "say hello the pre-ESMTP way: no extensions",
 			example: "HELO client.example.org", replies: "250; 501 bad domain"},
-		{name: "STARTTLS", syntax: "STARTTLS", complete: "STARTTLS", rfc: "RFC 3207 §4", ext: "STARTTLS", legal: canStartTLS,
+		{name: "STARTTLS", syntax: "STARTTLS", complete: "STARTTLS", rfc: "RFC 3207 §4", ext: "STARTTLS",
 			summary: "switch this connection to TLS; smtprepl does the handshake and shows the certificate",
 			example: "STARTTLS", replies: "220 go ahead (then EHLO again); 454 TLS not available; 501 no arguments allowed"},
-		{name: "AUTH", syntax: "AUTH mechanism [initial-response]", complete: "AUTH ", rfc: "RFC 4954 §4", ext: "AUTH", legal: canAuth,
+		{name: "AUTH", syntax: "AUTH mechanism [initial-response]", complete: "AUTH ", rfc: "RFC 4954 §4", ext: "AUTH",
 			summary: "log in; smtprepl decodes the 334 challenges and base64-encodes your answers",
 			example: "AUTH LOGIN", replies: "334 challenge (answer it, or * to cancel); 235 logged in; 535 wrong credentials; 538/530 TLS needed; 504 unknown mechanism"},
-		{name: "MAIL", syntax: "MAIL FROM:<reverse-path> [parameters]", complete: "MAIL FROM:<", rfc: "RFC 5321 §4.1.1.2", legal: noTxn,
+		{name: "MAIL", syntax: "MAIL FROM:<reverse-path> [parameters]", complete: "MAIL FROM:<", rfc: "RFC 5321 §4.1.1.2",
 			summary: "start a transaction: who the message is from (bounces go there)",
 			example: "MAIL FROM:<bob@example.test> SIZE=1200",
 			replies: "250 ok; 503 EHLO first or a transaction is open; 550/553 sender refused; 552 SIZE too big; 530 AUTH needed"},
-		{name: "RCPT", syntax: "RCPT TO:<forward-path> [parameters]", complete: "RCPT TO:<", rfc: "RFC 5321 §4.1.1.3", legal: inTxn,
+		{name: "RCPT", syntax: "RCPT TO:<forward-path> [parameters]", complete: "RCPT TO:<", rfc: "RFC 5321 §4.1.1.3",
 			summary: "add a recipient (repeat for each)",
 			example: "RCPT TO:<alice@example.test>",
 			replies: "250/251 ok; 550 no such user; 551/554 relay refused; 452 too many recipients; 503 MAIL first"},
-		{name: "DATA", syntax: "DATA", complete: "DATA", rfc: "RFC 5321 §4.1.1.4", legal: haveRcpts,
+		{name: "DATA", syntax: "DATA", complete: "DATA", rfc: "RFC 5321 §4.1.1.4",
 			summary: "send the message: after 354, type it and end with a lone \".\"",
 			example: "DATA", replies: "354 go ahead, then 250 queued after the \".\"; 503 no valid recipient; 554 refused"},
-		{name: "BDAT", syntax: "BDAT size [LAST]", complete: "BDAT ", rfc: "RFC 3030 §2", ext: "CHUNKING", legal: haveRcpts,
+		{name: "BDAT", syntax: "BDAT size [LAST]", complete: "BDAT ", rfc: "RFC 3030 §2", ext: "CHUNKING",
 			summary: "send the message in chunks of exact byte counts, no dot-stuffing",
 			example: "BDAT 42 LAST", replies: "250 chunk accepted; 503 no recipient; 552 too big"},
 		{name: "RSET", syntax: "RSET", complete: "RSET", rfc: "RFC 5321 §4.1.1.5",
@@ -104,29 +84,18 @@ func lookupVerb(name string) (verb, bool) {
 	return all[i], true
 }
 
-// legalNow lists the verbs that make sense in the current state, in table
-// order; empty when there is no connection or a message is being typed.
+// legalNow lists the verbs Tab offers now (legal, and a step forward,
+// as the model says), in table order; empty when there is no connection
+// or a message is being typed.
 func (s *Session) legalNow() []verb {
-	if !s.Connected() || s.st.inData {
+	if !s.Connected() || s.inData() {
 		return nil
 	}
-	p := s.phaseInfo()
 	var out []verb
 	for _, v := range verbs() {
-		if v.ext != "" && s.st.greeted && !p.has(v.ext) {
-			continue
-		}
-		if v.legal == nil || v.legal(s.st, p) {
+		if s.model.Suggest(v.name) {
 			out = append(out, v)
 		}
 	}
 	return out
-}
-
-func (s *Session) phaseInfo() phaseInfo {
-	p := phaseInfo{tls: s.client != nil && s.client.TLS() != nil, has: s.caps.Has}
-	if s.caps != nil {
-		p.mechs = s.caps.AuthMechanisms()
-	}
-	return p
 }

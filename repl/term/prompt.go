@@ -20,12 +20,12 @@ func renderPrompt(p repl.PromptState, th Theme) string {
 		return th.Prompt.Sprint(p.Target) + th.Explain.Sprint(" · ") + th.Warn.Sprint("not connected") + th.Explain.Sprint(" (:open reconnects)") + " › "
 	}
 	parts := []string{th.Prompt.Sprint(p.Target), transportWord(p, th)}
-	if p.User != "" {
-		// Decoded from an AUTH PLAIN line, which a lesson or a paste can type.
-		parts = append(parts, th.Good.Sprint(visible.Clip(p.User, 60)))
+	if user := p.Login(); user != "" {
+		// Decoded from an AUTH line, which a lesson or a paste can type.
+		parts = append(parts, th.Good.Sprint(visible.Clip(user, 60)))
 	}
 	parts = append(parts, phaseWords(p, th)...)
-	if p.OutOfStep {
+	if p.OutOfStep != "" {
 		parts = append(parts, th.Warn.Sprint("out of step?"))
 	}
 	return strings.Join(parts, th.Explain.Sprint(" · ")) + " › "
@@ -43,14 +43,14 @@ func transportWord(p repl.PromptState, th Theme) string {
 func phaseWords(p repl.PromptState, th Theme) []string {
 	var out []string
 	switch {
-	case p.Mail:
-		out = append(out, fmt.Sprintf("MAIL ✓ RCPT ×%d", p.Rcpts))
-	case p.Greeted:
+	case p.InTransaction:
+		out = append(out, fmt.Sprintf("MAIL ✓ RCPT ×%d", p.Recipients))
+	case p.Hello != "":
 		out = append(out, "EHLO ✓")
 	default:
 		out = append(out, th.Explain.Sprint("no EHLO yet"))
 	}
-	if p.InData {
+	if p.InData() {
 		out = append(out, th.Class[3].Sprint("DATA"))
 	}
 	return out

@@ -1,10 +1,11 @@
 package term
 
 import (
-	"github.com/smtprepl/smtprepl/repl"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/repl"
 )
 
 func TestRenderPrompt(t *testing.T) {
@@ -15,12 +16,17 @@ func TestRenderPrompt(t *testing.T) {
 	}{
 		{"not connected", repl.PromptState{Target: "mx.example.com"}, "mx.example.com · not connected (:open reconnects) › "},
 		{"before EHLO", repl.PromptState{Connected: true, Target: "sandbox"}, "sandbox · plain · no EHLO yet › "},
-		{"greeted over TLS", repl.PromptState{Connected: true, Target: "sandbox", TLS: true, Greeted: true}, "sandbox · TLS · EHLO ✓ › "},
-		{"logged in, two recipients", repl.PromptState{Connected: true, Target: "sandbox", TLS: true, User: "student", Greeted: true, Mail: true, Rcpts: 2},
+		{"greeted over TLS", repl.PromptState{Connected: true, Target: "sandbox", State: proto.State{TLS: true, Hello: "EHLO"}}, "sandbox · TLS · EHLO ✓ › "},
+		{"logged in, two recipients", repl.PromptState{Connected: true, Target: "sandbox",
+			State: proto.State{Phase: proto.PhaseMail, TLS: true, Authenticated: true, User: "student", Hello: "EHLO", InTransaction: true, Recipients: 2}},
 			"sandbox · TLS · student · MAIL ✓ RCPT ×2 › "},
-		{"DATA mode", repl.PromptState{Connected: true, Target: "mx.example.com", Greeted: true, Mail: true, Rcpts: 1, InData: true},
+		{"logged in, no user name", repl.PromptState{Connected: true, Target: "sandbox", State: proto.State{Authenticated: true, Hello: "EHLO"}},
+			"sandbox · plain · (authenticated) · EHLO ✓ › "},
+		{"DATA mode", repl.PromptState{Connected: true, Target: "mx.example.com",
+			State: proto.State{Phase: proto.PhaseData, Hello: "EHLO", InTransaction: true, Recipients: 1}},
 			"mx.example.com · plain · MAIL ✓ RCPT ×1 · DATA › "},
-		{"out of step", repl.PromptState{Connected: true, Target: "sandbox", Greeted: true, OutOfStep: true}, "sandbox · plain · EHLO ✓ · out of step? › "},
+		{"out of step", repl.PromptState{Connected: true, Target: "sandbox", State: proto.State{Hello: "EHLO", OutOfStep: "an abandoned wait"}},
+			"sandbox · plain · EHLO ✓ · out of step? › "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
