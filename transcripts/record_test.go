@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -36,168 +39,90 @@ func record(t *testing.T, feeds []feed) string {
 	return strings.TrimPrefix(b.String(), "# smtprepl transcript v1\n# server: test\n")
 }
 
-func TestRecorderRedaction(t *testing.T) {
-	tests := []struct {
-		name    string
-		feeds   []feed
-		want    string
-		secrets []string
-	}{
-		{
-			name: "PLAIN initial response",
-			feeds: []feed{{"C", "AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n"}, {"S", "235 2.7.0 Authentication successful\r\n"},
-				{"C", "MAIL FROM:<alice@example.org>\r\n"}},
-			want: "C: AUTH PLAIN <redacted: AUTH PLAIN credentials>\nS: 235 2.7.0 Authentication successful\n" +
-				"C: MAIL FROM:<alice@example.org>\n",
-			secrets: []string{"AGFsaWNlAHMzY3JldA=="},
-		},
-		{
-			name: "PLAIN after an empty challenge",
-			feeds: []feed{{"C", "auth plain\r\n"}, {"S", "334 \r\n"}, {"C", "AGFsaWNlAHMzY3JldA==\r\n"},
-				{"S", "235 2.7.0 ok\r\n"}},
-			want:    "C: auth plain\nS= \"334 \\r\\n\"\nC: <redacted: AUTH PLAIN credentials>\nS: 235 2.7.0 ok\n",
-			secrets: []string{"AGFsaWNlAHMzY3JldA=="},
-		},
-		{
-			name: "LOGIN two steps",
-			feeds: []feed{{"C", "AUTH LOGIN\r\n"}, {"S", "334 VXNlcm5hbWU6\r\n"}, {"C", "YWxpY2U=\r\n"},
-				{"S", "334 UGFzc3dvcmQ6\r\n"}, {"C", "czNjcmV0\r\n"}, {"S", "235 2.7.0 ok\r\n"}},
-			want: "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: <redacted: AUTH LOGIN username>\n" +
-				"S: 334 UGFzc3dvcmQ6\nC: <redacted: AUTH LOGIN password>\nS: 235 2.7.0 ok\n",
-			secrets: []string{"YWxpY2U=", "czNjcmV0"},
-		},
-		{
-			name: "LOGIN with aiosmtpd's challenges",
-			feeds: []feed{{"C", "AUTH LOGIN\r\n"}, {"S", "334 VXNlciBOYW1lAA==\r\n"}, {"C", "YWxpY2U=\r\n"},
-				{"S", "334 UGFzc3dvcmQA\r\n"}, {"C", "czNjcmV0\r\n"}, {"S", "535 5.7.8 no\r\n"}},
-			want: "C: AUTH LOGIN\nS: 334 VXNlciBOYW1lAA==\nC: <redacted: AUTH LOGIN username>\n" +
-				"S: 334 UGFzc3dvcmQA\nC: <redacted: AUTH LOGIN password>\nS: 535 5.7.8 no\n",
-			secrets: []string{"YWxpY2U=", "czNjcmV0"},
-		},
-		{
-			name: "LOGIN by order when challenges say nothing",
-			feeds: []feed{{"C", "AUTH LOGIN\r\n"}, {"S", "334 eA==\r\n"}, {"C", "YWxpY2U=\r\n"},
-				{"S", "334 eQ==\r\n"}, {"C", "czNjcmV0\r\n"}, {"S", "235 ok\r\n"}},
-			want: "C: AUTH LOGIN\nS: 334 eA==\nC: <redacted: AUTH LOGIN username>\n" +
-				"S: 334 eQ==\nC: <redacted: AUTH LOGIN password>\nS: 235 ok\n",
-			secrets: []string{"YWxpY2U=", "czNjcmV0"},
-		},
-		{
-			name: "LOGIN with an initial username",
-			feeds: []feed{{"C", "AUTH LOGIN YWxpY2U=\r\n"}, {"S", "334 UGFzc3dvcmQ6\r\n"}, {"C", "czNjcmV0\r\n"},
-				{"S", "235 ok\r\n"}},
-			want: "C: AUTH LOGIN <redacted: AUTH LOGIN username>\nS: 334 UGFzc3dvcmQ6\n" +
-				"C: <redacted: AUTH LOGIN password>\nS: 235 ok\n",
-			secrets: []string{"YWxpY2U=", "czNjcmV0"},
-		},
-		{
-			name: "CRAM-MD5",
-			feeds: []feed{{"C", "AUTH CRAM-MD5\r\n"}, {"S", "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UuZXhhbXBsZS5uZXQ+\r\n"},
-				{"C", "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"}, {"S", "235 ok\r\n"}},
-			want: "C: AUTH CRAM-MD5\nS: 334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UuZXhhbXBsZS5uZXQ+\n" +
-				"C: <redacted: AUTH CRAM-MD5 response>\nS: 235 ok\n",
-			secrets: []string{"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"},
-		},
-		{
-			name: "XOAUTH2 with an error challenge",
-			feeds: []feed{{"C", "AUTH XOAUTH2 dXNlcj1hbGljZQFhdXRoPUJlYXJlciB5YTI5LnRva2VuAQE=\r\n"},
-				{"S", "334 eyJzdGF0dXMiOiI0MDEifQ==\r\n"}, {"C", "\r\n"}, {"S", "535 5.7.8 no\r\n"}},
-			want: "C: AUTH XOAUTH2 <redacted: AUTH XOAUTH2 token>\nS: 334 eyJzdGF0dXMiOiI0MDEifQ==\nC:\n" +
-				"S: 535 5.7.8 no\n",
-			secrets: []string{"dXNlcj1hbGljZQFhdXRoPUJlYXJlciB5YTI5LnRva2VuAQE="},
-		},
-		{
-			name:    "OAUTHBEARER",
-			feeds:   []feed{{"C", "AUTH OAUTHBEARER bixhPWFsaWNlLAFhdXRoPUJlYXJlciB0b2tlbgEB\r\n"}, {"S", "235 ok\r\n"}},
-			want:    "C: AUTH OAUTHBEARER <redacted: AUTH OAUTHBEARER token>\nS: 235 ok\n",
-			secrets: []string{"bixhPWFsaWNlLAFhdXRoPUJlYXJlciB0b2tlbgEB"},
-		},
-		{
-			name:  "cancel and empty initial response are not secrets",
-			feeds: []feed{{"C", "AUTH PLAIN =\r\n"}, {"S", "334 \r\n"}, {"C", "*\r\n"}, {"S", "501 5.7.0 aborted\r\n"}},
-			want:  "C: AUTH PLAIN =\nS= \"334 \\r\\n\"\nC: *\nS: 501 5.7.0 aborted\n",
-		},
-		{
-			name: "state resets at a reply other than 334",
-			feeds: []feed{{"C", "AUTH LOGIN\r\n"}, {"S", "504 5.5.4 no\r\n"}, {"C", "YWxpY2U=\r\n"},
-				{"S", "500 5.5.2 what\r\n"}},
-			want: "C: AUTH LOGIN\nS: 504 5.5.4 no\nC: YWxpY2U=\nS: 500 5.5.2 what\n",
-		},
-		{
-			name: "multi-line 334 waits for its last line",
-			feeds: []feed{{"C", "AUTH X-MECH\r\n"}, {"S", "334-first\r\n334 c2Vjb25k\r\n"}, {"C", "c2VjcmV0\r\n"},
-				{"S", "235 ok\r\n"}},
-			want: "C: AUTH X-MECH\nS: 334-first\nS: 334 c2Vjb25k\nC: <redacted: AUTH X-MECH response>\n" +
-				"S: 235 ok\n",
-			secrets: []string{"c2VjcmV0"},
-		},
-		{
-			name:    "334 with no AUTH seen",
-			feeds:   []feed{{"S", "334 VXNlcm5hbWU6\r\n"}, {"C", "YWxpY2U=\r\n"}},
-			want:    "S: 334 VXNlcm5hbWU6\nC: <redacted: SASL response>\n",
-			secrets: []string{"YWxpY2U="},
-		},
-		{
-			name: "bodies are never redacted and stay stuffed",
-			feeds: []feed{{"C", "DATA\r\n"}, {"S", "354 go ahead\r\n"},
-				{"C", "AUTH PLAIN AGFsaWNl\r\n..leading dot\r\n.\r\n"}, {"S", "250 2.0.0 Ok: queued as 4XyZ12ab\r\n"}},
-			want: "C: DATA\nS: 354 go ahead\nC: AUTH PLAIN AGFsaWNl\nC: ..leading dot\nC: .\n" +
-				"S: 250 2.0.0 Ok: queued as 4XyZ12ab\n",
-		},
-		{
-			name: "pipelined batch",
-			feeds: []feed{{"C", "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"},
-				{"S", "250 ok\r\n250 ok\r\n354 go\r\n"}},
-			want: "C: MAIL FROM:<a@b>\nC: RCPT TO:<c@d>\nC: DATA\nS: 250 ok\nS: 250 ok\nS: 354 go\n",
-		},
-		{
-			name: "secret split across writes",
-			feeds: []feed{{"C", "AUTH LOGIN\r\n"}, {"S", "334 VXNlcm5hbWU6\r\n"}, {"C", "YWxp"}, {"C", "Y2U=\r\n"},
-				{"S", "334 UGFzc3dvcmQ6\r\n"}, {"C", "czNj"}, {"S", "421 4.4.2 timeout\r\n"}, {"C", "cmV0\r\n"}},
-			want: "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: <redacted: AUTH LOGIN username>\n" +
-				"S: 334 UGFzc3dvcmQ6\nC: <redacted: AUTH LOGIN password>\nS: 421 4.4.2 timeout\n",
-			secrets: []string{"YWxp", "Y2U=", "czNj", "cmV0"},
-		},
-		{
-			name: "unfinished AUTH line",
-			feeds: []feed{{"C", "AUTH PL"}, {"S", "421 4.4.2 timeout\r\n"}, {"C", "AIN AGFsaWNl\r\n"},
-				{"C", "QUIT\r\n"}},
-			want:    "C: <redacted: unfinished AUTH line>\nS: 421 4.4.2 timeout\nC: QUIT\n",
-			secrets: []string{"AGFsaWNl"},
-		},
-		{
-			name: "unfinished lines keep their order",
-			feeds: []feed{{"C", "MAIL FROM:<a@b>"}, {"S", "421 4.4.2 timeout\r\n"}, {"C", "\r\n"},
-				{"S", "250-partial"}, {"E", "connection closed"}},
-			want: "C= \"MAIL FROM:<a@b>\"\nS: 421 4.4.2 timeout\nC:\nS= \"250-partial\"\n" +
-				"=== connection closed\n",
-		},
-		{
-			name:  "events",
-			feeds: []feed{{"S", "220 2.0.0 Ready\r\n"}, {"E", "TLS established: TLSv1.3 TLS_AES_128_GCM_SHA256"}},
-			want:  "S: 220 2.0.0 Ready\n=== TLS established: TLSv1.3 TLS_AES_128_GCM_SHA256\n",
-		},
+// TestRecorderTranscripts plays the cases in testdata/record: "feed" is
+// the calls on a Recorder, one a line, the side ("C" client bytes, "S"
+// server bytes, "E" an event) and the Go-quoted bytes; "want" is what it
+// must record; "secrets" (optional) are strings that must not appear in
+// it. A new case is a new file; -update rewrites "want".
+func TestRecorderTranscripts(t *testing.T) {
+	paths, err := filepath.Glob("testdata/record/*.txtar")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no recorder cases: %v", err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := record(t, tt.feeds)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+	for _, path := range paths {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := ParseTxtar(data)
+			got := record(t, parseFeeds(t, archiveFile(a, "feed")))
+			if *update {
+				setArchiveFile(a, "want", got)
+				if err := os.WriteFile(path, FormatTxtar(a), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if diff := cmp.Diff(archiveFile(a, "want"), got); diff != "" {
 				t.Errorf("recorded (-want +got):\n%s", diff)
 			}
-			for _, s := range tt.secrets {
-				if strings.Contains(got, s) {
-					t.Errorf("the secret %q was recorded", s)
-				}
-			}
-			tr, err := ParseBytes([]byte(got))
-			if err != nil {
-				t.Fatalf("recorded transcript does not parse: %v", err)
-			}
-			if n := tr.Redact(); n != 0 {
-				t.Errorf("Redact found %d secrets left in the recording", n)
-			}
+			checkRecorded(t, got, strings.Fields(archiveFile(a, "secrets")))
 		})
 	}
+}
+
+// checkRecorded checks that a recording holds none of the secrets, parses,
+// and leaves Redact nothing to do.
+func checkRecorded(t *testing.T, got string, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(got, s) {
+			t.Errorf("the secret %q was recorded", s)
+		}
+	}
+	tr, err := ParseBytes([]byte(got))
+	if err != nil {
+		t.Fatalf("recorded transcript does not parse: %v", err)
+	}
+	if n := tr.Redact(); n != 0 {
+		t.Errorf("Redact found %d secrets left in the recording", n)
+	}
+}
+
+// parseFeeds reads a "feed" section: a side letter and a Go-quoted string
+// on each line.
+func parseFeeds(t *testing.T, text string) []feed {
+	t.Helper()
+	var out []feed
+	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		side, quoted, _ := strings.Cut(line, " ")
+		data, err := strconv.Unquote(quoted)
+		if err != nil || !strings.Contains("CSE", side) || len(side) != 1 {
+			t.Fatalf("feed line %d: %q is not a side (C, S or E) and a quoted string", i+1, line)
+		}
+		out = append(out, feed{side, data})
+	}
+	return out
+}
+
+func archiveFile(a *Archive, name string) string {
+	for _, f := range a.Files {
+		if f.Name == name {
+			return string(f.Data)
+		}
+	}
+	return ""
+}
+
+func setArchiveFile(a *Archive, name, data string) {
+	for i := range a.Files {
+		if a.Files[i].Name == name {
+			a.Files[i].Data = []byte(data)
+			return
+		}
+	}
+	a.Files = append(a.Files, File{Name: name, Data: []byte(data)})
 }
 
 func TestRecorderMarkersParse(t *testing.T) {

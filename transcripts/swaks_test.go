@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected transcripts of testdata/*.log")
+var update = flag.Bool("update", false, "rewrite the expected transcripts of testdata/*.log and testdata/record")
 
 // TestSwaksGolden reads each swaks log in testdata and compares the
 // transcript with the .txt file of the same name; -update rewrites the
