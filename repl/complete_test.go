@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/smtprepl/smtprepl/proto"
 )
 
 // fullEHLO advertises what the sandbox does.
@@ -102,5 +103,31 @@ func TestCompleteFiles(t *testing.T) {
 	}
 	if got := completeFiles(dir + "/"); !cmp.Equal(got, []string{dir + "/mime.eml", dir + "/msg.eml", dir + "/sub/"}) {
 		t.Errorf("completeFiles(dir/) = %q: want no dot files and a slash after directories", got)
+	}
+}
+
+// TestCompletionsFollowTheModel: Tab offers what proto.Session calls a
+// legal step forward, in the states only the model tells apart.
+func TestCompletionsFollowTheModel(t *testing.T) {
+	refused := testSession(t, nil)
+	refused.model.Restart()
+	refused.model.Greeting(proto.NewReply(554, proto.EnhancedCode{}, "no service"))
+	chunked := testSession(t, fullEHLO, "MAIL FROM:<a@x>", "RCPT TO:<b@x>", "BDAT 3")
+	tests := []struct {
+		name string
+		s    *Session
+		want []string
+	}{
+		{"a refused greeting leaves only QUIT (RFC 5321 §3.1)", refused, []string{"QUIT"}},
+		{"no RCPT or DATA after a BDAT chunk (RFC 3030 §2)", chunked,
+			[]string{"BDAT ", "RSET", "VRFY ", "EXPN ", "HELP", "NOOP", "QUIT"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, got := tc.s.Completions("")
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("completions (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
