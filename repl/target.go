@@ -42,9 +42,7 @@ func (s *Session) isColonCommand(line string) bool {
 	return ok
 }
 
-// InData reports whether lines are message text now.
-func (s *Session) InData() bool { return s.inData() }
-
+// inData reports whether lines are message text now.
 func (s *Session) inData() bool { return s.model.Phase() == proto.PhaseData }
 
 // State is where the session stands: the model's snapshot, for the

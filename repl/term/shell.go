@@ -90,7 +90,7 @@ func (sh *Shell) interrupted(partial string) {
 		return
 	}
 	msg := "Ctrl-D or :quit leaves; Ctrl-C only abandons a wait or a half-typed line"
-	if sh.s.InData() {
+	if sh.s.State().InData() {
 		msg += "; the message is still open: a lone \".\" sends it, :close drops the connection"
 	}
 	sh.view.Note(msg)
@@ -98,7 +98,7 @@ func (sh *Shell) interrupted(partial string) {
 
 // step runs one line and reports whether the session is over.
 func (sh *Shell) step(ctx context.Context, line string, interrupts <-chan os.Signal) bool {
-	inData := sh.s.InData()
+	inData := sh.s.State().InData()
 	if entry, ok := sh.s.Keepable(line); ok {
 		sh.hist.add(entry)
 	} else {
