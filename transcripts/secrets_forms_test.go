@@ -24,8 +24,10 @@ func TestSecretsOtherEncodings(t *testing.T) {
 	}
 	learners := map[string]func(*Secrets){
 		"AUTH LOGIN password": func(s *Secrets) { s.Learn("AUTH LOGIN password", base64.StdEncoding.EncodeToString([]byte(pass))) },
-		"AUTH PLAIN":          func(s *Secrets) { s.Learn("AUTH PLAIN credentials", base64.StdEncoding.EncodeToString([]byte("\x00u\x00"+pass))) },
-		"typed password":      func(s *Secrets) { s.Add("AUTH LOGIN password", pass) },
+		"AUTH PLAIN": func(s *Secrets) {
+			s.Learn("AUTH PLAIN credentials", base64.StdEncoding.EncodeToString([]byte("\x00u\x00"+pass)))
+		},
+		"typed password": func(s *Secrets) { s.Add("AUTH LOGIN password", pass) },
 	}
 	for how, learn := range learners {
 		var s Secrets

@@ -140,3 +140,39 @@ func TestEchoedSecretsInOtherEncodingsInTheShell(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayScrubsEchoedSecrets: replay sends a secret given with
+// --secret; a server that echoes it, in its replies or in a malformed
+// one, gets it neither into the -v transcript nor into the report nor
+// into the error sentence.
+func TestReplayScrubsEchoedSecrets(t *testing.T) {
+	recording := "S: 220 good.test ESMTP\nC: EHLO me\nS: 250-good.test\nS: 250 AUTH PLAIN LOGIN\n" +
+		"C: AUTH PLAIN <redacted: AUTH PLAIN credentials>\nS: 235 2.7.0 ok\nC: QUIT\nS: 221 bye\n"
+	path := filepath.Join(t.TempDir(), "t.txt")
+	if err := os.WriteFile(path, []byte(recording), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, quit string
+		exit       int
+	}{
+		{"in the replies", "221 bye", exitReplies},
+		{"in a malformed reply", "2x0 bye " + strings.ToUpper(testPlain) + " " + testPass, exitFailure},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var log lineLog
+			addr := serveOnce(t, echoServer(&log, tc.quit))
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"replay", path, "-v", "--exact", "--against", addr, "--timeout", "2s",
+				"--secret", "AUTH PLAIN credentials=" + testPlain}, strings.NewReader(""), &stdout, &stderr)
+			if code != tc.exit || !strings.Contains(stdout.String(), "S: 535-5.7.8 bad AUTH PLAIN <redacted: AUTH PLAIN credentials>") {
+				t.Fatalf("exit %d, want %d, and the echo redacted in -v's transcript:\n%s%s", code, tc.exit, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(log.String(), testPlain) {
+				t.Fatalf("the secret never reached the server; it received:\n%s", log.String())
+			}
+			assertNone(t, "stdout", stdout.String(), passwordForms())
+			assertNone(t, "stderr", stderr.String(), passwordForms())
+		})
+	}
+}
