@@ -221,6 +221,48 @@ func TestMillionLinesMemory(t *testing.T) {
 	}
 }
 
+// TestLongLineMemory runs diff --exact in a child process on two
+// transcripts each holding one 16 MiB reply written as 64 MB of escaped
+// NULs, differing at the end: memory grows with the longest line, a small
+// factor of it (each file's line is read and unquoted once, at its exact
+// size, and never re-quoted whole to be compared). Reading a long line
+// still holds its pieces and the joined line at once, twice the line, and
+// a collection that finds them both live lets the heap double from there:
+// the peak is 155 to 290 MiB, so the bound is 320 MiB, not yet 256.
+func TestLongLineMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes files of 128 MB")
+	}
+	const n = 16 << 20
+	dir := t.TempDir()
+	head := "S: 220 x\nC: NOOP\nS= \"250 "
+	files := []string{
+		head + strings.Repeat(`\x00`, n) + `\r\n"` + "\n",
+		head + strings.Repeat(`\x00`, n-1) + `\x01\r\n"` + "\n",
+	}
+	args := []string{"diff", "--exact"}
+	for i, f := range files {
+		p := filepath.Join(dir, fmt.Sprintf("%d.txt", i))
+		if err := os.WriteFile(p, []byte(f), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, p)
+	}
+	status := filepath.Join(dir, "status")
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "SMTPREPL_TEST_MAIN=1", "SMTPREPL_TEST_STATUS="+status)
+	out, _ := cmd.CombinedOutput()
+	peak := peakMiB(t, status)
+	t.Logf("two 64 MB lines of escaped NULs (16 MiB each unquoted): peak resident memory %d MiB", peak)
+	if peak > 320 {
+		t.Errorf("peak resident memory %d MiB, want at most 320", peak)
+	}
+	// Where they differ is counted in the reply's bytes, as for S: lines.
+	if want := "first differ at byte 16777220"; !strings.Contains(string(out), want) || len(out) > 4096 {
+		t.Errorf("diff said %q (%d bytes), want %q in at most 4 KiB", tail(string(out), 300), len(out), want)
+	}
+}
+
 // peakMiB reads VmHWM from a copy of /proc/PID/status.
 func peakMiB(t *testing.T, status string) int {
 	t.Helper()
