@@ -160,7 +160,7 @@ func parseWire(line string, n int) (Entry, error) {
 		}
 		return e, nil
 	case line[1] == '=' && strings.HasPrefix(rest, ` "`):
-		text, err := strconv.Unquote(rest[1:])
+		text, err := unquote(rest[1:])
 		if err != nil {
 			return Entry{}, &SyntaxError{n, line, "bad quoting after " + strconv.Quote(line[:2])}
 		}

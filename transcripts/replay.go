@@ -42,7 +42,8 @@ func (t *Transcript) Steps() int { return len(steps(t)) }
 // handshake.
 //
 // The returned transcript is what happened, for [Compare] with want: the
-// recorded client lines (secrets still redacted) and the replies received.
+// recorded client lines (secrets still redacted) and the replies received,
+// with every secret sent cut out of them, as a [Recorder] would.
 // When the server closes the connection, or a DATA is answered otherwise
 // than recorded so that the body cannot be sent, the replay ends there
 // without error and the steps not reached are missing from the result. An
@@ -68,10 +69,32 @@ func ReplayStream(ctx context.Context, c *proto.Client, want EntrySource, sv Sur
 			return err
 		}
 		if stop, err := r.exchange(ctx, *x); stop || err != nil {
-			return err
+			return r.scrubError(err)
 		}
 	}
 }
+
+// scrubError returns err with the secrets sent cut out of its sentence (a
+// malformed or refused reply is quoted in it); errors.Is and errors.As
+// still see the original.
+func (r *replayer) scrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := r.secrets.Scrub(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return &scrubbedError{msg: msg, err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // maxRedactions bounds the names a Survey lists: a session has a few
 // secrets; a file may name millions, each of which would be asked for.
@@ -171,6 +194,9 @@ type replayer struct {
 	// STARTTLS was answered 220, or it says TLS was established.
 	underTLS bool
 	refused  string // today's answer to a STARTTLS that was refused
+	// secrets are those sent, cut out of every reply, event and error
+	// before anyone sees them: a server may echo them back.
+	secrets Secrets
 }
 
 // exchange replays one exchange; stop says the replay cannot go on.
@@ -233,6 +259,7 @@ func (r *replayer) wire(e Entry) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transcripts: replay: secret %s: %w", quoteClip(e.Redacted, maxShown), err)
 	}
+	r.secrets.Learn(e.Redacted, secret)
 	return e.WithSecret(secret).Bytes(), nil
 }
 
@@ -260,7 +287,7 @@ func (r *replayer) receive(ctx context.Context, rec []Entry) (stop bool, err err
 		return true, fmt.Errorf("transcripts: replay: %w", err)
 	}
 	for _, line := range reply.Raw {
-		r.got(FromWire(Server, []byte(line+"\r\n")))
+		r.got(FromWire(Server, r.secrets.ScrubBytes([]byte(line+"\r\n"))))
 	}
 	for _, e := range rec {
 		r.want.server(e)
@@ -364,7 +391,7 @@ func tlsEvent(e Entry) bool {
 }
 
 func (r *replayer) event(text string) {
-	r.got(Entry{Kind: Event, Text: text})
+	r.got(Entry{Kind: Event, Text: r.secrets.Scrub(text)})
 }
 
 // commandVerb is a client line's command word, upper-cased.

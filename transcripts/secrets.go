@@ -55,9 +55,7 @@ func (s *Secrets) Learn(name, wire string) {
 	}
 	text := string(decoded)
 	s.add(name, text, false)
-	if i := strings.LastIndexByte(text, 0); i >= 0 { // PLAIN: authzid NUL user NUL password
-		s.addClear(name, text[i+1:])
-	}
+	s.addInner(name, text)
 }
 
 // loginUsername names the LOGIN answer that is a user name, not a secret
@@ -92,6 +90,7 @@ func (s *Secrets) addClear(name, clear string) {
 	s.add(name, strings.Trim(strconv.Quote(clear), `"`), false)
 	s.add(name, visible.String(clear), false)
 	s.add(name, strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(clear)), "="), true)
+	s.addEncodings(name, clear)
 }
 
 func (s *Secrets) add(name, form string, b64 bool) {

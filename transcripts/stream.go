@@ -2,7 +2,6 @@ package transcripts
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -88,8 +87,8 @@ func (r *Reader) Next() (Entry, error) {
 
 // step reads one line and files it: header, waiting, or entries.
 func (r *Reader) step() error {
-	raw, err := r.readLine()
-	if errors.Is(err, io.EOF) && raw == "" {
+	raw, pieces, err := r.readLine()
+	if errors.Is(err, io.EOF) && raw == "" && pieces == nil {
 		if r.format == undecided {
 			if err := r.decide(native); err != nil {
 				return err
@@ -105,6 +104,13 @@ func (r *Reader) step() error {
 		return fmt.Errorf("transcripts: %w", err)
 	}
 	r.n++
+	if pieces != nil {
+		if e, ok := r.quotedLong(pieces, r.n); ok {
+			r.out = append(r.out, e)
+			return nil
+		}
+		raw = strings.Join(pieces, "")
+	}
 	line, err := cutEOL(raw, r.n)
 	if err != nil {
 		return err
@@ -189,31 +195,72 @@ func notationOf(line string) format {
 	return undecided
 }
 
-// readLine returns the next line with its ending; a line longer than the
-// buffer is put together from copies of its pieces, once, so only the
-// longest line sets the memory used, about twice over.
-func (r *Reader) readLine() (string, error) {
+// readLine returns the next line with its ending: whole, or, when it is
+// longer than the buffer, in pieces copied once each, so that only the
+// longest line sets the memory used.
+func (r *Reader) readLine() (string, []string, error) {
 	b, err := r.br.ReadSlice('\n')
 	if !errors.Is(err, bufio.ErrBufferFull) {
-		return string(b), err
+		return string(b), nil, err
 	}
-	pieces := [][]byte{bytes.Clone(b)}
+	pieces := []string{string(b)}
 	n := len(b)
 	for errors.Is(err, bufio.ErrBufferFull) {
 		if n > MaxLine {
-			return "", &SyntaxError{r.n + 1, string(pieces[0][:min(len(pieces[0]), maxQuoted)]),
+			return "", nil, &SyntaxError{r.n + 1, pieces[0][:min(len(pieces[0]), maxQuoted)],
 				fmt.Sprintf("longer than %d MiB, the most a transcript line may be", MaxLine>>20)}
 		}
 		b, err = r.br.ReadSlice('\n')
-		pieces = append(pieces, bytes.Clone(b))
+		pieces = append(pieces, string(b))
 		n += len(b)
 	}
-	var sb strings.Builder
-	sb.Grow(n)
-	for _, p := range pieces {
-		sb.Write(p)
+	return "", pieces, err
+}
+
+// quotedLong reads a long C= or S= line of the native notation from its
+// pieces, without joining them: the whole line next to its pieces would be
+// twice its size, and its text is a quarter of it when it is all "\x00"
+// escapes. ok is false for any other line, and for one with a mistake,
+// which the joined line then words as usual.
+func (r *Reader) quotedLong(pieces []string, n int) (e Entry, ok bool) {
+	first := pieces[0]
+	if r.inHeader || r.format != native || len(first) < len(`C= "`) || first[0] != 'C' && first[0] != 'S' || first[1:4] != `= "` {
+		return Entry{}, false
 	}
-	return sb.String(), err
+	chunks := append([]string{first[len(`C= "`):]}, pieces[1:]...)
+	chunks, _ = trimLast(chunks, '\n')
+	chunks, _ = trimLast(chunks, '\r')
+	if chunks, ok = trimLast(chunks, '"'); !ok {
+		return Entry{}, false
+	}
+	for _, c := range chunks {
+		if strings.IndexByte(c, '\r') >= 0 {
+			return Entry{}, false // cutEOL's mistake, worded there
+		}
+	}
+	text, ok := unquoteChunks(chunks)
+	kind := Client
+	if first[0] == 'S' {
+		kind = Server
+	}
+	return Entry{Kind: kind, Text: text, Exact: true, Line: n}, ok
+}
+
+// trimLast cuts the byte c off the end of text given in chunks, and
+// reports whether it was there.
+func trimLast(chunks []string, c byte) ([]string, bool) {
+	for len(chunks) > 0 && chunks[len(chunks)-1] == "" {
+		chunks = chunks[:len(chunks)-1]
+	}
+	if len(chunks) == 0 {
+		return chunks, false
+	}
+	last := chunks[len(chunks)-1]
+	if last[len(last)-1] != c {
+		return chunks, false
+	}
+	chunks[len(chunks)-1] = last[:len(last)-1]
+	return chunks, true
 }
 
 // MaxLine bounds a line of a transcript: far above anything a session

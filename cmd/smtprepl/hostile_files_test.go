@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,6 +23,11 @@ func init() {
 	if os.Getenv("SMTPREPL_TEST_MAIN") == "1" {
 		code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 		if hwm, err := os.ReadFile("/proc/self/status"); err == nil {
+			// The Go heap's size too, which the race detector's shadow
+			// memory does not swell.
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			hwm = fmt.Appendf(hwm, "HeapSys:\t%d kB\n", ms.HeapSys>>10)
 			os.WriteFile(os.Getenv("SMTPREPL_TEST_STATUS"), hwm, 0o600)
 		}
 		os.Exit(code)
@@ -221,21 +227,71 @@ func TestMillionLinesMemory(t *testing.T) {
 	}
 }
 
+// TestLongLineMemory runs diff --exact in a child process on two
+// transcripts each holding one 16 MiB reply written as 64 MB of escaped
+// NULs, differing at the end: memory grows with the longest line, a small
+// factor of it. Each file's line is kept in the pieces it was read in,
+// never joined, and unquoted once at its exact size; the two replies are
+// compared as bytes, never quoted again whole. (Before: 401 to 442 MiB.)
+func TestLongLineMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes files of 128 MB")
+	}
+	const n = 16 << 20
+	dir := t.TempDir()
+	head := "S: 220 x\nC: NOOP\nS= \"250 "
+	files := []string{
+		head + strings.Repeat(`\x00`, n) + `\r\n"` + "\n",
+		head + strings.Repeat(`\x00`, n-1) + `\x01\r\n"` + "\n",
+	}
+	args := []string{"diff", "--exact"}
+	for i, f := range files {
+		p := filepath.Join(dir, fmt.Sprintf("%d.txt", i))
+		if err := os.WriteFile(p, []byte(f), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, p)
+	}
+	status := filepath.Join(dir, "status")
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "SMTPREPL_TEST_MAIN=1", "SMTPREPL_TEST_STATUS="+status)
+	out, _ := cmd.CombinedOutput()
+	peak, what := peakMiB(t, status), "peak resident memory"
+	if raceDetector {
+		// Its shadow memory grows with the heap, several times over.
+		peak, what = statusMiB(t, status, "HeapSys:"), "Go heap obtained from the OS"
+	}
+	t.Logf("two 64 MB lines of escaped NULs (16 MiB each unquoted): %s %d MiB", what, peak)
+	if peak > 256 {
+		t.Errorf("%s %d MiB, want at most 256", what, peak)
+	}
+	// Where they differ is counted in the reply's bytes, as for S: lines.
+	if want := "first differ at byte 16777220"; !strings.Contains(string(out), want) || len(out) > 4096 {
+		t.Errorf("diff said %q (%d bytes), want %q in at most 4 KiB", tail(string(out), 300), len(out), want)
+	}
+}
+
 // peakMiB reads VmHWM from a copy of /proc/PID/status.
 func peakMiB(t *testing.T, status string) int {
+	t.Helper()
+	return statusMiB(t, status, "VmHWM:")
+}
+
+// statusMiB reads the line key ("VmHWM:") of a copy of /proc/PID/status.
+func statusMiB(t *testing.T, status, key string) int {
 	t.Helper()
 	b, err := os.ReadFile(status)
 	if err != nil {
 		t.Skipf("no /proc/self/status from the child: %v", err)
 	}
 	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, key); ok {
 			var kib int
 			fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kib)
 			return kib >> 10
 		}
 	}
-	t.Fatalf("no VmHWM in %s", b)
+	t.Fatalf("no %s in %s", key, b)
 	return 0
 }
 

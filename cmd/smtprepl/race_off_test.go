@@ -1,0 +1,6 @@
+//go:build !race
+
+package main
+
+// raceDetector: the test binary has no race detector.
+const raceDetector = false
