@@ -360,7 +360,7 @@ func (t *Tracker) Client(b []byte) {
 	if t.red.inBody && len(t.client.pending) == 0 && bytes.IndexByte(b, '\n') == len(b)-1 {
 		// Message text carries no secret: only its end matters, and a
 		// 100 MiB body must cost no copies here.
-		t.red.inBody = string(b) != ".\r\n"
+		t.red.bodyLine(string(b) == ".\r\n")
 		return
 	}
 	if len(t.client.pending) == 0 && bytes.IndexByte(b, '\n') == len(b)-1 {

@@ -175,3 +175,19 @@ func TestRedactScrubsServerEchoes(t *testing.T) {
 		t.Errorf("server line = %q", got)
 	}
 }
+
+// TestTrackerFollowsRepliesOnlyWhereTheyFit: a 334 or 354 to the wrong
+// command neither asks for an answer nor turns redaction off.
+func TestTrackerFollowsRepliesOnlyWhereTheyFit(t *testing.T) {
+	for _, reply := range []string{"334 go", "354 go"} {
+		tr := NewTracker(new(Secrets))
+		tr.Client([]byte("NOOP\r\n"))
+		tr.Server([]byte(reply + "\r\n"))
+		if tr.AwaitsAnswer() {
+			t.Errorf("NOOP answered %q: AwaitsAnswer = true", reply)
+		}
+		if got := tr.SecretIn("AUTH PLAIN " + plainBlob); got != "AUTH PLAIN credentials" {
+			t.Errorf("NOOP answered %q: SecretIn(AUTH PLAIN ...) = %q", reply, got)
+		}
+	}
+}
