@@ -177,6 +177,16 @@ func TestRecorderRedaction(t *testing.T) {
 			secrets: []string{"YWxpY2U=", "czNjcmV0"},
 		},
 		{
+			name: "a mechanism outside the SASL charset is named SASL, and controls are shown",
+			feeds: []feed{{"C", "AUTH PL\x1b]0;PWN\x07AIN AGFsaWNlAHMzY3JldA==\r\n"}, {"S", "504 no\r\n"},
+				{"C", "AUTH X-\u202eMECH AGFsaWNlAHMzY3JldA==\r\n"}, {"S", "504 no\r\n"},
+				{"C", "AUTH A23456789012345678901 AGFsaWNlAHMzY3JldA==\r\n"}, {"S", "504 no\r\n"}},
+			want: "C: AUTH PL\\x1b]0;PWN\\x07AIN <redacted: AUTH SASL response>\nS: 504 no\n" +
+				"C: AUTH X-\\u202eMECH <redacted: AUTH SASL response>\nS: 504 no\n" +
+				"C: AUTH A23456789012345678901 <redacted: AUTH SASL response>\nS: 504 no\n",
+			secrets: []string{"AGFsaWNlAHMzY3JldA=="},
+		},
+		{
 			name: "a chunk's text is not commands",
 			feeds: []feed{{"C", "BDAT 12 LAST\r\nNOOP\r\nNOOP\r\n"}, {"S", "250 ok\r\n"}, {"C", "AUTH LOGIN\r\n"},
 				{"S", "504 no\r\n"}, {"C", "NOOP\r\n"}, {"S", "334 go\r\n"}, {"C", "MAIL FROM:<a@b>\r\n"}},

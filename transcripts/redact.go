@@ -176,10 +176,25 @@ func authCommand(text string) (prefix, mech, resp string) {
 	mech, rest = cutField(rest)
 	resp = strings.TrimLeft(rest, " \t")
 	mech = strings.ToUpper(mech)
-	if mech == "" || strings.ContainsAny(mech, "<>") {
-		mech = "SASL"
+	if !saslName(mech) {
+		mech = "SASL" // the marker must not carry what the line carried
 	}
 	return text[:len(text)-len(resp)], mech, resp
+}
+
+// saslName reports whether mech is a SASL mechanism name (RFC 4422 §3.1:
+// 1 to 20 upper-case letters, digits, hyphens and underscores).
+func saslName(mech string) bool {
+	if mech == "" || len(mech) > 20 {
+		return false
+	}
+	for i := 0; i < len(mech); i++ {
+		c := mech[i]
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // cutField returns the first space-separated field of s and what follows it.
