@@ -2,6 +2,7 @@ package transcripts
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -41,6 +42,29 @@ func TestSecretsScrub(t *testing.T) {
 				t.Errorf("Scrub(%q)\n got %q\nwant %q", tc.text, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestSecretsKeepTheNewest: a long session tries many passwords (300 here); the set
+// stays bounded by forgetting the oldest, never the one just sent.
+func TestSecretsKeepTheNewest(t *testing.T) {
+	var s Secrets
+	s.Add("AUTH LOGIN password", "kept-since-it-is-reused")
+	for i := range 300 {
+		s.Add("AUTH LOGIN password", fmt.Sprintf("attempt-%03d", i))
+		s.Add("AUTH LOGIN password", "kept-since-it-is-reused")
+	}
+	s.Learn("AUTH PLAIN credentials", plainBlob)
+	for _, echo := range []string{"s3cret!pw", plainBlob, "attempt-299", "kept-since-it-is-reused"} {
+		if got := s.Scrub("535 " + echo); !strings.HasPrefix(got, "535 <redacted: ") {
+			t.Errorf("after 300 attempts, Scrub(535 %s) = %q", echo, got)
+		}
+	}
+	if got := s.Scrub("535 attempt-000"); got != "535 attempt-000" {
+		t.Errorf("the oldest attempt is still scrubbed (%q): the set is not bounded", got)
+	}
+	if len(s.forms) > maxSecretForms {
+		t.Errorf("%d forms kept, the bound is %d", len(s.forms), maxSecretForms)
 	}
 }
 
