@@ -2,6 +2,7 @@ package transcripts
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"testing"
@@ -77,6 +78,23 @@ func BenchmarkCompare10000Lines(b *testing.B) {
 	for b.Loop() {
 		if d := Compare(tr, tr, rules); len(d) != 0 {
 			b.Fatal(d)
+		}
+	}
+}
+
+// BenchmarkCompareStream10000Lines is diff's path: two files read as
+// streams and compared step by step, never held whole.
+func BenchmarkCompareStream10000Lines(b *testing.B) {
+	data := bigTranscript(b, 10000)
+	rules := DefaultRules()
+	rules.Exact = true
+	b.SetBytes(int64(2 * len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		st, err := CompareStream(NewReader(bytes.NewReader(data)), NewReader(bytes.NewReader(data)), rules,
+			func(d Difference) error { return fmt.Errorf("%v", d) })
+		if err != nil || st.Steps == 0 {
+			b.Fatal(st, err)
 		}
 	}
 }

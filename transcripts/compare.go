@@ -1,7 +1,11 @@
 package transcripts
 
 import (
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -73,26 +77,60 @@ type Difference struct {
 // Replies answer commands in the order they were sent, so pipelined
 // batches pair up too. Events and comments are not compared.
 func Compare(want, got *Transcript, rules Rules) []Difference {
-	ws, gs := steps(want), steps(got)
 	var diffs []Difference
-	for i := range max(len(ws), len(gs)) {
-		var w, g *step
-		if i < len(ws) {
-			w = &ws[i]
+	CompareStream(want.Stream(), got.Stream(), rules, func(d Difference) error {
+		diffs = append(diffs, d)
+		return nil
+	})
+	return diffs
+}
+
+// CompareStats counts what [CompareStream] looked at.
+type CompareStats struct {
+	Steps       int // steps in the longer of the two
+	Differences int // steps that differ
+}
+
+// CompareStream is [Compare] for two streams: it reads both a step at a
+// time and hands each difference to each as it is found, so that two
+// files of millions of lines compare in the memory of their longest
+// exchange. An error from a stream or from each ends it.
+func CompareStream(want, got EntrySource, rules Rules, each func(Difference) error) (CompareStats, error) {
+	ws, gs := &stepReader{src: want, bound: true}, &stepReader{src: got, bound: true}
+	var st CompareStats
+	for {
+		w, err := ws.next()
+		if err != nil {
+			return st, err
 		}
-		if i < len(gs) {
-			g = &gs[i]
+		g, err := gs.next()
+		if err != nil {
+			return st, err
 		}
-		if why := differ(w, g, rules); len(why) > 0 {
-			d := Difference{Step: i + 1, Want: w.lines(), Got: g.lines(), Why: strings.Join(why, "; ")}
-			d.Command = w.label()
-			if w == nil {
-				d.Command = g.label()
-			}
-			diffs = append(diffs, d)
+		if w == nil && g == nil {
+			return st, nil
+		}
+		st.Steps++
+		why := differ(w, g, rules)
+		if len(why) == 0 {
+			continue
+		}
+		st.Differences++
+		if err := each(difference(st.Steps, w, g, why)); err != nil {
+			return st, err
 		}
 	}
-	return diffs
+}
+
+// difference is what a report shows of a step that differs: every text
+// visibly escaped and bounded (see shown).
+func difference(n int, w, g *step, why []string) Difference {
+	d := Difference{Step: n, Want: w.lines(), Got: g.lines(), Why: strings.Join(why, "; ")}
+	d.Command = w.label()
+	if w == nil {
+		d.Command = g.label()
+	}
+	return d
 }
 
 // step is a command and the reply that answered it.
@@ -101,29 +139,169 @@ type step struct {
 	hasCmd bool
 	first  bool // the transcript's first step
 	reply  []Entry
+	// more counts the lines of a long reply past the ones kept in reply,
+	// when the stepReader bounds them; sum is their digest, to compare.
+	more int
+	sum  [sha256.Size]byte
+	last Entry // the reply's last line, when more > 0
 }
+
+// replyLines is the number of lines of the reply, kept or not.
+func (s *step) replyLines() int { return len(s.reply) + s.more }
 
 // steps pairs commands with replies first in, first out.
 func steps(t *Transcript) []step {
-	var queue []Entry
 	var out []step
-	for _, x := range t.Exchanges() {
-		queue = append(queue, x.Commands...)
-		for _, r := range x.Replies {
-			s := step{reply: r, first: len(out) == 0}
-			if len(queue) > 0 {
-				s.cmd, s.hasCmd, queue = queue[0], true, queue[1:]
-			}
-			out = append(out, s)
+	r := &stepReader{src: t.Stream()}
+	for {
+		s, _ := r.next() // a transcript's stream has no errors
+		if s == nil {
+			return out
 		}
+		out = append(out, *s)
 	}
-	for _, c := range queue {
-		out = append(out, step{cmd: c, hasCmd: true})
-	}
-	return out
 }
 
+// A file may hold millions of commands with no reply, or a reply of
+// millions of lines. These bound what a stepReader holds for them.
+const (
+	// maxWaiting is the most commands that wait for their replies; past
+	// it the oldest is a step with no reply. Real pipelining (RFC 2920)
+	// never has that many outstanding.
+	maxWaiting = 10000
+	// maxKeptLines is the most lines of a reply a comparison keeps; the
+	// rest are counted and digested, compared without masking.
+	maxKeptLines = 10000
+)
+
+// stepReader cuts a stream of entries into steps: each reply with the
+// oldest command not yet answered, then, at the end, the commands never
+// answered. It takes commands and replies from the splitter as soon as
+// they are whole, so that no exchange grows with the file.
+type stepReader struct {
+	src   EntrySource
+	sp    splitter
+	bound bool    // keep at most maxKeptLines of a reply
+	queue []Entry // commands not answered yet, oldest first
+	ready []step
+	count int // steps made
+	done  bool
+	more  int       // lines of the open reply past maxKeptLines
+	sum   hash.Hash // their digest
+	last  Entry     // the last of them
+}
+
+// next returns the next step, or nil after the last.
+func (r *stepReader) next() (*step, error) {
+	for len(r.ready) == 0 {
+		if r.done {
+			return nil, nil
+		}
+		e, err := r.src.Next()
+		switch {
+		case errors.Is(err, io.EOF):
+			r.done = true
+			if !r.sp.cur.empty() {
+				r.sp.next()
+			}
+			r.drain(false)
+			r.unanswered()
+		case err != nil:
+			return nil, err
+		default:
+			r.sp.add(e)
+			r.drain(r.sp.open)
+		}
+	}
+	s := r.ready[0]
+	r.ready[0] = step{}
+	r.ready = r.ready[1:]
+	return &s, nil
+}
+
+// drain takes what the splitter holds: finished exchanges, then the
+// current one's commands and replies, but for a reply still open.
+func (r *stepReader) drain(open bool) {
+	for i := range r.sp.out {
+		r.take(r.sp.out[i].Commands, r.sp.out[i].Replies)
+	}
+	clear(r.sp.out)
+	r.sp.out = r.sp.out[:0]
+	cur := &r.sp.cur
+	n := len(cur.Replies)
+	if open && n > 0 {
+		n--
+		r.bound1(&cur.Replies[n])
+	}
+	r.take(cur.Commands, cur.Replies[:n])
+	cur.Events, cur.Body, cur.Commands = nil, nil, nil
+	cur.Replies = append(cur.Replies[:0], cur.Replies[n:]...)
+}
+
+// bound1 keeps an open reply within maxKeptLines when the reader bounds.
+func (r *stepReader) bound1(reply *[]Entry) {
+	if !r.bound || len(*reply) <= maxKeptLines {
+		return
+	}
+	if r.sum == nil {
+		r.sum = sha256.New()
+	}
+	for _, e := range (*reply)[maxKeptLines:] {
+		r.more++
+		io.WriteString(r.sum, display(e))
+		r.sum.Write([]byte{0})
+		r.last = e
+	}
+	clear((*reply)[maxKeptLines:])
+	*reply = (*reply)[:maxKeptLines]
+}
+
+// take turns commands and whole replies into steps.
+func (r *stepReader) take(commands []Entry, replies [][]Entry) {
+	r.queue = append(r.queue, commands...)
+	for len(r.queue) > maxWaiting {
+		r.ready = append(r.ready, step{cmd: r.queue[0], hasCmd: true, first: r.count == 0})
+		r.queue[0] = Entry{}
+		r.queue = r.queue[1:]
+		r.count++
+	}
+	for _, reply := range replies {
+		s := step{reply: reply, first: r.count == 0}
+		if len(r.queue) > 0 {
+			s.cmd, s.hasCmd = r.queue[0], true
+			r.queue[0] = Entry{}
+			r.queue = r.queue[1:]
+		}
+		r.bound1(&s.reply)
+		s.more, s.last = r.more, r.last
+		if r.sum != nil {
+			r.sum.Sum(s.sum[:0])
+		}
+		r.more, r.sum, r.last = 0, nil, Entry{}
+		r.count++
+		r.ready = append(r.ready, s)
+	}
+}
+
+// unanswered ends the stream with the commands no reply answered.
+func (r *stepReader) unanswered() {
+	for _, c := range r.queue {
+		r.ready = append(r.ready, step{cmd: c, hasCmd: true})
+		r.count++
+	}
+	r.queue = nil
+}
+
+// label is the step's command as a report shows it.
 func (s *step) label() string {
+	if s != nil && s.hasCmd {
+		return shown(s.cmd)
+	}
+	return s.rawLabel()
+}
+
+// rawLabel is the step's command as the comparison sees it.
+func (s *step) rawLabel() string {
 	switch {
 	case s == nil:
 		return ""
@@ -138,7 +316,7 @@ func (s *step) label() string {
 // verb is the command word that Volatile.Verb is matched against.
 func (s *step) verb() string {
 	if !s.hasCmd {
-		return s.label()
+		return s.rawLabel()
 	}
 	v, _ := cutField(lineText(s.cmd))
 	return strings.ToUpper(v)
@@ -148,11 +326,7 @@ func (s *step) lines() []string {
 	if s == nil || len(s.reply) == 0 {
 		return nil
 	}
-	out := make([]string, len(s.reply))
-	for i, e := range s.reply {
-		out[i] = display(e)
-	}
-	return out
+	return shownLines(s.reply, s.replyLines())
 }
 
 // display shows an entry's text, quoted when it is exact bytes.
@@ -173,7 +347,7 @@ func differ(w, g *step, rules Rules) []string {
 	}
 	var why []string
 	if w.hasCmd != g.hasCmd || w.hasCmd && !sameCommand(w.cmd, g.cmd) {
-		why = append(why, fmt.Sprintf("command: want %q, got %q", w.label(), g.label()))
+		why = append(why, "command: "+contrast(w.rawLabel(), g.rawLabel()))
 	}
 	return append(why, differReply(w, g, rules)...)
 }
@@ -211,8 +385,8 @@ func differReply(w, g *step, rules Rules) []string {
 	if wl.enh != gl.enh {
 		why = append(why, fmt.Sprintf("enhanced code: want %q, got %q", wl.enh, gl.enh))
 	}
-	if len(w.reply) != len(g.reply) {
-		return append(why, fmt.Sprintf("reply lines: want %d, got %d", len(w.reply), len(g.reply)))
+	if w.replyLines() != g.replyLines() {
+		return append(why, fmt.Sprintf("reply lines: want %d, got %d", w.replyLines(), g.replyLines()))
 	}
 	if rules.Exact {
 		why = append(why, differText(w, g, rules.Volatile)...)
@@ -227,14 +401,26 @@ func differText(w, g *step, volatile []Volatile) []string {
 		wt := mask(display(w.reply[i]), i, w.verb(), volatile)
 		gt := mask(display(g.reply[i]), i, g.verb(), volatile)
 		if wt != gt {
-			return []string{fmt.Sprintf("line %d: want %q, got %q", i+1, wt, gt)}
+			return []string{fmt.Sprintf("line %d: %s", i+1, contrast(wt, gt))}
 		}
+	}
+	if w.sum != g.sum {
+		return []string{fmt.Sprintf("lines %d to %d: some differ (compared as they are, unmasked)", len(w.reply)+1, w.replyLines())}
 	}
 	return nil
 }
 
+// maxMasked bounds the lines whose volatile parts are masked: reply lines
+// are at most 512 octets (RFC 5321 section 4.5.3.1.5), and regular
+// expressions over a hostile file's megabyte lines would cost seconds.
+// Longer lines are compared as they are.
+const maxMasked = 64 << 10
+
 // mask replaces the volatile parts of line i of a reply to verb.
 func mask(text string, i int, verb string, volatile []Volatile) string {
+	if len(text) > maxMasked {
+		return text
+	}
 	for _, v := range volatile {
 		if (v.FirstLine && i > 0) || (v.Verb != "" && v.Verb != verb) || v.Pattern == nil {
 			continue

@@ -7,6 +7,11 @@
 //   - [Transcript]: metadata ([KV]) and [Entry] lines, one per line of the
 //     file; [Parse], [ParseBytes] and [Transcript.WriteTo] read and write it,
 //     byte for byte for a file in canonical form.
+//   - [Reader]: the same, a line at a time, so that a file from a stranger
+//     costs the memory of its longest line, not of the file; an
+//     [EntrySource] ([Transcript.Stream] is one too) feeds [CompareStream],
+//     [ReplayStream] and [NewMockStream]. [Entry.Shown] is an entry as a
+//     terminal may show it: escaped and bounded.
 //   - [Entry] and [Kind]: one client or server line (text plus CRLF, or
 //     exact bytes), an event, a comment, a blank line or an elision;
 //     [FromWire] picks the form for arbitrary bytes and [Entry.Bytes] gives

@@ -1,6 +1,10 @@
 package transcripts
 
-import "strings"
+import (
+	"errors"
+	"io"
+	"strings"
+)
 
 // Exchange is one turn of the dialogue: what the client sent before it
 // waited, then what the server sent back. Without pipelining it holds one
@@ -48,6 +52,69 @@ func (t *Transcript) Exchanges() []Exchange {
 		s.out = append(s.out, s.cur)
 	}
 	return s.out
+}
+
+// exchangeReader cuts a stream of entries into exchanges, one at a time.
+// With chunked, an exchange that grows past maxChunk lines is handed on
+// in pieces, which replay sends and reads just as it would the whole (it
+// waits for replies only where the recording did), and of a reply still
+// open it keeps only the first lines: replay looks at the first alone.
+type exchangeReader struct {
+	src     EntrySource
+	sp      splitter
+	chunked bool
+	done    bool
+}
+
+// maxChunk bounds the lines of a piece of an exchange in chunked mode.
+const maxChunk = 1000
+
+// next returns the next exchange, or nil after the last.
+func (r *exchangeReader) next() (*Exchange, error) {
+	for len(r.sp.out) == 0 {
+		if r.done {
+			return nil, nil
+		}
+		e, err := r.src.Next()
+		switch {
+		case errors.Is(err, io.EOF):
+			r.done = true
+			if !r.sp.cur.empty() {
+				r.sp.next()
+			}
+		case err != nil:
+			return nil, err
+		default:
+			r.sp.add(e)
+			if r.chunked {
+				r.cut()
+			}
+		}
+	}
+	x := r.sp.out[0]
+	r.sp.out[0] = Exchange{}
+	r.sp.out = r.sp.out[1:]
+	return &x, nil
+}
+
+// cut hands on the current exchange as a piece once it is big enough,
+// keeping a reply still open, and bounds that reply.
+func (r *exchangeReader) cut() {
+	cur := &r.sp.cur
+	closed := len(cur.Replies)
+	if r.sp.open && closed > 0 {
+		closed--
+		if last := &cur.Replies[closed]; len(*last) > maxChunk {
+			clear((*last)[maxChunk:])
+			*last = (*last)[:maxChunk]
+		}
+	}
+	if closed < maxChunk && (len(cur.Replies) > 0 || len(cur.Body)+len(cur.Commands) < maxChunk) {
+		return
+	}
+	x := Exchange{Events: cur.Events, Body: cur.Body, Commands: cur.Commands, Replies: cur.Replies[:closed]}
+	r.sp.out = append(r.sp.out, x)
+	*cur = Exchange{Replies: append([][]Entry(nil), cur.Replies[closed:]...)}
 }
 
 func (s *splitter) add(e Entry) {

@@ -1,9 +1,12 @@
 package transcripts
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -79,12 +82,23 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		t1, err := ParseBytes(data)
+		// The stream, a byte at a time through a buffer shorter than
+		// most lines, must read the same.
+		t0, err0 := collect(newReaderSize(iotest.OneByteReader(bytes.NewReader(data)), 16))
+		if (err == nil) != (err0 == nil) || err != nil && err.Error() != err0.Error() {
+			t.Fatalf("whole: %v; a byte at a time: %v", err, err0)
+		}
 		if err != nil {
 			return
 		}
+		if diff := cmp.Diff(t1, t0, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("whole vs a byte at a time (-whole +stream):\n%s", diff)
+		}
 		checkStable(t, t1)
 		t1.Exchanges()
-		Compare(t1, t1, Rules{Exact: true, Volatile: DefaultVolatile()})
+		if d := Compare(t1, t1, Rules{Exact: true, Volatile: DefaultVolatile()}); len(d) > 0 {
+			t.Fatalf("a transcript differs from itself: %v", d)
+		}
 		t1.Redact()
 	})
 }
@@ -117,6 +131,26 @@ func FuzzTxtar(f *testing.F) {
 		}
 		if b2 := FormatTxtar(a2); string(b1) != string(b2) {
 			t.Fatalf("second format differs:\n%q\n%q", b1, b2)
+		}
+	})
+}
+
+// FuzzShown: whatever a file or a server holds, what a report shows of it
+// has no byte a terminal acts on (escapes are backslashed) and stays
+// within a bound, however long the text.
+func FuzzShown(f *testing.F) {
+	for _, s := range []string{"250 ok", "\x1b]52;c;eA==\a", "\u202eevil", "\xc2\x85\x9b", strings.Repeat("\x00", 500)} {
+		f.Add(s, s+"x", true)
+	}
+	f.Fuzz(func(t *testing.T, a, b string, exact bool) {
+		e := Entry{Kind: Server, Text: a, Exact: exact}
+		for _, out := range []string{shown(e), e.Shown(), contrast(a, b), quoteClip(a, maxShown), strings.Join(shownLines([]Entry{e, e}, 50), "\n")} {
+			if !visible.Safe(strings.ReplaceAll(strings.ReplaceAll(out, `\`, ""), "\n", "")) {
+				t.Fatalf("unsafe output %q", out)
+			}
+			if len(out) > 25*maxShown {
+				t.Fatalf("%d bytes shown of %d and %d", len(out), len(a), len(b))
+			}
 		}
 	})
 }

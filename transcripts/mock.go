@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // MockConfig configures a [Mock].
@@ -31,7 +32,8 @@ type MockConfig struct {
 // the recorded greeting, then for each command the recorded reply. It is
 // safe to serve several connections with; each replays from the start.
 type Mock struct {
-	steps   []step
+	open    func() (EntrySource, func(), error)
+	count   int // steps in the recording
 	cfg     MockConfig
 	tls     *tls.Config
 	certPEM []byte
@@ -48,16 +50,32 @@ type MockReport struct {
 	Notes []string
 	// Steps is how many recorded steps were played.
 	Steps int
+	// Dropped counts the deviations and notes past maxKept of each: a
+	// client that sends a million wrong commands is not a million lines
+	// of report.
+	Dropped int
 }
 
 // NewMock prepares a mock of t and generates its STARTTLS certificate.
 func NewMock(t *Transcript, cfg MockConfig) (*Mock, error) {
+	return NewMockStream(func() (EntrySource, func(), error) { return t.Stream(), func() {}, nil }, cfg)
+}
+
+// NewMockStream is [NewMock] for a recording read as a stream: open
+// returns it from the start, and a function that releases it. It is
+// opened once to count its steps and once for each session, so that a
+// recording of millions of lines is never held whole.
+func NewMockStream(open func() (EntrySource, func(), error), cfg MockConfig) (*Mock, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Minute
 	}
-	m := &Mock{steps: steps(t), cfg: cfg}
+	m := &Mock{open: open, cfg: cfg}
+	greeting, err := m.survey()
+	if err != nil {
+		return nil, err
+	}
 	names := append([]string{"localhost"}, cfg.Hostnames...)
-	if h := greetingHost(m.steps); h != "" {
+	if h := greetingHost(greeting); h != "" {
 		names = append(names, h)
 	}
 	cert, pemBytes, err := selfSignedCert(names, time.Now())
@@ -73,7 +91,29 @@ func NewMock(t *Transcript, cfg MockConfig) (*Mock, error) {
 func (m *Mock) CertPEM() []byte { return bytes.Clone(m.certPEM) }
 
 // Steps is the number of replies the recording holds.
-func (m *Mock) Steps() int { return len(m.steps) }
+func (m *Mock) Steps() int { return m.count }
+
+// survey reads the recording once: it counts the steps and returns the
+// first, whose greeting names the host.
+func (m *Mock) survey() (*step, error) {
+	src, done, err := m.open()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	r := &stepReader{src: src, bound: true}
+	var first *step
+	for {
+		st, err := r.next()
+		if err != nil || st == nil {
+			return first, err
+		}
+		if first == nil {
+			first = st
+		}
+		m.count++
+	}
+}
 
 // Serve accepts connections on ln and plays the recording to each in turn,
 // one at a time, until ctx is cancelled; with once it returns after the
@@ -104,12 +144,16 @@ func (m *Mock) ServeConn(ctx context.Context, conn net.Conn) MockReport {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	m.logf("%s: connected", s.peer)
-	err := s.run()
+	err := s.start()
+	if err == nil {
+		defer s.done()
+		err = s.run()
+	}
 	if err != nil {
-		s.deviate("%v", err)
+		s.deviate("%s", visible.Clip(err.Error(), 2*maxShown))
 	}
 	m.logf("%s: closed after %d of %d steps, %d deviation(s), %d note(s)",
-		s.peer, s.i, len(m.steps), len(s.rep.Deviations), len(s.rep.Notes))
+		s.peer, s.i, m.count, len(s.rep.Deviations), len(s.rep.Notes))
 	s.rep.Steps = s.i
 	return s.rep
 }
@@ -122,16 +166,20 @@ func (m *Mock) logf(format string, args ...any) {
 
 // mockSession is one client connection.
 type mockSession struct {
-	m      *Mock
-	conn   net.Conn
-	peer   string
-	br     *bufio.Reader
-	bw     *bufio.Writer
-	i      int       // the next recorded step
-	last   replyLine // the last reply sent
-	red    redactor  // keeps the client's secrets out of reports
-	rep    MockReport
-	closed bool // the client hung up
+	m       *Mock
+	conn    net.Conn
+	peer    string
+	br      *bufio.Reader
+	bw      *bufio.Writer
+	steps   *stepReader
+	done    func()    // releases the recording
+	st      *step     // the step being played, nil when the next is due
+	i       int       // the number of that step, from 0
+	last    replyLine // the last reply sent
+	red     redactor  // keeps the client's secrets out of reports
+	rep     MockReport
+	closed  bool // the client hung up
+	quitted bool // the last step played was the recording's QUIT
 }
 
 // maxCommandLine bounds a command line; RFC 5321 allows 512 octets, and
@@ -144,16 +192,35 @@ func (s *mockSession) wire(conn net.Conn) {
 	s.bw = bufio.NewWriter(conn)
 }
 
+// start opens the recording for this session.
+func (s *mockSession) start() error {
+	src, done, err := s.m.open()
+	if err != nil {
+		return fmt.Errorf("reading the recording: %w", err)
+	}
+	s.steps, s.done = &stepReader{src: src, bound: true}, done
+	return nil
+}
+
 // run plays the steps: replies nobody asked for (the greeting) at once,
 // and every other one when its command arrives.
 func (s *mockSession) run() error {
-	for s.i < len(s.m.steps) {
-		st := s.m.steps[s.i]
+	for {
+		if s.st == nil {
+			st, err := s.steps.next()
+			if err != nil {
+				return fmt.Errorf("reading the recording: %w", err)
+			}
+			if st == nil {
+				return s.finish()
+			}
+			s.st = st
+		}
 		var err error
-		switch {
+		switch st := *s.st; {
 		case !st.hasCmd:
-			err = s.reply(st.reply)
-			s.i++
+			err = s.reply(played(st))
+			s.advance()
 		case s.last.code == 354 && !s.last.more:
 			err = s.body(st)
 		default:
@@ -163,19 +230,50 @@ func (s *mockSession) run() error {
 			return err
 		}
 	}
-	return s.finish()
 }
 
-// finish flushes the last reply and notes anything the client sent past
-// the end of the recording.
+// advance moves on to the next recorded step.
+func (s *mockSession) advance() {
+	s.st = nil
+	s.i++
+}
+
+// finish flushes the last reply. When the recording ends before its
+// client said QUIT, a client that says it now, as a polite one does, gets
+// its 221: it is given endGrace to say it. Anything else the client sends
+// is a deviation.
 func (s *mockSession) finish() error {
 	if err := s.flush(); err != nil {
 		return err
 	}
-	if n := s.br.Buffered(); n > 0 {
-		s.deviate("the client sent %d more byte(s) after the recording's last step", n)
+	wait := min(endGrace, s.m.cfg.Timeout)
+	if s.quitted {
+		wait = 0 // only what already came
 	}
+	s.conn.SetReadDeadline(time.Now().Add(wait))
+	line, err := s.br.ReadSlice('\n')
+	if err != nil && len(line) == 0 {
+		return nil // closed, or silent: either way the session is over
+	}
+	if commandVerb(FromWire(Client, line)) == "QUIT" && err == nil {
+		return s.bye()
+	}
+	s.deviate("the client sent %d more byte(s) after the recording's last step", len(line)+s.br.Buffered())
 	return nil
+}
+
+// endGrace is how long the mock waits, after the recording's last step,
+// for the client's QUIT.
+const endGrace = 2 * time.Second
+
+// bye answers QUIT, which always gets its 221 (RFC 5321 section 4.1.1.10),
+// wherever the client is in the recording, so that it can leave cleanly.
+func (s *mockSession) bye() error {
+	s.closed = true
+	if err := s.reply([]Entry{{Kind: Server, Text: "221 2.0.0 Bye"}}); err != nil {
+		return err
+	}
+	return s.flush()
 }
 
 // command reads one command line and answers it.
@@ -185,19 +283,23 @@ func (s *mockSession) command(st step) error {
 		return err
 	}
 	got := FromWire(Client, line)
-	shown, _ := s.red.client(string(line))
+	red, _ := s.red.client(string(line))
 	if s.last.code == 334 { // a SASL answer: no verb to match
 		if !st.cmd.Exact && st.cmd.Redacted == "" && !sameCommand(st.cmd, got) {
 			s.note("step %d: the SASL answer differs from the recorded one", s.i+1)
 		}
 		return s.answer(st)
 	}
+	if commandVerb(got) == "QUIT" && commandVerb(st.cmd) != "QUIT" {
+		s.deviate("step %d: the client sent QUIT; the recording expected %s", s.i+1, shown(st.cmd))
+		return s.bye()
+	}
 	if commandVerb(got) != commandVerb(st.cmd) {
-		s.deviate("step %d: got %q, expected %s (recorded: %s)", s.i+1, shown, commandVerb(st.cmd), display(st.cmd))
+		s.deviate("step %d: got %s, expected %s (recorded: %s)", s.i+1, quoteClip(red, maxShown), visible.Clip(commandVerb(st.cmd), maxShown), shown(st.cmd))
 		return s.reply(unexpected(st.cmd))
 	}
 	if !sameCommand(upperVerb(st.cmd), upperVerb(got)) {
-		s.note("step %d: got %q, recorded %q", s.i+1, shown, display(st.cmd))
+		s.note("step %d: got %s, recorded %s", s.i+1, quoteClip(red, maxShown), quoteClip(display(st.cmd), maxShown))
 	}
 	return s.answer(st)
 }
@@ -205,8 +307,9 @@ func (s *mockSession) command(st step) error {
 // answer sends a step's recorded reply and moves on; after STARTTLS
 // answered 220 it does the handshake.
 func (s *mockSession) answer(st step) error {
-	s.i++
-	if err := s.reply(st.reply); err != nil {
+	s.advance()
+	s.quitted = commandVerb(st.cmd) == "QUIT"
+	if err := s.reply(played(st)); err != nil {
 		return err
 	}
 	if commandVerb(st.cmd) == "STARTTLS" && s.last.code == 220 {
@@ -228,15 +331,26 @@ func (s *mockSession) body(st step) error {
 	}
 	s.red.client(".\r\n")
 	if !dataEnd(st.cmd) {
-		s.deviate("step %d: a message body ended where the recording has %s", s.i+1, display(st.cmd))
+		s.deviate("step %d: a message body ended where the recording has %s", s.i+1, shown(st.cmd))
 	}
 	s.m.logf("%s: step %d: message body of %d byte(s) accepted", s.peer, s.i+1, stats.Bytes)
 	return s.answer(st)
 }
 
+// played is the recorded reply as the mock sends it: a reply of more than
+// maxKeptLines lines, which no real server sends, loses the lines between
+// the kept ones and its last, so that a file cannot make the mock hold a
+// million of them.
+func played(st step) []Entry {
+	if st.more == 0 {
+		return st.reply
+	}
+	return append(st.reply[:len(st.reply):len(st.reply)], st.last)
+}
+
 // unexpected is the reply to a command the recording does not expect there.
 func unexpected(want Entry) []Entry {
-	text := fmt.Sprintf("503 5.5.1 Error: expected %s (recorded: %s)", commandVerb(want), display(want))
+	text := fmt.Sprintf("503 5.5.1 Error: expected %s (recorded: %s)", visible.Clip(commandVerb(want), maxShown), shown(want))
 	return []Entry{{Kind: Server, Text: text}}
 }
 
@@ -277,7 +391,7 @@ func (s *mockSession) readLine() ([]byte, error) {
 	case errors.Is(err, bufio.ErrBufferFull):
 		return nil, fmt.Errorf("step %d: command line longer than %d bytes", s.i+1, maxCommandLine)
 	case err != nil:
-		return nil, s.readFailed(err, s.m.steps[s.i])
+		return nil, s.readFailed(err, *s.st)
 	}
 	return bytes.Clone(line), nil
 }
@@ -292,7 +406,7 @@ func peekBuffered(br *bufio.Reader) []byte {
 func (s *mockSession) readFailed(err error, st step) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, proto.ErrClosed) || errors.Is(err, net.ErrClosed) {
 		s.closed = true
-		s.deviate("step %d: the client closed the connection; the recording expected %s", s.i+1, display(st.cmd))
+		s.deviate("step %d: the client closed the connection; the recording expected %s", s.i+1, shown(st.cmd))
 		return nil
 	}
 	return fmt.Errorf("step %d: reading from the client: %w", s.i+1, err)
@@ -328,25 +442,36 @@ func (s *mockSession) startTLS() error {
 	return nil
 }
 
+// maxKept bounds the deviations, and the notes, a report keeps.
+const maxKept = 100
+
 func (s *mockSession) deviate(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	s.rep.Deviations = append(s.rep.Deviations, msg)
+	s.rep.Deviations = s.keep(s.rep.Deviations, msg)
 	s.m.logf("%s: deviation: %s", s.peer, msg)
 }
 
 func (s *mockSession) note(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	s.rep.Notes = append(s.rep.Notes, msg)
+	s.rep.Notes = s.keep(s.rep.Notes, msg)
 	s.m.logf("%s: note: %s", s.peer, msg)
+}
+
+func (s *mockSession) keep(list []string, msg string) []string {
+	if len(list) >= maxKept {
+		s.rep.Dropped++
+		return list
+	}
+	return append(list, msg)
 }
 
 // greetingHost is the host name in the recorded greeting ("220 foo.com
 // ..."), so a client that checks names can be given a matching certificate.
-func greetingHost(steps []step) string {
-	if len(steps) == 0 || steps[0].hasCmd || len(steps[0].reply) == 0 {
+func greetingHost(first *step) string {
+	if first == nil || first.hasCmd || len(first.reply) == 0 {
 		return ""
 	}
-	text := lineText(steps[0].reply[0])
+	text := lineText(first.reply[0])
 	if len(text) < 5 {
 		return ""
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,10 +39,17 @@ func TestMockSessions(t *testing.T) {
 	}, {
 		name:     "other arguments are notes",
 		send:     "EHLO client.test\r\nQUIT\r\n",
-		want:     greeting + ehlo + "503 5.5.1 Error: expected MAIL (recorded: MAIL FROM:<Smith@bar.com>)\r\n",
-		devs:     []string{`step 3: got "QUIT", expected MAIL (recorded: MAIL FROM:<Smith@bar.com>)`, "step 3: the client closed the connection; the recording expected MAIL FROM:<Smith@bar.com>"},
+		want:     greeting + ehlo + "221 2.0.0 Bye\r\n",
+		devs:     []string{"step 3: the client sent QUIT; the recording expected MAIL FROM:<Smith@bar.com>"},
 		notes:    []string{`step 2: got "EHLO client.test", recorded "EHLO bar.com"`},
 		wantStep: 2,
+	}, {
+		name: "QUIT after a deviation still gets 221",
+		send: "HELO bar.com\r\nQUIT\r\n",
+		want: greeting + "503 5.5.1 Error: expected EHLO (recorded: EHLO bar.com)\r\n221 2.0.0 Bye\r\n",
+		devs: []string{`step 2: got "HELO bar.com", expected EHLO (recorded: EHLO bar.com)`,
+			"step 2: the client sent QUIT; the recording expected EHLO bar.com"},
+		wantStep: 1,
 	}, {
 		name: "a wrong verb is answered 503, then the right one goes on",
 		send: "HELO bar.com\r\nEHLO bar.com\r\n",
@@ -151,7 +159,7 @@ func TestGreetingHost(t *testing.T) {
 		{"C: EHLO x\nS: 250 ok\n", ""},
 	}
 	for _, tc := range tests {
-		if got := greetingHost(steps(mustParse(t, tc.in))); got != tc.want {
+		if got := greetingHost(&steps(mustParse(t, tc.in))[0]); got != tc.want {
 			t.Errorf("greetingHost(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -180,3 +188,31 @@ func TestMockServeStops(t *testing.T) {
 		t.Fatal("Serve did not return after cancel")
 	}
 }
+
+// TestMockLongReply: a recorded reply of more lines than a mock keeps is
+// played as its first maxKeptLines lines and its last, well formed.
+func TestMockLongReply(t *testing.T) {
+	rec := "S: 220 x\nC: EHLO me\n" + strings.Repeat("S: 250-line\n", maxKeptLines+5) + "S: 250 end\nC: QUIT\nS: 221 bye\n"
+	addr, _, report := startMock(t, mustParse(t, rec))
+	conn, err := net.DialTimeout("tcp", addr, testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(testTimeout))
+	io.WriteString(conn, "EHLO me\r\nQUIT\r\n")
+	conn.(*net.TCPConn).CloseWrite()
+	got, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "220 x\r\n" + strings.Repeat("250-line\r\n", maxKeptLines) + "250 end\r\n221 bye\r\n"
+	if string(got) != want {
+		t.Errorf("got %d bytes ending %q, want %d bytes ending %q", len(got), tail(string(got), 40), len(want), tail(want, 40))
+	}
+	if rep := report(); len(rep.Deviations) > 0 {
+		t.Errorf("deviations: %v", rep.Deviations)
+	}
+}
+
+func tail(s string, n int) string { return s[max(0, len(s)-n):] }

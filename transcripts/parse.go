@@ -1,6 +1,8 @@
 package transcripts
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -17,60 +19,43 @@ type SyntaxError struct {
 	Msg  string
 }
 
+// maxQuoted bounds how much of a hostile line an error sentence quotes.
+const maxQuoted = 200
+
+// Error quotes at most maxQuoted bytes of the line, visibly escaped, and
+// says how long the whole line is: a file's line may be megabytes.
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("transcripts: line %d: %s: %q", e.Line, e.Msg, e.Text)
+	return fmt.Sprintf("transcripts: line %d: %s: %s", e.Line, e.Msg, quoteClip(e.Text, maxQuoted))
 }
 
-// Parse reads a whole transcript from r; see [ParseBytes].
+// Parse reads a whole transcript from r with a [Reader], keeping every
+// entry and the metadata.
 func Parse(r io.Reader) (*Transcript, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("transcripts: %w", err)
-	}
-	return ParseBytes(b)
+	return collect(NewReader(r))
 }
 
 // ParseBytes parses a transcript. A file whose first dialogue line uses
 // swaks's arrows (" -> ", "<-  ", ...) is read with [ParseSwaks]. Lines end
 // in LF; a CR before the LF is dropped, so CRLF files read the same.
 func ParseBytes(data []byte) (*Transcript, error) {
-	if looksLikeSwaks(data) {
-		return ParseSwaks(data)
-	}
-	return parseWith(data, func(line string, n int) (Entry, bool, error) {
-		e, err := parseLine(line, n)
-		return e, true, err
-	})
+	return Parse(bytes.NewReader(data))
 }
 
-// parseWith splits data into lines, takes the version line and metadata at
-// the top, and hands every other line to parse, which may drop it.
-func parseWith(data []byte, parse func(line string, n int) (Entry, bool, error)) (*Transcript, error) {
+// collect reads every entry of r into a transcript.
+func collect(r *Reader) (*Transcript, error) {
+	r.keepMeta = true
 	t := &Transcript{}
-	inHeader := true
-	n := 0
-	for raw := range strings.Lines(string(data)) {
-		n++
-		line, err := cutEOL(raw, n)
+	for {
+		e, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
 		if err != nil {
 			return nil, err
 		}
-		if inHeader {
-			if inHeader, err = t.parseHeader(line, n); err != nil {
-				return nil, err
-			}
-			if inHeader {
-				continue
-			}
-		}
-		e, keep, err := parse(line, n)
-		if err != nil {
-			return nil, err
-		}
-		if keep {
-			t.Entries = append(t.Entries, e)
-		}
+		t.Entries = append(t.Entries, e)
 	}
+	t.Version, t.Meta = r.Version, r.meta
 	return t, nil
 }
 

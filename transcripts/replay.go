@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // ReplayOptions configure [Replay].
@@ -25,27 +26,13 @@ type ReplayOptions struct {
 // Redactions lists the secrets that the transcript's client lines lack,
 // each name once, in order of appearance: what [Replay] will ask for.
 func (t *Transcript) Redactions() []string {
-	var names []string
-	for _, e := range t.Entries {
-		if e.Kind == Client && e.Redacted != "" && !contains(names, e.Redacted) {
-			names = append(names, e.Redacted)
-		}
-	}
-	return names
+	sv, _ := SurveyStream(t.Stream())
+	return sv.Redactions
 }
 
 // Steps is the number of steps Compare pairs up in t: each reply, with
 // the command it answered, and each command left unanswered.
 func (t *Transcript) Steps() int { return len(steps(t)) }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // Replay sends the client side of want over c, exchange by exchange, and
 // reads as many replies as were recorded after each. A pipelined batch is
@@ -62,28 +49,135 @@ func contains(list []string, s string) bool {
 // error (timeout, TLS failure, malformed reply) comes with what happened
 // until then.
 func Replay(ctx context.Context, c *proto.Client, want *Transcript, opts ReplayOptions) (*Transcript, error) {
-	r := &replayer{c: c, opts: opts, upgrade: opts.StartTLS && !hasStartTLS(want)}
-	r.got.Version = 1
-	for _, x := range want.Exchanges() {
-		if stop, err := r.exchange(ctx, x, want); stop || err != nil {
-			return &r.got, err
+	sv, _ := SurveyStream(want.Stream()) // a transcript's stream has no errors
+	got := &Transcript{Version: 1}
+	err := ReplayStream(ctx, c, want.Stream(), sv, opts, func(e Entry) { got.Entries = append(got.Entries, e) })
+	return got, err
+}
+
+// ReplayStream is [Replay] for a recording read as a stream, whose
+// [Survey] was taken beforehand: it hands each entry of what happened to
+// got as it happens, so that a recording of millions of lines is never
+// held whole. It returns an error from the stream too.
+func ReplayStream(ctx context.Context, c *proto.Client, want EntrySource, sv Survey, opts ReplayOptions, got func(Entry)) error {
+	r := &replayer{c: c, opts: opts, upgrade: opts.StartTLS && !sv.StartTLS, got: got, ehlo: sv.EHLOName}
+	xs := &exchangeReader{src: want, chunked: true}
+	for {
+		x, err := xs.next()
+		if x == nil || err != nil {
+			return err
+		}
+		if stop, err := r.exchange(ctx, *x); stop || err != nil {
+			return err
 		}
 	}
-	return &r.got, nil
+}
+
+// maxRedactions bounds the names a Survey lists: a session has a few
+// secrets; a file may name millions, each of which would be asked for.
+const maxRedactions = 64
+
+// Survey is what a replay must know of a recording before it starts.
+type Survey struct {
+	Steps      int      // as [Transcript.Steps]
+	Redactions []string // as [Transcript.Redactions], at most maxRedactions+1
+	StartTLS   bool     // the recording upgrades the connection itself
+	EHLOName   string   // the name its client gave in its first EHLO or HELO
+}
+
+// SurveyStream reads a recording once, to take its [Survey].
+func SurveyStream(src EntrySource) (Survey, error) {
+	sv := Survey{EHLOName: "localhost"}
+	seen := map[string]bool{}
+	named := false
+	r := &stepReader{bound: true, src: surveyed{src, func(e Entry) {
+		if e.Kind != Client {
+			return
+		}
+		if e.Redacted != "" && !seen[e.Redacted] && len(seen) <= maxRedactions {
+			seen[e.Redacted] = true
+			sv.Redactions = append(sv.Redactions, e.Redacted)
+		}
+		named = named || sv.noteCommand(e, named)
+	}}}
+	for {
+		st, err := r.next()
+		if st == nil || err != nil {
+			return sv, err
+		}
+		sv.Steps++
+	}
+}
+
+// noteCommand takes what a client line says about STARTTLS and, unless
+// named, the EHLO name; it reports whether it took the name.
+func (sv *Survey) noteCommand(e Entry, named bool) bool {
+	switch v := commandVerb(e); v {
+	case "STARTTLS":
+		sv.StartTLS = true
+	case "EHLO", "HELO":
+		if _, arg := cutField(lineText(e)); ehloArg(arg) && !named {
+			sv.EHLOName = strings.TrimSpace(arg)
+			return true
+		}
+	}
+	return false
+}
+
+// ehloArg reports whether a recorded EHLO argument may be sent again in
+// the EHLO that --starttls adds: one word of at most 255 printable ASCII
+// characters (a domain or an address literal), nothing a file could use
+// to smuggle a command or a megabyte.
+func ehloArg(arg string) bool {
+	arg = strings.TrimSpace(arg)
+	if arg == "" || len(arg) > 255 {
+		return false
+	}
+	for i := 0; i < len(arg); i++ {
+		if arg[i] <= ' ' || arg[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// surveyed shows each entry of a stream to look as it goes by.
+type surveyed struct {
+	src  EntrySource
+	look func(Entry)
+}
+
+func (s surveyed) Next() (Entry, error) {
+	e, err := s.src.Next()
+	if err == nil {
+		s.look(e)
+	}
+	return e, err
 }
 
 // replayer is the state of one replay.
 type replayer struct {
 	c       *proto.Client
 	opts    ReplayOptions
-	got     Transcript
-	sent    []Entry // commands sent and not answered yet, oldest first
-	upgrade bool    // ReplayOptions.StartTLS, still to be done
+	got     func(Entry)
+	ehlo    string   // the name for ReplayOptions.StartTLS's EHLO
+	sent    []string // the verbs of commands sent and not answered yet, oldest first; "" for those that do not matter
+	upgrade bool     // ReplayOptions.StartTLS, still to be done
+	// underTLS says the recording's connection was encrypted by now: its
+	// STARTTLS was answered 220, or it says TLS was established.
+	underTLS bool
+	refused  string // today's answer to a STARTTLS that was refused
 }
 
 // exchange replays one exchange; stop says the replay cannot go on.
-func (r *replayer) exchange(ctx context.Context, x Exchange, want *Transcript) (stop bool, err error) {
+func (r *replayer) exchange(ctx context.Context, x Exchange) (stop bool, err error) {
+	for _, e := range x.Events {
+		r.underTLS = r.underTLS || tlsEvent(e)
+	}
 	if len(x.Body)+len(x.Commands) > 0 {
+		if err := r.guard(ctx, x); err != nil {
+			return true, err
+		}
 		if stop, err := r.send(x); stop || err != nil {
 			return stop, err
 		}
@@ -95,7 +189,7 @@ func (r *replayer) exchange(ctx context.Context, x Exchange, want *Transcript) (
 	}
 	if r.upgrade && len(x.Replies) > 0 {
 		r.upgrade = false
-		return false, r.startTLS(ctx, ehloName(want))
+		return false, r.startTLS(ctx, r.ehlo)
 	}
 	return false, nil
 }
@@ -103,7 +197,7 @@ func (r *replayer) exchange(ctx context.Context, x Exchange, want *Transcript) (
 // send writes the body and commands of one exchange in one flush.
 func (r *replayer) send(x Exchange) (stop bool, err error) {
 	for _, e := range append(append([]Entry{}, x.Body...), x.Commands...) {
-		r.got.Entries = append(r.got.Entries, Entry{Kind: e.Kind, Text: e.Text, Exact: e.Exact, Redacted: e.Redacted})
+		r.got(Entry{Kind: e.Kind, Text: e.Text, Exact: e.Exact, Redacted: e.Redacted})
 		if e.Kind == Elision {
 			continue // RFC 2920 left the body out: there is nothing to send
 		}
@@ -115,7 +209,9 @@ func (r *replayer) send(x Exchange) (stop bool, err error) {
 			return r.writeFailed(err)
 		}
 	}
-	r.sent = append(r.sent, x.Commands...)
+	for _, c := range x.Commands {
+		r.sent = append(r.sent, sentVerb(c))
+	}
 	if err := r.c.Flush(); err != nil {
 		return r.writeFailed(err)
 	}
@@ -128,11 +224,11 @@ func (r *replayer) wire(e Entry) ([]byte, error) {
 		return e.Bytes(), nil
 	}
 	if r.opts.Secret == nil {
-		return nil, fmt.Errorf("transcripts: replay: line %d needs the secret %q, and none was given", e.Line, e.Redacted)
+		return nil, fmt.Errorf("transcripts: replay: line %d needs the secret %s, and none was given", e.Line, quoteClip(e.Redacted, maxShown))
 	}
 	secret, err := r.opts.Secret(e.Redacted)
 	if err != nil {
-		return nil, fmt.Errorf("transcripts: replay: secret %q: %w", e.Redacted, err)
+		return nil, fmt.Errorf("transcripts: replay: secret %s: %w", quoteClip(e.Redacted, maxShown), err)
 	}
 	return e.WithSecret(secret).Bytes(), nil
 }
@@ -161,18 +257,19 @@ func (r *replayer) receive(ctx context.Context, rec []Entry) (stop bool, err err
 		return true, fmt.Errorf("transcripts: replay: %w", err)
 	}
 	for _, line := range reply.Raw {
-		r.got.Entries = append(r.got.Entries, FromWire(Server, []byte(line+"\r\n")))
+		r.got(FromWire(Server, []byte(line+"\r\n")))
 	}
 	if len(r.sent) == 0 {
 		return false, nil // the greeting, or a reply nobody asked for
 	}
-	cmd := r.sent[0]
+	verb := r.sent[0]
 	r.sent = r.sent[1:]
-	switch verb := commandVerb(cmd); {
+	r.noteTLS(verb, rec, reply)
+	switch {
 	case verb == "STARTTLS" && reply.Code == 220:
 		return false, r.handshake(ctx)
 	case verb == "DATA" && (reply.Code == 354) != (parseReplyLine(lineText(rec[0])).code == 354):
-		r.event(fmt.Sprintf("replay stopped: DATA was answered %d, the recording has %s", reply.Code, display(rec[0])))
+		r.event(fmt.Sprintf("replay stopped: DATA was answered %d, the recording has %s", reply.Code, shown(rec[0])))
 		return true, nil
 	}
 	return false, nil
@@ -201,46 +298,73 @@ func (r *replayer) startTLS(ctx context.Context, name string) error {
 			return fmt.Errorf("transcripts: replay: --starttls: %w", err)
 		}
 		if reply.Code != step.code {
-			return fmt.Errorf("transcripts: replay: --starttls: %s was answered %q", step.line, reply.String())
+			return fmt.Errorf("transcripts: replay: --starttls: %s was answered %s", visible.Clip(step.line, maxShown), quoteClip(reply.String(), maxShown))
 		}
 	}
 	r.event("EHLO " + name + " and STARTTLS sent outside the recording")
 	return r.handshake(ctx)
 }
 
+// noteTLS follows whether the recording, and today's server, encrypted
+// the connection at a STARTTLS.
+func (r *replayer) noteTLS(verb string, rec []Entry, reply *proto.Reply) {
+	if verb != "STARTTLS" {
+		return
+	}
+	if len(rec) > 0 && parseReplyLine(lineText(rec[0])).code == 220 {
+		r.underTLS = true
+	}
+	if reply.Code != 220 {
+		r.refused = quoteClip(reply.String(), maxShown)
+	}
+}
+
+// guard stops the replay before a line that carries a secret, an AUTH
+// command or a redacted line, would go out in clear where the recording
+// sent it under TLS: a server that refuses STARTTLS today, or a man in the
+// middle that strips it, must not get the credentials. It says QUIT
+// first, politely; its reply does not matter.
+func (r *replayer) guard(ctx context.Context, x Exchange) error {
+	if !r.underTLS || r.c.TLS() != nil {
+		return nil
+	}
+	for _, e := range x.Commands {
+		if e.Redacted == "" && commandVerb(e) != "AUTH" {
+			continue
+		}
+		r.c.Cmd(ctx, "QUIT")
+		why := "the recording's connection was encrypted and this one is not (replay it with --tls or --starttls)"
+		if r.refused != "" {
+			why = "the recording sent it under TLS, and today STARTTLS was answered " + r.refused
+		}
+		r.event("replay stopped before AUTH: the connection is not encrypted")
+		return fmt.Errorf("transcripts: replay stopped before AUTH, so no secret was sent in clear: %s", why)
+	}
+	return nil
+}
+
+// tlsEvent reports an event line that says TLS began: smtprepl's
+// "TLS established: ..." or swaks's "TLS started with cipher ...".
+func tlsEvent(e Entry) bool {
+	return e.Kind == Event && (strings.HasPrefix(e.Text, "TLS established") || strings.HasPrefix(e.Text, "TLS started"))
+}
+
 func (r *replayer) event(text string) {
-	r.got.Entries = append(r.got.Entries, Entry{Kind: Event, Text: text})
+	r.got(Entry{Kind: Event, Text: text})
+}
+
+// sentVerb is what a replay remembers of a command until its reply: the
+// verbs it acts on, and nothing of the others, which may be millions.
+func sentVerb(c Entry) string {
+	switch v := commandVerb(c); v {
+	case "STARTTLS", "DATA":
+		return v
+	}
+	return ""
 }
 
 // commandVerb is a client line's command word, upper-cased.
 func commandVerb(e Entry) string {
 	v, _ := cutField(lineText(e))
 	return strings.ToUpper(v)
-}
-
-// hasStartTLS reports whether the recording upgrades the connection itself.
-func hasStartTLS(t *Transcript) bool {
-	for _, x := range t.Exchanges() {
-		for _, c := range x.Commands {
-			if commandVerb(c) == "STARTTLS" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// ehloName is the name the recording's client gave in its first EHLO or
-// HELO, for the EHLO that ReplayOptions.StartTLS sends.
-func ehloName(t *Transcript) string {
-	for _, x := range t.Exchanges() {
-		for _, c := range x.Commands {
-			if v := commandVerb(c); v == "EHLO" || v == "HELO" {
-				if _, arg := cutField(lineText(c)); strings.TrimSpace(arg) != "" {
-					return strings.TrimSpace(arg)
-				}
-			}
-		}
-	}
-	return "localhost"
 }

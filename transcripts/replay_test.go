@@ -343,3 +343,22 @@ func TestReplayStartTLSOption(t *testing.T) {
 		t.Errorf("no upgrade in:\n%s", writeString(t, got))
 	}
 }
+
+// TestSurveyEHLOName: the name --starttls sends again is one short
+// printable word from the recording, else "localhost".
+func TestSurveyEHLOName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"C: EHLO bar.com\n", "bar.com"},
+		{"C: HELO [192.0.2.1]\nC: EHLO later.test\n", "[192.0.2.1]"},
+		{`C= "EHLO a\r\nRSET\r\n"` + "\n", "localhost"},
+		{"C: EHLO " + strings.Repeat("x", 300) + "\n", "localhost"},
+		{"C: EHLO \x1b[2J\n", "localhost"},
+		{"C: EHLO\nC: EHLO second.test\n", "second.test"},
+	}
+	for _, tc := range tests {
+		sv, err := SurveyStream(mustParse(t, "S: 220 x\n"+tc.in).Stream())
+		if err != nil || sv.EHLOName != tc.want {
+			t.Errorf("%q: EHLO name %q, %v; want %q", tc.in, sv.EHLOName, err, tc.want)
+		}
+	}
+}

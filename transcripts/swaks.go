@@ -1,6 +1,7 @@
 package transcripts
 
 import (
+	"bytes"
 	"strings"
 )
 
@@ -38,7 +39,7 @@ func swaksHints() [10]swaksHint {
 // raw-text dumps are skipped; "#" lines are read as in the transcript
 // format, so a pasted log can carry metadata and notes.
 func ParseSwaks(data []byte) (*Transcript, error) {
-	return parseWith(data, parseSwaksLine)
+	return collect(newSwaksReader(bytes.NewReader(data)))
 }
 
 // parseSwaksLine parses one line; keep is false for lines that carry nothing.
@@ -93,19 +94,4 @@ func cutHint(line, prefix string) (string, bool) {
 		rest = strings.TrimPrefix(rest, " ")
 	}
 	return rest, true
-}
-
-// looksLikeSwaks reports whether the first line that is dialogue, in either
-// notation, uses swaks's arrows.
-func looksLikeSwaks(data []byte) bool {
-	for raw := range strings.Lines(string(data)) {
-		line := strings.TrimRight(raw, "\r\n")
-		if len(line) >= 2 && (line[0] == 'C' || line[0] == 'S') && (line[1] == ':' || line[1] == '=') {
-			return false
-		}
-		if h, _, ok := matchSwaks(line); ok && (h.kind != Event || h.event != "") {
-			return true
-		}
-	}
-	return false
 }

@@ -140,8 +140,14 @@ func TestDetectSwaks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := looksLikeSwaks([]byte(tt.input)); got != tt.swaks {
-				t.Errorf("looksLikeSwaks = %v, want %v", got, tt.swaks)
+			r := NewReader(strings.NewReader(tt.input))
+			for {
+				if _, err := r.Next(); err != nil {
+					break
+				}
+			}
+			if got := r.format == swaks; got != tt.swaks {
+				t.Errorf("read as swaks = %v, want %v", got, tt.swaks)
 			}
 		})
 	}

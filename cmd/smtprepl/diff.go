@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/fatih/color"
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -72,28 +74,123 @@ func runDiff(_ context.Context, e *env, args []string) (int, error) {
 	if len(pos) != 2 {
 		return exitUsage, usagef("diff needs two transcripts, got %d argument(s)", len(pos))
 	}
-	var ts [2]*transcripts.Transcript
-	for i, path := range pos {
-		if ts[i], err = readTranscript(path); err != nil {
-			return exitUsage, err
-		}
-	}
-	diffs := transcripts.Compare(ts[0], ts[1], rules)
-	return printDifferences(e.stdout, "diff", diffs, max(ts[0].Steps(), ts[1].Steps()), rules, e.colour(false))
+	return diffFiles(e, pos[0], pos[1], rules)
 }
 
-// readTranscript reads a transcript or swaks log named on the command line.
-func readTranscript(path string) (*transcripts.Transcript, error) {
+// diffFiles compares two files as streams: neither is read whole.
+func diffFiles(e *env, a, b string, rules transcripts.Rules) (int, error) {
+	var srcs [2]*fileSource
+	for i, path := range []string{a, b} {
+		src, err := openTranscript(path)
+		if err != nil {
+			return exitUsage, err
+		}
+		defer src.Close()
+		srcs[i] = src
+	}
+	var r diffReport
+	st, err := transcripts.CompareStream(srcs[0], srcs[1], rules, r.add)
+	if err != nil {
+		return exitUsage, err
+	}
+	return printDifferences(e.stdout, "diff", r, st.Steps, rules, e.colour(false))
+}
+
+// maxReported bounds the differing steps a report shows in full; a
+// transcript of a million steps that all differ would otherwise print and
+// keep them all. The rest are counted.
+const maxReported = 1000
+
+// diffReport collects the differences to print.
+type diffReport struct {
+	diffs []transcripts.Difference
+	more  int // differences past maxReported
+}
+
+func (r *diffReport) add(d transcripts.Difference) error {
+	if len(r.diffs) < maxReported {
+		r.diffs = append(r.diffs, d)
+	} else {
+		r.more++
+	}
+	return nil
+}
+
+func (r *diffReport) count() int { return len(r.diffs) + r.more }
+
+// fileSource reads a transcript or swaks log named on the command line as
+// a stream, naming the file in its errors.
+type fileSource struct {
+	f    *os.File
+	r    *transcripts.Reader
+	name string
+}
+
+func openTranscript(path string) (*fileSource, error) {
+	return openTranscriptAs(path, path)
+}
+
+// openTranscriptAs opens path and names it shown in errors: a copy made
+// by rereadable is named as the file it copies.
+func openTranscriptAs(path, shown string) (*fileSource, error) {
+	name := visible.Clip(shown, 200)
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the transcript: %w", err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // its path would be shown unescaped
+		}
+		return nil, fmt.Errorf("cannot read the transcript %s: %w", name, err)
 	}
-	defer f.Close()
-	t, err := transcripts.Parse(f)
+	return &fileSource{f: f, r: transcripts.NewReader(f), name: name}, nil
+}
+
+func (s *fileSource) Next() (transcripts.Entry, error) {
+	e, err := s.r.Next()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return e, fmt.Errorf("%s: %s", s.name, strings.TrimPrefix(err.Error(), "transcripts: "))
+	}
+	return e, err
+}
+
+func (s *fileSource) Close() error { return s.f.Close() }
+
+// maxCopied bounds what rereadable copies of a file that is not a regular one.
+const maxCopied = 1 << 30
+
+// rereadable returns a path that opens again and again to the same text,
+// for replay and mock, which read their file more than once rather than
+// hold it: path itself for a regular file, else a temporary copy of what
+// it gives (a pipe, such as bash's <(...), gives its text only once).
+// done removes the copy.
+func rereadable(path string) (name string, done func(), err error) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().IsRegular() {
+		return path, func() {}, nil // openTranscript words the error
+	}
+	src, err := openTranscript(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "transcripts: "))
+		return "", nil, err
 	}
-	return t, nil
+	defer src.Close()
+	tmp, err := os.CreateTemp("", "smtprepl-transcript-")
+	if err != nil {
+		return "", nil, fmt.Errorf("copying the transcript %s: %w", src.name, err)
+	}
+	done = func() { os.Remove(tmp.Name()) }
+	n, err := io.Copy(tmp, io.LimitReader(src.f, maxCopied+1))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		done()
+		return "", nil, fmt.Errorf("copying the transcript %s: %w", src.name, err)
+	case n > maxCopied:
+		done()
+		return "", nil, fmt.Errorf("the transcript %s is not a regular file and gives more than %d GiB", src.name, maxCopied>>30)
+	}
+	return tmp.Name(), done, nil
 }
 
 // colour reports whether output may be coloured: stdout is a terminal and
@@ -104,9 +201,12 @@ func (e *env) colour(noColor bool) bool {
 
 // printDifferences writes the differing steps side by side and a summary
 // line, and picks the exit code: 0 all matched, 1 some differ.
-func printDifferences(w io.Writer, what string, diffs []transcripts.Difference, steps int, rules transcripts.Rules, colour bool) (int, error) {
-	if err := transcripts.FormatDifferences(w, diffs); err != nil {
+func printDifferences(w io.Writer, what string, r diffReport, steps int, rules transcripts.Rules, colour bool) (int, error) {
+	if err := transcripts.FormatDifferences(w, r.diffs); err != nil {
 		return exitFailure, err
+	}
+	if r.more > 0 {
+		fmt.Fprintf(w, "… and %d more differing steps, not shown\n", r.more)
 	}
 	compared := "code, enhanced code and line count"
 	if rules.Exact {
@@ -120,10 +220,10 @@ func printDifferences(w io.Writer, what string, diffs []transcripts.Difference, 
 			c.DisableColor()
 		}
 	}
-	if len(diffs) == 0 {
+	if r.count() == 0 {
 		good.Fprintf(w, "%s: all %d steps match (%s)\n", what, steps, compared)
 		return exitOK, nil
 	}
-	bad.Fprintf(w, "%s: %d of %d steps differ (%s)\n", what, len(diffs), steps, compared)
+	bad.Fprintf(w, "%s: %d of %d steps differ (%s)\n", what, r.count(), steps, compared)
 	return exitReplies, nil
 }

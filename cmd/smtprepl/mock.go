@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -15,8 +16,9 @@ Play the server's side of a transcript (or a swaks log) for a client under
 test: the recorded greeting, then the recorded reply to each command.
 Commands are matched by verb; other arguments are reported, not refused; an
 unexpected verb is answered 503; any message body is accepted; STARTTLS
-uses a certificate made at start. Each connection replays from the start,
-one at a time. Deviations go to stderr. With --once, exit after one session:
+uses a certificate made at start. QUIT is always answered 221, so that a
+client can leave cleanly, even after a deviation. Each connection replays
+from the start, one at a time. Deviations go to stderr. With --once, exit after one session:
 0 if the client followed the recording, 1 if it deviated.`
 
 type mockFlags struct {
@@ -41,15 +43,25 @@ func runMock(ctx context.Context, e *env, args []string) (int, error) {
 	case f.timeout <= 0:
 		return exitUsage, usagef("--timeout must be positive, got %s", f.timeout)
 	}
-	t, err := readTranscript(pos[0])
+	// The file is read again for each session, never held whole.
+	path, done, err := rereadable(pos[0])
 	if err != nil {
 		return exitUsage, err
 	}
-	m, err := transcripts.NewMock(t, transcripts.MockConfig{Timeout: f.timeout, Logf: func(format string, args ...any) {
+	defer done()
+	open := func() (transcripts.EntrySource, func(), error) {
+		src, err := openTranscriptAs(path, pos[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		return src, func() { src.Close() }, nil
+	}
+	// Every argument the mock logs is already escaped and bounded.
+	m, err := transcripts.NewMockStream(open, transcripts.MockConfig{Timeout: f.timeout, Logf: func(format string, args ...any) {
 		fmt.Fprintf(e.stderr, "mock: "+format+"\n", args...)
 	}})
 	if err != nil {
-		return exitFailure, err
+		return exitUsage, err
 	}
 	return serveMock(ctx, e, &f, m, pos[0])
 }
@@ -65,7 +77,7 @@ func serveMock(ctx context.Context, e *env, f *mockFlags, m *transcripts.Mock, n
 		return exitFailure, fmt.Errorf("mock cannot listen on %s: %w", f.listen, err)
 	}
 	defer ln.Close()
-	fmt.Fprintf(e.stdout, "smtprepl mock listening on %s, playing %s (%d steps). Ctrl-C stops it.\n", ln.Addr(), name, m.Steps())
+	fmt.Fprintf(e.stdout, "smtprepl mock listening on %s, playing %s (%d steps). Ctrl-C stops it.\n", ln.Addr(), visible.Clip(name, 200), m.Steps())
 	rep, err := m.Serve(ctx, ln, f.once)
 	if err != nil || !f.once || ctx.Err() != nil {
 		return exitOK, err
@@ -77,6 +89,9 @@ func serveMock(ctx context.Context, e *env, f *mockFlags, m *transcripts.Mock, n
 	fmt.Fprintf(e.stdout, "mock: the client deviated from the recording (%d of %d steps played):\n", rep.Steps, m.Steps())
 	for _, d := range rep.Deviations {
 		fmt.Fprintf(e.stdout, "  - %s\n", d)
+	}
+	if rep.Dropped > 0 {
+		fmt.Fprintf(e.stdout, "  … and %d more deviation(s) or note(s), on stderr\n", rep.Dropped)
 	}
 	return exitReplies, nil
 }

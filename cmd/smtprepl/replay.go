@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"unicode"
@@ -21,8 +22,10 @@ Send the client side of a transcript (or a swaks log) to a server, read the
 replies and show where they differ from the recorded ones. Without
 --against, the practice server is started on 127.0.0.1.
 Exit status: 0 every reply matched, 1 some differed, 2 connection, TLS,
-timeout or protocol error, 64 usage error (also: a secret the recording
-needs was not given and stdin is not a terminal).
+timeout or protocol error (also: the recording sent AUTH under TLS and this
+connection is not encrypted; replay then says QUIT and stops before AUTH),
+64 usage error (also: a secret the recording needs was not given and stdin
+is not a terminal).
 A redacted secret "<redacted: NAME>" is taken from --secret NAME=VALUE, else
 from $SMTPREPL_SECRET_<NAME upper-cased, other characters as _> (e.g.
 SMTPREPL_SECRET_AUTH_PLAIN_CREDENTIALS), else asked for on the terminal.
@@ -68,11 +71,16 @@ func runReplay(ctx context.Context, e *env, args []string) (int, error) {
 	case len(pos) != 1:
 		return exitUsage, usagef("replay needs one transcript, got %d argument(s)", len(pos))
 	}
-	want, err := readTranscript(pos[0])
+	path, done, err := rereadable(pos[0])
 	if err != nil {
 		return exitUsage, err
 	}
-	secret, err := resolveSecrets(e, want.Redactions(), f.secrets)
+	defer done()
+	sv, err := surveyFile(path, pos[0])
+	if err != nil {
+		return exitUsage, err
+	}
+	secret, err := resolveSecrets(e, sv.Redactions, f.secrets)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -81,28 +89,85 @@ func runReplay(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, err
 	}
 	defer stop()
-	fmt.Fprintf(e.stdout, "replay: %d steps of %s against %s\n", want.Steps(), pos[0], addr)
-	return replay(ctx, e, f, want, addr, tlsOpts, secret, rules)
+	fmt.Fprintf(e.stdout, "replay: %d steps of %s against %s\n", sv.Steps, visible.Clip(pos[0], 200), addr)
+	return dialReplay(ctx, e, f, addr, tlsOpts, path, sv, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls}, rules)
 }
 
-// replay dials, replays and prints the outcome.
-func replay(ctx context.Context, e *env, f *replayFlags, want *transcripts.Transcript, addr string,
-	tlsOpts proto.TLSOptions, secret func(string) (string, error), rules transcripts.Rules) (int, error) {
+func dialReplay(ctx context.Context, e *env, f *replayFlags, addr string, tlsOpts proto.TLSOptions,
+	path string, sv transcripts.Survey, opts transcripts.ReplayOptions, rules transcripts.Rules) (int, error) {
 	c, err := proto.Dial(ctx, addr, proto.Options{Timeout: f.timeout, ImplicitTLS: f.tls, TLS: tlsOpts})
 	if err != nil {
 		return exitFailure, replayError(err)
 	}
 	defer c.Close()
-	got, err := transcripts.Replay(ctx, c, want, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls})
-	if f.verbose {
-		got.WriteTo(e.stdout)
-	}
-	diffs := transcripts.Compare(want, got, rules)
+	return replay(ctx, e, f, path, sv, c, opts, rules)
+}
+
+// surveyFile reads the recording once for what the replay must know
+// first; a file that is not a transcript is found here, and named as shown.
+func surveyFile(path, shown string) (transcripts.Survey, error) {
+	src, err := openTranscriptAs(path, shown)
 	if err != nil {
-		transcripts.FormatDifferences(e.stdout, reached(diffs))
+		return transcripts.Survey{}, err
+	}
+	defer src.Close()
+	return transcripts.SurveyStream(src)
+}
+
+// replay replays the file and compares what came back with it as it
+// goes, reading the file twice in step, so that neither the recording nor
+// the replayed session is ever held whole; then it prints the outcome.
+func replay(ctx context.Context, e *env, f *replayFlags, path string, sv transcripts.Survey,
+	c *proto.Client, opts transcripts.ReplayOptions, rules transcripts.Rules) (int, error) {
+	play, err := openTranscript(path)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer play.Close()
+	want, err := openTranscript(path)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer want.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got, done := make(chan transcripts.Entry, 64), make(chan error, 1)
+	go func() {
+		defer close(got)
+		done <- transcripts.ReplayStream(ctx, c, play, sv, opts, func(en transcripts.Entry) {
+			if f.verbose {
+				io.WriteString(e.stdout, en.Shown()+"\n")
+			}
+			got <- en
+		})
+	}()
+	var r diffReport
+	st, cmpErr := transcripts.CompareStream(want, chanSource(got), rules, r.add)
+	if cmpErr != nil {
+		cancel() // the file failed under us: the replay has no point
+	}
+	for range got { // let the replay end
+	}
+	err = <-done
+	switch {
+	case cmpErr != nil:
+		return exitUsage, cmpErr
+	case err != nil:
+		transcripts.FormatDifferences(e.stdout, reached(r.diffs))
 		return exitFailure, replayError(err)
 	}
-	return printDifferences(e.stdout, "replay", diffs, max(want.Steps(), got.Steps()), rules, e.colour(f.noColor))
+	return printDifferences(e.stdout, "replay", r, st.Steps, rules, e.colour(f.noColor))
+}
+
+// chanSource is the replayed session as a stream for the comparison.
+type chanSource <-chan transcripts.Entry
+
+func (c chanSource) Next() (transcripts.Entry, error) {
+	en, ok := <-c
+	if !ok {
+		return en, io.EOF
+	}
+	return en, nil
 }
 
 // reached drops the steps an interrupted replay never got to.
@@ -173,6 +238,9 @@ func secretEnv(name string) string {
 // sent: from --secret, the environment, or the terminal. In script mode a
 // missing one is a usage error (64) that names it, never a wait on stdin.
 func resolveSecrets(e *env, names []string, given []string) (func(string) (string, error), error) {
+	if len(names) > maxSecrets {
+		return nil, usagef("the recording needs more than %d different secrets; a session has a few, so this file is not one to replay", maxSecrets)
+	}
 	vals := map[string]string{}
 	for _, kv := range given {
 		name, val, ok := strings.Cut(kv, "=")
@@ -199,9 +267,13 @@ func resolveSecrets(e *env, names []string, given []string) (func(string) (strin
 		if v, ok := vals[name]; ok {
 			return v, nil
 		}
-		return "", fmt.Errorf("no value for the secret %q", name)
+		return "", fmt.Errorf("no value for the secret %s", quotedName(name))
 	}, nil
 }
+
+// maxSecrets bounds the secrets a replay asks for, one by one on the
+// terminal: a hostile file could name millions.
+const maxSecrets = 16
 
 // askSecret reads a secret from the terminal without echo. The terminal is
 // checked again here because a character device such as /dev/null passes
@@ -209,14 +281,18 @@ func resolveSecrets(e *env, names []string, given []string) (func(string) (strin
 func askSecret(e *env, name string) (string, error) {
 	f, ok := e.stdin.(*os.File)
 	if !e.stdinTTY || !ok || !readline.IsTerminal(int(f.Fd())) {
-		return "", usagef("the recording needs the secret %q and stdin is not a terminal: give --secret %q or set %s (the value as sent on the wire: base64 for AUTH)",
-			name, name+"=VALUE", secretEnv(name))
+		return "", usagef("the recording needs the secret %s and stdin is not a terminal: give --secret %s or set %s (the value as sent on the wire: base64 for AUTH)",
+			quotedName(name), quotedName(name+"=VALUE"), visible.Clip(secretEnv(name), 200))
 	}
-	fmt.Fprintf(e.stderr, "%s (as sent on the wire, base64 for AUTH; not echoed): ", visible.Clip(name, 100))
+	fmt.Fprintf(e.stderr, "%s (as sent on the wire, base64 for AUTH; not echoed): ", visible.Clip(name, 200))
 	b, err := readline.ReadPassword(int(f.Fd()))
 	fmt.Fprintln(e.stderr)
 	if err != nil {
-		return "", usagef("reading the secret %q: %v", name, err)
+		return "", usagef("reading the secret %s: %v", quotedName(name), err)
 	}
 	return string(b), nil
 }
+
+// quotedName shows a secret's name, which comes from the file: escaped,
+// bounded, in quotes.
+func quotedName(name string) string { return `"` + visible.Clip(name, 200) + `"` }

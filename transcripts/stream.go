@@ -1,0 +1,242 @@
+package transcripts
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Reader reads a transcript, or a swaks log, one line at a time, so that
+// memory grows with the longest line and not with the file: a file from a
+// stranger may hold millions of lines. [Parse] is a Reader that keeps
+// everything.
+type Reader struct {
+	br       *bufio.Reader
+	n        int // lines read
+	inHeader bool
+	format   format
+	pending  []pendingLine // lines read before the format was known
+	waiting  int           // their bytes
+	out      []Entry       // entries ready for Next, oldest first
+	err      error         // the error that ended the stream
+	// Version is the format version of the "# smtprepl transcript v1"
+	// line, once the header has been read.
+	Version int
+	// keepMeta makes the Reader keep the metadata lines in meta; streams
+	// that only compare or play a transcript have no use for them.
+	keepMeta bool
+	meta     []KV
+}
+
+// format is the notation of a file, decided by its first dialogue line.
+type format uint8
+
+const (
+	undecided format = iota
+	native           // the C:/S: notation of this package
+	swaks            // swaks's " -> " / "<-  " arrows
+)
+
+type pendingLine struct {
+	text string
+	n    int
+}
+
+// Until the first dialogue line says which notation a file uses, its
+// lines wait; past these bounds the file is read as a transcript, the
+// default, so that a hostile preamble cannot fill memory.
+const (
+	maxPendingLines = 1024
+	maxPendingBytes = 64 << 10
+)
+
+// NewReader returns a Reader of r in either notation: a file whose first
+// dialogue line uses swaks's arrows is read as [ParseSwaks] would.
+func NewReader(r io.Reader) *Reader { return newReaderSize(r, 64<<10) }
+
+// newReaderSize lets the fuzz test make lines longer than the buffer.
+func newReaderSize(r io.Reader, size int) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, size), inHeader: true}
+}
+
+// newSwaksReader reads r as a swaks log, whatever its lines look like.
+func newSwaksReader(r io.Reader) *Reader {
+	tr := NewReader(r)
+	tr.format = swaks
+	return tr
+}
+
+// Next returns the next entry; io.EOF at the end of the transcript. A
+// *SyntaxError names a line that is in neither notation.
+func (r *Reader) Next() (Entry, error) {
+	for len(r.out) == 0 {
+		if r.err != nil {
+			return Entry{}, r.err
+		}
+		r.err = r.step()
+	}
+	e := r.out[0]
+	r.out = r.out[1:]
+	if len(r.out) == 0 {
+		r.out = nil // let the backing array go
+	}
+	return e, nil
+}
+
+// step reads one line and files it: header, waiting, or entries.
+func (r *Reader) step() error {
+	raw, err := r.readLine()
+	if errors.Is(err, io.EOF) && raw == "" {
+		if r.format == undecided {
+			if err := r.decide(native); err != nil {
+				return err
+			}
+		}
+		return io.EOF
+	}
+	var se *SyntaxError
+	if errors.As(err, &se) {
+		return err
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("transcripts: %w", err)
+	}
+	r.n++
+	line, err := cutEOL(raw, r.n)
+	if err != nil {
+		return err
+	}
+	if r.inHeader {
+		if r.inHeader, err = r.header(line, r.n); err != nil || r.inHeader {
+			return err
+		}
+	}
+	if r.format == undecided {
+		return r.wait(line, r.n)
+	}
+	return r.parse(line, r.n)
+}
+
+// header takes the version line and metadata at the top of a file and
+// reports whether line was one of them.
+func (r *Reader) header(line string, n int) (bool, error) {
+	t := Transcript{Version: r.Version}
+	ok, err := t.parseHeader(line, n)
+	r.Version = t.Version
+	if ok && r.keepMeta && len(t.Meta) > 0 {
+		r.meta = append(r.meta, t.Meta...)
+	}
+	return ok, err
+}
+
+// wait holds a line until a dialogue line decides the notation.
+func (r *Reader) wait(line string, n int) error {
+	if f := notationOf(line); f != undecided {
+		r.pending = append(r.pending, pendingLine{line, n})
+		return r.decide(f)
+	}
+	r.pending = append(r.pending, pendingLine{line, n})
+	r.waiting += len(line)
+	if len(r.pending) >= maxPendingLines || r.waiting >= maxPendingBytes {
+		return r.decide(native)
+	}
+	return nil
+}
+
+// decide fixes the notation and parses the lines that waited for it.
+func (r *Reader) decide(f format) error {
+	r.format = f
+	pending := r.pending
+	r.pending, r.waiting = nil, 0
+	for _, p := range pending {
+		if err := r.parse(p.text, p.n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parse turns one line that is not header into an entry, if it is one.
+func (r *Reader) parse(line string, n int) error {
+	var e Entry
+	keep, err := true, error(nil)
+	if r.format == swaks {
+		e, keep, err = parseSwaksLine(line, n)
+	} else {
+		e, err = parseLine(line, n)
+	}
+	if err != nil {
+		return err
+	}
+	if keep {
+		r.out = append(r.out, e)
+	}
+	return nil
+}
+
+// notationOf says which notation a line belongs to, if it says: the test
+// that looksLikeSwaks applied to a whole file.
+func notationOf(line string) format {
+	if len(line) >= 2 && (line[0] == 'C' || line[0] == 'S') && (line[1] == ':' || line[1] == '=') {
+		return native
+	}
+	if h, _, ok := matchSwaks(line); ok && (h.kind != Event || h.event != "") {
+		return swaks
+	}
+	return undecided
+}
+
+// readLine returns the next line with its ending; a line longer than the
+// buffer is put together from copies of its pieces, once, so only the
+// longest line sets the memory used, about twice over.
+func (r *Reader) readLine() (string, error) {
+	b, err := r.br.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return string(b), err
+	}
+	pieces := [][]byte{bytes.Clone(b)}
+	n := len(b)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		if n > MaxLine {
+			return "", &SyntaxError{r.n + 1, string(pieces[0][:min(len(pieces[0]), maxQuoted)]),
+				fmt.Sprintf("longer than %d MiB, the most a transcript line may be", MaxLine>>20)}
+		}
+		b, err = r.br.ReadSlice('\n')
+		pieces = append(pieces, bytes.Clone(b))
+		n += len(b)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, p := range pieces {
+		sb.Write(p)
+	}
+	return sb.String(), err
+}
+
+// MaxLine bounds a line of a transcript: far above anything a session
+// holds (tens of MiB lines are read and compared), it is there so that a
+// file with no line ends, such as /dev/zero, ends in an error, not in all
+// the memory there is.
+const MaxLine = 256 << 20
+
+// EntrySource is a stream of entries, from a [Reader] or a [Transcript].
+type EntrySource interface {
+	Next() (Entry, error)
+}
+
+// Stream returns the transcript's entries as an [EntrySource].
+func (t *Transcript) Stream() EntrySource { return &sliceSource{entries: t.Entries} }
+
+type sliceSource struct{ entries []Entry }
+
+func (s *sliceSource) Next() (Entry, error) {
+	if len(s.entries) == 0 {
+		return Entry{}, io.EOF
+	}
+	e := s.entries[0]
+	s.entries = s.entries[1:]
+	return e, nil
+}
