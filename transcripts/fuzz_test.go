@@ -33,17 +33,17 @@ func addFiles(f *testing.F, pattern string) {
 func asWritten(t *Transcript) *Transcript {
 	out := &Transcript{Version: t.Version}
 	for _, kv := range t.Meta {
-		out.Meta = append(out.Meta, KV{kv.Key, shown(kv.Value)})
+		out.Meta = append(out.Meta, KV{kv.Key, safeText(kv.Value)})
 	}
 	for _, e := range t.Entries {
 		switch {
 		case e.Wire() && !e.Exact && e.Redacted == "" && !visible.TextSafe(e.Text):
 			e = Entry{Kind: e.Kind, Text: string(e.Bytes()), Exact: true}
 		case e.Wire() && !e.Exact && e.Redacted != "":
-			e.Text = shown(e.Text)
+			e.Text = safeText(e.Text)
 			e.Redacted = redactedName(e.Text)
 		case e.Kind == Comment, e.Kind == Event:
-			e.Text = shown(e.Text)
+			e.Text = safeText(e.Text)
 		}
 		out.Entries = append(out.Entries, e)
 	}

@@ -48,7 +48,7 @@ func appendMeta(b []byte, kv KV) ([]byte, error) {
 	}
 	b = append(b, "# "+kv.Key+":"...)
 	if kv.Value != "" {
-		b = append(b, " "+shown(kv.Value)...)
+		b = append(b, " "+safeText(kv.Value)...)
 	}
 	return append(b, '\n'), nil
 }
@@ -90,7 +90,7 @@ func appendWire(b []byte, e Entry) []byte {
 		return append(b, side+":\n"...)
 	}
 	// A redacted line has no exact form (the marker is not what was sent).
-	return append(b, side+": "+shown(e.Text)+"\n"...)
+	return append(b, side+": "+safeText(e.Text)+"\n"...)
 }
 
 // appendProse writes an event or comment; a line break in text becomes a
@@ -102,12 +102,12 @@ func appendProse(b []byte, prefix, text string) []byte {
 	}
 	// strings.Map would also turn invalid UTF-8 into U+FFFD; keep the bytes.
 	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r", " "), "\n", " ")
-	return append(b, prefix+" "+shown(text)+"\n"...)
+	return append(b, prefix+" "+safeText(text)+"\n"...)
 }
 
-// shown is text as a terminal may see it: visible.Text keeps backslashes,
+// safeText is text as a terminal may see it: visible.Text keeps backslashes,
 // so a sentence that already quoted a reply is not escaped twice.
-func shown(text string) string {
+func safeText(text string) string {
 	if visible.TextSafe(text) {
 		return text
 	}
