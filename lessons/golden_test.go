@@ -17,6 +17,7 @@ import (
 	"github.com/smtprepl/smtprepl/proto/message"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/term"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -52,7 +53,7 @@ func play(t *testing.T, l lessons.Lesson) played {
 	target.Config.Timeout = 10 * time.Second
 	var out, wire bytes.Buffer
 	ids := 0
-	opt := repl.LessonOptions{Out: &out, Auto: true, Transcript: &wire, Width: func() int { return 100 },
+	opt := term.LessonOptions{Out: &out, Auto: true, Transcript: &wire, Width: func() int { return 100 },
 		Compose: repl.ComposeOptions{
 			Boundary:  message.CounterBoundary("=_smtprepl_"),
 			Now:       fixedClock,
@@ -60,7 +61,7 @@ func play(t *testing.T, l lessons.Lesson) played {
 		}}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := repl.RunLesson(ctx, target, l, opt)
+	res, err := term.RunLesson(ctx, target, l, opt)
 	if err != nil {
 		t.Fatalf("lesson %s: %v\n%s", l.Name, err, out.String())
 	}

@@ -4,7 +4,6 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
-	"testing/fstest"
 
 	"github.com/smtprepl/smtprepl/proto"
 )
@@ -75,13 +74,11 @@ func (l Lesson) Checkpoints() int {
 	return n
 }
 
-// FS is the lesson's data files by name, for :compose to read. MapFS is
-// the standard library's in-memory fs.FS; nothing of package testing
-// comes with it.
+// FS is the lesson's data files by name, for :compose to read.
 func (l Lesson) FS() fs.FS {
-	m := fstest.MapFS{}
+	m := filesFS{}
 	for _, f := range l.Files {
-		m[f.Name] = &fstest.MapFile{Data: f.Data, Mode: 0o444}
+		m[f.Name] = f.Data
 	}
 	return m
 }

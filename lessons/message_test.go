@@ -2,13 +2,8 @@ package lessons_test
 
 import (
 	"bytes"
-	"encoding/base64"
-	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/mail"
-	"net/textproto"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,18 +12,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/lessons"
+	"github.com/smtprepl/smtprepl/proto/message/messagetest"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 )
 
 // leaf is one non-multipart part of a message, decoded: what a mail
-// client would show or offer to save.
-type leaf struct {
-	Type        string
-	Disposition string
-	Filename    string
-	ContentID   string
-	Body        string // LF line ends for text, raw bytes otherwise
-}
+// client would show or offer to save (text with LF line ends).
+type leaf = messagetest.Leaf
 
 // TestLessonMessagesParse reads every message a lesson built with
 // :compose back with net/mail and mime/multipart, which share no code
@@ -158,54 +148,11 @@ func dataFile(t *testing.T, l lessons.Lesson, name string) []byte {
 // leaves parses a message with the standard library alone.
 func leaves(t *testing.T, data []byte) []leaf {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return walk(t, textproto.MIMEHeader(msg.Header), msg.Body)
-}
-
-func walk(t *testing.T, h textproto.MIMEHeader, body io.Reader) []leaf {
-	t.Helper()
-	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
-	if err != nil {
-		t.Fatalf("Content-Type %q: %v", h.Get("Content-Type"), err)
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		return []leaf{decodeLeaf(t, mt, h, body)}
-	}
-	var out []leaf
-	r := multipart.NewReader(body, params["boundary"])
-	for {
-		p, err := r.NextRawPart()
-		if err == io.EOF {
-			return out
+	out := messagetest.Parse(t, data).Leaves
+	for i, p := range out {
+		if strings.HasPrefix(p.Type, "text/") {
+			out[i].Body = strings.ReplaceAll(p.Body, "\r\n", "\n")
 		}
-		if err != nil {
-			t.Fatalf("%s: %v", mt, err)
-		}
-		out = append(out, walk(t, p.Header, p)...)
 	}
-}
-
-func decodeLeaf(t *testing.T, mt string, h textproto.MIMEHeader, body io.Reader) leaf {
-	t.Helper()
-	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, body)
-	case "quoted-printable":
-		body = quotedprintable.NewReader(body)
-	}
-	data, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatalf("decoding a %s part: %v", mt, err)
-	}
-	p := leaf{Type: mt, Body: string(data), ContentID: strings.Trim(h.Get("Content-Id"), "<>")}
-	if strings.HasPrefix(mt, "text/") {
-		p.Body = strings.ReplaceAll(p.Body, "\r\n", "\n")
-	}
-	if d, params, err := mime.ParseMediaType(h.Get("Content-Disposition")); err == nil {
-		p.Disposition, p.Filename = d, params["filename"]
-	}
-	return p
+	return out
 }

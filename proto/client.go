@@ -83,9 +83,9 @@ func (c *Client) wire(conn net.Conn) {
 	c.bw = bufio.NewWriterSize(c.tw, 64<<10)
 }
 
-func (c *Client) emit(dir Direction, data []byte) {
+func (c *Client) emit(kind LineKind, data []byte) {
 	if c.opts.Tap != nil {
-		c.opts.Tap(TapLine{Dir: dir, Data: data, TLS: c.tlsInfo != nil})
+		c.opts.Tap(TapLine{Kind: kind, Data: data, TLS: c.tlsInfo != nil})
 	}
 }
 
@@ -147,7 +147,7 @@ func (c *Client) readErr(ctx context.Context, err error) error {
 	case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
 		return fmt.Errorf("proto: wait for the reply abandoned: %w", ctx.Err())
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return &TimeoutError{Waited: c.opts.Timeout.String(), Partial: c.r.LinesSoFar()}
+		return &TimeoutError{Waited: c.opts.Timeout, Partial: c.r.LinesSoFar()}
 	case errors.Is(err, ErrClosed):
 		c.markClosed()
 		return err
@@ -296,10 +296,7 @@ var _ io.Writer = deadlineWriter{}
 // Close says goodbye at the TCP level; QUIT is the caller's business.
 // Closing a connection the server already closed is not an error.
 func (c *Client) Close() error {
-	if !c.closed {
-		c.closed = true
-		c.event("connection closed")
-	}
+	c.markClosedBecause("connection closed")
 	if err := c.conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}

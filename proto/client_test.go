@@ -362,7 +362,7 @@ func TestClientBodyStreams(t *testing.T) {
 	const size = 16 << 20
 	var tapped int
 	c, _ := connect(t, Options{Timeout: 10 * time.Second, Tap: func(l TapLine) {
-		if l.Dir == Sent {
+		if l.Kind == Sent {
 			tapped += len(l.Data)
 		}
 	}}, func(s *fakeServer) {
@@ -425,7 +425,7 @@ func TestDial(t *testing.T) {
 	})
 	var events []string
 	c, err := Dial(context.Background(), ln.Addr().String(), Options{Tap: func(l TapLine) {
-		if l.Dir == Event {
+		if l.Kind == Event {
 			events = append(events, string(l.Data))
 		}
 	}})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 )
 
 // ProtocolError says the peer's bytes were malformed. It is never used for a
@@ -50,7 +51,7 @@ func (e *closedError) Is(target error) bool { return target == ErrClosed }
 // tell the user whether the server was silent or slow. It wraps
 // os.ErrDeadlineExceeded.
 type TimeoutError struct {
-	Waited  string
+	Waited  time.Duration
 	Partial int // reply lines received before the deadline
 }
 

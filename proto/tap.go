@@ -5,19 +5,21 @@ import (
 	"io"
 )
 
-// Direction says which way a tapped line went.
-type Direction int
+// LineKind is the kind of a tapped line: wire data one way or the other,
+// or an event of the connection. transcripts' kinds of wire line are these
+// values.
+type LineKind int
 
 const (
-	Sent     Direction = iota // client to server
-	Received                  // server to client
-	Event                     // not wire data: connected, TLS established, closed
+	Sent     LineKind = iota + 1 // client to server
+	Received                     // server to client
+	Event                        // not wire data: connected, TLS established, closed
 )
 
 // TapLine is one line seen on the wire, with its exact bytes (ending
 // included), so a recording is exactly what crossed the wire.
 type TapLine struct {
-	Dir  Direction
+	Kind LineKind
 	Data []byte // wire bytes incl. CRLF; for Event, the event's text
 	TLS  bool   // the line travelled inside TLS
 }
@@ -50,7 +52,7 @@ func (t *tapWriter) Write(p []byte) (int, error) {
 
 func (t *tapWriter) observe(p []byte) {
 	for len(p) > 0 {
-		i := indexLF(p)
+		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			t.hold(p)
 			return
@@ -84,5 +86,3 @@ func (t *tapWriter) flushPartial() {
 		t.partial = t.partial[:0]
 	}
 }
-
-func indexLF(p []byte) int { return bytes.IndexByte(p, '\n') }

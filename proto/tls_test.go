@@ -209,17 +209,17 @@ func TestImplicitTLS(t *testing.T) {
 // tapView is a TapLine with comparable data; the TLS event's cipher depends
 // on the machine, so only its start is kept.
 type tapView struct {
-	Dir  Direction
+	Kind LineKind
 	Data string
 	TLS  bool
 }
 
 func viewOf(l TapLine) tapView {
 	data := string(l.Data) // a Tap must not keep Data
-	if l.Dir == Event && strings.HasPrefix(data, "TLS established") {
+	if l.Kind == Event && strings.HasPrefix(data, "TLS established") {
 		data = "TLS established"
 	}
-	return tapView{l.Dir, data, l.TLS}
+	return tapView{l.Kind, data, l.TLS}
 }
 
 func TestClientTap(t *testing.T) {

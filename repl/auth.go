@@ -11,15 +11,15 @@ import (
 	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
-// asker reads an answer from the person at the keyboard in the middle of
-// a command. AskSecret does not echo. Both return errAskCancelled when the
+// Asker reads an answer from the person at the keyboard in the middle of
+// a command. AskSecret does not echo. Both return ErrAskCancelled when the
 // person pressed Ctrl-C.
-type asker interface {
+type Asker interface {
 	Ask(prompt string) (string, error)
 	AskSecret(prompt string) (string, error)
 }
 
-var errAskCancelled = errors.New("cancelled")
+var ErrAskCancelled = errors.New("cancelled")
 
 // hiddenPassword stands on screen for a line that carries a password.
 const hiddenPassword = "•••••••• (hidden: your password, base64-encoded)"
@@ -60,7 +60,7 @@ func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Re
 	}
 	s.auth = nil
 	for r.Code == 334 {
-		next, err := s.answerChallenge(ctx, run, r)
+		next, err := run.answer(ctx, s, r)
 		if err != nil {
 			return err
 		}
@@ -79,12 +79,13 @@ func mechanismOf(cmd proto.Command) string {
 	return strings.ToUpper(mech)
 }
 
-func (s *Session) answerChallenge(ctx context.Context, run *authRun, r *proto.Reply) (*proto.Reply, error) {
+// answer answers one 334 challenge and reads the reply.
+func (run *authRun) answer(ctx context.Context, s *Session, r *proto.Reply) (*proto.Reply, error) {
 	if run.step == 0 && !run.narrate {
 		s.view.note("type the answers in plain text: smtprepl base64-encodes them (Ctrl-C or * cancels)")
 	}
-	step, err := s.authStep(run, r.Text())
-	if errors.Is(err, errAskCancelled) {
+	step, err := run.next(s, r.Text())
+	if errors.Is(err, ErrAskCancelled) {
 		step, err = authStep{wire: "*", after: "cancelled: \"*\" tells the server to abandon the exchange (RFC 4954 §4)"}, nil
 	}
 	if err != nil {
@@ -96,7 +97,8 @@ func (s *Session) answerChallenge(ctx context.Context, run *authRun, r *proto.Re
 	return s.sendAnswer(ctx, run, step)
 }
 
-func (s *Session) authStep(run *authRun, challenge string) (authStep, error) {
+// next computes the answer to challenge, asking the user what it needs.
+func (run *authRun) next(s *Session, challenge string) (authStep, error) {
 	if f, ok := answerers[run.mech]; ok {
 		return f(s, run, challenge)
 	}
@@ -108,7 +110,7 @@ func (s *Session) sendAnswer(ctx context.Context, run *authRun, step authStep) (
 		s.view.hideNext(step.hidden)
 	}
 	what := "the AUTH answer" // named by its step, never by its text
-	if name := s.track.SecretIn(step.wire); name != "" {
+	if name := s.sec.track.SecretIn(step.wire); name != "" {
 		what = "the " + name
 	}
 	if err := s.client.Send(step.wire); err != nil {
@@ -134,19 +136,19 @@ func answerLogin(s *Session, a *authRun, challenge string) (authStep, error) {
 		kind = []proto.LoginChallenge{proto.LoginUsername, proto.LoginPassword}[min(a.step, 1)]
 	}
 	// The server chose these words, and they become the input prompt.
-	prompt := visible.Clip(strings.TrimSpace(s.secrets.Scrub(decoded)), 80) + " "
+	prompt := visible.Clip(strings.TrimSpace(s.sec.set.Scrub(decoded)), 80) + " "
 	if kind == proto.LoginPassword {
-		pass, err := a.password(s, cmpPrompt(prompt, "Password: "))
+		pass, err := a.password(s, promptOr(prompt, "Password: "))
 		return authStep{wire: proto.B64(pass), hidden: hiddenPassword,
 			meaning: "the server asks for the password: sending it base64-encoded (hidden here)"}, err
 	}
-	user, err := a.username(s, cmpPrompt(prompt, "Username: "))
+	user, err := a.username(s, promptOr(prompt, "Username: "))
 	return authStep{wire: proto.B64(user), after: fmt.Sprintf("base64 of %q", user),
 		meaning: fmt.Sprintf("the server asks for the user name: sending base64 of %q", user)}, err
 }
 
-// cmpPrompt keeps a challenge's own words as the prompt when it has any.
-func cmpPrompt(prompt, def string) string {
+// promptOr keeps a challenge's own words as the prompt when it has any.
+func promptOr(prompt, def string) string {
 	if strings.TrimSpace(prompt) == "" {
 		return def
 	}
@@ -201,7 +203,7 @@ func (a *authRun) username(s *Session, prompt string) (string, error) {
 			return "", err
 		}
 		if u == "*" {
-			return "", errAskCancelled
+			return "", ErrAskCancelled
 		}
 		a.user, a.haveUser = u, true
 	}
@@ -216,7 +218,7 @@ func (a *authRun) password(s *Session, prompt string) (string, error) {
 			return "", err
 		}
 		if p == "*" {
-			return "", errAskCancelled
+			return "", ErrAskCancelled
 		}
 		a.pass, a.havePass = p, true
 	}
@@ -237,7 +239,7 @@ var authMechs = []string{"plain", "login", "cram-md5"}
 
 // runAuth is :auth MECH USER: ask for the password, then do the whole
 // exchange, saying what each step means.
-func runAuth(s *Session, ctx context.Context, args string) error {
+func runAuth(ctx context.Context, s *Session, args string) error {
 	mech, user, _ := strings.Cut(args, " ")
 	mech, user = strings.ToLower(mech), strings.TrimSpace(user)
 	if !slices.Contains(authMechs, mech) || user == "" {
@@ -253,7 +255,7 @@ func runAuth(s *Session, ctx context.Context, args string) error {
 	}
 	s.auth = &authRun{mech: strings.ToUpper(mech), user: user, pass: pass, haveUser: true, havePass: true, narrate: true}
 	defer func() { s.auth = nil }()
-	return s.command(ctx, s.authFirstLine())
+	return s.command(ctx, s.auth.firstLine(s))
 }
 
 // authReady refuses :auth where it cannot work, and says why.
@@ -283,10 +285,9 @@ func orNone(list []string) string {
 	return strings.Join(list, " ")
 }
 
-// authFirstLine is the AUTH command :auth sends; PLAIN carries its whole
+// firstLine is the AUTH command :auth sends; PLAIN carries its whole
 // response at once (RFC 4954 §4 initial response), hidden on screen.
-func (s *Session) authFirstLine() string {
-	a := s.auth
+func (a *authRun) firstLine(s *Session) string {
 	if a.mech != "PLAIN" {
 		s.view.note(fmt.Sprintf("step 1: AUTH %s: the server answers with 334 challenges, one per question", a.mech))
 		return "AUTH " + a.mech

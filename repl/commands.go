@@ -19,7 +19,7 @@ type command struct {
 	detail string
 	// secret marks commands whose arguments must never reach history.
 	secret   bool
-	run      func(s *Session, ctx context.Context, args string) error
+	run      func(ctx context.Context, s *Session, args string) error
 	complete func(s *Session, arg string) []string
 }
 
@@ -57,7 +57,7 @@ func (s *Session) colon(ctx context.Context, line string) error {
 	if !ok {
 		return fmt.Errorf("unknown command :%s (try :help)", name)
 	}
-	return c.run(s, ctx, strings.TrimSpace(args))
+	return c.run(ctx, s, strings.TrimSpace(args))
 }
 
 func baseCommands() []command {
@@ -89,12 +89,12 @@ func baseCommands() []command {
 	}
 }
 
-func runB64(s *Session, _ context.Context, args string) error {
+func runB64(_ context.Context, s *Session, args string) error {
 	s.showBuilt(b64Token, ":b64 result", proto.B64(args))
 	return nil
 }
 
-func runUnB64(s *Session, _ context.Context, args string) error {
+func runUnB64(_ context.Context, s *Session, args string) error {
 	text, err := proto.UnB64(args)
 	if err != nil {
 		return err
@@ -102,13 +102,13 @@ func runUnB64(s *Session, _ context.Context, args string) error {
 	if strings.Contains(text, "\x00") {
 		// A PLAIN blob: the password is in it, so it is a secret wherever
 		// output is kept (the shell shows it: that is what was asked).
-		s.secrets.Learn("AUTH PLAIN credentials", args)
+		s.sec.set.Learn("AUTH PLAIN credentials", args)
 	}
 	s.view.output(fmt.Sprintf("%q", text))
 	return nil
 }
 
-func runPlain(s *Session, _ context.Context, args string) error {
+func runPlain(_ context.Context, s *Session, args string) error {
 	user, pass, ok := strings.Cut(args, " ")
 	if !ok {
 		return fmt.Errorf("usage: :plain USER PASS")
@@ -117,7 +117,7 @@ func runPlain(s *Session, _ context.Context, args string) error {
 	return nil
 }
 
-func runClose(s *Session, _ context.Context, _ string) error {
+func runClose(_ context.Context, s *Session, _ string) error {
 	if err := s.requireConn(); err != nil {
 		return err
 	}
@@ -126,29 +126,26 @@ func runClose(s *Session, _ context.Context, _ string) error {
 	return s.client.Close()
 }
 
-func runQuit(s *Session, _ context.Context, _ string) error {
+func runQuit(_ context.Context, s *Session, _ string) error {
 	s.quit = true
 	return ErrQuit
 }
 
-// rawView is implemented by views that can show exact bytes.
-type rawView interface{ setRaw(on bool) }
-
-func runWire(s *Session, _ context.Context, args string) error {
-	rv, ok := s.view.(rawView)
+func runWire(_ context.Context, s *Session, args string) error {
+	rv, ok := s.view.View.(RawViewer)
 	if !ok {
 		return errors.New(":wire is for the interactive shell; a script's output is the transcript already")
 	}
 	switch args {
 	case "on", "off":
-		rv.setRaw(args == "on")
+		rv.SetRaw(args == "on")
 		s.view.note("wire view " + args)
 		return nil
 	}
 	return errors.New("usage: :wire on|off")
 }
 
-func runRecord(s *Session, _ context.Context, args string) error {
+func runRecord(_ context.Context, s *Session, args string) error {
 	switch args {
 	case "":
 		return errors.New("usage: :record FILE|off")

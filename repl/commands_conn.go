@@ -39,7 +39,7 @@ func parseOpenArgs(args string) (openArgs, error) {
 
 // runOpen connects again: alone, to the same server; with a HOST, to it
 // (its options start afresh); "sandbox" goes back to the practice server.
-func runOpen(s *Session, ctx context.Context, args string) error {
+func runOpen(ctx context.Context, s *Session, args string) error {
 	o, err := parseOpenArgs(args)
 	if err != nil {
 		return err
@@ -58,14 +58,14 @@ func runOpen(s *Session, ctx context.Context, args string) error {
 
 func (s *Session) retarget(o openArgs) error {
 	switch {
-	case o.addr == "sandbox" && s.home != nil:
-		s.cfg.Addr, s.cfg.Sandbox, s.cfg.ImplicitTLS = s.home.Addr().String(), s.home, false
+	case o.addr == "sandbox" && s.cfg.Sandbox != nil:
+		s.cfg.Addr, s.cfg.ImplicitTLS = s.cfg.Sandbox.Addr().String(), false
 	case o.addr != "":
 		addr, err := NormaliseAddr(o.addr, o.tls)
 		if err != nil {
 			return err
 		}
-		s.cfg.Addr, s.cfg.Sandbox, s.cfg.ImplicitTLS = addr, nil, o.tls
+		s.cfg.Addr, s.cfg.ImplicitTLS = addr, o.tls
 		s.cfg.TLS.Insecure, s.cfg.TLS.CAFile = false, ""
 	case o.tls:
 		s.cfg.ImplicitTLS = true
@@ -75,7 +75,7 @@ func (s *Session) retarget(o openArgs) error {
 
 func completeOpen(s *Session, arg string) []string {
 	cands := []string{"--tls", "--insecure", "--cafile"}
-	if s.home != nil {
+	if s.cfg.Sandbox != nil {
 		cands = append(cands, "sandbox")
 	}
 	return matchPrefix(arg, cands)

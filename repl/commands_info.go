@@ -10,9 +10,10 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto/explain"
 	"github.com/smtprepl/smtprepl/proto/visible"
+	"github.com/smtprepl/smtprepl/repl/internal/wrap"
 )
 
-func runHelp(s *Session, _ context.Context, args string) error {
+func runHelp(_ context.Context, s *Session, args string) error {
 	if args == "" {
 		s.view.output(s.helpText())
 		return nil
@@ -48,19 +49,11 @@ func (s *Session) helpText() string {
 			b.WriteString(usage + "\n")
 			lead = pad
 		}
-		b.WriteString(wrap(c.summary, s.width(), lead, pad) + "\n")
+		b.WriteString(wrap.Text(c.summary, s.view.width(), lead, pad) + "\n")
 	}
-	b.WriteString(wrap("SMTP verbs (:help VERB for one): "+strings.Join(verbNames(), " "), s.width(), "", "  ") + "\n")
-	b.WriteString(wrap("Tab completes what is legal now; Ctrl-R searches history; Ctrl-C abandons a wait; Ctrl-D or :quit leaves.", s.width(), "", ""))
+	b.WriteString(wrap.Text("SMTP verbs (:help VERB for one): "+strings.Join(verbNames(), " "), s.view.width(), "", "  ") + "\n")
+	b.WriteString(wrap.Text("Tab completes what is legal now; Ctrl-R searches history; Ctrl-C abandons a wait; Ctrl-D or :quit leaves.", s.view.width(), "", ""))
 	return b.String()
-}
-
-// width is the terminal's, for text the session lays out itself.
-func (s *Session) width() int {
-	if tv, ok := s.view.(*termView); ok {
-		return tv.width()
-	}
-	return 100
 }
 
 func (s *Session) verbHelp(v verb) string {
@@ -89,14 +82,14 @@ func completeHelp(s *Session, arg string) []string {
 
 // runExplain prints explain.Explain's long form; with no argument, for
 // the last reply.
-func runExplain(s *Session, _ context.Context, args string) error {
+func runExplain(_ context.Context, s *Session, args string) error {
 	query := strings.Trim(args, "\"'")
 	if query == "" {
 		r := s.lastReply
 		if r == nil {
 			return errors.New("no reply yet: :explain 550, :explain 5.7.8, :explain \"550 5.1.1\" or :explain PIPELINING")
 		}
-		query = strings.Join(slicesCompact([]string{strconv.Itoa(r.Code), r.Enhanced.String(), r.Lines[0]}), " ")
+		query = strings.Join(dropEmpty([]string{strconv.Itoa(r.Code), r.Enhanced.String(), r.Lines[0]}), " ")
 	}
 	long, err := explain.Explain(query)
 	if err != nil {
@@ -127,7 +120,7 @@ func completeAuthCmd(s *Session, arg string) []string {
 	return matchPrefix(strings.ToLower(arg), offered)
 }
 
-func runStatus(s *Session, _ context.Context, _ string) error {
+func runStatus(_ context.Context, s *Session, _ string) error {
 	s.view.output(s.statusText())
 	return nil
 }

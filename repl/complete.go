@@ -7,55 +7,23 @@ import (
 	"slices"
 	"strings"
 	"unicode"
-
-	"github.com/chzyer/readline"
-	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
-// completer offers what is legal now: verbs for the protocol state, their
-// syntax, the ESMTP parameters and AUTH mechanisms this server advertised,
-// and colon-commands with their arguments.
-type completer struct{ s *Session }
-
-var _ readline.AutoCompleter = completer{}
-
-// Do implements readline.AutoCompleter: it returns what to append at the
-// cursor for each candidate, and how many runes before it they share.
-func (c completer) Do(line []rune, pos int) ([][]rune, int) {
-	word, cands := c.s.completions(string(line[:pos]))
-	n := len([]rune(word))
-	out := make([][]rune, 0, len(cands))
-	for _, cand := range cands {
-		out = append(out, []rune(cand)[n:])
-	}
-	return out, n
+// Completions returns the word being typed at the end of head and the
+// complete forms it may become: verbs for the protocol state, their
+// syntax, the ESMTP parameters and AUTH mechanisms this server
+// advertised, and colon-commands with their arguments. Every candidate
+// starts with word. Candidates come from the server and from file names
+// as they are: a terminal must decide which it can show.
+func (s *Session) Completions(head string) (word string, cands []string) {
+	return completion{s}.candidates(head)
 }
 
-// completions returns the word being typed at the end of head and the
-// complete forms it may become; every candidate starts with word.
-func (s *Session) completions(head string) (word string, cands []string) {
-	word, cands = s.candidates(head)
-	return word, showable(cands)
-}
+// completion is a session asked what Tab offers; its steps are not the
+// session's own methods.
+type completion struct{ *Session }
 
-// showCandidates bounds what one Tab may print.
-const showCandidates = 200
-
-// showable keeps the candidates that can be shown as they are: many come
-// from the server's EHLO reply or from file names, and readline prints
-// them raw and inserts them into the line. One that would need escaping
-// is not worth typing, so it is left out rather than shown escaped.
-func showable(cands []string) []string {
-	out := cands[:0:0]
-	for _, c := range cands {
-		if len(out) < showCandidates && len(c) <= 200 && visible.Safe(c) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (s *Session) candidates(head string) (word string, cands []string) {
+func (s completion) candidates(head string) (word string, cands []string) {
 	if strings.HasPrefix(head, ":") {
 		return s.completeColon(head)
 	}
@@ -79,18 +47,18 @@ func verbTemplates(vs []verb) []string {
 
 // argCompleters complete what follows a verb; rest is the text after the
 // verb and its space.
-var argCompleters = map[string]func(s *Session, rest string) (string, []string){
-	"MAIL": func(s *Session, rest string) (string, []string) { return s.completePath(rest, "FROM:<", mailParams) },
-	"RCPT": func(s *Session, rest string) (string, []string) { return s.completePath(rest, "TO:<", rcptParams) },
+var argCompleters = map[string]func(s completion, rest string) (string, []string){
+	"MAIL": func(s completion, rest string) (string, []string) { return s.completePath(rest, "FROM:<", mailParams) },
+	"RCPT": func(s completion, rest string) (string, []string) { return s.completePath(rest, "TO:<", rcptParams) },
 	"AUTH": completeAuthArg,
 	"EHLO": completeHelloArg,
 	"HELO": completeHelloArg,
-	"HELP": func(_ *Session, rest string) (string, []string) {
+	"HELP": func(_ completion, rest string) (string, []string) {
 		return rest, matchWords(rest, verbNames())
 	},
 }
 
-func (s *Session) completeArgs(verbName, rest string) (string, []string) {
+func (s completion) completeArgs(verbName, rest string) (string, []string) {
 	f, ok := argCompleters[verbName]
 	if !ok {
 		return "", nil
@@ -106,14 +74,14 @@ func verbNames() []string {
 	return out
 }
 
-func completeAuthArg(s *Session, rest string) (string, []string) {
+func completeAuthArg(s completion, rest string) (string, []string) {
 	if strings.Contains(rest, " ") || s.caps == nil {
 		return "", nil
 	}
 	return rest, matchWords(rest, s.caps.AuthMechanisms())
 }
 
-func completeHelloArg(s *Session, rest string) (string, []string) {
+func completeHelloArg(s completion, rest string) (string, []string) {
 	if strings.Contains(rest, " ") {
 		return "", nil
 	}
@@ -122,7 +90,7 @@ func completeHelloArg(s *Session, rest string) (string, []string) {
 
 // completePath completes "FROM:<" while the path is unwritten and the
 // advertised parameters once it is closed with '>'.
-func (s *Session) completePath(rest, lead string, params []esmtpParam) (string, []string) {
+func (s completion) completePath(rest, lead string, params []esmtpParam) (string, []string) {
 	if !strings.Contains(rest, ":") {
 		return rest, matchWords(rest, []string{lead})
 	}
@@ -158,7 +126,7 @@ var rcptParams = []esmtpParam{
 
 // paramCandidates keeps the parameters the server advertised and the line
 // does not carry yet.
-func (s *Session) paramCandidates(params []esmtpParam, typed []string) []string {
+func (s completion) paramCandidates(params []esmtpParam, typed []string) []string {
 	used := map[string]bool{}
 	for _, f := range typed[:max(len(typed)-1, 0)] {
 		key, _, _ := strings.Cut(strings.ToUpper(f), "=")
@@ -174,7 +142,7 @@ func (s *Session) paramCandidates(params []esmtpParam, typed []string) []string 
 	return out
 }
 
-func (s *Session) completeColon(head string) (string, []string) {
+func (s completion) completeColon(head string) (string, []string) {
 	name, rest, spaced := strings.Cut(head[1:], " ")
 	if !spaced {
 		var cands []string
@@ -188,7 +156,7 @@ func (s *Session) completeColon(head string) (string, []string) {
 		return "", nil
 	}
 	word := rest[strings.LastIndexByte(rest, ' ')+1:]
-	return word, c.complete(s, word)
+	return word, c.complete(s.Session, word)
 }
 
 func argSpace(c command) string {

@@ -66,7 +66,7 @@ func TestCompletions(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := testSession(t, tc.st, tc.ehlo)
-			word, got := s.completions(tc.head)
+			word, got := s.Completions(tc.head)
 			if word != tc.wantWord {
 				t.Errorf("completions(%q) word = %q, want %q", tc.head, word, tc.wantWord)
 			}
@@ -77,25 +77,12 @@ func TestCompletions(t *testing.T) {
 	}
 }
 
-// TestCompleterDo checks the readline side: suffixes after what is typed.
-func TestCompleterDo(t *testing.T) {
-	s := testSession(t, state{greeted: true}, fullEHLO)
-	got, n := completer{s}.Do([]rune("MA"), 2)
-	if n != 2 || len(got) != 1 || string(got[0]) != "IL FROM:<" {
-		t.Errorf("Do(\"MA\") = %q, %d; want [\"IL FROM:<\"], 2", got, n)
-	}
-	got, n = completer{s}.Do([]rune("MAIL FROM:<a@b> BODY=8 and more"), len("MAIL FROM:<a@b> BODY=8"))
-	if n != len("BODY=8") || len(got) != 1 || string(got[0]) != "BITMIME" {
-		t.Errorf("Do mid-line = %q, %d; want [\"BITMIME\"], 6", got, n)
-	}
-}
-
 func TestCompletionNotConnected(t *testing.T) {
-	s := newSession(Config{}, newScriptView(io.Discard), io.Discard)
-	if _, got := s.completions("E"); got != nil {
+	s := NewScriptSession(Config{}, io.Discard, io.Discard)
+	if _, got := s.Completions("E"); got != nil {
 		t.Errorf("verbs offered with no connection: %q", got)
 	}
-	if _, got := s.completions(":op"); !cmp.Equal(got, []string{":open "}) {
+	if _, got := s.Completions(":op"); !cmp.Equal(got, []string{":open "}) {
 		t.Errorf("colon-commands with no connection = %q, want [:open ]", got)
 	}
 }

@@ -43,7 +43,7 @@ type composer struct {
 // composeSub is one :compose subcommand.
 type composeSub struct {
 	name, args, help string
-	run              func(c *composer, s *Session, ctx context.Context, args string) error
+	run              func(c *composer, ctx context.Context, s *Session, args string) error
 }
 
 func composeSubs() []composeSub {
@@ -59,11 +59,9 @@ func composeSubs() []composeSub {
 	}
 }
 
-// composeCommand is :compose with random boundaries and the real clock.
-func composeCommand() command { return composeCommandWith(ComposeOptions{}) }
-
-func composeCommandWith(o ComposeOptions) command {
-	c := &composer{opts: o}
+// composeCommand is :compose; the message being built is the session's
+// (Session.composer), so the table stays the same for every session.
+func composeCommand() command {
 	var usage strings.Builder
 	for _, sc := range composeSubs() {
 		fmt.Fprintf(&usage, "\n    :compose %-30s %s", strings.TrimSpace(sc.name+" "+sc.args), sc.help)
@@ -73,7 +71,9 @@ func composeCommandWith(o ComposeOptions) command {
 		args:    "new|header|text|attach|inline|show|send|save ...",
 		summary: "build a MIME message step by step, each step explained, then show, send or save it",
 		detail:  "The parts are arranged for you: text/plain and text/html in multipart/alternative, inline images with the HTML in multipart/related, attachments in multipart/mixed." + usage.String(),
-		run:     c.run,
+		run: func(ctx context.Context, s *Session, args string) error {
+			return s.composer.run(ctx, s, args)
+		},
 		complete: func(_ *Session, arg string) []string {
 			return append(matchPrefix(arg, composeSubNames()), completeFiles(arg)...)
 		},
@@ -88,11 +88,11 @@ func composeSubNames() []string {
 	return names
 }
 
-func (c *composer) run(s *Session, ctx context.Context, args string) error {
+func (c *composer) run(ctx context.Context, s *Session, args string) error {
 	name, rest, _ := strings.Cut(args, " ")
 	for _, sc := range composeSubs() {
 		if sc.name == strings.ToLower(name) {
-			return sc.run(c, s, ctx, strings.TrimSpace(rest))
+			return sc.run(c, ctx, s, strings.TrimSpace(rest))
 		}
 	}
 	if name == "" {
@@ -115,7 +115,7 @@ func (c *composer) reset() {
 	*c = composer{opts: c.opts, msg: message.New(message.Options{Boundary: c.opts.Boundary, Now: c.opts.Now})}
 }
 
-func (c *composer) runNew(s *Session, _ context.Context, _ string) error {
+func (c *composer) runNew(_ context.Context, s *Session, _ string) error {
 	c.reset()
 	s.view.note("new message: set From, To and Subject with :compose header, add a body with :compose text, then :compose show or send")
 	return nil

@@ -87,7 +87,7 @@ func (c *composer) render(s *Session) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (c *composer) runShow(s *Session, _ context.Context, _ string) error {
+func (c *composer) runShow(_ context.Context, s *Session, _ string) error {
 	data, err := c.render(s)
 	if err != nil {
 		return err
@@ -111,7 +111,7 @@ func (c *composer) runShow(s *Session, _ context.Context, _ string) error {
 	return nil
 }
 
-func (c *composer) runSave(s *Session, _ context.Context, args string) error {
+func (c *composer) runSave(_ context.Context, s *Session, args string) error {
 	if args == "" {
 		return errors.New("usage: :compose save FILE.eml")
 	}

@@ -17,7 +17,7 @@ import (
 // memory to choose its encoding, and a body that big is an attachment.
 const maxTextBytes = 1 << 20
 
-func (c *composer) runHeader(s *Session, _ context.Context, args string) error {
+func (c *composer) runHeader(_ context.Context, s *Session, args string) error {
 	name, value, ok := strings.Cut(args, ":")
 	if !ok || strings.TrimSpace(name) == "" {
 		return errors.New("usage: :compose header NAME: VALUE (e.g. :compose header Subject: Hello)")
@@ -31,7 +31,7 @@ func (c *composer) runHeader(s *Session, _ context.Context, args string) error {
 	return nil
 }
 
-func (c *composer) runText(s *Session, _ context.Context, args string) error {
+func (c *composer) runText(_ context.Context, s *Session, args string) error {
 	sub, src, _ := strings.Cut(args, " ")
 	sub = strings.ToLower(sub)
 	if sub != "plain" && sub != "html" {
@@ -141,7 +141,7 @@ func (c *composer) opener(name string) (message.Opener, error) {
 	return message.File(name), nil
 }
 
-func (c *composer) runAttach(s *Session, _ context.Context, args string) error {
+func (c *composer) runAttach(_ context.Context, s *Session, args string) error {
 	f := strings.Fields(args)
 	if len(f) < 1 || len(f) > 2 {
 		return errors.New("usage: :compose attach FILE [TYPE]")
@@ -155,7 +155,7 @@ func (c *composer) runAttach(s *Session, _ context.Context, args string) error {
 	return c.addFile(s, p, &c.attach)
 }
 
-func (c *composer) runInline(s *Session, _ context.Context, args string) error {
+func (c *composer) runInline(_ context.Context, s *Session, args string) error {
 	f := strings.Fields(args)
 	if len(f) < 2 || len(f) > 3 {
 		return errors.New("usage: :compose inline FILE CID [TYPE] (the HTML shows it with <img src=\"cid:CID\">)")

@@ -13,7 +13,7 @@ import (
 // line is shown, recorded and explained as if typed: MAIL FROM from
 // Sender (else the first From), RCPT TO for To, Cc and Bcc, then DATA.
 // What is already open is used: a transaction typed by hand, or DATA.
-func (c *composer) runSend(s *Session, ctx context.Context, _ string) error {
+func (c *composer) runSend(ctx context.Context, s *Session, _ string) error {
 	if err := s.requireConn(); err != nil {
 		return err
 	}

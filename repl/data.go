@@ -43,7 +43,7 @@ func (m *msgState) lineWarnings(line string, eightBit, declared bool) []string {
 	if m.inHeader {
 		out = append(out, m.headerWarnings(line)...)
 	}
-	return slicesCompact(out)
+	return dropEmpty(out)
 }
 
 func eightBitWarning(n int, offered, declared bool) string {
@@ -95,7 +95,7 @@ func has8bit[T string | []byte](s T) bool {
 	return false
 }
 
-func slicesCompact(in []string) []string {
+func dropEmpty(in []string) []string {
 	out := in[:0]
 	for _, s := range in {
 		if s != "" {
@@ -160,7 +160,7 @@ func (s *Session) echoText(line string, stuffed bool) {
 
 // runSend is :send FILE: the file becomes the message, streamed line by
 // line, inside DATA or after sending DATA itself.
-func runSend(s *Session, ctx context.Context, args string) error {
+func runSend(ctx context.Context, s *Session, args string) error {
 	if args == "" {
 		return errors.New("usage: :send FILE")
 	}

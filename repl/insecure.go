@@ -2,6 +2,7 @@ package repl
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/visible"
@@ -16,14 +17,21 @@ func (s *Session) sayWaived(info *proto.TLSInfo) {
 		return
 	}
 	if info.Verified() {
-		s.tap(proto.TapLine{Dir: proto.Event, Data: []byte("--insecure: the certificate verified anyway, nothing was waived")})
+		s.tap(proto.TapLine{Kind: proto.Event, Data: []byte("--insecure: the certificate verified anyway, nothing was waived")})
 		return
 	}
 	// The problem names the certificate's subject and issuer: the
 	// server's text, escaped and bounded.
-	waived := "certificate NOT VERIFIED, accepted only because of --insecure: " + visible.Clip(certProblem(info), 300)
-	s.tap(proto.TapLine{Dir: proto.Event, Data: []byte(waived)})
+	waived := "certificate NOT VERIFIED, accepted only because of --insecure: " + visible.Clip(CertProblem(info), 300)
+	s.tap(proto.TapLine{Kind: proto.Event, Data: []byte(waived)})
 	if s.ask == nil {
 		fmt.Fprintf(s.errOut, "smtprepl: warning: %s; the connection is encrypted but not authenticated: anyone between you and the server could read it\n", waived)
 	}
+}
+
+// CertProblem is proto's sentence about a refused certificate, without
+// the package prefix.
+func CertProblem(info *proto.TLSInfo) string {
+	msg := (&proto.CertError{Info: info, Err: info.VerifyErr}).Error()
+	return strings.TrimPrefix(msg, "proto: ")
 }

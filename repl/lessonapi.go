@@ -19,6 +19,8 @@ func (s *Session) LastReply() *proto.Reply { return s.lastReply }
 // ExecBatch sends lines in one write and then reads one reply per line, in
 // order, as RFC 2920 allows when the server offered PIPELINING. Each reply
 // is shown and acted on (a 354 opens DATA) as if the line had been typed.
+// It is --pipeline's algorithm too (sendBatch), so the golden-tested
+// lessons check what scripts do.
 func (s *Session) ExecBatch(ctx context.Context, lines []string) ([]*proto.Reply, error) {
 	if err := s.requireConn(); err != nil {
 		return nil, err
@@ -26,28 +28,7 @@ func (s *Session) ExecBatch(ctx context.Context, lines []string) ([]*proto.Reply
 	if !s.caps.Pipelining() {
 		return nil, errors.New("the server did not offer PIPELINING (RFC 2920): send the commands one at a time")
 	}
-	cmds := make([]proto.Command, len(lines))
-	for i, line := range lines {
-		cmd, err := proto.ParseCommand(line)
-		if err == nil {
-			err = s.client.Queue(line)
-		}
-		if err != nil {
-			return nil, err
-		}
-		cmds[i] = cmd
-	}
-	if err := s.client.Flush(); err != nil {
-		return nil, err
-	}
-	replies := make([]*proto.Reply, 0, len(cmds))
-	for _, cmd := range cmds {
-		if err := s.awaitReply(ctx, cmd); err != nil {
-			return replies, err
-		}
-		replies = append(replies, s.lastReply)
-	}
-	return replies, nil
+	return s.sendBatch(ctx, lines, nil)
 }
 
 // Redact returns a line as it may be written down, by the rules that keep
@@ -58,7 +39,7 @@ func (s *Session) Redact(line string) string {
 	if s.st.inData || strings.TrimSpace(line) == "" {
 		return line
 	}
-	kept, ok := historyEntry(line, false, s.cmds)
+	kept, ok := keepable(line, false, s.cmds)
 	switch {
 	case !ok && strings.HasPrefix(line, ":"):
 		name, _, _ := strings.Cut(line, " ")
@@ -74,11 +55,4 @@ func (s *Session) Redact(line string) string {
 // SetComposeOptions gives :compose a lesson's data files and, for golden
 // transcripts, fixed boundaries, dates and Message-IDs. The message being
 // composed, if any, is dropped.
-func (s *Session) SetComposeOptions(o ComposeOptions) {
-	c := composeCommandWith(o)
-	if i, ok := s.cmds.byName[c.name]; ok {
-		s.cmds.list[i] = c
-		return
-	}
-	s.cmds.add(c)
-}
+func (s *Session) SetComposeOptions(o ComposeOptions) { s.composer = &composer{opts: o} }

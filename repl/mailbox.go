@@ -17,13 +17,17 @@ import (
 // still describes all of it.
 const showBytes = 8 << 10
 
+// showLine bounds one line of a message as :mailbox shows it (RFC 5322
+// allows 998 octets).
+const showLine = 2000
+
 // runMailbox lists what the practice server received, or shows one
 // message: envelope, the exact bytes, and its MIME tree.
-func runMailbox(s *Session, _ context.Context, args string) error {
-	if s.home == nil {
+func runMailbox(_ context.Context, s *Session, args string) error {
+	if s.cfg.Sandbox == nil {
 		return errors.New(":mailbox reads the practice server smtprepl started; this session was started against another server")
 	}
-	mb := s.home.Mailbox()
+	mb := s.cfg.Sandbox.Mailbox()
 	if args == "" {
 		s.view.output(mailboxList(mb.List()))
 		return nil
@@ -115,11 +119,11 @@ func sanitizeBody(data []byte) string {
 }
 
 func completeMailbox(s *Session, arg string) []string {
-	if s.home == nil {
+	if s.cfg.Sandbox == nil {
 		return nil
 	}
 	var ids []string
-	for _, m := range s.home.Mailbox().List() {
+	for _, m := range s.cfg.Sandbox.Mailbox().List() {
 		ids = append(ids, m.ID)
 	}
 	return matchWords(arg, ids)

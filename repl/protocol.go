@@ -10,7 +10,7 @@ import (
 
 // afterFunc updates the session after a reply to one verb; the table keeps
 // verb knowledge in one place instead of a switch per concern.
-type afterFunc func(s *Session, ctx context.Context, cmd proto.Command, r *proto.Reply) error
+type afterFunc func(ctx context.Context, s *Session, cmd proto.Command, r *proto.Reply) error
 
 var afterTable = map[string]afterFunc{
 	"EHLO":     afterEHLO,
@@ -26,12 +26,12 @@ var afterTable = map[string]afterFunc{
 
 func (s *Session) afterReply(ctx context.Context, cmd proto.Command, r *proto.Reply) error {
 	if f, ok := afterTable[cmd.Verb]; ok {
-		return f(s, ctx, cmd, r)
+		return f(ctx, s, cmd, r)
 	}
 	return nil
 }
 
-func afterEHLO(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) error {
+func afterEHLO(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if r.Code != 250 {
 		return nil
 	}
@@ -45,7 +45,7 @@ func afterEHLO(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) e
 	return nil
 }
 
-func afterHELO(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) error {
+func afterHELO(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if r.Code == 250 {
 		s.st = state{greeted: true, authUser: s.st.authUser}
 		s.caps = &proto.Capabilities{}
@@ -55,7 +55,7 @@ func afterHELO(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) e
 
 // afterSTARTTLS performs the handshake itself: after 220 the server waits
 // for a ClientHello, and nothing else may be sent (RFC 3207 §4).
-func afterSTARTTLS(s *Session, ctx context.Context, _ proto.Command, r *proto.Reply) error {
+func afterSTARTTLS(ctx context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if r.Code != 220 {
 		s.guard.refusedBy = s.client.Addr() // credentials now wait for --allow-plaintext-auth
 		return nil
@@ -72,7 +72,7 @@ func afterSTARTTLS(s *Session, ctx context.Context, _ proto.Command, r *proto.Re
 	return nil
 }
 
-func afterMAIL(s *Session, _ context.Context, cmd proto.Command, r *proto.Reply) error {
+func afterMAIL(_ context.Context, s *Session, cmd proto.Command, r *proto.Reply) error {
 	if r.Class() == 2 {
 		s.st.mail, s.st.rcpts = true, 0
 		s.st.body8bit = declares8bit(cmd)
@@ -91,14 +91,14 @@ func declares8bit(cmd proto.Command) bool {
 	return ok && (strings.EqualFold(body.Value, "8BITMIME") || strings.EqualFold(body.Value, "BINARYMIME"))
 }
 
-func afterRCPT(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) error {
+func afterRCPT(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if r.Class() == 2 {
 		s.st.rcpts++
 	}
 	return nil
 }
 
-func afterDATA(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) error {
+func afterDATA(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if r.Code != 354 {
 		return nil
 	}
@@ -113,14 +113,14 @@ func afterDATA(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) e
 	return nil
 }
 
-func afterRSET(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) error {
+func afterRSET(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if r.Class() == 2 {
 		s.st.mail, s.st.rcpts = false, 0
 	}
 	return nil
 }
 
-func afterAUTH(s *Session, ctx context.Context, cmd proto.Command, r *proto.Reply) error {
+func afterAUTH(ctx context.Context, s *Session, cmd proto.Command, r *proto.Reply) error {
 	if r.Code != 334 || s.ask != nil {
 		defer s.authOver(r) // warn again next time; stray answers wait
 	}
@@ -145,7 +145,7 @@ func authUserHint(cmd proto.Command) string {
 	return "(authenticated)"
 }
 
-func afterQUIT(s *Session, _ context.Context, _ proto.Command, r *proto.Reply) error {
+func afterQUIT(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if r.Code == 221 {
 		s.client.Close()
 		s.quit = true

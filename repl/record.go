@@ -26,7 +26,7 @@ func (s *Session) StartRecording(path string) error {
 	}
 	meta := []transcripts.KV{{Key: "server", Value: s.cfg.Addr}, {Key: "recorded", Value: time.Now().UTC().Format(time.RFC3339)}}
 	rec := transcripts.NewRecorder(f, meta...)
-	rec.UseSecrets(s.secrets) // a recording started after AUTH still knows its secrets
+	rec.UseSecrets(s.sec.set) // a recording started after AUTH still knows its secrets
 	s.recording = &recording{path: path, file: f, rec: rec}
 	return nil
 }
@@ -47,7 +47,7 @@ func (s *Session) StopRecording() error {
 
 func (s *Session) recordTap(l proto.TapLine) {
 	if s.recording != nil {
-		feedRecorder(s.recording.rec, l)
+		FeedRecorder(s.recording.rec, l)
 	}
 }
 

@@ -14,21 +14,32 @@ import (
 
 // NewScriptSession is a session whose output is the transcript notation.
 func NewScriptSession(cfg Config, out, errOut io.Writer) *Session {
-	return newSession(cfg, newScriptView(out), errOut)
+	return NewSession(cfg, newScriptView(out), errOut, nil)
 }
 
 // RunScript runs the lines of r, one by one, until EOF, QUIT or an error.
 // A 4xx/5xx reply does not stop it: a script is a dialogue, and the reply is
 // what the user wants to see.
 func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
-	lines := newLineSource(r)
+	return (&scriptRun{Session: s, lines: newLineSource(r)}).run(ctx)
+}
+
+// scriptRun is a session reading its lines from a script: what only
+// script mode does (message text streamed from the input, BDAT chunks,
+// --pipeline batches, refused lines skipped) lives here, not on Session.
+type scriptRun struct {
+	*Session
+	lines *lineSource
+}
+
+func (s *scriptRun) run(ctx context.Context) error {
 	for !s.quit {
 		if s.st.inData {
-			if err := s.scriptBody(lines); err != nil {
+			if err := s.scriptBody(); err != nil {
 				return err
 			}
 		}
-		line, err := s.nextScriptLine(lines)
+		line, err := s.nextScriptLine()
 		if errors.Is(err, io.EOF) {
 			if err := s.readPendingDot(ctx); err != nil {
 				return err
@@ -38,8 +49,8 @@ func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("reading the script: %w", err)
 		}
-		at, before := lines.n, s.wireMark()
-		if err := s.scriptStep(ctx, line, lines); err != nil {
+		at, before := s.lines.n, s.wireMark()
+		if err := s.scriptStep(ctx, line); err != nil {
 			if errors.Is(err, ErrQuit) {
 				return nil
 			}
@@ -52,18 +63,18 @@ func (s *Session) RunScript(ctx context.Context, r io.Reader) error {
 // nextScriptLine reads the next line, first showing the output so far
 // when the line is not there yet: a slow producer must still see the
 // replies.
-func (s *Session) nextScriptLine(lines *lineSource) (string, error) {
-	s.flushIfWaiting(lines)
-	return lines.next()
+func (s *scriptRun) nextScriptLine() (string, error) {
+	s.flushIfWaiting()
+	return s.lines.next()
 }
 
-func (s *Session) flushIfWaiting(lines *lineSource) {
-	if lines.wouldBlock() {
+func (s *scriptRun) flushIfWaiting() {
+	if s.lines.wouldBlock() {
 		s.flushView()
 	}
 }
 
-func (s *Session) scriptStep(ctx context.Context, line string, lines *lineSource) error {
+func (s *scriptRun) scriptStep(ctx context.Context, line string) error {
 	if s.st.inData && line == "." && s.cfg.Pipeline && s.caps.Pipelining() {
 		// RFC 2920 §3.1 lets the end of data share a batch with the next
 		// transaction's commands: one round trip per message, not two.
@@ -71,19 +82,19 @@ func (s *Session) scriptStep(ctx context.Context, line string, lines *lineSource
 		return s.closeBody(false)
 	}
 	if s.cfg.Pipeline && s.pipelinable(line) {
-		return s.pipelineBatch(ctx, line, lines)
+		return s.pipelineBatch(ctx, line)
 	}
 	if err := s.readPendingDot(ctx); err != nil {
 		return err
 	}
 	if size, ok := bdatSize(line); ok && !s.st.inData {
-		return s.scriptBDAT(ctx, line, size, lines)
+		return s.scriptBDAT(ctx, line, size)
 	}
 	command := !s.st.inData && !strings.HasPrefix(line, ":")
 	if err := s.Exec(ctx, line); err != nil || !command {
 		return err
 	}
-	return s.scriptFollowUp(ctx, line, lines)
+	return s.scriptFollowUp(ctx, line)
 }
 
 // bdatSize reads the chunk size of "BDAT n [LAST]" (RFC 3030 §2).
@@ -99,11 +110,11 @@ func bdatSize(line string) (int64, bool) {
 // scriptBDAT sends a BDAT command and its chunk: the script lines after it,
 // each ending in CRLF, until the declared size is reached. BDAT data is
 // not dot-stuffed (RFC 3030 §2), so the bytes go out as they are.
-func (s *Session) scriptBDAT(ctx context.Context, line string, size int64, lines *lineSource) error {
+func (s *scriptRun) scriptBDAT(ctx context.Context, line string, size int64) error {
 	if err := s.requireConn(); err != nil {
 		return err
 	}
-	chunk, err := readChunk(lines, size)
+	chunk, err := readChunk(s.lines, size)
 	if err != nil {
 		return err
 	}
@@ -153,7 +164,7 @@ func (s *Session) readPendingDot(ctx context.Context) error {
 
 // scriptEOF makes sure nothing typed is silently dropped: an unfinished
 // message is an error, not a quiet success.
-func (s *Session) scriptEOF() error {
+func (s *scriptRun) scriptEOF() error {
 	if s.st.inData {
 		return errors.New("the script ended inside DATA: the message was not sent (end it with a line holding only \".\")")
 	}
@@ -252,10 +263,10 @@ func (l *lineSource) pushRaw(raw []byte, err error) {
 // a line at a time without copies: a 100 MiB body must cost no more than
 // the bytes themselves. The lone "." and anything unusual go back to the
 // general path.
-func (s *Session) scriptBody(lines *lineSource) error {
+func (s *scriptRun) scriptBody() error {
 	for {
-		s.flushIfWaiting(lines)
-		line, ok := lines.peekBodyLine()
+		s.flushIfWaiting()
+		line, ok := s.lines.peekBodyLine()
 		if !ok {
 			return nil
 		}
@@ -272,7 +283,7 @@ var batchEnders = map[string]bool{
 	"TURN": true, "QUIT": true, "NOOP": true, "STARTTLS": true, "AUTH": true, "BDAT": true,
 }
 
-func (s *Session) pipelinable(line string) bool {
+func (s *scriptRun) pipelinable(line string) bool {
 	if s.st.inData || strings.HasPrefix(line, ":") || !s.Connected() || !s.caps.Pipelining() || s.startsAuth(line) {
 		return false
 	}
@@ -281,15 +292,15 @@ func (s *Session) pipelinable(line string) bool {
 
 // pipelineBatch sends line and the commands after it up to a batch ender in
 // one write, then reads the replies in order.
-func (s *Session) pipelineBatch(ctx context.Context, first string, lines *lineSource) error {
-	start, batch := lines.n, []string{first}
+func (s *scriptRun) pipelineBatch(ctx context.Context, first string) error {
+	start, batch := s.lines.n, []string{first}
 	for !endsBatch(batch[len(batch)-1]) {
-		line, err := lines.next()
+		line, err := s.lines.next()
 		if err != nil {
 			break
 		}
 		if strings.HasPrefix(line, ":") || s.startsAuth(line) {
-			lines.push(line)
+			s.lines.push(line)
 			break
 		}
 		batch = append(batch, line)
@@ -300,14 +311,14 @@ func (s *Session) pipelineBatch(ctx context.Context, first string, lines *lineSo
 		}
 	}
 	last := batch[len(batch)-1]
-	chunk, err := batchChunk(lines, last)
+	chunk, err := batchChunk(s.lines, last)
 	if err != nil {
 		return err
 	}
-	if err := s.sendBatch(ctx, batch, chunk); err != nil {
+	if _, err := s.sendBatch(ctx, batch, chunk); err != nil {
 		return err
 	}
-	return s.scriptFollowUp(ctx, last, lines)
+	return s.scriptFollowUp(ctx, last)
 }
 
 // batchChunk reads the chunk of a BDAT that ends a batch, nil for any
@@ -327,16 +338,40 @@ func endsBatch(line string) bool {
 }
 
 // sendBatch writes the batch, and chunk after its last line (a BDAT's
-// data), in one write, then reads the replies in order.
-func (s *Session) sendBatch(ctx context.Context, batch []string, chunk []byte) error {
+// data), in one write, then reads the replies in order: the one batch
+// algorithm, for --pipeline and for lessons (ExecBatch). Every line is
+// checked before any is queued, so no half batch goes out. The replies
+// read so far come back with an error.
+func (s *Session) sendBatch(ctx context.Context, batch []string, chunk []byte) ([]*proto.Reply, error) {
 	cmds := make([]proto.Command, len(batch))
 	for i, line := range batch {
 		cmd, err := proto.ParseCommand(line)
+		if err == nil {
+			err = proto.ValidateLine(line)
+		}
 		if err != nil {
-			return err // before anything is queued: no half batch goes out
+			return nil, err
 		}
 		cmds[i] = cmd
 	}
+	if err := s.queueBatch(batch, chunk); err != nil {
+		return nil, err
+	}
+	if err := s.readPendingDot(ctx); err != nil {
+		return nil, err
+	}
+	replies := make([]*proto.Reply, 0, len(cmds))
+	for _, cmd := range cmds {
+		if err := s.awaitReply(ctx, cmd); err != nil {
+			return replies, err
+		}
+		replies = append(replies, s.lastReply)
+	}
+	return replies, nil
+}
+
+// queueBatch writes checked lines and a chunk in one flush.
+func (s *Session) queueBatch(batch []string, chunk []byte) error {
 	for _, line := range batch {
 		if err := s.client.Queue(line); err != nil {
 			return err
@@ -347,16 +382,5 @@ func (s *Session) sendBatch(ctx context.Context, batch []string, chunk []byte) e
 			return err
 		}
 	}
-	if err := s.client.Flush(); err != nil {
-		return err
-	}
-	if err := s.readPendingDot(ctx); err != nil {
-		return err
-	}
-	for _, cmd := range cmds {
-		if err := s.awaitReply(ctx, cmd); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.client.Flush()
 }

@@ -21,15 +21,15 @@ import (
 
 // scriptFollowUp deals with the lines that belong to the SMTP command
 // line just run.
-func (s *Session) scriptFollowUp(ctx context.Context, line string, lines *lineSource) error {
+func (s *scriptRun) scriptFollowUp(ctx context.Context, line string) error {
 	switch verbOf(line) {
 	case "DATA":
 		if s.st.inData {
 			return nil // 354: the lines are message text, sent as such
 		}
-		return s.skipRefusedData(lines, s.refusal())
+		return s.skipRefusedData(s.refusal())
 	case "AUTH":
-		return s.scriptAuthAnswers(ctx, line, lines)
+		return s.scriptAuthAnswers(ctx, line)
 	}
 	return nil
 }
@@ -50,15 +50,15 @@ func (s *Session) refusal() string {
 // skipRefusedData passes over the message text of a refused DATA, up to
 // and including the lone ".", and says in one comment how much was left
 // out: a refused message is not shown line by line.
-func (s *Session) skipRefusedData(lines *lineSource, code string) error {
-	skipped, dataLine := 0, lines.n
+func (s *scriptRun) skipRefusedData(code string) error {
+	skipped, dataLine := 0, s.lines.n
 	for {
-		s.flushIfWaiting(lines)
-		if _, ok := lines.peekBodyLine(); ok {
+		s.flushIfWaiting()
+		if _, ok := s.lines.peekBodyLine(); ok {
 			skipped++
 			continue
 		}
-		line, err := s.nextScriptLine(lines)
+		line, err := s.nextScriptLine()
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("reading the script: %w", err)
 		}
@@ -81,14 +81,14 @@ func (s *Session) skipRefusedData(lines *lineSource, code string) error {
 // run where they stand, and the first SMTP command ends the answers. A
 // 334 with no answer line left is cancelled with "*" (RFC 4954 §4), so a
 // command is never sent as an answer either.
-func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lineSource) error {
+func (s *scriptRun) scriptAuthAnswers(ctx context.Context, line string) error {
 	cancelled := false
 	for s.lastReply != nil && s.lastReply.Code == 334 && s.Connected() {
 		if cancelled {
 			s.client.Close()
 			return errors.New("the server asked for another AUTH answer after \"*\" cancelled the exchange, which it must refuse with 501 (RFC 4954 §4): the connection was closed")
 		}
-		answer, ok, err := s.nextAnswer(ctx, lines)
+		answer, ok, err := s.nextAnswer(ctx)
 		if err != nil {
 			return err
 		}
@@ -96,9 +96,9 @@ func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lin
 			s.view.output("the server asked for another AUTH answer (334) and the script has none: sending \"*\" to cancel the exchange (RFC 4954 §4)")
 			answer, cancelled = "*", true
 		}
-		if err := s.authAnswer(ctx, s.expandBuilt(answer)); err != nil {
+		if err := s.authAnswer(ctx, s.sec.expandBuilt(answer)); err != nil {
 			if errors.Is(err, proto.ErrInjection) {
-				return scriptMistake{err, lines.n} // the answer's line, not the AUTH's
+				return scriptMistake{err, s.lines.n} // the answer's line, not the AUTH's
 			}
 			return err
 		}
@@ -106,16 +106,16 @@ func (s *Session) scriptAuthAnswers(ctx context.Context, line string, lines *lin
 	if s.lastReply != nil && s.lastReply.Code == 235 {
 		s.st.authUser = "(authenticated)"
 	}
-	return s.skipAnswers(ctx, lines)
+	return s.skipAnswers(ctx)
 }
 
 // nextAnswer reads the next answer line, running the colon-commands
 // before it where they stand (":b64 TEXT" may build the answer); ok is
 // false, and the line left for the caller, when the next line is an SMTP
 // command or there is none.
-func (s *Session) nextAnswer(ctx context.Context, lines *lineSource) (answer string, ok bool, err error) {
+func (s *scriptRun) nextAnswer(ctx context.Context) (answer string, ok bool, err error) {
 	for {
-		line, err := s.nextScriptLine(lines)
+		line, err := s.nextScriptLine()
 		if errors.Is(err, io.EOF) {
 			return "", false, nil
 		}
@@ -123,13 +123,13 @@ func (s *Session) nextAnswer(ctx context.Context, lines *lineSource) (answer str
 			return "", false, fmt.Errorf("reading the script: %w", err)
 		}
 		if strings.HasPrefix(line, ":") {
-			if err := s.colonInExchange(ctx, line, lines.n); err != nil {
+			if err := s.colonInExchange(ctx, line, s.lines.n); err != nil {
 				return "", false, err
 			}
 			continue
 		}
 		if isScriptCommand(line) {
-			lines.push(line)
+			s.lines.push(line)
 			return "", false, nil
 		}
 		return line, true, nil
@@ -138,7 +138,7 @@ func (s *Session) nextAnswer(ctx context.Context, lines *lineSource) (answer str
 
 // colonInExchange runs a colon-command met among AUTH answers; its
 // mistakes are the script's, named by its own line.
-func (s *Session) colonInExchange(ctx context.Context, line string, at int) error {
+func (s *scriptRun) colonInExchange(ctx context.Context, line string, at int) error {
 	before := s.wireMark()
 	err := s.colon(ctx, line[1:])
 	if err == nil || errors.Is(err, ErrQuit) || !s.colonMistake(line, before, err) {
@@ -150,13 +150,13 @@ func (s *Session) colonInExchange(ctx context.Context, line string, at int) erro
 // skipAnswers passes over answer lines the finished exchange did not ask
 // for. They are secrets: each is shown as a redacted comment, never as
 // itself.
-func (s *Session) skipAnswers(ctx context.Context, lines *lineSource) error {
+func (s *scriptRun) skipAnswers(ctx context.Context) error {
 	why := "the AUTH line above was not sent"
 	if s.lastVerb == "AUTH" {
 		why = "the AUTH exchange is over: the server answered " + s.refusal()
 	}
 	for {
-		_, ok, err := s.nextAnswer(ctx, lines)
+		_, ok, err := s.nextAnswer(ctx)
 		if err != nil || !ok {
 			return err
 		}
@@ -237,7 +237,7 @@ type wireMark struct {
 	reply  *proto.Reply
 }
 
-func (s *Session) wireMark() wireMark {
+func (s *scriptRun) wireMark() wireMark {
 	m := wireMark{client: s.client, reply: s.lastReply}
 	if s.client != nil {
 		m.closed = s.client.Closed()
@@ -247,14 +247,14 @@ func (s *Session) wireMark() wireMark {
 
 // colonMistake reports whether a colon-command's error is the script's:
 // the connection is as it was, and the error is not the network's.
-func (s *Session) colonMistake(line string, before wireMark, err error) bool {
+func (s *scriptRun) colonMistake(line string, before wireMark, err error) bool {
 	return strings.HasPrefix(line, ":") && s.wireMark() == before && !isConnectionError(err)
 }
 
 // scriptFailed turns the error of the script line at into what RunScript
 // returns: a mistake of the script ends the session politely, with QUIT,
 // and says which line; anything else is returned as it is.
-func (s *Session) scriptFailed(ctx context.Context, at int, line string, before wireMark, err error) error {
+func (s *scriptRun) scriptFailed(ctx context.Context, at int, line string, before wireMark, err error) error {
 	var m scriptMistake
 	mistake := errors.As(err, &m) || s.colonMistake(line, before, err)
 	if errors.Is(err, proto.ErrInjection) {
@@ -294,7 +294,7 @@ func isConnectionError(err error) bool {
 
 // sayGoodbye sends QUIT when the connection is up and in a state to take
 // a command: inside message text, QUIT would only be more text.
-func (s *Session) sayGoodbye(ctx context.Context) {
+func (s *scriptRun) sayGoodbye(ctx context.Context) {
 	if !s.Connected() || s.st.inData || ctx.Err() != nil {
 		return
 	}

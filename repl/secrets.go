@@ -18,47 +18,53 @@ type secretSharer interface {
 	useSecrets(set *transcripts.Secrets)
 }
 
-func (s *Session) initSecrets() {
-	s.secrets = &transcripts.Secrets{}
-	s.track = transcripts.NewTracker(s.secrets)
-	if sh, ok := s.view.(secretSharer); ok {
-		sh.useSecrets(s.secrets)
-	}
+// secretKeeper is what the session knows of the AUTH secrets it sent:
+// every form a server could echo (set), the tracker that learns them from
+// the wire, and what :b64 and :plain built, by placeholder.
+type secretKeeper struct {
+	set   *transcripts.Secrets
+	track *transcripts.Tracker
+	built map[string]string
+}
+
+func newSecretKeeper() secretKeeper {
+	set := &transcripts.Secrets{}
+	return secretKeeper{set: set, track: transcripts.NewTracker(set), built: map[string]string{}}
 }
 
 // learnAndScrub follows a tapped line for secrets and returns it with
 // every known secret cut out of what the server said: a server may echo
 // the credentials, and what it says reaches the screen and recordings.
-func (s *Session) learnAndScrub(l proto.TapLine) proto.TapLine {
-	switch l.Dir {
+func (k *secretKeeper) learnAndScrub(l proto.TapLine) proto.TapLine {
+	switch l.Kind {
 	case proto.Sent:
-		s.track.Client(l.Data)
+		k.track.Client(l.Data)
 		return l
 	case proto.Received:
-		s.track.Server(l.Data)
+		k.track.Server(l.Data)
 	}
-	l.Data = s.secrets.ScrubBytes(l.Data)
+	l.Data = k.set.ScrubBytes(l.Data)
 	return l
 }
 
 // scrubReply is the reply as the view may show it.
-func (s *Session) scrubReply(r *proto.Reply) *proto.Reply {
-	if s.secrets.Empty() {
+func (k *secretKeeper) scrubReply(r *proto.Reply) *proto.Reply {
+	if k.set.Empty() {
 		return r
 	}
 	raw := strings.Join(r.Raw, "\n")
-	if s.secrets.Scrub(raw) == raw {
+	if k.set.Scrub(raw) == raw {
 		return r
 	}
 	c := *r
-	c.Raw, c.Lines = s.scrubAll(r.Raw), s.scrubAll(r.Lines)
+	c.Raw, c.Lines = k.scrubAll(r.Raw), k.scrubAll(r.Lines)
 	return &c
 }
 
-func (s *Session) scrubAll(lines []string) []string {
+func (k *secretKeeper) scrubAll(lines []string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {
-		out[i] = s.secrets.Scrub(l)
+		out[i] = k.set.Scrub(l)
 	}
 	return out
 }
@@ -70,7 +76,7 @@ func (s *Session) ScrubError(err error) error {
 	if err == nil {
 		return nil
 	}
-	msg := s.secrets.Scrub(err.Error())
+	msg := s.sec.set.Scrub(err.Error())
 	if msg == err.Error() {
 		return err
 	}
@@ -116,7 +122,7 @@ func (s *Session) guardAuth(cmd proto.Command, line string) (send bool, err erro
 		return false, s.withhold(authShown(cmd, "<redacted: initial response>"), s.plaintextReason())
 	}
 	s.warnPlaintextAuth()
-	if name := s.track.SecretIn(line); name != "" && s.auth == nil {
+	if name := s.sec.track.SecretIn(line); name != "" && s.auth == nil {
 		// Typed, the line is on screen once already; once is enough.
 		s.view.hideNext(authShown(cmd, "••••••••") + " (hidden: " + name + ")")
 	}
@@ -141,7 +147,7 @@ func looksLikeAnswer(line string) bool {
 // before it goes out and named in its own messages.
 func (s *Session) startsAuth(line string) bool {
 	verb, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-	return strings.EqualFold(verb, "AUTH") || s.track.AwaitsAnswer() || s.guard.stray != "" && looksLikeAnswer(line)
+	return strings.EqualFold(verb, "AUTH") || s.sec.track.AwaitsAnswer() || s.guard.stray != "" && looksLikeAnswer(line)
 }
 
 // authShown is an AUTH command as it may be shown: its initial response,
@@ -235,7 +241,7 @@ func (s *Session) loopback() bool {
 // ("the AUTH LOGIN password") in every message, never by its text.
 func (s *Session) authAnswer(ctx context.Context, line string) error {
 	what := "the AUTH answer"
-	if name := s.track.SecretIn(line); name != "" {
+	if name := s.sec.track.SecretIn(line); name != "" {
 		what = "the " + name
 		if s.plaintextRefused() {
 			return s.withhold("<redacted: "+name+">", s.plaintextReason())
@@ -250,7 +256,6 @@ func (s *Session) authAnswer(ctx context.Context, line string) error {
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", what, err)
 	}
-	s.st.lastVerb = "AUTH"
 	s.noteReply("AUTH", reply)
 	if reply.Code == 235 {
 		s.st.authUser = "(authenticated)"
@@ -288,16 +293,13 @@ type secretOutput interface {
 // and remembers it for its placeholder. Every form of it is a secret from
 // now on; :b64's text may be a mere user name, so only its base64 is.
 func (s *Session) showBuilt(token, name, value string) {
-	if s.built == nil {
-		s.built = map[string]string{}
-	}
-	s.built[token] = value
+	s.sec.built[token] = value
 	if token == b64Token {
-		s.secrets.LearnEncoded(name, value)
+		s.sec.set.LearnEncoded(name, value)
 	} else {
-		s.secrets.Learn(name, value)
+		s.sec.set.Learn(name, value)
 	}
-	if so, ok := s.view.(secretOutput); ok {
+	if so, ok := s.view.View.(secretOutput); ok {
 		so.builtSecret(name, token)
 		return
 	}
@@ -307,17 +309,17 @@ func (s *Session) showBuilt(token, name, value string) {
 // expandBuilt puts what :b64 or :plain built in place of its placeholder:
 // the whole line when it answers a 334, or an AUTH command's initial
 // response. Anywhere else the placeholder is text like any other.
-func (s *Session) expandBuilt(line string) string {
-	if len(s.built) == 0 {
+func (k *secretKeeper) expandBuilt(line string) string {
+	if len(k.built) == 0 {
 		return line
 	}
 	t := strings.TrimSpace(line)
-	if v, ok := s.built[t]; ok && s.track.AwaitsAnswer() {
+	if v, ok := k.built[t]; ok && k.track.AwaitsAnswer() {
 		return v
 	}
 	head, last, ok := cutLast(t)
 	verb, _, _ := strings.Cut(head, " ")
-	if v, found := s.built[last]; ok && found && strings.EqualFold(verb, "AUTH") {
+	if v, found := k.built[last]; ok && found && strings.EqualFold(verb, "AUTH") {
 		return head + " " + v
 	}
 	return line

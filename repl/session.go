@@ -11,12 +11,11 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
-	"github.com/smtprepl/smtprepl/transcripts"
 )
 
 // Config is what a session needs to know before it connects.
 type Config struct {
-	Addr        string // host:port; empty when Sandbox is set
+	Addr        string // host:port; the sandbox's own when Sandbox is set
 	ImplicitTLS bool
 	StartTLS    bool // EHLO + STARTTLS straight after the greeting
 	TLS         proto.TLSOptions
@@ -24,8 +23,9 @@ type Config struct {
 	Pipeline    bool   // send RFC 2920 batches in script mode
 	Record      string // transcript file to write, "" for none
 	EHLOName    string // used by --starttls's automatic EHLO
-	// Sandbox is the in-process practice server, when the session talks to
-	// one; :mailbox reads it.
+	// Sandbox is the in-process practice server the session has, if any:
+	// :mailbox reads it, ":open sandbox" goes back to it after visiting
+	// another server, and while connected to it the session says so.
 	Sandbox *sandbox.Server
 	// AllowPlaintextAuth sends credentials even when STARTTLS was asked
 	// for or tried and the connection is still not encrypted.
@@ -40,7 +40,6 @@ type state struct {
 	rcpts    int  // accepted RCPTs
 	authUser string
 	inData   bool
-	lastVerb string
 	body8bit bool // MAIL FROM declared BODY=8BITMIME or BINARYMIME
 }
 
@@ -48,7 +47,7 @@ type state struct {
 // wire traffic and explanations out, no terminal.
 type Session struct {
 	cfg       Config
-	view      view
+	view      front
 	errOut    io.Writer
 	client    *proto.Client
 	caps      *proto.Capabilities
@@ -66,7 +65,7 @@ type Session struct {
 	// ask reads answers from the person at the keyboard during a command
 	// (AUTH's questions); nil in script mode, where the script's answer
 	// lines answer a 334 (scriptAuthAnswers).
-	ask asker
+	ask Asker
 	// auth is the exchange :auth is driving, nil when AUTH was typed.
 	auth      *authRun
 	lastReply *proto.Reply
@@ -76,30 +75,35 @@ type Session struct {
 	outOfStep   string // why, or "" when replies and commands pair up
 	pendingVerb string // what the reply being waited for answers, for messages
 	msg         msgState
-	// home is the in-process sandbox the session started with, so
-	// ":open sandbox" can go back to it after visiting another server.
-	home *sandbox.Server
-	// secrets are the AUTH secrets sent so far, in every form a server
-	// could echo; track learns them from the wire.
-	secrets *transcripts.Secrets
-	track   *transcripts.Tracker
-	guard   authGuard
-	built   map[string]string // what :b64 and :plain built, by placeholder
+	// sec is what the session knows of the secrets it sent, so none
+	// reaches the screen, a recording or a transcript when echoed.
+	sec   secretKeeper
+	guard authGuard
+	// composer is :compose's message; its options (random boundaries and
+	// the real clock, or a lesson's fixed ones) are set with it.
+	composer *composer
 }
 
 // ErrQuit ends a session loop without being an error.
 var ErrQuit = errors.New("quit")
 
-func newSession(cfg Config, v view, errOut io.Writer) *Session {
+// NewSession is a session rendered by v; errOut receives the warnings
+// that must reach a person even when v's output is kept (a script's
+// transcript). ask answers AUTH's questions at a terminal; nil means
+// nobody is there to ask (script mode, lessons).
+func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 60 * time.Second
 	}
 	if cfg.EHLOName == "" {
 		cfg.EHLOName = defaultEHLOName()
 	}
-	s := &Session{cfg: cfg, view: v, errOut: errOut, home: cfg.Sandbox}
-	s.cmds = newCommandTable()
-	s.initSecrets()
+	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask}
+	s.cmds, s.composer = newCommandTable(), &composer{}
+	s.sec = newSecretKeeper()
+	if sh, ok := s.view.View.(secretSharer); ok {
+		sh.useSecrets(s.sec.set)
+	}
 	return s
 }
 
@@ -161,7 +165,7 @@ func (s *Session) Open(ctx context.Context) error {
 
 // tap fans every wire line out to the view and any recorders.
 func (s *Session) tap(l proto.TapLine) {
-	l = s.learnAndScrub(l)
+	l = s.sec.learnAndScrub(l)
 	s.view.wire(l)
 	s.recordTap(l)
 }
@@ -186,7 +190,7 @@ func (s *Session) autoStartTLS(ctx context.Context) error {
 type flusher interface{ flush() }
 
 func (s *Session) flushView() {
-	if f, ok := s.view.(flusher); ok {
+	if f, ok := s.view.View.(flusher); ok {
 		f.flush()
 	}
 }
@@ -218,8 +222,8 @@ func (s *Session) command(ctx context.Context, line string) error {
 	if err := s.requireConn(); err != nil {
 		return err
 	}
-	line = s.expandBuilt(line)
-	if s.track.AwaitsAnswer() {
+	line = s.sec.expandBuilt(line)
+	if s.sec.track.AwaitsAnswer() {
 		return s.authAnswer(ctx, line)
 	}
 	cmd, err := proto.ParseCommand(line)
@@ -241,8 +245,7 @@ func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
-	s.st.lastVerb = cmd.Verb
-	reply = s.scrubReply(reply) // what it says is shown as completion and tables too
+	reply = s.sec.scrubReply(reply) // what it says is shown as completion and tables too
 	s.noteReply(cmd.Verb, reply)
 	return s.afterReply(ctx, cmd, reply)
 }
@@ -251,7 +254,7 @@ func (s *Session) noteReply(verb string, r *proto.Reply) {
 	if r.Failed() {
 		s.failed = true
 	}
-	r = s.scrubReply(r) // :explain quotes the last reply
+	r = s.sec.scrubReply(r) // :explain quotes the last reply
 	s.lastReply, s.lastVerb = r, verb
 	s.view.reply(verb, r)
 }

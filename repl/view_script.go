@@ -24,6 +24,10 @@ type scriptView struct {
 	hiddenBytes int
 }
 
+// The transcript is a View and nothing more: explanations are not part
+// of it.
+var _ View = (*scriptView)(nil)
+
 // bodyShowLimit is how much message text script mode prints per message.
 const bodyShowLimit = 1 << 20
 
@@ -43,11 +47,11 @@ func (w writeOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
 // wait (for a reply or for script input) and at the end.
 func (v *scriptView) flush() { v.buf.Flush() }
 
-func (v *scriptView) wire(l proto.TapLine) {
-	if v.inBody && l.Dir == proto.Sent && v.skipBodyLine(l.Data) {
+func (v *scriptView) Wire(l proto.TapLine) {
+	if v.inBody && l.Kind == proto.Sent && v.skipBodyLine(l.Data) {
 		return
 	}
-	feedRecorder(v.rec, l)
+	FeedRecorder(v.rec, l)
 }
 
 // skipBodyLine decides whether a body line is printed; at the final dot
@@ -69,10 +73,10 @@ func (v *scriptView) skipBodyLine(data []byte) bool {
 	return true
 }
 
-// feedRecorder is the one place tap lines become transcript entries, for
-// the script view and for --record alike.
-func feedRecorder(rec *transcripts.Recorder, l proto.TapLine) {
-	switch l.Dir {
+// FeedRecorder is the one place tap lines become transcript entries, for
+// the script view, --record and a lesson's transcript alike.
+func FeedRecorder(rec *transcripts.Recorder, l proto.TapLine) {
+	switch l.Kind {
 	case proto.Sent:
 		rec.Client(l.Data)
 	case proto.Received:
@@ -82,25 +86,17 @@ func feedRecorder(rec *transcripts.Recorder, l proto.TapLine) {
 	}
 }
 
-func (v *scriptView) reply(string, *proto.Reply)                    {}
-func (v *scriptView) capabilities(_, _ *proto.Capabilities, _ bool) {}
-func (v *scriptView) tls(*proto.TLSInfo)                            {}
-func (v *scriptView) note(string)                                   {}
-
 // output prints what a colon-command shows as "#" comments, every line of
 // it, so a script's output stays a transcript that parses and replays.
-func (v *scriptView) output(text string) {
+func (v *scriptView) Output(text string) {
 	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 		v.rec.Comment(line)
 	}
 }
 
-// The transcript already holds every wire line (redacted by the recorder),
-// and warnings are not wire data.
-func (v *scriptView) warn(string)     {}
-func (v *scriptView) hideNext(string) {}
-func (v *scriptView) body(string)     {}
-func (v *scriptView) dataMode(on bool) {
+// DataMode starts counting the message text shown: past bodyShowLimit
+// it is counted, not printed.
+func (v *scriptView) DataMode(on bool) {
 	if on {
 		v.inBody, v.bodyShown, v.hiddenLines, v.hiddenBytes = true, 0, 0, 0
 	}

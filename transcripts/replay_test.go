@@ -250,7 +250,7 @@ func recordSandbox(t *testing.T, srv *sandbox.Server) []byte {
 	var out bytes.Buffer
 	rec := NewRecorder(&out, KV{"server", "sandbox"})
 	tap := func(l proto.TapLine) {
-		switch l.Dir {
+		switch l.Kind {
 		case proto.Sent:
 			rec.Client(l.Data)
 		case proto.Received:

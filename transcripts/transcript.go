@@ -5,19 +5,23 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/smtprepl/smtprepl/proto"
 )
 
-// Kind says what a transcript line stands for.
+// Kind says what a transcript line stands for. A tapped line's kind
+// (proto.LineKind) is one of the first three, value for value, so
+// Kind(l.Kind) is the kind of its transcript line.
 type Kind uint8
 
 // The kinds of line. Only Client and Server lines are wire data.
 const (
-	Client  Kind = iota + 1 // "C: text" or `C= "exact"`: the client sent it
-	Server                  // "S: text" or `S= "exact"`: the server sent it
-	Event                   // "=== text": connected, TLS established, closed
-	Comment                 // "# text"
-	Blank                   // an empty line, kept so hand-written files round-trip
-	Elision                 // "...": RFC 2920's examples leave something out here
+	Client  = Kind(proto.Sent)     // "C: text" or `C= "exact"`: the client sent it
+	Server  = Kind(proto.Received) // "S: text" or `S= "exact"`: the server sent it
+	Event   = Kind(proto.Event)    // "=== text": connected, TLS established, closed
+	Comment = Event + 1            // "# text"
+	Blank   = Event + 2            // an empty line, kept so hand-written files round-trip
+	Elision = Event + 3            // "...": RFC 2920's examples leave something out here
 )
 
 func (k Kind) String() string {

@@ -9,8 +9,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/fatih/color"
 	"github.com/smtprepl/smtprepl/proto/visible"
+	"github.com/smtprepl/smtprepl/repl/term"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -212,14 +212,10 @@ func printDifferences(w io.Writer, what string, r diffReport, steps int, rules t
 	if rules.Exact {
 		compared = "exact text, volatile parts masked"
 	}
-	good, bad := color.New(color.FgGreen), color.New(color.FgRed, color.Bold)
-	for _, c := range []*color.Color{good, bad} {
-		if colour {
-			c.EnableColor() // our own decision, not the package's guess about os.Stdout
-		} else {
-			c.DisableColor()
-		}
-	}
+	// The shell's colours, enabled by our own decision, not fatih/color's
+	// guess about os.Stdout.
+	th := term.NewTheme(colour)
+	good, bad := th.Good, th.Err
 	if r.count() == 0 {
 		good.Fprintf(w, "%s: all %d steps match (%s)\n", what, steps, compared)
 		return exitOK, nil

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/term"
 )
 
 // A hostile server is a function that plays one connection badly. Each case
@@ -258,7 +259,7 @@ func TestHostileServersInTheShell(t *testing.T) {
 			var out bytes.Buffer
 			lr := &typedLines{lines: lines, out: &out}
 			start := time.Now()
-			err := repl.RunShell(context.Background(), repl.Config{Addr: addr, Timeout: hostileTimeout}, &out, lr)
+			err := term.RunShell(context.Background(), repl.Config{Addr: addr, Timeout: hostileTimeout}, &out, lr)
 			elapsed := time.Since(start)
 			if err != nil {
 				t.Fatalf("the shell ended with %v, want it to end only at the end of input", err)

@@ -6,11 +6,11 @@ import (
 	"os"
 	"time"
 
-	"github.com/fatih/color"
 	"github.com/smtprepl/smtprepl/lessons"
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/term"
 )
 
 const lessonUsage = `usage: smtprepl lesson [NAME] [--auto] [--server HOST:PORT] [--insecure] [--cafile FILE]
@@ -71,8 +71,8 @@ func playLesson(ctx context.Context, e *env, f lessonFlags, l lessons.Lesson) (i
 	}
 	defer stop()
 	t.Config.Timeout = f.timeout
-	color.NoColor = color.NoColor || f.noColor || e.getenv("NO_COLOR") != "" || !e.stdoutTTY
-	res, err := repl.RunLesson(ctx, t, l, repl.LessonOptions{Out: e.stdout, Color: !color.NoColor, Auto: f.auto})
+	colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
+	res, err := term.RunLesson(ctx, t, l, term.LessonOptions{Out: e.stdout, Color: colour, Auto: f.auto})
 	switch {
 	case err != nil:
 		return exitFailure, err

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/chzyer/readline"
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/term"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -280,12 +280,12 @@ const maxSecrets = 16
 // for one in env.stdinTTY, and reading a secret from it would fail.
 func askSecret(e *env, name string) (string, error) {
 	f, ok := e.stdin.(*os.File)
-	if !e.stdinTTY || !ok || !readline.IsTerminal(int(f.Fd())) {
+	if !e.stdinTTY || !ok || !term.IsTerminal(f) {
 		return "", usagef("the recording needs the secret %s and stdin is not a terminal: give --secret %s or set %s (the value as sent on the wire: base64 for AUTH)",
 			quotedName(name), quotedName(name+"=VALUE"), visible.Clip(secretEnv(name), 200))
 	}
 	fmt.Fprintf(e.stderr, "%s (as sent on the wire, base64 for AUTH; not echoed): ", visible.Clip(name, 200))
-	b, err := readline.ReadPassword(int(f.Fd()))
+	b, err := term.ReadPassword(f)
 	fmt.Fprintln(e.stderr)
 	if err != nil {
 		return "", usagef("reading the secret %s: %v", quotedName(name), err)

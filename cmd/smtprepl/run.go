@@ -5,8 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/chzyer/readline"
 	"github.com/smtprepl/smtprepl/proto/visible"
+	"github.com/smtprepl/smtprepl/repl/term"
 	"io"
 	"os"
 	"os/signal"
@@ -158,6 +158,5 @@ func newFlagSet(name string, e *env, usage string) *flag.FlagSet {
 // isTerminal asks the terminal driver (a character device such as
 // /dev/null is not a terminal).
 func isTerminal(f any) bool {
-	file, ok := f.(*os.File)
-	return ok && readline.IsTerminal(int(file.Fd()))
+	return term.IsTerminal(f)
 }

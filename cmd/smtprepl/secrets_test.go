@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/term"
 )
 
 // The credentials of these tests, and every form a hostile server could
@@ -185,7 +186,7 @@ func TestEchoedSecretsAreScrubbedInTheShell(t *testing.T) {
 	addr := serveOnce(t, echoServer(&log, "221 bye "+testPlain))
 	var out bytes.Buffer
 	lr := &secretTyper{typedLines: typedLines{lines: []string{"EHLO me", "AUTH PLAIN " + testPlain, "AUTH LOGIN", testUser, "EHLO me", ":status", "QUIT"}, out: &out}, password: testPass}
-	if err := repl.RunShell(context.Background(), repl.Config{Addr: addr, Timeout: 2 * time.Second}, &out, lr); err != nil {
+	if err := term.RunShell(context.Background(), repl.Config{Addr: addr, Timeout: 2 * time.Second}, &out, lr); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), testB64Pass) {
@@ -379,7 +380,7 @@ func TestPlaintextAuthWarning(t *testing.T) {
 			addr := serveOnceOn(t, tc.host, echoServer(&log, "221 bye"))
 			var out bytes.Buffer
 			lr := &typedLines{lines: []string{"EHLO me", "AUTH PLAIN " + testPlain, "QUIT"}, out: &out}
-			repl.RunShell(context.Background(), repl.Config{Addr: addr, Timeout: 2 * time.Second}, &out, lr)
+			term.RunShell(context.Background(), repl.Config{Addr: addr, Timeout: 2 * time.Second}, &out, lr)
 			text := out.String()
 			warning, sent := strings.Index(text, "not encrypted"), strings.Index(text, "C: AUTH PLAIN")
 			if got := warning >= 0; got != tc.warn || tc.warn && warning > sent {

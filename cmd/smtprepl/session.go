@@ -9,10 +9,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/fatih/color"
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/term"
 )
 
 const sessionUsage = `usage: smtprepl [flags] [HOST[:PORT]]
@@ -84,7 +84,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	if len(pos) > 1 {
 		return exitUsage, usagef("one server at most, got %q", pos)
 	}
-	color.NoColor = color.NoColor || f.noColor || e.getenv("NO_COLOR") != "" || !e.stdoutTTY
+	colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	stop, err := target(&cfg, pos)
@@ -93,17 +93,17 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	defer stop()
 	if f.file == "" && e.stdinTTY {
-		return runInteractive(ctx, e, cfg)
+		return runInteractive(ctx, e, cfg, colour)
 	}
 	return scriptExit(runScript(ctx, e, cfg, f.file))
 }
 
 // runInteractive starts the readline shell; connection trouble is shown
 // at its prompt, so only a broken terminal is an error here.
-func runInteractive(ctx context.Context, e *env, cfg repl.Config) (int, error) {
-	err := repl.RunTerminal(ctx, cfg, repl.TerminalOptions{
-		Stdout: e.stdout, Stderr: e.stderr, Color: !color.NoColor,
-		HistoryPath: repl.DefaultHistoryPath(e.getenv),
+func runInteractive(ctx context.Context, e *env, cfg repl.Config, colour bool) (int, error) {
+	err := term.RunTerminal(ctx, cfg, term.TerminalOptions{
+		Stdout: e.stdout, Stderr: e.stderr, Color: colour,
+		HistoryPath: term.DefaultHistoryPath(e.getenv),
 	})
 	if err != nil {
 		return exitFailure, err

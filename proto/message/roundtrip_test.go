@@ -2,23 +2,15 @@ package message
 
 import (
 	"bytes"
-	"encoding/base64"
-	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net/mail"
-	"net/textproto"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/smtprepl/smtprepl/proto/message/messagetest"
 )
 
 // leaf is what a reader gets out of one body part.
-type leaf struct {
-	Type, Filename, ContentID, Body string
-}
+type leaf = messagetest.Leaf
 
 type roundTrip struct {
 	Subject string
@@ -143,7 +135,7 @@ func ownParse(t *testing.T, raw []byte) roundTrip {
 			t.Errorf("%s: %v", e.MediaType, e.Err)
 		}
 		if len(e.Children) == 0 {
-			got.Leaves = append(got.Leaves, leaf{e.MediaType, e.Filename, e.ContentID, string(e.Body)})
+			got.Leaves = append(got.Leaves, leaf{Type: e.MediaType, Filename: e.Filename, ContentID: e.ContentID, Body: string(e.Body)})
 		}
 	})
 	return got
@@ -153,48 +145,9 @@ func ownParse(t *testing.T, raw []byte) roundTrip {
 // Go program receiving it would.
 func stdParse(t *testing.T, raw []byte) roundTrip {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("mail.ReadMessage: %v", err)
+	m := messagetest.Parse(t, raw)
+	for i := range m.Leaves {
+		m.Leaves[i].Disposition = "" // the own parser's leaves are compared without it
 	}
-	var d mime.WordDecoder
-	subject, err := d.DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		t.Fatalf("decoding Subject: %v", err)
-	}
-	return roundTrip{Subject: subject, Leaves: stdWalk(t, textproto.MIMEHeader(msg.Header), msg.Body)}
-}
-
-func stdWalk(t *testing.T, h textproto.MIMEHeader, body io.Reader) []leaf {
-	t.Helper()
-	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
-	if err != nil {
-		t.Fatalf("Content-Type %q: %v", h.Get("Content-Type"), err)
-	}
-	if strings.HasPrefix(mt, "multipart/") {
-		var out []leaf
-		mr := multipart.NewReader(body, params["boundary"])
-		for {
-			p, err := mr.NextPart() // decodes quoted-printable itself
-			if err == io.EOF {
-				return out
-			}
-			if err != nil {
-				t.Fatalf("NextPart: %v", err)
-			}
-			out = append(out, stdWalk(t, p.Header, p)...)
-		}
-	}
-	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, body)
-	case "quoted-printable":
-		body = quotedprintable.NewReader(body)
-	}
-	data, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatalf("reading %s: %v", mt, err)
-	}
-	_, dp, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
-	return []leaf{{mt, dp["filename"], strings.Trim(h.Get("Content-Id"), "<>"), string(data)}}
+	return roundTrip{Subject: m.Subject, Leaves: m.Leaves}
 }

@@ -2,20 +2,10 @@ package repl
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
 )
-
-// newInteractiveSession is a session for a person: colour (per theme),
-// explanations, AUTH assistance through ask, and a prompt that shows where
-// in the protocol they stand. width reports the terminal's columns.
-func newInteractiveSession(cfg Config, out io.Writer, th Theme, width func() int, ask asker) *Session {
-	s := newSession(cfg, newTermView(out, th, width), out)
-	s.ask = ask
-	return s
-}
 
 // tlsOptions trusts the in-process sandbox's own certificate in the
 // interactive shell when the user named no CA: smtprepl started that
@@ -26,7 +16,7 @@ func newInteractiveSession(cfg Config, out io.Writer, th Theme, width func() int
 // against the sandbox as against any server.
 func (s *Session) tlsOptions() proto.TLSOptions {
 	opts := s.cfg.TLS
-	if s.ask == nil || s.cfg.Sandbox == nil || opts.CAFile != "" || opts.Insecure {
+	if s.ask == nil || !s.AtSandbox() || opts.CAFile != "" || opts.Insecure {
 		return opts
 	}
 	opts.RootPEM = s.cfg.Sandbox.CertPEM()
@@ -55,25 +45,31 @@ func (s *Session) isColonCommand(line string) bool {
 // InData reports whether lines are message text now.
 func (s *Session) InData() bool { return s.st.inData }
 
+// AtSandbox reports whether the session is at its practice server (not
+// visiting another one).
+func (s *Session) AtSandbox() bool {
+	return s.cfg.Sandbox != nil && s.cfg.Addr == s.cfg.Sandbox.Addr().String()
+}
+
 // describeTarget names the server for the prompt and :status: "sandbox"
 // for the in-process practice server, else host[:port] (port 25 implied).
 func (s *Session) describeTarget() string {
-	if s.cfg.Sandbox != nil {
+	if s.AtSandbox() {
 		return "sandbox"
 	}
 	return strings.TrimSuffix(s.cfg.Addr, ":25")
 }
 
-// malformed records that the server broke the reply syntax and the
+// MarkMalformed records that the server broke the reply syntax and the
 // connection was kept (a debugger may want to see what comes next), and
 // says what that means.
-func (s *Session) malformed() string {
+func (s *Session) MarkMalformed() string {
 	s.outOfStep = "a malformed reply"
 	return fmt.Sprintf("the connection to %s is still open but may be out of step: the rest of that reply may arrive as the answer to your next command (NOOP and watch, or :open to start afresh)", s.describeTarget())
 }
 
-// abandoned records that a wait was given up, and says what that means.
-func (s *Session) abandoned() string {
+// MarkAbandoned records that a wait was given up, and says what that means.
+func (s *Session) MarkAbandoned() string {
 	s.outOfStep = "an abandoned wait"
 	awaited := "the reply to " + s.pendingVerb
 	if s.pendingVerb == "" {

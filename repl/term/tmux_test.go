@@ -1,4 +1,4 @@
-package repl
+package term
 
 import (
 	"os"
@@ -75,7 +75,7 @@ func startTmux(t *testing.T, command string) *tmuxTerm {
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "smtprepl")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/smtprepl").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/smtprepl").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin

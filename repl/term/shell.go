@@ -1,4 +1,4 @@
-package repl
+package term
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/chzyer/readline"
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/repl"
 )
 
 // LineReader is what the shell needs from a line editor. readline stays
@@ -30,7 +31,7 @@ var _ LineReader = (*readline.Instance)(nil)
 // history, runs them through Session.Exec with a context that Ctrl-C
 // cancels, and reports what went wrong in words.
 type Shell struct {
-	s    *Session
+	s    *repl.Session
 	lr   LineReader
 	hist *history
 	th   Theme
@@ -54,7 +55,7 @@ func (sh *Shell) AskSecret(prompt string) (string, error) {
 
 func askErr(err error) error {
 	if errors.Is(err, readline.ErrInterrupt) || errors.Is(err, io.EOF) {
-		return errAskCancelled
+		return repl.ErrAskCancelled
 	}
 	return err
 }
@@ -64,7 +65,7 @@ func askErr(err error) error {
 // command runs) cancels that command only.
 func (sh *Shell) Run(ctx context.Context, interrupts <-chan os.Signal) error {
 	for {
-		sh.lr.SetPrompt(sh.s.Prompt(sh.th))
+		sh.lr.SetPrompt(Prompt(sh.s, sh.th))
 		line, err := sh.lr.Readline()
 		switch {
 		case errors.Is(err, readline.ErrInterrupt):
@@ -92,13 +93,13 @@ func (sh *Shell) interrupted(partial string) {
 	if sh.s.InData() {
 		msg += "; the message is still open: a lone \".\" sends it, :close drops the connection"
 	}
-	sh.view.note(msg)
+	sh.view.Note(msg)
 }
 
 // step runs one line and reports whether the session is over.
 func (sh *Shell) step(ctx context.Context, line string, interrupts <-chan os.Signal) bool {
 	inData := sh.s.InData()
-	if entry, ok := historyEntry(line, inData, sh.s.cmds); ok {
+	if entry, ok := sh.s.Keepable(line); ok {
 		sh.hist.add(entry)
 	} else {
 		sh.hist.forget()
@@ -107,7 +108,7 @@ func (sh *Shell) step(ctx context.Context, line string, interrupts <-chan os.Sig
 		return false // an empty line would go to the server as a command
 	}
 	err := sh.exec(ctx, line, interrupts)
-	if errors.Is(err, ErrQuit) {
+	if errors.Is(err, repl.ErrQuit) {
 		return true
 	}
 	if err != nil {
@@ -158,20 +159,20 @@ func (sh *Shell) report(err error) {
 	case errors.Is(err, context.Canceled) && sh.s.Connected():
 		// The terminal echoed ^C without a newline.
 		sh.view.println("")
-		sh.view.warn("Ctrl-C: " + sh.s.abandoned())
+		sh.view.Warn("Ctrl-C: " + sh.s.MarkAbandoned())
 		return
 	case errors.As(err, &te) && sh.s.Connected():
 		sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
-		sh.view.warn(sh.s.abandoned())
+		sh.view.Warn(sh.s.MarkAbandoned())
 		return
 	case errors.As(err, &pe) && sh.s.Connected():
 		sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
-		sh.view.warn(sh.s.malformed())
+		sh.view.Warn(sh.s.MarkMalformed())
 		return
 	}
 	sh.view.fail(strings.ReplaceAll(err.Error(), "proto: ", ""))
 	if !sh.s.Connected() && !strings.Contains(err.Error(), ":open") {
-		sh.view.note(closedAdvice(err, sh.s.cfg.Sandbox != nil))
+		sh.view.Note(closedAdvice(err, sh.s.AtSandbox()))
 	}
 }
 
@@ -191,18 +192,18 @@ type TerminalOptions struct {
 
 // newShell joins a session to a line reader: the session's questions
 // (AUTH's user name and password) are asked through the shell.
-func newShell(cfg Config, out io.Writer, th Theme, width func() int, lr LineReader, histPath string) (*Shell, error) {
+func newShell(cfg repl.Config, out io.Writer, th Theme, width func() int, lr LineReader, histPath string) (*Shell, error) {
 	sh := &Shell{th: th, lr: lr}
-	sh.s = newInteractiveSession(cfg, out, th, width, sh)
-	sh.view = sh.s.view.(*termView)
-	h, err := openHistory(histPath, lr, sh.s.cmds)
+	sh.view = newTermView(out, th, width)
+	sh.s = repl.NewSession(cfg, sh.view, out, sh)
+	h, err := openHistory(histPath, lr, sh.s.Keepable)
 	sh.hist = h
 	return sh, err
 }
 
 // RunTerminal is the interactive shell on the process's terminal. A failed
 // first connection leaves the user at the prompt with :open, not outside.
-func RunTerminal(ctx context.Context, cfg Config, opt TerminalOptions) error {
+func RunTerminal(ctx context.Context, cfg repl.Config, opt TerminalOptions) error {
 	comp := &completer{} // the session it asks is made after readline
 	rl, err := readline.NewEx(&readline.Config{
 		Stdout: opt.Stdout, Stderr: opt.Stderr,
@@ -219,7 +220,7 @@ func RunTerminal(ctx context.Context, cfg Config, opt TerminalOptions) error {
 	comp.s = sh.s
 	defer sh.close()
 	if err != nil {
-		sh.view.warn(err.Error() + "; going on without saving history")
+		sh.view.Warn(err.Error() + "; going on without saving history")
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
@@ -232,7 +233,7 @@ func RunTerminal(ctx context.Context, cfg Config, opt TerminalOptions) error {
 // RunShell is the interactive shell on any line reader, without colour or
 // history file: the same loop RunTerminal runs, for a caller that supplies
 // its own input (the command's tests play hostile servers through it).
-func RunShell(ctx context.Context, cfg Config, out io.Writer, lr LineReader) error {
+func RunShell(ctx context.Context, cfg repl.Config, out io.Writer, lr LineReader) error {
 	sh, err := newShell(cfg, out, NewTheme(false), func() int { return 80 }, lr, "")
 	if err != nil {
 		return err
@@ -250,15 +251,15 @@ func (sh *Shell) close() {
 // start greets the user and connects; a failure is reported, not fatal.
 // Ctrl-C gives up the connection attempt or the wait for the greeting.
 func (sh *Shell) start(ctx context.Context, interrupts <-chan os.Signal) {
-	sh.view.note(banner(sh.s))
+	sh.view.Note(banner(sh.s))
 	if err := interruptibly(ctx, interrupts, sh.s.Start); err != nil {
 		sh.report(sh.s.ScrubError(err))
 	}
 }
 
-func banner(s *Session) string {
+func banner(s *repl.Session) string {
 	text := "smtprepl: what you type goes to the server as typed; :help lists commands, Tab completes, Ctrl-D leaves"
-	if s.cfg.Sandbox != nil {
+	if s.AtSandbox() {
 		text += ". Practice server: mailboxes alice, bob, carol, postmaster @example.test; login student / secret"
 	}
 	return text

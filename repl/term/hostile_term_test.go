@@ -1,4 +1,4 @@
-package repl
+package term
 
 import (
 	"bufio"
@@ -12,71 +12,19 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 	"io"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/smtprepl/smtprepl/proto"
-	"github.com/smtprepl/smtprepl/proto/sandbox"
 )
-
-// Escapes a hostile server puts in its replies: a clear-screen, a window
-// title, a clipboard write (OSC 52), a hyperlink (OSC 8), a raw C1 CSI, a
-// UTF-8 C1 CSI, a bell and the bidi controls of the Trojan Source family.
-const (
-	evilCSI   = "\x1b[2J\x1b[H"
-	evilTitle = "\x1b]0;pwned\x07"
-	evilClip  = "\x1b]52;c;cm0gLXJmIH4=\x07"
-	evilLink  = "\x1b]8;;http://evil.test\x1b\\click\x1b]8;;\x1b\\"
-	evilC1    = "\x9b2J\u009b2J\u0085"
-	evilBidi  = "\u202egnp.exe\u2066\u2069"
-	evilAll   = evilCSI + evilTitle + evilClip + evilLink + evilC1 + evilBidi + "\x07\x7f"
-	// evilUTF8 is what a certificate's UTF8String can carry.
-	evilUTF8 = evilCSI + evilTitle + evilClip + "\u009b2J" + evilBidi + "\x07"
-)
-
-// sgr is our own colour: the only escape the shell may write.
-var sgr = regexp.MustCompile(`\x1b\[[0-9;]*m`)
-
-// terminalUnsafe names the first thing in out a terminal would act on,
-// or "" when there is none. SGR colour sequences pass when colour is on;
-// LF is the line structure.
-func terminalUnsafe(out string, colour bool) string {
-	if colour {
-		out = sgr.ReplaceAllString(out, "")
-	}
-	for i := 0; i < len(out); {
-		r, n := utf8.DecodeRuneInString(out[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			return fmt.Sprintf("byte %#x that is not UTF-8 at %d: %q", out[i], i, around(out, i))
-		case r == '\n':
-		case r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f:
-			return fmt.Sprintf("control %U at %d: %q", r, i, around(out, i))
-		case r != ' ' && !strconv.IsPrint(r):
-			return fmt.Sprintf("invisible %U at %d: %q", r, i, around(out, i))
-		}
-		i += n
-	}
-	return ""
-}
-
-func around(s string, i int) string { return s[max(0, i-40):min(len(s), i+40)] }
-
-func assertTerminalSafe(t *testing.T, what, out string, colour bool) {
-	t.Helper()
-	if bad := terminalUnsafe(out, colour); bad != "" {
-		t.Errorf("%s reaches the terminal with %s", what, bad)
-	}
-}
 
 // hostileServer plays every connection: its greeting, then for each line
 // read the answer of answer (CRLF added per line); STARTTLS with a cert is
@@ -144,33 +92,33 @@ func evilAnswers(line string) string {
 	verb, _, _ := strings.Cut(strings.ToUpper(line), " ")
 	switch verb {
 	case "EHLO":
-		return "250-evil.test " + evilAll + "\r\n" +
-			"250-AUTH PLAIN LOGIN " + evilClip + "\r\n" +
-			"250-SIZE " + evilCSI + "\r\n" +
-			"250-X" + evilBidi + "\r\n" +
-			"250-" + evilTitle + "\r\n" +
+		return "250-evil.test " + repltest.EvilAll + "\r\n" +
+			"250-AUTH PLAIN LOGIN " + repltest.EvilClip + "\r\n" +
+			"250-SIZE " + repltest.EvilCSI + "\r\n" +
+			"250-X" + repltest.EvilBidi + "\r\n" +
+			"250-" + repltest.EvilTitle + "\r\n" +
 			"250 8BITMIME\r\n"
 	case "AUTH":
-		return "334 " + proto.B64("User"+evilClip+"name:") + "\r\n"
+		return "334 " + proto.B64("User"+repltest.EvilClip+"name:") + "\r\n"
 	case "MAIL":
-		return "550-5.1.1 " + evilLink + "\r\n550 5.1.1 " + evilAll + "\r\n"
+		return "550-5.1.1 " + repltest.EvilLink + "\r\n550 5.1.1 " + repltest.EvilAll + "\r\n"
 	case "HELP":
-		return "214 " + evilAll + "\r\n"
+		return "214 " + repltest.EvilAll + "\r\n"
 	case "QUIT":
-		return "221 " + evilTitle + "\r\n"
+		return "221 " + repltest.EvilTitle + "\r\n"
 	}
 	if line == "bob" || proto.B64("bob") == line {
-		return "334 " + proto.B64("Pass"+evilCSI+evilBidi+"word:") + "\r\n"
+		return "334 " + proto.B64("Pass"+repltest.EvilCSI+repltest.EvilBidi+"word:") + "\r\n"
 	}
 	if proto.B64("pw") == line {
-		return "535 5.7.8 " + evilAll + "\r\n"
+		return "535 5.7.8 " + repltest.EvilAll + "\r\n"
 	}
-	return "250 ok " + evilC1 + "\r\n"
+	return "250 ok " + repltest.EvilC1 + "\r\n"
 }
 
 // shellWithTheme is runShellWith in colour, keeping the shell for a look
 // at its completions afterwards.
-func shellWithTheme(t *testing.T, cfg Config, steps []readStep, colour bool) (string, *Shell, *scriptedReader) {
+func shellWithTheme(t *testing.T, cfg repl.Config, steps []readStep, colour bool) (string, *Shell, *scriptedReader) {
 	t.Helper()
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
@@ -197,25 +145,25 @@ func shellWithTheme(t *testing.T, cfg Config, steps []readStep, colour bool) (st
 func TestShellShowsHostileRepliesEscaped(t *testing.T) {
 	for _, colour := range []bool{true, false} {
 		t.Run(fmt.Sprintf("colour=%v", colour), func(t *testing.T) {
-			addr := hostileServer{greeting: "220-evil.test " + evilAll + "\r\n220 " + evilTitle + " ESMTP\r\n", answer: evilAnswers}.start(t)
-			out, sh, lr := shellWithTheme(t, Config{Addr: addr}, []readStep{
+			addr := hostileServer{greeting: "220-evil.test " + repltest.EvilAll + "\r\n220 " + repltest.EvilTitle + " ESMTP\r\n", answer: evilAnswers}.start(t)
+			out, sh, lr := shellWithTheme(t, repl.Config{Addr: addr}, []readStep{
 				{line: "EHLO me.example"},
 				{line: "MAIL FROM:<a@b.test>"},
 				{line: ":explain"},
 				{line: "AUTH LOGIN"}, {line: "bob"}, {line: "pw", secret: true},
-				{line: ":explain 550 5.1.1 " + evilAll},
+				{line: ":explain 550 5.1.1 " + repltest.EvilAll},
 				{line: ":wire on"}, {line: "HELP"}, {line: "NOOP"}, {line: ":wire off"},
 				{line: ":status"},
 				{line: "QUIT"},
 			}, colour)
-			assertTerminalSafe(t, "the shell's output", out, colour)
+			repltest.AssertTerminalSafe(t, "the shell's output", out, colour)
 			for _, p := range lr.prompts {
-				assertTerminalSafe(t, "a prompt", p, colour)
+				repltest.AssertTerminalSafe(t, "a prompt", p, colour)
 			}
 			for _, head := range []string{"AUTH ", "AUTH P", "MAIL FROM:<a@b.test> ", ":explain ", ":auth "} {
-				word, cands := sh.s.completions(head)
+				word, cands := completions(sh.s, head)
 				for _, c := range append(cands, word) {
-					assertTerminalSafe(t, fmt.Sprintf("completion of %q", head), c, false)
+					repltest.AssertTerminalSafe(t, fmt.Sprintf("completion of %q", head), c, false)
 				}
 			}
 			wantAll(t, out, `\x1b]52;c;cm0gLXJmIH4=\x07`, `\x1b[2J`, `\u202egnp.exe`, `\x9b2J\u009b2J`, `\x1b]8;;http://evil.test`,
@@ -231,7 +179,7 @@ func TestShellShowsHostileRepliesEscaped(t *testing.T) {
 // becomes the input prompt is escaped and bounded.
 func TestShellPromptFromChallengeIsEscaped(t *testing.T) {
 	addr := hostileServer{greeting: "220 evil.test\r\n", answer: evilAnswers}.start(t)
-	_, _, lr := shellWithTheme(t, Config{Addr: addr}, []readStep{
+	_, _, lr := shellWithTheme(t, repl.Config{Addr: addr}, []readStep{
 		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {line: "bob"}, {line: "pw", secret: true},
 	}, false)
 	var asked []string
@@ -252,7 +200,7 @@ func TestShellBoundsAFloodOfExtensions(t *testing.T) {
 	var ehlo strings.Builder
 	ehlo.WriteString("250-evil.test\r\n")
 	for i := 0; i < 5000; i++ {
-		fmt.Fprintf(&ehlo, "250-X%d %s\r\n", i, evilTitle)
+		fmt.Fprintf(&ehlo, "250-X%d %s\r\n", i, repltest.EvilTitle)
 	}
 	ehlo.WriteString("250 SIZE " + strings.Repeat("9", 60000) + "\r\n")
 	answer := func(line string) string {
@@ -262,8 +210,8 @@ func TestShellBoundsAFloodOfExtensions(t *testing.T) {
 		return "250 " + strings.Repeat("\x1b[2J", 15000) + "\r\n"
 	}
 	addr := hostileServer{greeting: "220 evil.test\r\n", answer: answer}.start(t)
-	out, _, _ := shellWithTheme(t, Config{Addr: addr}, []readStep{{line: "EHLO me.example"}, {line: "NOOP"}}, false)
-	assertTerminalSafe(t, "the shell's output", out, false)
+	out, _, _ := shellWithTheme(t, repl.Config{Addr: addr}, []readStep{{line: "EHLO me.example"}, {line: "NOOP"}}, false)
+	repltest.AssertTerminalSafe(t, "the shell's output", out, false)
 	if lines := strings.Count(out, "\n"); lines > showReplyLines+200 {
 		t.Errorf("%d lines on the terminal for a 5002-line EHLO reply, want it bounded", lines)
 	}
@@ -282,13 +230,13 @@ func hostileCert(t *testing.T, names int) (tls.Certificate, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dns := []string{"evil" + evilClip + ".test", "x" + evilCSI + ".test"}
+	dns := []string{"evil" + repltest.EvilClip + ".test", "x" + repltest.EvilCSI + ".test"}
 	for i := 0; len(dns) < names; i++ {
-		dns = append(dns, fmt.Sprintf("n%d%s.test", i, evilTitle))
+		dns = append(dns, fmt.Sprintf("n%d%s.test", i, repltest.EvilTitle))
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "evil" + evilUTF8, Organization: []string{"org" + evilBidi + evilTitle}},
+		Subject:      pkix.Name{CommonName: "evil" + repltest.EvilUTF8, Organization: []string{"org" + repltest.EvilBidi + repltest.EvilTitle}},
 		DNSNames:     dns,
 		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
@@ -323,9 +271,9 @@ func TestShellShowsHostileCertificateEscaped(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := hostileServer{greeting: "220 evil.test\r\n", answer: evilAnswers, cert: &cert}.start(t)
-			out, _, _ := shellWithTheme(t, Config{Addr: addr, TLS: tt.tls}, []readStep{{line: "EHLO me.example"}, {line: "STARTTLS"}}, true)
-			assertTerminalSafe(t, "the shell's output", out, true)
-			plain := sgr.ReplaceAllString(out, "")
+			out, _, _ := shellWithTheme(t, repl.Config{Addr: addr, TLS: tt.tls}, []readStep{{line: "EHLO me.example"}, {line: "STARTTLS"}}, true)
+			repltest.AssertTerminalSafe(t, "the shell's output", out, true)
+			plain := repltest.SGR.ReplaceAllString(out, "")
 			wantAll(t, plain, tt.want...)
 			if len(out) > 16<<10 {
 				t.Errorf("%d bytes on the terminal for one certificate, want it bounded:\n%s", len(out), tail(out, 3000))
@@ -339,40 +287,46 @@ func tail(s string, n int) string { return s[max(0, len(s)-n):] }
 // TestTermViewEscapesEveryPath drives each way the view writes with
 // hostile text, straight into a buffer.
 func TestTermViewEscapesEveryPath(t *testing.T) {
-	info := &proto.TLSInfo{Version: "TLS 1.3", Cipher: "x", ServerName: "mx" + evilTitle, Subject: "CN=" + evilAll,
-		Issuer: "CN=" + evilClip, SANs: []string{evilLink, evilC1}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		VerifyErr: fmt.Errorf("x509: certificate is valid for %s, not %s", evilClip, evilBidi)}
-	reply := &proto.Reply{Code: 550, Lines: []string{"5.1.1 " + evilAll}}
-	challenge := &proto.Reply{Code: 334, Lines: []string{proto.B64(evilAll)}}
-	badB64 := &proto.Reply{Code: 334, Lines: []string{evilAll}}
-	caps := proto.ParseEHLO(&proto.Reply{Code: 250, Lines: []string{"evil", "AUTH " + evilClip, "SIZE " + evilCSI, "X" + evilBidi}})
-	before := proto.ParseEHLO(&proto.Reply{Code: 250, Lines: []string{"evil", "AUTH PLAIN", evilTitle}})
+	info := &proto.TLSInfo{Version: "TLS 1.3", Cipher: "x", ServerName: "mx" + repltest.EvilTitle, Subject: "CN=" + repltest.EvilAll,
+		Issuer: "CN=" + repltest.EvilClip, SANs: []string{repltest.EvilLink, repltest.EvilC1}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		VerifyErr: fmt.Errorf("x509: certificate is valid for %s, not %s", repltest.EvilClip, repltest.EvilBidi)}
+	reply := &proto.Reply{Code: 550, Lines: []string{"5.1.1 " + repltest.EvilAll}}
+	challenge := &proto.Reply{Code: 334, Lines: []string{proto.B64(repltest.EvilAll)}}
+	badB64 := &proto.Reply{Code: 334, Lines: []string{repltest.EvilAll}}
+	caps := proto.ParseEHLO(&proto.Reply{Code: 250, Lines: []string{"evil", "AUTH " + repltest.EvilClip, "SIZE " + repltest.EvilCSI, "X" + repltest.EvilBidi}})
+	before := proto.ParseEHLO(&proto.Reply{Code: 250, Lines: []string{"evil", "AUTH PLAIN", repltest.EvilTitle}})
 	tests := []struct {
 		name string
 		do   func(v *termView)
 	}{
-		{"received line", func(v *termView) { v.wire(proto.TapLine{Dir: proto.Received, Data: []byte("250 " + evilAll + "\r\n")}) }},
-		{"received line, no code", func(v *termView) { v.wire(proto.TapLine{Dir: proto.Received, Data: []byte(evilAll + "\r\n")}) }},
+		{"received line", func(v *termView) {
+			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte("250 " + repltest.EvilAll + "\r\n")})
+		}},
+		{"received line, no code", func(v *termView) {
+			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte(repltest.EvilAll + "\r\n")})
+		}},
 		{"received line, raw", func(v *termView) {
-			v.setRaw(true)
-			v.wire(proto.TapLine{Dir: proto.Received, Data: []byte("250 " + evilAll + "\r\n")})
+			v.SetRaw(true)
+			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte("250 " + repltest.EvilAll + "\r\n")})
 		}},
-		{"sent line", func(v *termView) { v.wire(proto.TapLine{Dir: proto.Sent, Data: []byte("EHLO " + evilAll + "\r\n")}) }},
+		{"sent line", func(v *termView) {
+			v.Wire(proto.TapLine{Kind: proto.Sent, Data: []byte("EHLO " + repltest.EvilAll + "\r\n")})
+		}},
 		{"event", func(v *termView) {
-			v.wire(proto.TapLine{Dir: proto.Event, Data: []byte("connection closed: " + evilAll)})
+			v.Wire(proto.TapLine{Kind: proto.Event, Data: []byte("connection closed: " + repltest.EvilAll)})
 		}},
-		{"message text from a file", func(v *termView) { v.body("Subject: " + evilAll) }},
-		{"message text from a file, raw", func(v *termView) { v.setRaw(true); v.body("Subject: " + evilAll) }},
-		{"reply explanation", func(v *termView) { v.reply("MAIL", reply) }},
-		{"greeting explanation", func(v *termView) { v.reply("", reply) }},
-		{"334 challenge advice", func(v *termView) { v.reply("AUTH", challenge) }},
-		{"334 challenge that is not base64", func(v *termView) { v.reply("AUTH", badB64) }},
-		{"capabilities and their diff", func(v *termView) { v.capabilities(caps, before, true) }},
-		{"TLS report", func(v *termView) { v.tls(info) }},
-		{"note", func(v *termView) { v.note("n \x00" + evilAll) }},
-		{"warn", func(v *termView) { v.warn("w " + evilAll) }},
-		{"fail", func(v *termView) { v.fail("f " + evilAll) }},
-		{"output", func(v *termView) { v.output("o " + evilAll + "\nsecond " + evilAll) }},
+		{"message text from a file", func(v *termView) { v.Body("Subject: " + repltest.EvilAll) }},
+		{"message text from a file, raw", func(v *termView) { v.SetRaw(true); v.Body("Subject: " + repltest.EvilAll) }},
+		{"reply explanation", func(v *termView) { v.Reply("MAIL", reply) }},
+		{"greeting explanation", func(v *termView) { v.Reply("", reply) }},
+		{"334 challenge advice", func(v *termView) { v.Reply("AUTH", challenge) }},
+		{"334 challenge that is not base64", func(v *termView) { v.Reply("AUTH", badB64) }},
+		{"capabilities and their diff", func(v *termView) { v.Capabilities(caps, before, true) }},
+		{"TLS report", func(v *termView) { v.TLS(info) }},
+		{"note", func(v *termView) { v.Note("n \x00" + repltest.EvilAll) }},
+		{"warn", func(v *termView) { v.Warn("w " + repltest.EvilAll) }},
+		{"fail", func(v *termView) { v.fail("f " + repltest.EvilAll) }},
+		{"output", func(v *termView) { v.Output("o " + repltest.EvilAll + "\nsecond " + repltest.EvilAll) }},
 	}
 	for _, tt := range tests {
 		for _, colour := range []bool{false, true} {
@@ -383,7 +337,7 @@ func TestTermViewEscapesEveryPath(t *testing.T) {
 				if b.Len() == 0 {
 					t.Fatal("nothing written")
 				}
-				assertTerminalSafe(t, "the view's output", b.String(), colour)
+				repltest.AssertTerminalSafe(t, "the view's output", b.String(), colour)
 			})
 		}
 	}
@@ -395,10 +349,10 @@ func TestTermViewBoundsLongText(t *testing.T) {
 	for _, raw := range []bool{false, true} {
 		var b bytes.Buffer
 		v := newTermView(&b, NewTheme(false), nil)
-		v.setRaw(raw)
-		v.wire(proto.TapLine{Dir: proto.Received, Data: []byte("250 " + huge + "\r\n")})
+		v.SetRaw(raw)
+		v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte("250 " + huge + "\r\n")})
 		v.fail(huge)
-		v.note(huge)
+		v.Note(huge)
 		if b.Len() > 32<<10 {
 			t.Errorf("raw=%v: %d bytes written for a 1 MiB line, want it bounded", raw, b.Len())
 		}
@@ -419,7 +373,7 @@ func TestCtrlCDuringTheGreeting(t *testing.T) {
 	}()
 	var out bytes.Buffer
 	lr := &scriptedReader{t: t, steps: []readStep{{line: ":status"}}}
-	sh, err := newShell(Config{Addr: addr, Timeout: 30 * time.Second}, &out, NewTheme(false), func() int { return 200 }, lr, "")
+	sh, err := newShell(repl.Config{Addr: addr, Timeout: 30 * time.Second}, &out, NewTheme(false), func() int { return 200 }, lr, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,34 +391,16 @@ func TestCtrlCDuringTheGreeting(t *testing.T) {
 	}
 }
 
-// TestMailboxShowsHostileMessagesEscaped: whoever delivered a message to
-// the practice server chose its envelope, HELO, subject, MIME names and
-// text; :mailbox shows them escaped.
-func TestMailboxShowsHostileMessagesEscaped(t *testing.T) {
-	data := "Subject: =?utf-8?q?hi=1B]52;c;AAAA=07?= " + evilUTF8 + "\r\n" +
-		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" +
-		"Content-Type: text/plain; name=\"a" + evilBidi + ".txt\"\r\nContent-Disposition: attachment; filename=\"a" + evilBidi + ".txt\"\r\n\r\n" +
-		"body " + evilAll + "\r\n--b--\r\n"
-	m := sandbox.Message{ID: "M1", From: "a" + evilClip + "@x.test", To: []string{"b" + evilCSI + "@x.test"}, Helo: "h" + evilTitle,
-		AuthUser: "u" + evilBidi, Data: []byte(data), Received: time.Now()}
-	for what, out := range map[string]string{"list": mailboxList([]sandbox.Message{m}), "message": mailboxMessage(m)} {
-		var b bytes.Buffer
-		newTermView(&b, NewTheme(true), nil).output(out)
-		assertTerminalSafe(t, ":mailbox "+what, out, false)
-		assertTerminalSafe(t, ":mailbox "+what+" on the terminal", b.String(), true)
-	}
-}
-
 // BenchmarkTermViewReceived is the shell's cost per wire line, escaping
 // included: a plain reply line and one full of escapes.
 func BenchmarkTermViewReceived(b *testing.B) {
-	for name, line := range map[string]string{"plain": "250-mx.example.test Hello client.example [192.0.2.1]\r\n", "hostile": "250 " + evilAll + "\r\n"} {
+	for name, line := range map[string]string{"plain": "250-mx.example.test Hello client.example [192.0.2.1]\r\n", "hostile": "250 " + repltest.EvilAll + "\r\n"} {
 		b.Run(name, func(b *testing.B) {
 			v := newTermView(io.Discard, NewTheme(true), nil)
-			tl := proto.TapLine{Dir: proto.Received, Data: []byte(line)}
+			tl := proto.TapLine{Kind: proto.Received, Data: []byte(line)}
 			b.ReportAllocs()
 			for b.Loop() {
-				v.wire(tl)
+				v.Wire(tl)
 				v.endReply()
 			}
 		})

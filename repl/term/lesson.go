@@ -1,4 +1,4 @@
-package repl
+package term
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/chzyer/readline"
 	"github.com/smtprepl/smtprepl/lessons"
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/repl"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -25,36 +26,36 @@ type LessonOptions struct {
 	Transcript io.Writer
 	// Compose fixes boundaries, dates and ids for golden transcripts; its
 	// Files are replaced by the lesson's own data files.
-	Compose ComposeOptions
+	Compose repl.ComposeOptions
 }
 
 // RunLesson plays l against t through an interactive session: the same
 // view, commands and explanations as the shell, with the lesson engine
 // typing (--auto) or the student typing at the prompt.
-func RunLesson(ctx context.Context, t LessonTarget, l lessons.Lesson, opt LessonOptions) (lessons.Result, error) {
+func RunLesson(ctx context.Context, t repl.LessonTarget, l lessons.Lesson, opt LessonOptions) (lessons.Result, error) {
 	th := NewTheme(opt.Color)
 	if opt.Width == nil {
 		opt.Width = terminalWidth
 	}
 	tv := newTermView(opt.Out, th, opt.Width)
 	tv.assist = false // lessons type AUTH answers themselves, base64 and all
-	lv := &lessonView{view: tv, names: t.Names}
+	lv := &lessonView{termView: tv, names: t.Names}
 	if opt.Transcript != nil {
 		lv.rec = transcripts.NewRecorder(opt.Transcript)
 	}
-	s := newSession(t.Config, lv, opt.Out)
+	s := repl.NewSession(t.Config, lv, opt.Out, nil)
 	defer s.Close()
 	compose := opt.Compose
 	compose.Files = l.FS()
 	s.SetComposeOptions(compose)
-	sandboxNote(s, t, l)
+	sandboxNote(tv, t, l)
 	r := &lessons.Runner{Out: opt.Out, Vars: t.Vars, Paint: paintOf(th), Width: opt.Width}
 	var res lessons.Result
 	var err error
 	if opt.Auto {
 		res, err = r.Run(ctx, l, s)
 	} else {
-		res, err = runGuided(ctx, r, l, s, opt, th)
+		res, err = runGuided(ctx, r, l, s, tv, opt, th)
 	}
 	if lv.rec != nil {
 		if cerr := lv.rec.Close(); err == nil {
@@ -73,7 +74,7 @@ func terminalWidth() int {
 
 // sandboxNote says what a lesson expects of a server the user named,
 // since only the practice server can be set up for it.
-func sandboxNote(s *Session, t LessonTarget, l lessons.Lesson) {
+func sandboxNote(v *termView, t repl.LessonTarget, l lessons.Lesson) {
 	o := l.Sandbox
 	if t.Config.Sandbox != nil || o == (lessons.SandboxOptions{}) {
 		return
@@ -85,7 +86,7 @@ func sandboxNote(s *Session, t LessonTarget, l lessons.Lesson) {
 	if o.MaxErrors > 0 {
 		want = append(want, fmt.Sprintf("421 after %d errors", o.MaxErrors))
 	}
-	s.view.note("this lesson was written for a server with " + strings.Join(want, " and ") + "; yours may answer differently")
+	v.Note("this lesson was written for a server with " + strings.Join(want, " and ") + "; yours may answer differently")
 }
 
 func paintOf(th Theme) lessons.Paint {
@@ -97,20 +98,20 @@ func paintOf(th Theme) lessons.Paint {
 
 // lessonView is the shell's view with a transcript recorder beside it.
 type lessonView struct {
-	view
+	*termView
 	rec   *transcripts.Recorder // nil: nothing is recorded
 	names map[string]string
 }
 
-func (v *lessonView) wire(l proto.TapLine) {
-	v.view.wire(l)
+func (v *lessonView) Wire(l proto.TapLine) {
+	v.termView.Wire(l)
 	if v.rec == nil {
 		return
 	}
-	if l.Dir == proto.Event {
+	if l.Kind == proto.Event {
 		l.Data = []byte(v.rename(string(l.Data)))
 	}
-	feedRecorder(v.rec, l)
+	repl.FeedRecorder(v.rec, l)
 }
 
 // rename replaces an address at the end of an event ("connected to
@@ -123,11 +124,4 @@ func (v *lessonView) rename(text string) string {
 		}
 	}
 	return text
-}
-
-// setRaw keeps :wire working: it belongs to the view inside.
-func (v *lessonView) setRaw(on bool) {
-	if rv, ok := v.view.(rawView); ok {
-		rv.setRaw(on)
-	}
 }

@@ -1,10 +1,9 @@
-package repl
+package term
 
 import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,8 +11,8 @@ import (
 	"time"
 
 	"github.com/chzyer/readline"
-	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/repl"
 )
 
 // readStep is one thing the person at the keyboard does.
@@ -91,10 +90,10 @@ type shellRun struct {
 // runShell drives the shell against srv with steps, as a person would.
 func runShell(t *testing.T, srv *sandbox.Server, steps []readStep) shellRun {
 	t.Helper()
-	return runShellWith(t, Config{Addr: srv.Addr().String(), Sandbox: srv}, steps, nil)
+	return runShellWith(t, repl.Config{Addr: srv.Addr().String(), Sandbox: srv}, steps, nil)
 }
 
-func runShellWith(t *testing.T, cfg Config, steps []readStep, interrupts chan os.Signal) shellRun {
+func runShellWith(t *testing.T, cfg repl.Config, steps []readStep, interrupts chan os.Signal) shellRun {
 	t.Helper()
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
@@ -114,23 +113,23 @@ func runShellWith(t *testing.T, cfg Config, steps []readStep, interrupts chan os
 	return shellRun{out: out.String(), reader: lr, history: string(hist), err: runErr}
 }
 
-// testSession is a session in the given protocol state, with a client on
-// a pipe nobody answers: enough for completion and the prompt.
-func testSession(t testing.TB, st state, ehlo []string) *Session {
+// keeperForTest is the history filter of a session like the shell's.
+func keeperForTest() keeper {
+	return repl.NewScriptSession(repl.Config{}, io.Discard, io.Discard).Keepable
+}
+
+// startSandbox is a practice server on a loopback port, closed with t.
+func startSandbox(t testing.TB) *sandbox.Server {
 	t.Helper()
-	s := newSession(Config{Addr: "mx.example.com:25", EHLOName: "client.example"}, newTermView(io.Discard, NewTheme(false), nil), io.Discard)
-	a, b := net.Pipe()
-	t.Cleanup(func() { a.Close(); b.Close() })
-	s.client = proto.NewClient(a, "mx.example.com:25", proto.Options{})
-	s.st = st
-	if ehlo != nil {
-		r, err := proto.ParseReply(ehlo)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.caps = proto.ParseEHLO(r)
+	srv, err := sandbox.New(sandbox.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return s
+	if _, err := srv.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
 }
 
 var errInterrupt = readline.ErrInterrupt

@@ -1,12 +1,10 @@
-package repl
+package term
 
 import (
 	"bufio"
-	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // historyKeep is how many lines are loaded into line editing at start.
@@ -25,43 +23,9 @@ func DefaultHistoryPath(getenv func(string) string) string {
 	return filepath.Join(home, ".local", "state", "smtprepl", "history")
 }
 
-// historyEntry decides what of a typed line may be kept. Readline's own
-// saving is off; every line passes here, so no secret is ever written:
-// not message text, not AUTH responses, not the arguments of :auth, :b64,
-// :unb64 or :plain, and not a lone base64 word (an AUTH answer typed at
-// the prompt after an abandoned wait).
-func historyEntry(line string, inData bool, cmds *commandTable) (string, bool) {
-	line = strings.TrimSpace(line)
-	switch {
-	case line == "":
-		return "", false
-	case strings.HasPrefix(line, ":"):
-		name, _, _ := strings.Cut(line[1:], " ")
-		if c, ok := cmds.lookup(name); !ok || c.secret {
-			return "", false
-		}
-		return line, true
-	case inData:
-		return "", false
-	}
-	fields := strings.Fields(line)
-	verbName := strings.ToUpper(fields[0])
-	if verbName == "AUTH" && len(fields) > 2 {
-		return "AUTH " + fields[1], true // the initial response is the secret
-	}
-	if _, known := lookupVerb(verbName); !known && len(fields) == 1 && looksBase64(line) {
-		return "", false
-	}
-	return line, true
-}
-
-func looksBase64(s string) bool {
-	if len(s) < 4 || len(s)%4 != 0 {
-		return s == "="
-	}
-	_, err := base64.StdEncoding.DecodeString(s)
-	return err == nil
-}
+// keeper says what of a line may be kept (Session.Keepable): history
+// holds no secret, not message text, not AUTH answers.
+type keeper func(line string) (string, bool)
 
 // history is the persistent, filtered history: lines go to the file and
 // to readline's in-memory list, which Up and Ctrl-R search.
@@ -73,7 +37,7 @@ type history struct {
 
 // openHistory creates path's directory (0700) and file (0600), since a
 // history is private even when it holds no secret, and loads it.
-func openHistory(path string, lr LineReader, cmds *commandTable) (*history, error) {
+func openHistory(path string, lr LineReader, keep keeper) (*history, error) {
 	h := &history{lr: lr}
 	if path == "" {
 		return h, nil
@@ -81,7 +45,7 @@ func openHistory(path string, lr LineReader, cmds *commandTable) (*history, erro
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return h, fmt.Errorf("history: %w", err)
 	}
-	h.entries = loadHistory(path, cmds)
+	h.entries = loadHistory(path, keep)
 	h.rebuild()
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -93,7 +57,7 @@ func openHistory(path string, lr LineReader, cmds *commandTable) (*history, erro
 
 // loadHistory reads the last lines of the file, filtered again: a file
 // written by an older version or by hand must not bring a secret back.
-func loadHistory(path string, cmds *commandTable) []string {
+func loadHistory(path string, keep keeper) []string {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil
@@ -102,7 +66,7 @@ func loadHistory(path string, cmds *commandTable) []string {
 	var lines []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if line, ok := historyEntry(sc.Text(), false, cmds); ok {
+		if line, ok := keep(sc.Text()); ok {
 			lines = append(lines, line)
 		}
 	}

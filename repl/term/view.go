@@ -1,4 +1,4 @@
-package repl
+package term
 
 import (
 	"fmt"
@@ -10,6 +10,8 @@ import (
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/explain"
 	"github.com/smtprepl/smtprepl/proto/visible"
+	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/internal/wrap"
 )
 
 // termView is the interactive rendering: the wire in colour, and under
@@ -77,8 +79,17 @@ func newTermView(out io.Writer, th Theme, width func() int) *termView {
 
 func (v *termView) println(s string) { fmt.Fprintln(v.out, s) }
 
-func (v *termView) wire(l proto.TapLine) {
-	switch l.Dir {
+// Width is the terminal's, in columns.
+func (v *termView) Width() int { return v.width() }
+
+var (
+	_ repl.Explainer = (*termView)(nil)
+	_ repl.RawViewer = (*termView)(nil)
+	_ repl.Sizer     = (*termView)(nil)
+)
+
+func (v *termView) Wire(l proto.TapLine) {
+	switch l.Kind {
 	case proto.Event:
 		v.println(v.th.Event.Sprint("=== " + shown(string(l.Data))))
 	case proto.Sent:
@@ -139,7 +150,7 @@ func splitCode(line string) (int, string) {
 	return n, line[3:]
 }
 
-func (v *termView) reply(verb string, r *proto.Reply) {
+func (v *termView) Reply(verb string, r *proto.Reply) {
 	v.endReply()
 	v.explain(replyExplanation(verb, r, v.assist))
 }
@@ -148,14 +159,14 @@ func (v *termView) reply(verb string, r *proto.Reply) {
 // ended or the next command went out.
 func (v *termView) endReply() {
 	if v.replyHidden > 0 {
-		v.note(fmt.Sprintf("… and %d more lines of this reply, not shown", v.replyHidden))
+		v.Note(fmt.Sprintf("… and %d more lines of this reply, not shown", v.replyHidden))
 	}
 	v.replyShown, v.replyHidden = 0, 0
 }
 
 // explain prints one dim explanation, wrapped under its arrow.
 func (v *termView) explain(text string) {
-	v.println(v.th.Explain.Sprint(wrap(shown(text), v.width(), explainPrefix, detailIndent)))
+	v.println(v.th.Explain.Sprint(wrap.Text(shown(text), v.width(), explainPrefix, detailIndent)))
 }
 
 // replyExplanation is the one line under a reply: what the code means
@@ -209,7 +220,7 @@ func challengeAdvice(text string, assist bool) string {
 	return what + "; answer in base64 (:b64 TEXT encodes), or * to cancel"
 }
 
-func (v *termView) capabilities(now, before *proto.Capabilities, afterTLS bool) {
+func (v *termView) Capabilities(now, before *proto.Capabilities, afterTLS bool) {
 	if len(now.List) == 0 {
 		v.explain("no extensions: this server speaks plain RFC 5321 only")
 		return
@@ -231,7 +242,7 @@ func (v *termView) capabilities(now, before *proto.Capabilities, afterTLS bool) 
 			v.println(v.th.Explain.Sprint(detailIndent + h))
 			lead = pad
 		}
-		v.println(v.th.Explain.Sprint(wrap(meanings[i], v.width(), lead, pad)))
+		v.println(v.th.Explain.Sprint(wrap.Text(meanings[i], v.width(), lead, pad)))
 	}
 	if more > 0 {
 		v.explain(fmt.Sprintf("… and %d more extension lines, not explained here", more))
@@ -283,16 +294,16 @@ var diffWhy = map[string]string{
 	"-STARTTLS": " (TLS is already on)",
 }
 
-func (v *termView) note(text string) {
-	v.println(v.th.Explain.Sprint(wrap(shown(text), v.width(), notePrefix, detailIndent)))
+func (v *termView) Note(text string) {
+	v.println(v.th.Explain.Sprint(wrap.Text(shown(text), v.width(), notePrefix, detailIndent)))
 }
 
-func (v *termView) warn(text string) {
-	v.println(v.th.Warn.Sprint(wrap(shown(text), v.width(), warnPrefix, detailIndent)))
+func (v *termView) Warn(text string) {
+	v.println(v.th.Warn.Sprint(wrap.Text(shown(text), v.width(), warnPrefix, detailIndent)))
 }
 
 // output keeps the lines of what a colon-command prints and guards each.
-func (v *termView) output(text string) {
+func (v *termView) Output(text string) {
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
 		lines[i] = visible.TextClip(l, showLine)
@@ -300,9 +311,9 @@ func (v *termView) output(text string) {
 	v.println(strings.Join(lines, "\n"))
 }
 
-func (v *termView) hideNext(label string) { v.hide = label }
+func (v *termView) HideNext(label string) { v.hide = label }
 
-func (v *termView) body(wireLine string) {
+func (v *termView) Body(wireLine string) {
 	if v.raw {
 		v.println(v.th.Sent.Sprint("C= " + quoteClip([]byte(wireLine+"\r\n"))))
 		return
@@ -310,45 +321,12 @@ func (v *termView) body(wireLine string) {
 	v.println(v.th.Sent.Sprint("C: " + visible.TextClip(wireLine, showLine)))
 }
 
-func (v *termView) dataMode(on bool) { v.inBody = on }
+func (v *termView) DataMode(on bool) { v.inBody = on }
 
-// setRaw is :wire on|off.
-func (v *termView) setRaw(on bool) { v.raw = on }
+// SetRaw is :wire on|off.
+func (v *termView) SetRaw(on bool) { v.raw = on }
 
 // fail prints an error the user must read.
 func (v *termView) fail(text string) {
-	v.println(v.th.Err.Sprint("error: ") + wrap(shown(text), v.width(), "", "       "))
-}
-
-// nbsp glues "RFC 2920" and "§4.2" to their number while wrapping, so a
-// reference is never split across lines.
-const nbsp = "\u00a0"
-
-var glue = strings.NewReplacer("RFC ", "RFC"+nbsp, " §", nbsp+"§")
-
-// wrap breaks text into lines of at most width columns at spaces: the
-// first line starts with lead, the others with indent.
-func wrap(text string, width int, lead, indent string) string {
-	// One column short of the edge: a line that fills it exactly makes
-	// some terminals wrap an empty line.
-	width = max(width-1, 40)
-	var b strings.Builder
-	b.WriteString(lead)
-	col, first := len([]rune(lead)), true
-	for _, word := range strings.Split(glue.Replace(text), " ") {
-		if word == "" {
-			continue
-		}
-		n := len([]rune(word))
-		if !first && col+1+n > width {
-			b.WriteString("\n" + indent)
-			col = len([]rune(indent))
-		} else if !first {
-			b.WriteByte(' ')
-			col++
-		}
-		b.WriteString(strings.ReplaceAll(word, nbsp, " "))
-		col, first = col+n, false
-	}
-	return b.String()
+	v.println(v.th.Err.Sprint("error: ") + wrap.Text(shown(text), v.width(), "", "       "))
 }

@@ -1,4 +1,4 @@
-package repl
+package term
 
 import (
 	"errors"
@@ -9,21 +9,23 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/visible"
+	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/internal/wrap"
 )
 
-// tls shows what the handshake negotiated and, in words, whether the
+// TLS shows what the handshake negotiated and, in words, whether the
 // certificate was verified; an --insecure waiver is said loudly.
-func (v *termView) tls(info *proto.TLSInfo) {
+func (v *termView) TLS(info *proto.TLSInfo) {
 	for _, row := range tlsRows(info, v.now()) {
 		lead := detailIndent + fmt.Sprintf("%-10s", row[0])
-		v.println(v.th.Explain.Sprint(wrap(shown(row[1]), v.width(), lead, strings.Repeat(" ", len(lead)))))
+		v.println(v.th.Explain.Sprint(wrap.Text(shown(row[1]), v.width(), lead, strings.Repeat(" ", len(lead)))))
 	}
 	if info.Verified() {
-		text := wrap("yes: it chains to a trusted authority and names "+visible.Clip(info.ServerName, 200), v.width(), detailIndent+"verified  ", detailIndent+"          ")
+		text := wrap.Text("yes: it chains to a trusted authority and names "+visible.Clip(info.ServerName, 200), v.width(), detailIndent+"verified  ", detailIndent+"          ")
 		v.println(v.th.Good.Sprint(text))
 		return
 	}
-	v.println(v.th.Err.Sprint(wrap(shown("NOT VERIFIED, accepted only because of --insecure: "+certProblem(info))+
+	v.println(v.th.Err.Sprint(wrap.Text(shown("NOT VERIFIED, accepted only because of --insecure: "+repl.CertProblem(info))+
 		". The connection is encrypted but not authenticated: anyone between you and the server could have presented this certificate and read everything, passwords included.",
 		v.width(), detailIndent+"verified  ", detailIndent+"          ")))
 }
@@ -80,13 +82,6 @@ func roughly(d time.Duration) string {
 		return fmt.Sprintf("%d hours", int(math.Round(d.Hours())))
 	}
 	return fmt.Sprintf("%d minutes", int(math.Round(d.Minutes())))
-}
-
-// certProblem is proto's sentence about a refused certificate, without
-// the package prefix.
-func certProblem(info *proto.TLSInfo) string {
-	msg := (&proto.CertError{Info: info, Err: info.VerifyErr}).Error()
-	return strings.TrimPrefix(msg, "proto: ")
 }
 
 // certAdvice is how to go on after a refused certificate.

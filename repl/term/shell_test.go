@@ -1,7 +1,8 @@
-package repl
+package term
 
 import (
-	"bufio"
+	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 	"net"
 	"os"
 	"path/filepath"
@@ -91,46 +92,8 @@ func TestShellCtrlCAtEmptyPromptDoesNotQuit(t *testing.T) {
 	wantAll(t, run.out, "Ctrl-D or :quit leaves", "C: NOOP", "S: 250")
 }
 
-// fakeServer greets, answers 250 to everything except SLOW (never) and
-// DROP (hangs up), and reports each line it reads.
-func fakeServer(t *testing.T) (addr string, lines <-chan string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	ch := make(chan string, 100)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveFake(c, ch)
-		}
-	}()
-	return ln.Addr().String(), ch
-}
-
-func serveFake(c net.Conn, ch chan<- string) {
-	defer c.Close()
-	c.Write([]byte("220 fake.example ESMTP\r\n"))
-	sc := bufio.NewScanner(c)
-	for sc.Scan() {
-		ch <- sc.Text()
-		switch sc.Text() {
-		case "SLOW":
-		case "DROP":
-			return
-		default:
-			c.Write([]byte("250 ok\r\n"))
-		}
-	}
-}
-
 func TestShellCtrlCAbandonsTheWait(t *testing.T) {
-	addr, lines := fakeServer(t)
+	addr, lines := repltest.FakeServer(t)
 	interrupts := make(chan os.Signal, 1)
 	pressCtrlC := func() {
 		go func() {
@@ -144,7 +107,7 @@ func TestShellCtrlCAbandonsTheWait(t *testing.T) {
 			}
 		}()
 	}
-	run := runShellWith(t, Config{Addr: addr}, []readStep{{line: "SLOW", then: pressCtrlC}, {line: "NOOP"}}, interrupts)
+	run := runShellWith(t, repl.Config{Addr: addr}, []readStep{{line: "SLOW", then: pressCtrlC}, {line: "NOOP"}}, interrupts)
 	wantAll(t, run.out, "stopped waiting for the reply to SLOW", "still open but may be out of step", "C: NOOP")
 	if got := run.reader.prompts[1]; !strings.Contains(got, "out of step?") {
 		t.Errorf("prompt after the abandoned wait = %q, want it to say out of step", got)
@@ -152,8 +115,8 @@ func TestShellCtrlCAbandonsTheWait(t *testing.T) {
 }
 
 func TestShellDroppedConnectionThenOpen(t *testing.T) {
-	addr, _ := fakeServer(t)
-	run := runShellWith(t, Config{Addr: addr}, []readStep{{line: "DROP"}, {line: "NOOP"}, {line: ":open"}, {line: "NOOP"}}, nil)
+	addr, _ := repltest.FakeServer(t)
+	run := runShellWith(t, repl.Config{Addr: addr}, []readStep{{line: "DROP"}, {line: "NOOP"}, {line: ":open"}, {line: "NOOP"}}, nil)
 	wantAll(t, run.out, "connection closed by server", ":open reconnects", "the connection is closed")
 	if n := strings.Count(run.out, "S: 220 fake.example"); n != 2 {
 		t.Errorf("greetings seen: %d, want 2 (start and :open)\n%s", n, run.out)
@@ -164,7 +127,7 @@ func TestShellConnectErrorLeavesAPrompt(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	run := runShellWith(t, Config{Addr: addr}, []readStep{{line: ":status"}}, nil)
+	run := runShellWith(t, repl.Config{Addr: addr}, []readStep{{line: ":status"}}, nil)
 	wantAll(t, run.out, "cannot connect", ":open reconnects", "not connected")
 	if len(run.reader.prompts) < 1 || !strings.Contains(run.reader.prompts[0], "not connected") {
 		t.Errorf("prompts = %q, want a 'not connected' prompt", run.reader.prompts)
@@ -181,14 +144,14 @@ func TestShellSTARTTLSShowsCertificateAndDiff(t *testing.T) {
 
 func TestShellInsecureIsLoud(t *testing.T) {
 	srv := startSandbox(t)
-	cfg := Config{Addr: srv.Addr().String(), TLS: proto.TLSOptions{Insecure: true}}
+	cfg := repl.Config{Addr: srv.Addr().String(), TLS: proto.TLSOptions{Insecure: true}}
 	run := runShellWith(t, cfg, []readStep{{line: "EHLO a.example"}, {line: "STARTTLS"}}, nil)
 	wantAll(t, run.out, "NOT VERIFIED, accepted only because of --insecure", "self-signed", "could have presented this certificate")
 }
 
 func TestShellRefusedCertificateSaysHowToGoOn(t *testing.T) {
 	srv := startSandbox(t)
-	run := runShellWith(t, Config{Addr: srv.Addr().String()}, []readStep{{line: "EHLO a.example"}, {line: "STARTTLS"}}, nil)
+	run := runShellWith(t, repl.Config{Addr: srv.Addr().String()}, []readStep{{line: "EHLO a.example"}, {line: "STARTTLS"}}, nil)
 	wantAll(t, run.out, "is not trusted", "--cafile", "--insecure")
 	if last := run.reader.prompts[len(run.reader.prompts)-1]; !strings.Contains(last, "not connected") {
 		t.Errorf("last prompt = %q, want not connected", last)

@@ -1,6 +1,7 @@
-package repl
+package term
 
 import (
+	"github.com/smtprepl/smtprepl/repl"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -9,17 +10,17 @@ import (
 func TestRenderPrompt(t *testing.T) {
 	tests := []struct {
 		name string
-		p    promptState
+		p    repl.PromptState
 		want string
 	}{
-		{"not connected", promptState{target: "mx.example.com"}, "mx.example.com · not connected (:open reconnects) › "},
-		{"before EHLO", promptState{connected: true, target: "sandbox"}, "sandbox · plain · no EHLO yet › "},
-		{"greeted over TLS", promptState{connected: true, target: "sandbox", tls: true, greeted: true}, "sandbox · TLS · EHLO ✓ › "},
-		{"logged in, two recipients", promptState{connected: true, target: "sandbox", tls: true, user: "student", greeted: true, mail: true, rcpts: 2},
+		{"not connected", repl.PromptState{Target: "mx.example.com"}, "mx.example.com · not connected (:open reconnects) › "},
+		{"before EHLO", repl.PromptState{Connected: true, Target: "sandbox"}, "sandbox · plain · no EHLO yet › "},
+		{"greeted over TLS", repl.PromptState{Connected: true, Target: "sandbox", TLS: true, Greeted: true}, "sandbox · TLS · EHLO ✓ › "},
+		{"logged in, two recipients", repl.PromptState{Connected: true, Target: "sandbox", TLS: true, User: "student", Greeted: true, Mail: true, Rcpts: 2},
 			"sandbox · TLS · student · MAIL ✓ RCPT ×2 › "},
-		{"DATA mode", promptState{connected: true, target: "mx.example.com", greeted: true, mail: true, rcpts: 1, inData: true},
+		{"DATA mode", repl.PromptState{Connected: true, Target: "mx.example.com", Greeted: true, Mail: true, Rcpts: 1, InData: true},
 			"mx.example.com · plain · MAIL ✓ RCPT ×1 · DATA › "},
-		{"out of step", promptState{connected: true, target: "sandbox", greeted: true, outOfStep: true}, "sandbox · plain · EHLO ✓ · out of step? › "},
+		{"out of step", repl.PromptState{Connected: true, Target: "sandbox", Greeted: true, OutOfStep: true}, "sandbox · plain · EHLO ✓ · out of step? › "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

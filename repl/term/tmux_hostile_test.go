@@ -1,6 +1,7 @@
-package repl
+package term
 
 import (
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -35,13 +36,13 @@ func ttyBytes(t *testing.T, raw []byte, colour bool) {
 	t.Helper()
 	out := lineEditing.ReplaceAllString(string(raw), "")
 	if !colour {
-		if m := sgr.FindString(out); m != "" {
+		if m := repltest.SGR.FindString(out); m != "" {
 			t.Errorf("with NO_COLOR the terminal got the colour sequence %q", m)
 		}
 	}
-	out = sgr.ReplaceAllString(out, "")
+	out = repltest.SGR.ReplaceAllString(out, "")
 	out = strings.NewReplacer("\r", "", "\b", "", "\x00", "").Replace(out)
-	if bad := terminalUnsafe(out, false); bad != "" {
+	if bad := repltest.TerminalUnsafe(out, false); bad != "" {
 		t.Errorf("the terminal got %s", bad)
 	}
 }
@@ -64,7 +65,7 @@ func TestTmuxHostileServerBytes(t *testing.T) {
 	} {
 		colour := tc.colour
 		t.Run(tc.name, func(t *testing.T) {
-			addr := hostileServer{greeting: "220-evil.test " + evilAll + "\r\n220 " + evilTitle + " ESMTP\r\n", answer: evilAnswers, cert: &cert}.start(t)
+			addr := hostileServer{greeting: "220-evil.test " + repltest.EvilAll + "\r\n220 " + repltest.EvilTitle + " ESMTP\r\n", answer: evilAnswers, cert: &cert}.start(t)
 			state := t.TempDir()
 			env := "env -u NO_COLOR XDG_STATE_HOME=" + state + " HOME=" + state + " " + tc.env
 			tm, raw := startTmuxPiped(t, env+" "+bin+" --insecure --timeout 5s "+tc.flag+" "+addr)
@@ -103,7 +104,7 @@ func TestTmuxHostileServerBytes(t *testing.T) {
 			if !strings.Contains(string(b), `5.1.1 \x1b]8;;http://evil.test`) {
 				t.Fatalf("the bytes piped from the pane lack the session (%d bytes): the check below would prove nothing", len(b))
 			}
-			if colour && !sgr.Match(b) {
+			if colour && !repltest.SGR.Match(b) {
 				t.Errorf("no colour at all reached the terminal: the test would not tell ours from the server's")
 			}
 			ttyBytes(t, b, colour)

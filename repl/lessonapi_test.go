@@ -3,19 +3,16 @@ package repl
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/smtprepl/smtprepl/lessons"
 	"github.com/smtprepl/smtprepl/proto"
-	"github.com/smtprepl/smtprepl/proto/sandbox"
 )
 
 func TestRedact(t *testing.T) {
-	s := newSession(Config{}, newScriptView(&bytes.Buffer{}), &bytes.Buffer{})
+	s := NewScriptSession(Config{}, &bytes.Buffer{}, &bytes.Buffer{})
 	s.SetComposeOptions(ComposeOptions{})
 	tests := []struct{ line, want string }{
 		{"EHLO a.example", "EHLO a.example"},
@@ -31,60 +28,6 @@ func TestRedact(t *testing.T) {
 		if got := s.Redact(tt.line); got != tt.want {
 			t.Errorf("Redact(%q) = %q, want %q", tt.line, got, tt.want)
 		}
-	}
-}
-
-// TestRunLessonAgainstItsServer plays a lesson through RunLesson: the
-// sandbox options are applied, its certificate is trusted through a file
-// (--cafile, as for a lab CA), and the transcript names the server, not
-// its random port.
-func TestRunLessonAgainstItsServer(t *testing.T) {
-	l, err := lessons.Parse("t", []byte(`title: T
-sandbox: require-tls
--- step: Connect --
-> :open
-expect 220
-> EHLO a.example
-expect 250
-> MAIL FROM:<alice@example.test>
-expect 530
--- step: TLS --
-> STARTTLS
-expect 220
-> EHLO a.example
-expect 250
--- step: Implicit --
-> :open {{implicit-tls}} --tls {{trust}}
-expect 220
-> QUIT
-expect 221
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ls, err := StartLessonServer(sandbox.DefaultConfig(), l.Sandbox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := ls.Target()
-	target.Config.Timeout = 5 * time.Second
-	var out, wire bytes.Buffer
-	res, err := RunLesson(context.Background(), target, l, LessonOptions{Out: &out, Auto: true, Transcript: &wire})
-	if err != nil || !res.Passed() {
-		t.Fatalf("Result %+v, err %v\n%s", res, err, out.String())
-	}
-	for _, want := range []string{"=== connected to sandbox\n", "=== connected to sandbox-tls\n", "=== TLS established"} {
-		if !strings.Contains(wire.String(), want) {
-			t.Errorf("transcript lacks %q:\n%s", want, wire.String())
-		}
-	}
-	if !strings.Contains(out.String(), "verified  yes") {
-		t.Errorf("the sandbox's certificate was not verified:\n%s", out.String())
-	}
-	ca := ls.CAFile
-	ls.Close()
-	if _, err := os.Stat(ca); !os.IsNotExist(err) {
-		t.Errorf("the certificate file %s outlived the server: %v", ca, err)
 	}
 }
 
@@ -107,8 +50,35 @@ func TestServerTarget(t *testing.T) {
 // TestExecBatchNeedsPipelining: without PIPELINING on offer, a batch is
 // refused before anything is sent.
 func TestExecBatchNeedsPipelining(t *testing.T) {
-	s := newSession(Config{}, newScriptView(&bytes.Buffer{}), &bytes.Buffer{})
+	s := NewScriptSession(Config{}, &bytes.Buffer{}, &bytes.Buffer{})
 	if _, err := s.ExecBatch(context.Background(), []string{"NOOP"}); err == nil || !strings.Contains(err.Error(), "not connected") {
 		t.Errorf("unconnected batch: %v", err)
+	}
+}
+
+// TestExecBatchSendsNothingOfABadBatch: a batch with a line that cannot
+// go on the wire sends none of its lines, now or with the next write
+// (lessons and --pipeline share the check).
+func TestExecBatchSendsNothingOfABadBatch(t *testing.T) {
+	srv := startSandbox(t)
+	var out bytes.Buffer
+	s := NewScriptSession(Config{Addr: srv.Addr().String(), Sandbox: srv, Timeout: 5 * time.Second}, &out, &out)
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Exec(ctx, "EHLO a.example"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ExecBatch(ctx, []string{"RSET", "NOOP\x00smuggled"}); err == nil {
+		t.Fatal("a batch with a NUL in a line was accepted")
+	}
+	if err := s.Exec(ctx, "NOOP"); err != nil {
+		t.Fatal(err)
+	}
+	s.flushView()
+	if strings.Contains(out.String(), "C: RSET") {
+		t.Errorf("a line of the refused batch went out:\n%s", out.String())
 	}
 }

@@ -1,0 +1,50 @@
+package repl
+
+import (
+	"encoding/base64"
+	"strings"
+)
+
+// Keepable returns what of a line typed now may be kept (in history, in a
+// lesson's record), and false when nothing may.
+func (s *Session) Keepable(line string) (string, bool) {
+	return keepable(line, s.st.inData, s.cmds)
+}
+
+// keepable decides what of a typed line may be kept. Readline's own
+// saving is off; every line passes here, so no secret is ever written:
+// not message text, not AUTH responses, not the arguments of :auth, :b64,
+// :unb64 or :plain, and not a lone base64 word (an AUTH answer typed at
+// the prompt after an abandoned wait).
+func keepable(line string, inData bool, cmds *commandTable) (string, bool) {
+	line = strings.TrimSpace(line)
+	switch {
+	case line == "":
+		return "", false
+	case strings.HasPrefix(line, ":"):
+		name, _, _ := strings.Cut(line[1:], " ")
+		if c, ok := cmds.lookup(name); !ok || c.secret {
+			return "", false
+		}
+		return line, true
+	case inData:
+		return "", false
+	}
+	fields := strings.Fields(line)
+	verbName := strings.ToUpper(fields[0])
+	if verbName == "AUTH" && len(fields) > 2 {
+		return "AUTH " + fields[1], true // the initial response is the secret
+	}
+	if _, known := lookupVerb(verbName); !known && len(fields) == 1 && looksBase64(line) {
+		return "", false
+	}
+	return line, true
+}
+
+func looksBase64(s string) bool {
+	if len(s) < 4 || len(s)%4 != 0 {
+		return s == "="
+	}
+	_, err := base64.StdEncoding.DecodeString(s)
+	return err == nil
+}

@@ -1,0 +1,57 @@
+package term
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
+	"github.com/smtprepl/smtprepl/repl"
+)
+
+// Prompt shows where in the protocol the user stands:
+//
+//	sandbox · plain · no EHLO yet ›
+//	sandbox · TLS · student · MAIL ✓ RCPT ×2 ›
+//	sandbox · TLS · MAIL ✓ RCPT ×1 · DATA ›
+func Prompt(s *repl.Session, th Theme) string { return renderPrompt(s.PromptState(), th) }
+
+func renderPrompt(p repl.PromptState, th Theme) string {
+	if !p.Connected {
+		return th.Prompt.Sprint(p.Target) + th.Explain.Sprint(" · ") + th.Warn.Sprint("not connected") + th.Explain.Sprint(" (:open reconnects)") + " › "
+	}
+	parts := []string{th.Prompt.Sprint(p.Target), transportWord(p, th)}
+	if p.User != "" {
+		// Decoded from an AUTH PLAIN line, which a lesson or a paste can type.
+		parts = append(parts, th.Good.Sprint(visible.Clip(p.User, 60)))
+	}
+	parts = append(parts, phaseWords(p, th)...)
+	if p.OutOfStep {
+		parts = append(parts, th.Warn.Sprint("out of step?"))
+	}
+	return strings.Join(parts, th.Explain.Sprint(" · ")) + " › "
+}
+
+func transportWord(p repl.PromptState, th Theme) string {
+	if p.TLS {
+		return th.Good.Sprint("TLS")
+	}
+	return th.Warn.Sprint("plain")
+}
+
+// phaseWords name the protocol phase: before EHLO, between transactions,
+// inside one (how many recipients), and in DATA.
+func phaseWords(p repl.PromptState, th Theme) []string {
+	var out []string
+	switch {
+	case p.Mail:
+		out = append(out, fmt.Sprintf("MAIL ✓ RCPT ×%d", p.Rcpts))
+	case p.Greeted:
+		out = append(out, "EHLO ✓")
+	default:
+		out = append(out, th.Explain.Sprint("no EHLO yet"))
+	}
+	if p.InData {
+		out = append(out, th.Class[3].Sprint("DATA"))
+	}
+	return out
+}
