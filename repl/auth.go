@@ -75,7 +75,7 @@ func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Re
 }
 
 func mechanismOf(cmd proto.Command) string {
-	mech, _, _ := strings.Cut(cmd.Arg, " ")
+	mech, _ := proto.SplitVerb(cmd.Arg)
 	return strings.ToUpper(mech)
 }
 

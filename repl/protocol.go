@@ -136,7 +136,7 @@ func afterAUTH(ctx context.Context, s *Session, cmd proto.Command, r *proto.Repl
 // authUserHint names the user for the prompt when the command itself
 // carried it (PLAIN with an initial response); otherwise "yes".
 func authUserHint(cmd proto.Command) string {
-	mech, ir, _ := strings.Cut(cmd.Arg, " ")
+	mech, ir := proto.SplitVerb(cmd.Arg)
 	if strings.EqualFold(mech, "PLAIN") && ir != "" {
 		if _, user, _, err := proto.DecodePlain(ir); err == nil {
 			return user

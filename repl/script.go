@@ -99,11 +99,12 @@ func (s *scriptRun) scriptStep(ctx context.Context, line string) error {
 
 // bdatSize reads the chunk size of "BDAT n [LAST]" (RFC 3030 §2).
 func bdatSize(line string) (int64, bool) {
-	fields := strings.Fields(line)
-	if len(fields) < 2 || !strings.EqualFold(fields[0], "BDAT") {
+	verb, arg := proto.SplitVerb(line)
+	size, _ := proto.SplitVerb(arg)
+	if !strings.EqualFold(verb, "BDAT") || size == "" {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(fields[1], 10, 64)
+	n, err := strconv.ParseInt(size, 10, 64)
 	return n, err == nil && n >= 0
 }
 
@@ -332,10 +333,7 @@ func batchChunk(lines *lineSource, last string) ([]byte, error) {
 	return readChunk(lines, size)
 }
 
-func endsBatch(line string) bool {
-	verb, _, _ := strings.Cut(line, " ")
-	return batchEnders[strings.ToUpper(verb)]
-}
+func endsBatch(line string) bool { return batchEnders[verbOf(line)] }
 
 // sendBatch writes the batch, and chunk after its last line (a BDAT's
 // data), in one write, then reads the replies in order: the one batch

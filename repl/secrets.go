@@ -146,14 +146,13 @@ func looksLikeAnswer(line string) bool {
 // due: such lines never share a pipelined batch, so each is checked
 // before it goes out and named in its own messages.
 func (s *Session) startsAuth(line string) bool {
-	verb, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-	return strings.EqualFold(verb, "AUTH") || s.sec.track.AwaitsAnswer() || s.guard.stray != "" && looksLikeAnswer(line)
+	return verbOf(line) == "AUTH" || s.sec.track.AwaitsAnswer() || s.guard.stray != "" && looksLikeAnswer(line)
 }
 
 // authShown is an AUTH command as it may be shown: its initial response,
 // if any, replaced by mask.
 func authShown(cmd proto.Command, mask string) string {
-	mech, ir, _ := strings.Cut(cmd.Arg, " ")
+	mech, ir := proto.SplitVerb(cmd.Arg)
 	if strings.TrimSpace(ir) == "" {
 		return "AUTH " + mech
 	}
@@ -318,17 +317,17 @@ func (k *secretKeeper) expandBuilt(line string) string {
 		return v
 	}
 	head, last, ok := cutLast(t)
-	verb, _, _ := strings.Cut(head, " ")
-	if v, found := k.built[last]; ok && found && strings.EqualFold(verb, "AUTH") {
+	if v, found := k.built[last]; ok && found && verbOf(head) == "AUTH" {
 		return head + " " + v
 	}
 	return line
 }
 
+// cutLast cuts s at its last space or tab, as a server splits words.
 func cutLast(s string) (head, last string, ok bool) {
-	i := strings.LastIndexByte(s, ' ')
+	i := strings.LastIndexAny(s, " \t")
 	if i < 0 {
 		return s, "", false
 	}
-	return strings.TrimRight(s[:i], " "), s[i+1:], true
+	return strings.TrimRight(s[:i], " \t"), s[i+1:], true
 }
