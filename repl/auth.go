@@ -53,7 +53,8 @@ var answerers = map[string]func(s *Session, a *authRun, challenge string) (authS
 // assistAuth answers 334 challenges until the server gives a final reply:
 // challenges shown decoded, answers typed in plain text and sent
 // base64-encoded, passwords read without echo and never shown.
-func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Reply) error {
+// It returns the final reply.
+func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Reply) (*proto.Reply, error) {
 	run := s.auth
 	if run == nil {
 		run = &authRun{mech: mechanismOf(cmd)}
@@ -62,16 +63,14 @@ func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Re
 	for r.Code == 334 {
 		next, err := run.answer(ctx, s, r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r = next
 	}
 	if r.Code == 235 && run.haveUser {
 		s.st.authUser = run.user
-	} else if r.Code == 235 {
-		s.st.authUser = authUserHint(cmd)
 	}
-	return nil
+	return r, nil
 }
 
 func mechanismOf(cmd proto.Command) string {

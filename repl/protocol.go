@@ -120,16 +120,24 @@ func afterRSET(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) e
 	return nil
 }
 
+// afterAUTH: in the shell the session answers the 334s itself; a script
+// answers them from its lines (scriptAuthAnswers). Either way the end of
+// the exchange is noted once, with its last reply.
 func afterAUTH(ctx context.Context, s *Session, cmd proto.Command, r *proto.Reply) error {
-	if r.Code != 334 || s.ask != nil {
-		defer s.authOver(r) // warn again next time; stray answers wait
-	}
 	if r.Code == 334 && s.ask != nil {
-		return s.assistAuth(ctx, cmd, r)
+		final, err := s.assistAuth(ctx, cmd, r)
+		if err != nil {
+			return err
+		}
+		r = final
 	}
-	if r.Code == 235 {
+	if r.Code == 334 {
+		return nil
+	}
+	if r.Code == 235 && s.st.authUser == "" {
 		s.st.authUser = authUserHint(cmd)
 	}
+	s.authOver(r)
 	return nil
 }
 

@@ -355,6 +355,7 @@ func (s *Session) sendBatch(ctx context.Context, batch []string, chunk []byte) (
 	if err := s.queueBatch(batch, chunk); err != nil {
 		return nil, err
 	}
+	s.guard.answersOver = "" // commands went out: what follows is no answer
 	if err := s.readPendingDot(ctx); err != nil {
 		return nil, err
 	}

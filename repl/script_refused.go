@@ -104,9 +104,6 @@ func (s *scriptRun) scriptAuthAnswers(ctx context.Context, line string) error {
 			return err
 		}
 	}
-	if s.lastReply != nil && s.lastReply.Code == 235 {
-		s.st.authUser = "(authenticated)"
-	}
 	return s.skipAnswers(ctx)
 }
 
@@ -152,17 +149,12 @@ func (s *scriptRun) colonInExchange(ctx context.Context, line string, at int) er
 // for. They are secrets: each is shown as a redacted comment, never as
 // itself.
 func (s *scriptRun) skipAnswers(ctx context.Context) error {
-	why := "the AUTH line above was not sent"
-	if s.lastVerb == "AUTH" {
-		why = "the AUTH exchange is over: the server answered " + s.refusal()
-	}
 	for {
-		_, ok, err := s.nextAnswer(ctx)
+		line, ok, err := s.nextAnswer(ctx)
 		if err != nil || !ok {
 			return err
 		}
-		s.failed = true // a line the script holds was not sent
-		s.view.output("skipped, not sent: <redacted: AUTH answer> (" + why + ")")
+		s.skipsAnswer(line)
 	}
 }
 

@@ -226,6 +226,9 @@ func (s *Session) command(ctx context.Context, line string) error {
 	if s.sec.track.AwaitsAnswer() {
 		return s.authAnswer(ctx, line)
 	}
+	if s.skipsAnswer(line) {
+		return nil
+	}
 	cmd, err := proto.ParseCommand(line)
 	if err != nil {
 		return err

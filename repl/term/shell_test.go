@@ -225,3 +225,24 @@ func TestShellQuitThenMailboxThenLeave(t *testing.T) {
 		t.Errorf("the shell read %d lines, want 3 (it must stop at :quit): %q", len(got), got)
 	}
 }
+
+// TestShellPastedAnswersAfterRefusedAuth: a pasted block runs on after a
+// refused AUTH; its answer lines are skipped, shown only redacted, never
+// sent, recorded or kept in history, and the next command goes out.
+func TestShellPastedAnswersAfterRefusedAuth(t *testing.T) {
+	srv := startSandbox(t)
+	rec := filepath.Join(t.TempDir(), "rec.txt")
+	cfg := repl.Config{Addr: srv.Addr().String(), Sandbox: srv, Record: rec}
+	run := runShellWith(t, cfg, []readStep{
+		{line: "EHLO me.example"}, {line: "AUTH GSSAPI"}, {line: "c3R1ZGVudA"}, {line: "c2VjcmV0"}, {line: "ETRN example.org"}, {line: "NOOP"},
+	}, nil)
+	wantAll(t, run.out, "S: 535", "skipped, not sent: <redacted: AUTH answer> (the AUTH exchange is over: the server answered 535)", "C: ETRN example.org", "C: NOOP")
+	recorded, _ := os.ReadFile(rec)
+	for _, where := range []struct{ name, text string }{{"screen", run.out}, {"history", run.history}, {"recording", string(recorded)}} {
+		for _, answer := range []string{"c3R1ZGVudA", "c2VjcmV0"} {
+			if strings.Contains(where.text, answer) {
+				t.Errorf("the %s holds the answer %q:\n%s", where.name, answer, where.text)
+			}
+		}
+	}
+}
