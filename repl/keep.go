@@ -4,9 +4,9 @@ import "strings"
 
 // Keepable returns what of a line typed now may be kept (in history, in a
 // lesson's record), and false when nothing may: nothing the session takes
-// for an AUTH answer.
+// for an AUTH answer or for the text of a refused DATA.
 func (s *Session) Keepable(line string) (string, bool) {
-	if !isScriptCommand(line) && (s.guard.answersOver != "" || s.sec.track.AwaitsAnswer()) {
+	if s.refusedText || !isScriptCommand(line) && (s.guard.answersOver != "" || s.sec.track.AwaitsAnswer()) {
 		return "", false
 	}
 	return keepable(line, s.st.inData, s.cmds)

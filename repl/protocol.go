@@ -100,6 +100,9 @@ func afterRCPT(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) e
 
 func afterDATA(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if r.Code != 354 {
+		if s.ask != nil {
+			s.refuseText(r.Code) // a script skips the text itself
+		}
 		return nil
 	}
 	body, err := s.client.Body()

@@ -75,6 +75,11 @@ type Session struct {
 	outOfStep   string // why, or "" when replies and commands pair up
 	pendingVerb string // what the reply being waited for answers, for messages
 	msg         msgState
+	// refusedText: the shell is skipping the text of a refused DATA,
+	// refusedLines of it so far; refusedCode is the refusal.
+	refusedText  bool
+	refusedCode  int
+	refusedLines int
 	// sec is what the session knows of the secrets it sent, so none
 	// reaches the screen, a recording or a transcript when echoed.
 	sec   secretKeeper
@@ -199,6 +204,9 @@ func (s *Session) flushView() {
 // or an SMTP command sent as typed.
 func (s *Session) Exec(ctx context.Context, line string) error {
 	switch {
+	case s.refusedText:
+		s.skipRefusedLine(line)
+		return nil
 	case s.st.inData:
 		return s.dataLine(ctx, line)
 	case strings.HasPrefix(line, ":"):

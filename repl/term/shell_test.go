@@ -246,3 +246,37 @@ func TestShellPastedAnswersAfterRefusedAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestShellPastedTextAfterRefusedData: the issue's example pasted into the
+// shell. DATA refused, the message text up to its lone "." is not sent
+// (not the RSET or QUIT in it either), under a prompt that says so.
+func TestShellPastedTextAfterRefusedData(t *testing.T) {
+	srv := startSandbox(t)
+	steps := []readStep{{line: "EHLO me"}, {line: "MAIL FROM:<x@example.org>"}, {line: "RCPT TO:<nobody@example.test>"}, {line: "DATA"}}
+	for _, l := range []string{"Subject: oops", "", "RSET", "QUIT", "hello", ".", "NOOP"} {
+		steps = append(steps, readStep{line: l})
+	}
+	run := runShell(t, srv, steps)
+	wantAll(t, run.out, "S: 554", `5 line(s) of message text and the lone "." not sent: DATA was answered 554, not 354`, "C: NOOP", "S: 250 2.0.0 Ok")
+	for _, sent := range []string{"C: Subject: oops", "C: RSET", "C: QUIT", "S: 221"} {
+		if strings.Contains(run.out, sent) {
+			t.Errorf("%q: a line of the refused message went out:\n%s", sent, run.out)
+		}
+	}
+	if got := run.reader.prompts[5]; !strings.Contains(got, "refused DATA") {
+		t.Errorf("prompt after the refused DATA = %q, want it to say the text is not sent", got)
+	}
+	if strings.Contains(run.history, "oops") {
+		t.Errorf("history holds message text:\n%s", run.history)
+	}
+}
+
+// TestShellCtrlCEndsRefusedText: Ctrl-C at the refused-text prompt ends
+// it, and the next line is a command again.
+func TestShellCtrlCEndsRefusedText(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me"}, {line: "MAIL FROM:<x@example.org>"}, {line: "DATA"}, {line: "Subject: x"}, {err: errInterrupt}, {line: "NOOP"},
+	})
+	wantAll(t, run.out, "S: 554", "C: NOOP", "S: 250 2.0.0 Ok")
+}
