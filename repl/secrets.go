@@ -234,26 +234,20 @@ func (s *Session) loopback() bool {
 	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
-// authAnswer sends a script's answer to a 334. It is named by its step
-// ("the AUTH LOGIN password") in every message, never by its text.
+// authAnswer sends a script's answer to a 334, as the shell's answers
+// go (sendAnswer: named by its step, never by its text), once it is sure
+// the answer may go out in clear.
 func (s *Session) authAnswer(ctx context.Context, line string) error {
-	what := "the AUTH answer"
 	if name := s.sec.track.SecretIn(line); name != "" {
-		what = "the " + name
 		if s.plaintextRefused() {
 			return s.withhold("<redacted: "+name+">", s.plaintextReason())
 		}
 		s.warnPlaintextAuth()
 	}
-	if err := s.client.Send(line); err != nil {
-		return fmt.Errorf("sending %s: %w", what, err)
-	}
-	s.pendingVerb = what
-	reply, err := s.client.ReadReply(ctx)
+	reply, err := s.sendAnswer(ctx, &authRun{}, authStep{wire: line})
 	if err != nil {
-		return fmt.Errorf("waiting for the reply to %s: %w", what, err)
+		return err
 	}
-	s.noteReply("AUTH", reply)
 	if reply.Code != 334 {
 		s.authOver(reply)
 	}
