@@ -120,7 +120,7 @@ func (s *Session) sendAnswer(ctx context.Context, run *authRun, step authStep) (
 	}
 	run.step++
 	s.pendingVerb = what
-	reply, err := s.client.ReadReply(ctx)
+	reply, err := s.readReply(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for the reply to %s: %w", what, err)
 	}

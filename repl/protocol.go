@@ -209,7 +209,7 @@ func (s *Session) closeBody(send bool) error {
 }
 
 func (s *Session) readDataReply(ctx context.Context) error {
-	reply, err := s.client.ReadReply(ctx)
+	reply, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to the message: %w", err)
 	}
