@@ -186,12 +186,9 @@ type ScriptError struct {
 }
 
 func (e *ScriptError) Error() string {
-	msg := e.Err.Error()
-	if len(msg) > 300 || !visible.Safe(msg) {
-		// It may quote the script, which may come from anyone.
-		msg = visible.Clip(msg, 300)
-	}
-	return fmt.Sprintf("script line %d: %s", e.Line, msg)
+	// It may quote the script, which may come from anyone, and errors
+	// that quote escape already: escaped once, bounded.
+	return fmt.Sprintf("script line %d: %s", e.Line, visible.TextClip(e.Err.Error(), 300))
 }
 
 func (e *ScriptError) Unwrap() error { return e.Err }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -192,5 +194,22 @@ func BenchmarkScriptRefusedDataBody(b *testing.B) {
 			b.Fatal(err)
 		}
 		s.Close()
+	}
+}
+
+// TestScriptErrorEscapesOnce: a script error may quote the script, raw or
+// already escaped (%q); either way it is shown escaped once and bounded.
+func TestScriptErrorEscapesOnce(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("unknown command %q", ":b\x1b]0;x\x07"), `script line 3: unknown command ":b\x1b]0;x\a"`},
+		{errors.New("raw \x1b[2J here"), `script line 3: raw \x1b[2J here`},
+		{errors.New(strings.Repeat("x", 1000)), "script line 3: " + strings.Repeat("x", 300) + " … (1000 bytes in all)"},
+	} {
+		if got := (&ScriptError{Line: 3, Err: tc.err}).Error(); got != tc.want {
+			t.Errorf("ScriptError(%q) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }

@@ -158,6 +158,27 @@ func TestCertificateRefusalOnStderr(t *testing.T) {
 	}
 }
 
+// TestInsecureWaivedEscapedOnce: what --insecure waived names the
+// certificate's subject escaped once, as the refusal sentence does: the
+// sentence is escaped already, and escaping it again would show
+// "\\x1b" for ESC and cut it mid-way.
+func TestInsecureWaivedEscapedOnce(t *testing.T) {
+	cert, _ := hostileNameCert(t)
+	addr := serveOnce(t, startTLSWith(cert))
+	_, out, errOut := runCLI(t, "EHLO me\nSTARTTLS\nQUIT\n", "--insecure", "--timeout", "5s", addr)
+	for what, text := range map[string]string{"stdout": out, "stderr": errOut} {
+		if bad := firstUnsafe(text); bad != "" {
+			t.Errorf("%s holds %s", what, bad)
+		}
+		if want := `subject CN=evil\x1b[2J\x1b]0\;pwned\x07`; !strings.Contains(text, want) { // "\;" is RFC 2253's
+			t.Errorf("%s = %.2000q, want the subject escaped once: %q", what, text, want)
+		}
+		if strings.Contains(text, `\\x1b`) {
+			t.Errorf("%s escapes an escape again: %.2000q", what, text)
+		}
+	}
+}
+
 // TestScriptColonCommandsQuoteServersEscaped: in script mode, what a
 // colon-command prints (:explain of the last reply, :status with the
 // server's extensions) is a transcript comment that may go to a terminal.
