@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -148,9 +149,11 @@ func (s *Session) startsAuth(line string) bool {
 }
 
 // authShown is an AUTH command as it may be shown: its initial response,
-// if any, replaced by mask.
+// if any, replaced by mask, and its mechanism, which a script or a paste
+// wrote, escaped and bounded.
 func authShown(cmd proto.Command, mask string) string {
 	mech, ir := proto.SplitVerb(cmd.Arg)
+	mech = visible.Clip(mech, 40)
 	if strings.TrimSpace(ir) == "" {
 		return "AUTH " + mech
 	}

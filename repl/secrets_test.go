@@ -1,10 +1,16 @@
 package repl
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 )
 
 // TestScriptBuiltSecretsAreRedacted: in a script, what :plain and :b64
@@ -75,5 +81,62 @@ func TestScriptAuthNeverBatched(t *testing.T) {
 	want := "C: RSET\nS: 250 2.0.0 Ok\nC: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: <redacted: AUTH LOGIN username>\nS: 334 UGFzc3dvcmQ6\nC: <redacted: AUTH LOGIN password>\nS: 235 2.7.0 Authentication successful\n"
 	if !strings.Contains(out, want) {
 		t.Errorf("AUTH shared a batch:\n%s", out)
+	}
+}
+
+// TestHostileAuthLineShownEscaped: an AUTH line whose mechanism carries
+// controls is shown escaped wherever it is shown: the comment that says
+// it was withheld, the script's output and a recording of it.
+func TestHostileAuthLineShownEscaped(t *testing.T) {
+	const blob = "AHN0dWRlbnQAc2VjcmV0"
+	t.Run("withheld after a refused STARTTLS", func(t *testing.T) {
+		addr := startScriptedServer(t, "220 evil.test ESMTP\n250-evil.test\n250-STARTTLS\n250 AUTH PLAIN\n454 4.7.0 TLS not available\n221 2.0.0 Bye\n")
+		var out, errOut bytes.Buffer
+		s := NewScriptSession(Config{Addr: addr, Timeout: 5 * time.Second}, &out, &errOut)
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s.RunScript(context.Background(), strings.NewReader("EHLO me\nSTARTTLS\nAUTH PL\x1b]0;PWN\x07AIN\u202e "+blob+"\nQUIT\n"))
+		s.Close()
+		repltest.AssertTerminalSafe(t, "stdout", out.String(), false)
+		repltest.AssertTerminalSafe(t, "stderr", errOut.String(), false)
+		if want := `# skipped, not sent: AUTH PL\x1b]0;PWN\x07AIN\u202e <redacted: initial response>`; !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	})
+	t.Run("sent and recorded", func(t *testing.T) {
+		rec := filepath.Join(t.TempDir(), "rec.txt")
+		out, _, _ := runScriptAgainst(t, startSandbox(t), Config{Record: rec}, "EHLO me\nAUTH PL\x1b]0;PWN\x07AIN "+blob+"\nQUIT\n")
+		recorded, err := os.ReadFile(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, text := range map[string]string{"stdout": out, "the recording": string(recorded)} {
+			repltest.AssertTerminalSafe(t, what, text, false)
+			if strings.Contains(text, blob) {
+				t.Errorf("%s holds the credentials:\n%s", what, text)
+			}
+		}
+	})
+}
+
+// TestAuthShown: the AUTH line as shown when its response is hidden or
+// withheld; the mechanism comes from a script or a paste, so it is
+// escaped and bounded, and a tab separates as a space does.
+func TestAuthShown(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"AUTH PLAIN AHN0dWRlbnQAc2VjcmV0", "AUTH PLAIN ***"},
+		{"AUTH\tPLAIN\tAHN0dWRlbnQAc2VjcmV0", "AUTH PLAIN ***"},
+		{"AUTH LOGIN", "AUTH LOGIN"},
+		{"AUTH PL\x1b]0;PWN\x07AIN\u202e AHN0", `AUTH PL\x1b]0;PWN\x07AIN\u202e ***`},
+		{"AUTH " + strings.Repeat("M", 100) + " AHN0", "AUTH " + strings.Repeat("M", 40) + " … (100 bytes in all) ***"},
+	} {
+		cmd, err := proto.ParseCommand(tc.line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := authShown(cmd, "***"); got != tc.want {
+			t.Errorf("authShown(%q) = %q, want %q", tc.line, got, tc.want)
+		}
 	}
 }
