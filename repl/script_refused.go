@@ -60,6 +60,11 @@ func (s *scriptRun) skipRefusedData(code string) error {
 			continue
 		}
 		line, err := s.nextScriptLine()
+		var m scriptMistake
+		if errors.As(err, &m) {
+			skipped++ // a line too long to keep: skipped all the same
+			continue
+		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("reading the script: %w", err)
 		}
