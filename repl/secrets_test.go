@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
-	"github.com/smtprepl/smtprepl/repl/internal/repltest"
+	"github.com/smtprepl/smtprepl/proto/visible/visibletest"
 )
 
 // TestScriptBuiltSecretsAreRedacted: in a script, what :plain and :b64
@@ -98,8 +98,8 @@ func TestHostileAuthLineShownEscaped(t *testing.T) {
 		}
 		s.RunScript(context.Background(), strings.NewReader("EHLO me\nSTARTTLS\nAUTH PL\x1b]0;PWN\x07AIN\u202e "+blob+"\nQUIT\n"))
 		s.Close()
-		repltest.AssertTerminalSafe(t, "stdout", out.String(), false)
-		repltest.AssertTerminalSafe(t, "stderr", errOut.String(), false)
+		visibletest.AssertTerminalSafe(t, "stdout", out.String(), false)
+		visibletest.AssertTerminalSafe(t, "stderr", errOut.String(), false)
 		if want := `# skipped, not sent: AUTH PL\x1b]0;PWN\x07AIN\u202e <redacted: initial response>`; !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -112,7 +112,7 @@ func TestHostileAuthLineShownEscaped(t *testing.T) {
 			t.Fatal(err)
 		}
 		for what, text := range map[string]string{"stdout": out, "the recording": string(recorded)} {
-			repltest.AssertTerminalSafe(t, what, text, false)
+			visibletest.AssertTerminalSafe(t, what, text, false)
 			if strings.Contains(text, blob) {
 				t.Errorf("%s holds the credentials:\n%s", what, text)
 			}

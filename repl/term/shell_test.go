@@ -1,8 +1,6 @@
 package term
 
 import (
-	"github.com/smtprepl/smtprepl/repl"
-	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 )
 
 // after returns what out holds after marker, failing when it is absent.
