@@ -12,6 +12,8 @@ type PromptState struct {
 	Rcpts     int
 	InData    bool
 	OutOfStep bool
+	// RefusedText: the lines typed now are the text of a refused DATA.
+	RefusedText bool
 }
 
 // PromptState says where in the protocol the session stands, for the
@@ -27,5 +29,7 @@ func (s *Session) PromptState() PromptState {
 		Rcpts:     s.st.rcpts,
 		InData:    s.st.inData,
 		OutOfStep: s.outOfStep != "",
+
+		RefusedText: s.refusedText,
 	}
 }

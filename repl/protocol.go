@@ -100,6 +100,9 @@ func afterRCPT(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) e
 
 func afterDATA(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if r.Code != 354 {
+		if s.ask != nil {
+			s.refuseText(r.Code) // a script skips the text itself
+		}
 		return nil
 	}
 	body, err := s.client.Body()
@@ -120,23 +123,31 @@ func afterRSET(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) e
 	return nil
 }
 
+// afterAUTH: in the shell the session answers the 334s itself; a script
+// answers them from its lines (scriptAuthAnswers). Either way the end of
+// the exchange is noted once, with its last reply.
 func afterAUTH(ctx context.Context, s *Session, cmd proto.Command, r *proto.Reply) error {
-	if r.Code != 334 || s.ask != nil {
-		defer s.authOver(r) // warn again next time; stray answers wait
-	}
 	if r.Code == 334 && s.ask != nil {
-		return s.assistAuth(ctx, cmd, r)
+		final, err := s.assistAuth(ctx, cmd, r)
+		if err != nil {
+			return err
+		}
+		r = final
 	}
-	if r.Code == 235 {
+	if r.Code == 334 {
+		return nil
+	}
+	if r.Code == 235 && s.st.authUser == "" {
 		s.st.authUser = authUserHint(cmd)
 	}
+	s.authOver(r)
 	return nil
 }
 
 // authUserHint names the user for the prompt when the command itself
 // carried it (PLAIN with an initial response); otherwise "yes".
 func authUserHint(cmd proto.Command) string {
-	mech, ir, _ := strings.Cut(cmd.Arg, " ")
+	mech, ir := proto.SplitVerb(cmd.Arg)
 	if strings.EqualFold(mech, "PLAIN") && ir != "" {
 		if _, user, _, err := proto.DecodePlain(ir); err == nil {
 			return user
@@ -198,7 +209,7 @@ func (s *Session) closeBody(send bool) error {
 }
 
 func (s *Session) readDataReply(ctx context.Context) error {
-	reply, err := s.client.ReadReply(ctx)
+	reply, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to the message: %w", err)
 	}

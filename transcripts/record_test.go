@@ -131,11 +131,67 @@ func TestRecorderRedaction(t *testing.T) {
 				"S: 235 ok\n",
 			secrets: []string{"c2VjcmV0"},
 		},
+		// A server cannot turn redaction off or on by its replies alone:
+		// 354 opens message text only after DATA, 334 asks for an answer
+		// only in an AUTH exchange.
 		{
-			name:    "334 with no AUTH seen",
-			feeds:   []feed{{"S", "334 VXNlcm5hbWU6\r\n"}, {"C", "YWxpY2U=\r\n"}},
-			want:    "S: 334 VXNlcm5hbWU6\nC: <redacted: SASL response>\n",
-			secrets: []string{"YWxpY2U="},
+			name:  "334 with no AUTH seen is no challenge",
+			feeds: []feed{{"S", "334 VXNlcm5hbWU6\r\n"}, {"C", "MAIL FROM:<a@b>\r\n"}},
+			want:  "S: 334 VXNlcm5hbWU6\nC: MAIL FROM:<a@b>\n",
+		},
+		{
+			name: "334 to NOOP is no challenge",
+			feeds: []feed{{"C", "EHLO me\r\n"}, {"S", "250 ok\r\n"}, {"C", "NOOP\r\n"}, {"S", "334 go\r\n"},
+				{"C", "MAIL FROM:<a@b>\r\n"}, {"S", "250 ok\r\n"}},
+			want: "C: EHLO me\nS: 250 ok\nC: NOOP\nS: 334 go\nC: MAIL FROM:<a@b>\nS: 250 ok\n",
+		},
+		{
+			name: "354 to NOOP opens no message text",
+			feeds: []feed{{"C", "NOOP\r\n"}, {"S", "354 go\r\n"}, {"C", "AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n"},
+				{"S", "235 ok\r\n"}},
+			want:    "C: NOOP\nS: 354 go\nC: AUTH PLAIN <redacted: AUTH PLAIN credentials>\nS: 235 ok\n",
+			secrets: []string{"AGFsaWNlAHMzY3JldA=="},
+		},
+		{
+			name: "354 to a refused DATA's pipelined MAIL opens no message text",
+			feeds: []feed{{"C", "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"}, {"S", "354 go\r\n250 ok\r\n554 no\r\n"},
+				{"C", "AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n"}, {"S", "235 ok\r\n"}},
+			want: "C: MAIL FROM:<a@b>\nC: RCPT TO:<c@d>\nC: DATA\nS: 354 go\nS: 250 ok\nS: 554 no\n" +
+				"C: AUTH PLAIN <redacted: AUTH PLAIN credentials>\nS: 235 ok\n",
+			secrets: []string{"AGFsaWNlAHMzY3JldA=="},
+		},
+		{
+			name: "354 to the end of a message opens no other",
+			feeds: []feed{{"C", "DATA\r\n"}, {"S", "354 go\r\n"}, {"C", "hi\r\n.\r\n"}, {"S", "354 again\r\n"},
+				{"C", "AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n"}, {"S", "235 ok\r\n"}},
+			want: "C: DATA\nS: 354 go\nC: hi\nC: .\nS: 354 again\n" +
+				"C: AUTH PLAIN <redacted: AUTH PLAIN credentials>\nS: 235 ok\n",
+			secrets: []string{"AGFsaWNlAHMzY3JldA=="},
+		},
+		{
+			name: "AUTH pipelined behind refused commands",
+			feeds: []feed{{"C", "RSET\r\nMAIL FROM:<a@b>\r\nAUTH LOGIN\r\n"}, {"S", "250 ok\r\n503 no\r\n334 VXNlcm5hbWU6\r\n"},
+				{"C", "YWxpY2U=\r\n"}, {"S", "334 UGFzc3dvcmQ6\r\n"}, {"C", "czNjcmV0\r\n"}, {"S", "235 ok\r\n"}},
+			want: "C: RSET\nC: MAIL FROM:<a@b>\nC: AUTH LOGIN\nS: 250 ok\nS: 503 no\nS: 334 VXNlcm5hbWU6\n" +
+				"C: <redacted: AUTH LOGIN username>\nS: 334 UGFzc3dvcmQ6\nC: <redacted: AUTH LOGIN password>\nS: 235 ok\n",
+			secrets: []string{"YWxpY2U=", "czNjcmV0"},
+		},
+		{
+			name: "a mechanism outside the SASL charset is named SASL, and controls are shown",
+			feeds: []feed{{"C", "AUTH PL\x1b]0;PWN\x07AIN AGFsaWNlAHMzY3JldA==\r\n"}, {"S", "504 no\r\n"},
+				{"C", "AUTH X-\u202eMECH AGFsaWNlAHMzY3JldA==\r\n"}, {"S", "504 no\r\n"},
+				{"C", "AUTH A23456789012345678901 AGFsaWNlAHMzY3JldA==\r\n"}, {"S", "504 no\r\n"}},
+			want: "C: AUTH PL\\x1b]0;PWN\\x07AIN <redacted: AUTH SASL response>\nS: 504 no\n" +
+				"C: AUTH X-\\u202eMECH <redacted: AUTH SASL response>\nS: 504 no\n" +
+				"C: AUTH A23456789012345678901 <redacted: AUTH SASL response>\nS: 504 no\n",
+			secrets: []string{"AGFsaWNlAHMzY3JldA=="},
+		},
+		{
+			name: "a chunk's text is not commands",
+			feeds: []feed{{"C", "BDAT 12 LAST\r\nNOOP\r\nNOOP\r\n"}, {"S", "250 ok\r\n"}, {"C", "AUTH LOGIN\r\n"},
+				{"S", "504 no\r\n"}, {"C", "NOOP\r\n"}, {"S", "334 go\r\n"}, {"C", "MAIL FROM:<a@b>\r\n"}},
+			want: "C: BDAT 12 LAST\nC: NOOP\nC: NOOP\nS: 250 ok\nC: AUTH LOGIN\nS: 504 no\nC: NOOP\nS: 334 go\n" +
+				"C: MAIL FROM:<a@b>\n",
 		},
 		{
 			name: "bodies are never redacted and stay stuffed",
