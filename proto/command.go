@@ -34,17 +34,34 @@ func (p Param) String() string {
 // Command is one client line, parsed tolerantly because a person typed it.
 type Command struct {
 	Verb string // upper-cased: "MAIL"
-	Arg  string // everything after the verb and one space, as typed
+	Arg  string // everything after the verb and one space or tab, as typed
 }
 
-// ParseCommand splits a command line into verb and argument. It accepts
-// anything printable: an unknown verb is the server's business to refuse.
+// ParseCommand splits a command line into verb and argument as
+// [SplitVerb] does. It accepts anything printable: an unknown verb is the
+// server's business to refuse.
 func ParseCommand(line string) (Command, error) {
 	if err := ValidateLine(line); err != nil {
 		return Command{}, err
 	}
-	verb, arg, _ := strings.Cut(line, " ")
+	verb, arg := SplitVerb(line)
 	return Command{Verb: upperASCII(verb), Arg: arg}, nil
+}
+
+// SplitVerb splits a command line the way servers read it (Postfix's
+// smtpd among them): spaces and tabs before the verb are skipped, and the
+// verb ends at the first space or tab. So " DATA" and "DATA\t" are DATA,
+// and whatever decides what a line is (a command, message text, an AUTH
+// answer, a secret) must split it here, or a server would run a verb the
+// client took for something else. The verb is a slice of line as typed;
+// arg is everything after the one separator. It does not allocate.
+func SplitVerb(line string) (verb, arg string) {
+	line = strings.TrimLeft(line, " \t")
+	i := strings.IndexAny(line, " \t")
+	if i < 0 {
+		return line, ""
+	}
+	return line[:i], line[i+1:]
 }
 
 func (c Command) String() string {

@@ -47,6 +47,14 @@ func TestParseCommand(t *testing.T) {
 		{"ehlo  two spaces", Command{Verb: "EHLO", Arg: " two spaces"}},
 		{"x\xffy arg", Command{Verb: "X\xffY", Arg: "arg"}}, // bytes kept as typed
 		{"", Command{}},
+		// Leading spaces and tabs are skipped and a tab ends the verb, as
+		// servers read a line (Postfix's smtpd too): " DATA" is DATA.
+		{" DATA", Command{Verb: "DATA"}},
+		{"\t data", Command{Verb: "DATA"}},
+		{"DATA\t", Command{Verb: "DATA"}},
+		{"AUTH\tPLAIN AHN0", Command{Verb: "AUTH", Arg: "PLAIN AHN0"}},
+		{"  auth \tPLAIN", Command{Verb: "AUTH", Arg: "\tPLAIN"}},
+		{" \t ", Command{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -138,7 +146,7 @@ func TestPathLookup(t *testing.T) {
 }
 
 func FuzzParseCommand(f *testing.F) {
-	for _, s := range []string{"MAIL FROM:<a@x>", "data", "", " x", "RCPT TO:<a>\r\nDATA", "é x", "\xff"} {
+	for _, s := range []string{"MAIL FROM:<a@x>", "data", "", " x", "\tAUTH\tPLAIN x", " \t", "RCPT TO:<a>\r\nDATA", "é x", "\xff"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -149,8 +157,14 @@ func FuzzParseCommand(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if strings.ContainsAny(c.Verb, "abcdefghijklmnopqrstuvwxyz ") {
-			t.Fatalf("verb %q not upper-cased or contains a space", c.Verb)
+		if strings.ContainsAny(c.Verb, "abcdefghijklmnopqrstuvwxyz \t") {
+			t.Fatalf("verb %q not upper-cased or contains a space or a tab", c.Verb)
+		}
+		if c.Verb == "" && c.Arg != "" {
+			t.Fatalf("ParseCommand(%q) = %+v: an argument without a verb", line, c)
+		}
+		if verb, arg := SplitVerb(line); upperASCII(verb) != c.Verb || arg != c.Arg {
+			t.Fatalf("SplitVerb(%q) = %q, %q; ParseCommand gave %+v", line, verb, arg, c)
 		}
 		if len(c.String()) > len(line) {
 			t.Fatalf("String() %q longer than the input %q", c.String(), line)

@@ -16,8 +16,8 @@ type authState struct {
 // afterAUTH starts an exchange: its initial response may carry the user
 // name (RFC 4954 §4).
 func afterAUTH(s *Session, line string, r *Reply) {
-	_, args, _ := strings.Cut(line, " ")
-	mech, ir, _ := strings.Cut(strings.TrimLeft(args, " "), " ")
+	_, args := SplitVerb(line)
+	mech, ir := SplitVerb(args)
 	// Copies: a slice would keep the whole line, secret and all, alive.
 	s.auth.mech, s.auth.pending, s.auth.answers, s.auth.askUser = strings.Clone(mech), "", 0, true
 	if ir = strings.TrimSpace(ir); ir != "" {

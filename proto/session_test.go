@@ -200,6 +200,34 @@ func TestSessionRole(t *testing.T) {
 	}
 }
 
+// TestSessionVerbAfterBlanks: a verb after spaces or tabs, or ended by a
+// tab, is the verb a server reads (Postfix skips the blanks too), so the
+// model follows it: a refused " DATA" refuses its text, an " AUTH" opens
+// an exchange.
+func TestSessionVerbAfterBlanks(t *testing.T) {
+	for _, data := range []string{" DATA", "\tDATA", "DATA\t", "  data "} {
+		s := feed(t, false, inTxn)
+		s.Feed(data, &Reply{Code: 554, Lines: []string{"5.5.1 Error: no valid recipients"}})
+		if got := s.Role("Subject: oops"); got != RoleRefusedText {
+			t.Errorf("after %q refused: Role(Subject: oops) = %s, want refused text", data, got)
+		}
+	}
+	for _, auth := range []string{" AUTH LOGIN", "AUTH\tLOGIN", "\t auth\tLOGIN"} {
+		s := feed(t, false, ehloAll)
+		s.Feed(auth, &Reply{Code: 334, Lines: []string{"VXNlcm5hbWU6"}})
+		if got := s.Role("Ym9i"); got != RoleAnswer {
+			t.Errorf("after %q and a 334: Role(Ym9i) = %s, want answer", auth, got)
+		}
+		s.Feed("Ym9i", &Reply{Code: 535, Lines: []string{"5.7.8 no"}})
+		if got := s.Role("c2VjcmV0"); got != RoleRefusedAnswer {
+			t.Errorf("after %q ended: Role(c2VjcmV0) = %s, want refused answer", auth, got)
+		}
+	}
+	if s := feed(t, false, withRcpt); !s.MustWait(" DATA") && s.Capabilities().Pipelining() {
+		t.Errorf("MustWait(\" DATA\") = false: DATA ends a pipelined group")
+	}
+}
+
 // TestSessionSkipEndsAtDot: the refused text ends with its lone "."; a
 // line that only looks like the end (" .", "..") does not end it.
 func TestSessionSkipEndsAtDot(t *testing.T) {
@@ -354,7 +382,10 @@ func TestLooksLikeCommand(t *testing.T) {
 		{"QUIT", true}, {"quit", true}, {"Quit", true}, {"qUIT", false},
 		{"MAIL FROM:<a@b>", true}, {"mail from:<a@b>", true}, {"LHLO x", true},
 		{"TURN", false}, {"Ym9i", false}, {"", false}, {"QUITS", false},
-		{"quıt", false}, {"QUIT\tnow", false}, {"XCLIENT NAME=x", true},
+		{"quıt", false}, {"XCLIENT NAME=x", true},
+		// A server skips leading blanks and ends the verb at a tab.
+		{"QUIT\tnow", true}, {" QUIT", true}, {"\tdata", true}, {"AUTH\tPLAIN x", true},
+		{" ", false}, {"\t", false},
 	}
 	for _, tt := range tests {
 		if got := LooksLikeCommand(tt.line); got != tt.want {

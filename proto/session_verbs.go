@@ -67,17 +67,17 @@ func lookupVerb(name string) (*sessionVerb, bool) {
 	return nil, false
 }
 
-// verbOf is a line's first word, as typed.
+// verbOf is a line's verb, as typed, split as a server splits it.
 func verbOf(line string) string {
-	verb, _, _ := strings.Cut(line, " ")
+	verb, _ := SplitVerb(line)
 	return verb
 }
 
 // LooksLikeCommand reports whether a client line reads as an SMTP command
-// rather than an AUTH answer: its first word is a known verb, spelt in
-// capitals, lower case or capitalised, alone or followed by a space.
-// Base64 has no spaces, and the base64 of ASCII text never spells one of
-// these words (TURN, which does, is left out).
+// rather than an AUTH answer: its verb ([SplitVerb]) is a known one, spelt
+// in capitals, lower case or capitalised. Base64 has no spaces or tabs,
+// and the base64 of ASCII text never spells one of these words (TURN,
+// which does, is left out).
 func LooksLikeCommand(line string) bool {
 	word := verbOf(line)
 	v, ok := lookupVerb(word)
@@ -231,11 +231,11 @@ func afterQUIT(s *Session, _ string, r *Reply) {
 
 // isBDATLast reports whether line is "BDAT size LAST" (RFC 3030 §2).
 func isBDATLast(line string) bool {
-	verb, rest, _ := strings.Cut(line, " ")
+	verb, rest := SplitVerb(line)
 	if !strings.EqualFold(verb, "BDAT") {
 		return false
 	}
-	_, last, _ := strings.Cut(strings.TrimLeft(rest, " "), " ") // past the size
+	_, last := SplitVerb(rest) // past the size
 	return strings.EqualFold(strings.TrimSpace(last), "LAST")
 }
 

@@ -53,7 +53,8 @@ var answerers = map[string]func(s *Session, a *authRun, challenge string) (authS
 // assistAuth answers 334 challenges until the server gives a final reply:
 // challenges shown decoded, answers typed in plain text and sent
 // base64-encoded, passwords read without echo and never shown.
-func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Reply) error {
+// It returns the final reply.
+func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Reply) (*proto.Reply, error) {
 	run := s.auth
 	if run == nil {
 		run = &authRun{mech: mechanismOf(cmd)}
@@ -62,15 +63,15 @@ func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Re
 	for r.Code == 334 {
 		next, err := run.answer(ctx, s, r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r = next
 	}
-	return nil
+	return r, nil
 }
 
 func mechanismOf(cmd proto.Command) string {
-	mech, _, _ := strings.Cut(cmd.Arg, " ")
+	mech, _ := proto.SplitVerb(cmd.Arg)
 	return strings.ToUpper(mech)
 }
 
@@ -116,7 +117,7 @@ func (s *Session) sendAnswer(ctx context.Context, run *authRun, step authStep) (
 	}
 	run.step++
 	s.pendingVerb = what
-	reply, err := s.client.ReadReply(ctx)
+	reply, err := s.readReply(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for the reply to %s: %w", what, err)
 	}

@@ -33,9 +33,11 @@ func WriteMarkdown(w io.Writer) error {
 }
 
 // keysText is the part of the reference that no table holds.
-const keysText = `Keys: Tab completes verbs, their syntax (` + "`MA`" + ` → ` + "`MAIL FROM:<`" + `), the ESMTP parameters and AUTH mechanisms the server advertised, and colon-commands; Ctrl-R searches history; Ctrl-C abandons a slow reply or a slow greeting (the connection stays open, perhaps out of step), a connection attempt, or a half-typed line; Ctrl-D or ` + "`:quit`" + ` leaves.
+const keysText = `Keys: Tab completes verbs, their syntax (` + "`MA`" + ` → ` + "`MAIL FROM:<`" + `), the ESMTP parameters and AUTH mechanisms the server advertised, and colon-commands; Ctrl-R searches history; Ctrl-C abandons a slow reply or a slow greeting (the connection stays open, perhaps out of step), a connection attempt, a half-typed line, or the skipping after a refused DATA; Ctrl-D or ` + "`:quit`" + ` leaves.
 
-History is kept in ` + "`$XDG_STATE_HOME/smtprepl/history`" + ` (else ` + "`~/.local/state/smtprepl/history`" + `), mode 0600, and never holds a secret: not AUTH answers or initial responses, not the arguments of ` + "`:auth`" + `, ` + "`:b64`" + `, ` + "`:unb64`" + ` or ` + "`:plain`" + `, and not message text.
+Lines that belong to a refused command are not sent, as in a script: after a DATA not answered 354 the prompt says ` + "`refused DATA: text is not sent`" + ` and the lines up to a lone ` + "`.`" + ` are skipped, the first ten shown; after an AUTH exchange ends, a line that is no command is skipped as a leftover answer, shown only as ` + "`<redacted: AUTH answer>`" + `.
+
+History is kept in ` + "`$XDG_STATE_HOME/smtprepl/history`" + ` (else ` + "`~/.local/state/smtprepl/history`" + `), mode 0600, and never holds a secret: not AUTH answers or initial responses (nor any lone word that is no command, which an answer could be), not the arguments of ` + "`:auth`" + `, ` + "`:b64`" + `, ` + "`:unb64`" + ` or ` + "`:plain`" + `, and not message text.
 `
 
 // mdCell escapes what would break a Markdown table cell.

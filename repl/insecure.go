@@ -20,9 +20,10 @@ func (s *Session) sayWaived(info *proto.TLSInfo) {
 		s.tap(proto.TapLine{Kind: proto.Event, Data: []byte("--insecure: the certificate verified anyway, nothing was waived")})
 		return
 	}
-	// The problem names the certificate's subject and issuer: the
-	// server's text, escaped and bounded.
-	waived := "certificate NOT VERIFIED, accepted only because of --insecure: " + visible.Clip(CertProblem(info), 300)
+	// The problem names the certificate's subject and issuer, the
+	// server's text, escaped already: TextClip bounds it without escaping
+	// the escapes again.
+	waived := "certificate NOT VERIFIED, accepted only because of --insecure: " + visible.TextClip(CertProblem(info), 300)
 	s.tap(proto.TapLine{Kind: proto.Event, Data: []byte(waived)})
 	if s.ask == nil {
 		fmt.Fprintf(s.errOut, "smtprepl: warning: %s; the connection is encrypted but not authenticated: anyone between you and the server could read it\n", waived)

@@ -1,21 +1,22 @@
 package repl
 
-import (
-	"encoding/base64"
-	"strings"
-)
+import "strings"
 
 // Keepable returns what of a line typed now may be kept (in history, in a
-// lesson's record), and false when nothing may.
+// lesson's record), and false when nothing may: nothing the session takes
+// for an AUTH answer or for the text of a refused DATA.
 func (s *Session) Keepable(line string) (string, bool) {
+	if s.refusedText || !isScriptCommand(line) && (s.guard.answersOver != "" || s.model.State().InAuth()) {
+		return "", false
+	}
 	return keepable(line, s.inData(), s.cmds)
 }
 
 // keepable decides what of a typed line may be kept. Readline's own
 // saving is off; every line passes here, so no secret is ever written:
 // not message text, not AUTH responses, not the arguments of :auth, :b64,
-// :unb64 or :plain, and not a lone base64 word (an AUTH answer typed at
-// the prompt after an abandoned wait).
+// :unb64 or :plain, and not a lone word that is no command (an AUTH
+// answer typed at the prompt after an abandoned wait, padded or not).
 func keepable(line string, inData bool, cmds *commandTable) (string, bool) {
 	line = strings.TrimSpace(line)
 	switch {
@@ -35,16 +36,8 @@ func keepable(line string, inData bool, cmds *commandTable) (string, bool) {
 	if verbName == "AUTH" && len(fields) > 2 {
 		return "AUTH " + fields[1], true // the initial response is the secret
 	}
-	if _, known := lookupVerb(verbName); !known && len(fields) == 1 && looksBase64(line) {
+	if len(fields) == 1 && !isScriptCommand(line) {
 		return "", false
 	}
 	return line, true
-}
-
-func looksBase64(s string) bool {
-	if len(s) < 4 || len(s)%4 != 0 {
-		return s == "="
-	}
-	_, err := base64.StdEncoding.DecodeString(s)
-	return err == nil
 }

@@ -9,12 +9,15 @@ type PromptState struct {
 	proto.State
 	Connected bool
 	Target    string // "sandbox", "mx.example.com"
+	// RefusedText: the lines typed now are the text of a refused DATA.
+	RefusedText bool
 }
 
 // PromptState says where in the protocol the session stands, for the
 // terminal's prompt.
 func (s *Session) PromptState() PromptState {
-	return PromptState{State: s.model.State(), Connected: s.Connected(), Target: s.describeTarget()}
+	return PromptState{State: s.model.State(), Connected: s.Connected(), Target: s.describeTarget(),
+		RefusedText: s.refusedText}
 }
 
 // Login names who the session is logged in as: the user the AUTH lines

@@ -64,8 +64,11 @@ func afterSTARTTLS(ctx context.Context, s *Session, _ proto.Command, _ *proto.Re
 	return nil
 }
 
-func afterDATA(_ context.Context, s *Session, _ proto.Command, _ *proto.Reply) error {
+func afterDATA(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) error {
 	if !s.inData() {
+		if s.ask != nil {
+			s.refuseText(r.Code) // a script skips the text itself
+		}
 		return nil
 	}
 	body, err := s.client.Body()
@@ -80,13 +83,21 @@ func afterDATA(_ context.Context, s *Session, _ proto.Command, _ *proto.Reply) e
 	return nil
 }
 
+// afterAUTH: in the shell the session answers the 334s itself; a script
+// answers them from its lines (scriptAuthAnswers). Either way the end of
+// the exchange is noted once, with its last reply.
 func afterAUTH(ctx context.Context, s *Session, cmd proto.Command, r *proto.Reply) error {
-	if r.Code != 334 || s.ask != nil {
-		defer s.authOver(r) // warn again next time; stray answers wait
-	}
 	if r.Code == 334 && s.ask != nil {
-		return s.assistAuth(ctx, cmd, r)
+		final, err := s.assistAuth(ctx, cmd, r)
+		if err != nil {
+			return err
+		}
+		r = final
 	}
+	if r.Code == 334 {
+		return nil
+	}
+	s.authOver(r)
 	return nil
 }
 
@@ -143,7 +154,7 @@ func (s *Session) closeBody(send bool) error {
 }
 
 func (s *Session) readDataReply(ctx context.Context) error {
-	reply, err := s.client.ReadReply(ctx)
+	reply, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to the message: %w", err)
 	}

@@ -46,6 +46,10 @@ func (s *scriptRun) run(ctx context.Context) error {
 			}
 			return s.scriptEOF()
 		}
+		var m scriptMistake
+		if errors.As(err, &m) {
+			return s.scriptFailed(ctx, m.line, "", s.wireMark(), err)
+		}
 		if err != nil {
 			return fmt.Errorf("reading the script: %w", err)
 		}
@@ -62,10 +66,19 @@ func (s *scriptRun) run(ctx context.Context) error {
 
 // nextScriptLine reads the next line, first showing the output so far
 // when the line is not there yet: a slow producer must still see the
-// replies.
+// replies. Outside message text a line over maxScriptLine is the
+// script's mistake.
 func (s *scriptRun) nextScriptLine() (string, error) {
 	s.flushIfWaiting()
-	return s.lines.next()
+	if s.inData() {
+		return s.lines.nextText()
+	}
+	line, err := s.lines.next()
+	var tl *lineTooLong
+	if errors.As(err, &tl) {
+		return "", scriptMistake{err, s.lines.n}
+	}
+	return line, err
 }
 
 func (s *scriptRun) flushIfWaiting() {
@@ -98,11 +111,12 @@ func (s *scriptRun) scriptStep(ctx context.Context, line string) error {
 
 // bdatSize reads the chunk size of "BDAT n [LAST]" (RFC 3030 §2).
 func bdatSize(line string) (int64, bool) {
-	fields := strings.Fields(line)
-	if len(fields) < 2 || !strings.EqualFold(fields[0], "BDAT") {
+	verb, arg := proto.SplitVerb(line)
+	size, _ := proto.SplitVerb(arg)
+	if !strings.EqualFold(verb, "BDAT") || size == "" {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(fields[1], 10, 64)
+	n, err := strconv.ParseInt(size, 10, 64)
 	return n, err == nil && n >= 0
 }
 
@@ -137,7 +151,7 @@ func readChunk(lines *lineSource, size int64) ([]byte, error) {
 	at := lines.n
 	chunk := make([]byte, 0, min(size, 1<<20))
 	for int64(len(chunk)) < size {
-		next, err := lines.next()
+		next, err := lines.nextText()
 		if err != nil {
 			return nil, scriptMistake{fmt.Errorf("the script ended inside a BDAT chunk: %d of %d bytes given", len(chunk), size), at}
 		}
@@ -170,6 +184,20 @@ func (s *scriptRun) scriptEOF() error {
 	return nil
 }
 
+// maxScriptLine bounds a script line outside message text (a command, an
+// AUTH answer, a colon-command): a file from anyone must not make smtprepl
+// hold, send and print 100 MB as one command. Message text and BDAT
+// chunks have no such bound: they stream.
+const maxScriptLine = 64 << 10
+
+// lineTooLong is a script line over maxScriptLine, n bytes without its
+// ending; it was read and dropped, never kept.
+type lineTooLong struct{ n int }
+
+func (e *lineTooLong) Error() string {
+	return fmt.Sprintf("the line is %d bytes long, and outside message text a script line may be at most %d bytes: nothing of it was sent", e.n, maxScriptLine)
+}
+
 // lineSource yields script lines without their line ending, with one line
 // of push-back for batching.
 type lineSource struct {
@@ -185,33 +213,96 @@ func newLineSource(r io.Reader) *lineSource {
 	return &lineSource{br: bufio.NewReaderSize(r, 64<<10)}
 }
 
-func (l *lineSource) next() (string, error) {
+// next reads a line outside message text: one over maxScriptLine is a
+// *lineTooLong.
+func (l *lineSource) next() (string, error) { return l.nextWithin(maxScriptLine) }
+
+// nextText reads a line of message text or of a BDAT chunk, of any length.
+func (l *lineSource) nextText() (string, error) { return l.nextWithin(0) }
+
+// nextWithin reads a line of at most limit bytes, any length for 0.
+func (l *lineSource) nextWithin(limit int) (string, error) {
 	if n := len(l.pushed); n > 0 {
 		line := l.pushed[n-1]
 		l.pushed = l.pushed[:n-1]
 		l.n++
 		return line, nil
 	}
-	line, err := l.readString()
+	line, err := l.readString(limit)
+	var tl *lineTooLong
+	if errors.As(err, &tl) {
+		l.n++
+		return "", err
+	}
 	if err != nil && (err != io.EOF || line == "") {
 		return "", err
 	}
 	l.n++
-	line = strings.TrimSuffix(line, "\n")
-	return strings.TrimSuffix(line, "\r"), nil
+	return trimEnding(line), nil
 }
 
-func (l *lineSource) readString() (string, error) {
+func trimEnding(line string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+}
+
+func (l *lineSource) readString(limit int) (string, error) {
 	if l.leftover != "" {
 		line := l.leftover
 		l.leftover = ""
+		if n := len(trimEnding(line)); limit > 0 && n > limit {
+			return "", &lineTooLong{n}
+		}
 		if !strings.HasSuffix(line, "\n") {
 			return line, io.EOF
 		}
 		return line, nil
 	}
-	return l.br.ReadString('\n')
+	if limit == 0 {
+		return l.br.ReadString('\n')
+	}
+	return l.readBounded(limit)
 }
+
+// readBounded reads a line of at most limit bytes and its ending; of a
+// longer one it keeps nothing, reading to its end only to count it.
+func (l *lineSource) readBounded(limit int) (string, error) {
+	var b []byte
+	for {
+		frag, err := l.br.ReadSlice('\n')
+		if len(b)+len(frag) > limit+len("\r\n") {
+			return "", l.dropLine(b, frag, err)
+		}
+		b = append(b, frag...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if n := len(trimEnding(string(b))); n > limit {
+			return "", &lineTooLong{n}
+		}
+		return string(b), err
+	}
+}
+
+// dropLine reads the rest of a line too long to keep, from frag on, and
+// says how long it was without its ending; a read error other than the
+// end is returned. Only its last two bytes are kept, for the ending.
+func (l *lineSource) dropLine(b, frag []byte, err error) error {
+	n, tail := len(b), string(b[max(0, len(b)-2):])
+	for {
+		n += len(frag)
+		tail = lastTwo(tail + string(frag[max(0, len(frag)-2):]))
+		if err != bufio.ErrBufferFull {
+			break
+		}
+		frag, err = l.br.ReadSlice('\n')
+	}
+	if err != nil && err != io.EOF {
+		return err
+	}
+	return &lineTooLong{n - len(tail) + len(trimEnding(tail))}
+}
+
+func lastTwo(s string) string { return s[max(0, len(s)-2):] }
 
 // wouldBlock reports whether the next line must come from the input
 // itself, which may keep us waiting: a slow producer must still see the
@@ -289,6 +380,10 @@ func (s *scriptRun) pipelineBatch(ctx context.Context, first string) error {
 	start, batch := s.lines.n, []string{first}
 	for !s.model.MustWait(batch[len(batch)-1]) {
 		line, err := s.lines.next()
+		var tl *lineTooLong
+		if errors.As(err, &tl) {
+			return scriptMistake{err, s.lines.n} // nothing of the batch is sent
+		}
 		if err != nil {
 			break
 		}
@@ -345,6 +440,7 @@ func (s *Session) sendBatch(ctx context.Context, batch []string, chunk []byte) (
 	if err := s.queueBatch(batch, chunk); err != nil {
 		return nil, err
 	}
+	s.guard.answersOver = "" // commands went out: what follows is no answer
 	if err := s.readPendingDot(ctx); err != nil {
 		return nil, err
 	}

@@ -34,8 +34,9 @@ func (s *scriptRun) scriptFollowUp(ctx context.Context, line string) error {
 	return nil
 }
 
+// verbOf is a line's verb in capitals, split as a server splits it.
 func verbOf(line string) string {
-	word, _, _ := strings.Cut(line, " ")
+	word, _ := proto.SplitVerb(line)
 	return strings.ToUpper(word)
 }
 
@@ -59,6 +60,11 @@ func (s *scriptRun) skipRefusedData(code string) error {
 			continue
 		}
 		line, err := s.nextScriptLine()
+		var m scriptMistake
+		if errors.As(err, &m) {
+			skipped++ // a line too long to keep: skipped all the same
+			continue
+		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("reading the script: %w", err)
 		}
@@ -148,17 +154,12 @@ func (s *scriptRun) colonInExchange(ctx context.Context, line string, at int) er
 // for. They are secrets: each is shown as a redacted comment, never as
 // itself.
 func (s *scriptRun) skipAnswers(ctx context.Context) error {
-	why := "the AUTH line above was not sent"
-	if s.lastVerb == "AUTH" {
-		why = "the AUTH exchange is over: the server answered " + s.refusal()
-	}
 	for {
-		_, ok, err := s.nextAnswer(ctx)
+		line, ok, err := s.nextAnswer(ctx)
 		if err != nil || !ok {
 			return err
 		}
-		s.failed = true // a line the script holds was not sent
-		s.view.output("skipped, not sent: <redacted: AUTH answer> (" + why + ")")
+		s.skipsAnswer(line)
 	}
 }
 
@@ -168,31 +169,14 @@ type noConnError string
 
 func (e noConnError) Error() string { return string(e) }
 
-// commandWords are SMTP verbs beyond the verbs table that a script may
-// use after an AUTH. Words whose all-capital or all-lower-case spelling
-// is the base64 of printable ASCII (TURN is "MDM", SEND is "HCC") are
-// left out, so that a base64 answer can never be taken for a command.
-var commandWords = map[string]bool{"ETRN": true, "XCLIENT": true, "XFORWARD": true}
-
-// isScriptCommand reports whether a script line is a command rather than
-// an AUTH answer: a colon-command, or a line whose first word is an SMTP
-// verb written in capitals, lower case or capitalised, alone or followed
-// by a space. Base64 has no spaces, and the base64 of ASCII text never
-// spells one of these words (TestAnswersAreNeverCommands).
+// isScriptCommand reports whether a line is a command rather than an
+// AUTH answer: a colon-command, or an SMTP command as
+// proto.LooksLikeCommand reads it (the verb after any blanks, spelt in
+// capitals, lower case or capitalised). Base64 has no spaces, and the
+// base64 of ASCII text never spells one of those verbs
+// (TestAnswersAreNeverCommands).
 func isScriptCommand(line string) bool {
-	if strings.HasPrefix(line, ":") {
-		return true
-	}
-	word, _, _ := strings.Cut(line, " ")
-	upper := strings.ToUpper(word)
-	_, known := lookupVerb(upper)
-	// The length test keeps out non-ASCII look-alikes ("quıt" with a
-	// dotless i upper-cases to QUIT).
-	if !known && !commandWords[upper] || len(upper) != len(word) {
-		return false
-	}
-	lower := strings.ToLower(word)
-	return word == upper || word == lower || word == upper[:1]+lower[1:]
+	return strings.HasPrefix(line, ":") || proto.LooksLikeCommand(line)
 }
 
 // ScriptError is a mistake in the script itself rather than in the
@@ -207,12 +191,9 @@ type ScriptError struct {
 }
 
 func (e *ScriptError) Error() string {
-	msg := e.Err.Error()
-	if len(msg) > 300 || !visible.Safe(msg) {
-		// It may quote the script, which may come from anyone.
-		msg = visible.Clip(msg, 300)
-	}
-	return fmt.Sprintf("script line %d: %s", e.Line, msg)
+	// It may quote the script, which may come from anyone, and errors
+	// that quote escape already: escaped once, bounded.
+	return fmt.Sprintf("script line %d: %s", e.Line, visible.TextClip(e.Err.Error(), 300))
 }
 
 func (e *ScriptError) Unwrap() error { return e.Err }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -33,7 +35,9 @@ func TestIsScriptCommand(t *testing.T) {
 		{"dXNlcg==", false},     // base64 of "user"
 		{"QUIt", false},         // base64 of "AB-": mixed case is not a verb
 		{"TURN", false},         // base64 of "MDM", left out on purpose
-		{" QUIT", false},        // not a verb at the start of the line
+		{" QUIT", true},         // a server skips the blank: so does the script
+		{"QUIT\tnow", true},     // and a tab ends the verb
+		{"\tauth\tPLAIN", true}, // both
 		{"QUITE", false},        // not a verb
 		{"qu\u0131t", false},    // a dotless i upper-cases to QUIT
 		{"\u212aEHLO", false},   // nor is a Kelvin sign a K
@@ -55,9 +59,7 @@ func TestAnswersAreNeverCommands(t *testing.T) {
 	for _, v := range verbs() {
 		words = append(words, v.name)
 	}
-	for w := range commandWords {
-		words = append(words, w)
-	}
+	words = append(words, "ETRN", "XCLIENT", "XFORWARD", "LHLO")
 	for _, w := range words {
 		lower := strings.ToLower(w)
 		for _, spelling := range []string{w, lower, w[:1] + lower[1:]} {
@@ -192,5 +194,22 @@ func BenchmarkScriptRefusedDataBody(b *testing.B) {
 			b.Fatal(err)
 		}
 		s.Close()
+	}
+}
+
+// TestScriptErrorEscapesOnce: a script error may quote the script, raw or
+// already escaped (%q); either way it is shown escaped once and bounded.
+func TestScriptErrorEscapesOnce(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("unknown command %q", ":b\x1b]0;x\x07"), `script line 3: unknown command ":b\x1b]0;x\a"`},
+		{errors.New("raw \x1b[2J here"), `script line 3: raw \x1b[2J here`},
+		{errors.New(strings.Repeat("x", 1000)), "script line 3: " + strings.Repeat("x", 300) + " … (1000 bytes in all)"},
+	} {
+		if got := (&ScriptError{Line: 3, Err: tc.err}).Error(); got != tc.want {
+			t.Errorf("ScriptError(%q) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }

@@ -1,8 +1,12 @@
 package repl
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -155,4 +159,70 @@ func TestScriptLongBodyIsSummarised(t *testing.T) {
 	if got := len(srv.Mailbox().List()[0].Data); got != 20000*100 {
 		t.Errorf("stored %d bytes, want all %d sent", got, 20000*100)
 	}
+}
+
+// TestScriptLongCommandLineIsAMistake: outside message text a script line
+// is at most 64 KiB; a longer one is the script's mistake, named by its
+// line and length, and none of it is sent, shown or kept. Message text
+// may hold longer lines: those stream.
+func TestScriptLongCommandLineIsAMistake(t *testing.T) {
+	long := "NOOP " + strings.Repeat("A", 200<<10)
+	out, _, err := runScriptAgainst(t, startSandbox(t), Config{}, "EHLO me\n"+long+"\nNOOP\n")
+	var se *ScriptError
+	if !errors.As(err, &se) || se.Line != 2 {
+		t.Fatalf("err = %v, want a ScriptError for line 2", err)
+	}
+	if msg := se.Error(); !strings.Contains(msg, fmt.Sprint(len(long))) || !strings.Contains(msg, "65536") {
+		t.Errorf("error %q does not give the line's length and the bound", msg)
+	}
+	if strings.Contains(out, "AAAAAAAA") || !strings.Contains(out, "C: QUIT") || len(out) > 8<<10 {
+		t.Errorf("the long line went out or was shown, or no QUIT (%d bytes):\n%.3000s", len(out), out)
+	}
+	for _, tc := range []struct {
+		name, script string
+		line         int
+	}{
+		{"in a pipelined batch", "EHLO me\nRSET\n" + long + "\nQUIT\n", 3},
+		{"as an AUTH answer", "EHLO me\nRSET\nAUTH LOGIN\n" + long + "\nQUIT\n", 4},
+	} {
+		out, _, err := runScriptAgainst(t, startSandbox(t), Config{Pipeline: true}, tc.script)
+		if !errors.As(err, &se) || se.Line != tc.line || strings.Contains(out, "AAAAAAAA") {
+			t.Errorf("%s: err = %v, want a ScriptError for line %d, nothing of it sent\n%.3000s", tc.name, err, tc.line, out)
+		}
+	}
+	text := "EHLO me\nMAIL FROM:<bob@example.test>\nRCPT TO:<alice@example.test>\nDATA\nSubject: long\n\n" + strings.Repeat("b", 200<<10) + "\n.\nQUIT\n"
+	if out, _, err := runScriptAgainst(t, startSandbox(t), Config{}, text); err != nil {
+		t.Errorf("a long line of message text: %v\n%.3000s", err, out)
+	}
+}
+
+// FuzzLineSourceBound: whatever the input, each line comes back whole
+// when it is within the bound and as a *lineTooLong of its length when
+// not, and the line after a long one is read as itself.
+func FuzzLineSourceBound(f *testing.F) {
+	for _, s := range []string{"NOOP\nQUIT\n", strings.Repeat("x", 40) + "\nok\r\n", "a\r\r\nb", strings.Repeat("y", 33), "\n\n"} {
+		f.Add(s)
+	}
+	const limit = 20
+	f.Fuzz(func(t *testing.T, input string) {
+		l := &lineSource{br: bufio.NewReaderSize(strings.NewReader(input), 16)}
+		raws := strings.SplitAfter(input, "\n")
+		if raws[len(raws)-1] == "" {
+			raws = raws[:len(raws)-1]
+		}
+		for i, raw := range raws {
+			got, err := l.nextWithin(limit)
+			want := trimEnding(raw)
+			var tl *lineTooLong
+			switch {
+			case len(want) > limit && (!errors.As(err, &tl) || tl.n != len(want)):
+				t.Fatalf("line %d (%d bytes): got %q, %v; want a lineTooLong of %d", i+1, len(want), got, err, len(want))
+			case len(want) <= limit && (err != nil && err != io.EOF || got != want):
+				t.Fatalf("line %d: got %q, %v; want %q", i+1, got, err, want)
+			}
+		}
+		if _, err := l.nextWithin(limit); err != io.EOF {
+			t.Fatalf("after the last line: %v, want EOF", err)
+		}
+	})
 }

@@ -2,13 +2,13 @@ package repl
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -98,27 +98,23 @@ type authGuard struct {
 	// than 220: reconnecting to it does not make credentials safe.
 	refusedBy string
 	warned    bool // the cleartext warning was given for this exchange
-	// stray says why lines that look like AUTH answers are not sent now:
-	// their AUTH was withheld, or its exchange is over. A base64 word sent
-	// as a command would put a password on the wire, and in the server's
-	// "500 unknown command" echo.
-	stray    string
-	withheld int // lines withheld for want of TLS in the whole session
+	// answersOver says why a line that is not a command is taken for an
+	// AUTH answer nobody asks for, and skipped: the exchange is over, or
+	// its AUTH was withheld. Sent as a command, a base64 answer would put
+	// a password on the wire, and in the server's "500 unknown command"
+	// echo. The next command ends it.
+	answersOver string
+	withheld    int // lines withheld for want of TLS in the whole session
 }
 
 // guardAuth decides whether an AUTH command, or a line after a withheld
 // one, may go out; send is false when the line was withheld.
 func (s *Session) guardAuth(cmd proto.Command, line string) (send bool, err error) {
-	if s.guard.stray != "" && cmd.Verb != "AUTH" && looksLikeAnswer(line) {
-		s.view.output("skipped, not sent: <redacted: AUTH answer> (" + s.guard.stray + ")")
-		return false, nil
-	}
-	s.guard.stray = ""
 	if cmd.Verb != "AUTH" {
 		return true, nil
 	}
 	if s.plaintextRefused() {
-		s.guard.stray = "it answers the AUTH withheld above"
+		s.guard.answersOver = "the AUTH line above was not sent"
 		return false, s.withhold(authShown(cmd, "<redacted: initial response>"), s.plaintextReason())
 	}
 	s.warnPlaintextAuth()
@@ -129,31 +125,35 @@ func (s *Session) guardAuth(cmd proto.Command, line string) (send bool, err erro
 	return true, nil
 }
 
-// looksLikeAnswer is the rule for an AUTH answer typed on its own line:
-// one base64 word, padded or not, that is not an SMTP verb, or "*"
-// (cancel).
-func looksLikeAnswer(line string) bool {
-	t := strings.TrimSpace(line)
-	if _, known := lookupVerb(t); known || len(t) < 4 || strings.ContainsAny(t, " \t") {
-		return t == "*"
+// skipsAnswer skips a line that is not a command (isScriptCommand) while
+// answers are over: it is an AUTH answer the server no longer asks for,
+// pasted or written after the exchange. A command ends that state.
+func (s *Session) skipsAnswer(line string) bool {
+	switch {
+	case s.guard.answersOver == "":
+		return false
+	case isScriptCommand(line):
+		s.guard.answersOver = ""
+		return false
 	}
-	_, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(t, "="))
-	return err == nil
+	s.failed = true // a line the user gave was not sent
+	s.view.output("skipped, not sent: <redacted: AUTH answer> (" + s.guard.answersOver + ")")
+	return true
 }
 
-// startsAuth reports whether a script line is an AUTH command, an answer
-// the server waits for, or one that looks like an answer when none is
-// due: such lines never share a pipelined batch, so each is checked
-// before it goes out and named in its own messages.
+// startsAuth reports whether a script line is an AUTH command or an
+// answer the server waits for: such lines never share a pipelined batch,
+// so each is checked before it goes out and named in its own messages.
 func (s *Session) startsAuth(line string) bool {
-	verb, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-	return strings.EqualFold(verb, "AUTH") || s.sec.track.AwaitsAnswer() || s.guard.stray != "" && looksLikeAnswer(line)
+	return verbOf(line) == "AUTH" || s.sec.track.AwaitsAnswer()
 }
 
 // authShown is an AUTH command as it may be shown: its initial response,
-// if any, replaced by mask.
+// if any, replaced by mask, and its mechanism, which a script or a paste
+// wrote, escaped and bounded.
 func authShown(cmd proto.Command, mask string) string {
-	mech, ir, _ := strings.Cut(cmd.Arg, " ")
+	mech, ir := proto.SplitVerb(cmd.Arg)
+	mech = visible.Clip(mech, 40)
 	if strings.TrimSpace(ir) == "" {
 		return "AUTH " + mech
 	}
@@ -237,39 +237,32 @@ func (s *Session) loopback() bool {
 	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
-// authAnswer sends a script's answer to a 334. It is named by its step
-// ("the AUTH LOGIN password") in every message, never by its text.
+// authAnswer sends a script's answer to a 334, as the shell's answers
+// go (sendAnswer: named by its step, never by its text), once it is sure
+// the answer may go out in clear.
 func (s *Session) authAnswer(ctx context.Context, line string) error {
-	what := "the AUTH answer"
 	if name := s.sec.track.SecretIn(line); name != "" {
-		what = "the " + name
 		if s.plaintextRefused() {
 			return s.withhold("<redacted: "+name+">", s.plaintextReason())
 		}
 		s.warnPlaintextAuth()
 	}
-	if err := s.client.Send(line); err != nil {
-		return fmt.Errorf("sending %s: %w", what, err)
-	}
-	s.pendingVerb = what
-	reply, err := s.client.ReadReply(ctx)
+	reply, err := s.sendAnswer(ctx, &authRun{}, authStep{wire: line})
 	if err != nil {
-		return fmt.Errorf("waiting for the reply to %s: %w", what, err)
+		return err
 	}
-	s.noteReply("AUTH", reply)
-	if s.model.Feed(line, reply) != proto.PhaseAuth {
+	if !s.model.State().InAuth() { // sendAnswer fed the reply to the model
 		s.authOver(reply)
 	}
 	return nil
 }
 
-// authOver notes that a script's AUTH exchange ended: answer-like lines
-// after it are not sent.
+// authOver notes that an AUTH exchange ended with r, in the shell as in a
+// script: lines after it that are not commands are not sent, and the
+// cleartext warning is due again.
 func (s *Session) authOver(r *proto.Reply) {
 	s.guard.warned = false
-	if s.ask == nil {
-		s.guard.stray = fmt.Sprintf("the AUTH exchange is over: the server answered %d", r.Code)
-	}
+	s.guard.answersOver = fmt.Sprintf("the AUTH exchange is over: the server answered %d", r.Code)
 }
 
 // The placeholders a script writes for what :b64 and :plain built, since
@@ -315,17 +308,17 @@ func (k *secretKeeper) expandBuilt(line string) string {
 		return v
 	}
 	head, last, ok := cutLast(t)
-	verb, _, _ := strings.Cut(head, " ")
-	if v, found := k.built[last]; ok && found && strings.EqualFold(verb, "AUTH") {
+	if v, found := k.built[last]; ok && found && verbOf(head) == "AUTH" {
 		return head + " " + v
 	}
 	return line
 }
 
+// cutLast cuts s at its last space or tab, as a server splits words.
 func cutLast(s string) (head, last string, ok bool) {
-	i := strings.LastIndexByte(s, ' ')
+	i := strings.LastIndexAny(s, " \t")
 	if i < 0 {
 		return s, "", false
 	}
-	return strings.TrimRight(s[:i], " "), s[i+1:], true
+	return strings.TrimRight(s[:i], " \t"), s[i+1:], true
 }

@@ -1,10 +1,16 @@
 package repl
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible/visibletest"
 )
 
 // TestScriptBuiltSecretsAreRedacted: in a script, what :plain and :b64
@@ -78,52 +84,59 @@ func TestScriptAuthNeverBatched(t *testing.T) {
 	}
 }
 
-// TestScriptStrayAnswersAreNotSent: lines that look like AUTH answers
-// after the exchange is over (refused, or done without asking) would go
-// out as commands, with the password in them: they are skipped.
-func TestScriptStrayAnswersAreNotSent(t *testing.T) {
-	plain := proto.PlainResponse("", "student", "secret")
-	for _, tc := range []struct {
-		name, script, why string
-		pipeline          bool
-	}{
-		{"after a refused AUTH", "EHLO me\nAUTH BOGUS\nc3R1ZGVudA==\nc2VjcmV0\nQUIT\n", "the server answered 535", false},
-		{"after AUTH PLAIN said 235", "EHLO me\nAUTH PLAIN " + plain + "\nc2VjcmV0\nQUIT\n", "the server answered 235", false},
-		{"pipelined", "EHLO me\nAUTH BOGUS\nc3R1ZGVudA==\nc2VjcmV0\nQUIT\n", "the server answered 535", true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			out, _, err := runScriptAgainst(t, startSandbox(t), Config{Pipeline: tc.pipeline}, tc.script)
-			if err != nil {
-				t.Fatalf("%v\n%s", err, out)
+// TestHostileAuthLineShownEscaped: an AUTH line whose mechanism carries
+// controls is shown escaped wherever it is shown: the comment that says
+// it was withheld, the script's output and a recording of it.
+func TestHostileAuthLineShownEscaped(t *testing.T) {
+	const blob = "AHN0dWRlbnQAc2VjcmV0"
+	t.Run("withheld after a refused STARTTLS", func(t *testing.T) {
+		addr := startScriptedServer(t, "220 evil.test ESMTP\n250-evil.test\n250-STARTTLS\n250 AUTH PLAIN\n454 4.7.0 TLS not available\n221 2.0.0 Bye\n")
+		var out, errOut bytes.Buffer
+		s := NewScriptSession(Config{Addr: addr, Timeout: 5 * time.Second}, &out, &errOut)
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s.RunScript(context.Background(), strings.NewReader("EHLO me\nSTARTTLS\nAUTH PL\x1b]0;PWN\x07AIN\u202e "+blob+"\nQUIT\n"))
+		s.Close()
+		visibletest.AssertTerminalSafe(t, "stdout", out.String(), false)
+		visibletest.AssertTerminalSafe(t, "stderr", errOut.String(), false)
+		if want := `# skipped, not sent: AUTH PL\x1b]0;PWN\x07AIN\u202e <redacted: initial response>`; !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	})
+	t.Run("sent and recorded", func(t *testing.T) {
+		rec := filepath.Join(t.TempDir(), "rec.txt")
+		out, _, _ := runScriptAgainst(t, startSandbox(t), Config{Record: rec}, "EHLO me\nAUTH PL\x1b]0;PWN\x07AIN "+blob+"\nQUIT\n")
+		recorded, err := os.ReadFile(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, text := range map[string]string{"stdout": out, "the recording": string(recorded)} {
+			visibletest.AssertTerminalSafe(t, what, text, false)
+			if strings.Contains(text, blob) {
+				t.Errorf("%s holds the credentials:\n%s", what, text)
 			}
-			if strings.Contains(out, "c2VjcmV0") || strings.Contains(out, "C: c3R1") {
-				t.Errorf("an answer went out:\n%s", out)
-			}
-			if !strings.Contains(out, "# skipped, not sent: <redacted: AUTH answer> (the AUTH exchange is over: "+tc.why+")\nC: QUIT") {
-				t.Errorf("no skipped answer shown:\n%s", out)
-			}
-		})
-	}
+		}
+	})
 }
 
-func TestLooksLikeAnswer(t *testing.T) {
-	for _, tc := range []struct {
-		line string
-		want bool
-	}{
-		{"c2VjcmV0", true},
-		{"c3R1ZGVudA==", true},
-		{"c3R1ZGVudA", true}, // unpadded
-		{"*", true},
-		{"QUIT", false}, // a verb, though valid base64
-		{"NOOP", false},
-		{"MAIL FROM:<a@b.test>", false},
-		{"", false},
-		{"abc", false},
-		{"not-base64!", false},
+// TestAuthShown: the AUTH line as shown when its response is hidden or
+// withheld; the mechanism comes from a script or a paste, so it is
+// escaped and bounded, and a tab separates as a space does.
+func TestAuthShown(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"AUTH PLAIN AHN0dWRlbnQAc2VjcmV0", "AUTH PLAIN ***"},
+		{"AUTH\tPLAIN\tAHN0dWRlbnQAc2VjcmV0", "AUTH PLAIN ***"},
+		{"AUTH LOGIN", "AUTH LOGIN"},
+		{"AUTH PL\x1b]0;PWN\x07AIN\u202e AHN0", `AUTH PL\x1b]0;PWN\x07AIN\u202e ***`},
+		{"AUTH " + strings.Repeat("M", 100) + " AHN0", "AUTH " + strings.Repeat("M", 40) + " … (100 bytes in all) ***"},
 	} {
-		if got := looksLikeAnswer(tc.line); got != tc.want {
-			t.Errorf("looksLikeAnswer(%q) = %v, want %v", tc.line, got, tc.want)
+		cmd, err := proto.ParseCommand(tc.line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := authShown(cmd, "***"); got != tc.want {
+			t.Errorf("authShown(%q) = %q, want %q", tc.line, got, tc.want)
 		}
 	}
 }

@@ -60,6 +60,11 @@ type Session struct {
 	// messages.
 	pendingVerb string
 	msg         msgState
+	// refusedText: the shell is skipping the text of a refused DATA,
+	// refusedLines of it so far; refusedCode is the refusal.
+	refusedText  bool
+	refusedCode  int
+	refusedLines int
 	// sec is what the session knows of the secrets it sent, so none
 	// reaches the screen, a recording or a transcript when echoed.
 	sec   secretKeeper
@@ -139,7 +144,7 @@ func (s *Session) Open(ctx context.Context) error {
 		s.showTLS(info)
 	}
 	s.pendingVerb = "" // the greeting: no command asked for it
-	greeting, err := c.ReadReply(ctx)
+	greeting, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the greeting: %w", err)
 	}
@@ -187,6 +192,9 @@ func (s *Session) flushView() {
 // or an SMTP command sent as typed.
 func (s *Session) Exec(ctx context.Context, line string) error {
 	switch {
+	case s.refusedText:
+		s.skipRefusedLine(line)
+		return nil
 	case s.inData():
 		return s.dataLine(ctx, line)
 	case strings.HasPrefix(line, ":"):
@@ -214,6 +222,9 @@ func (s *Session) command(ctx context.Context, line string) error {
 	if s.model.State().InAuth() {
 		return s.authAnswer(ctx, line)
 	}
+	if s.skipsAnswer(line) {
+		return nil
+	}
 	cmd, err := proto.ParseCommand(line)
 	if err != nil {
 		return err
@@ -229,20 +240,31 @@ func (s *Session) command(ctx context.Context, line string) error {
 
 func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 	s.pendingVerb = replyTo(cmd)
-	reply, err := s.client.ReadReply(ctx)
+	reply, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
-	reply = s.sec.scrubReply(reply) // what it says is shown as completion and tables too
 	s.noteReply(cmd.Verb, reply)
 	return s.afterReply(ctx, cmd, reply)
 }
 
+// readReply reads the next reply with the session's secrets cut out: the
+// one place replies are scrubbed, so everything the session does with one
+// (show it, :explain it, build completion and tables from it) sees it
+// scrubbed.
+func (s *Session) readReply(ctx context.Context) (*proto.Reply, error) {
+	r, err := s.client.ReadReply(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.sec.scrubReply(r), nil
+}
+
+// noteReply takes a reply readReply returned.
 func (s *Session) noteReply(verb string, r *proto.Reply) {
 	if r.Failed() {
 		s.failed = true
 	}
-	r = s.sec.scrubReply(r) // :explain quotes the last reply
 	s.lastReply, s.lastVerb = r, verb
 	s.view.reply(verb, r)
 }

@@ -2,19 +2,34 @@ package transcripts
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
+
+	"github.com/smtprepl/smtprepl/proto"
 )
 
 // redactor follows a session line by line, both directions in the order
 // they crossed the wire, to tell which client lines carry AUTH secrets
 // (RFC 4954): the initial response of an AUTH command and every answer to a
 // 334 challenge. Message bodies are never redacted.
+//
+// A server's reply moves it on only where the client's lines say it can:
+// 354 opens message text after DATA alone, and 334 asks for an answer in an
+// AUTH exchange alone, or a hostile server could turn redaction off (354 to
+// NOOP, then the AUTH line passes as text) or mislabel commands (334 to
+// NOOP, then MAIL FROM passes as a secret).
 type redactor struct {
 	mech      string // mechanism of the AUTH exchange under way, "" outside one
 	answers   int    // secrets the client has sent in this exchange
 	pending   bool   // a 334 challenge awaits its answer
 	challenge string // that challenge, decoded, lower case
-	inBody    bool   // between a 354 reply and the lone "."
+	inBody    bool   // between a 354 reply to DATA and the lone "."
+	verb      string // the client's last command, upper case: "DATA", "AUTH"
+	// owed counts client lines whose replies have not come: a reply
+	// answers the last line sent only when it is the last owed, so a
+	// reply to an earlier pipelined command ends no exchange.
+	owed  int
+	chunk int // bytes of a BDAT chunk still to come: text, not commands
 }
 
 // server notes one server line (wire bytes or text).
@@ -23,19 +38,30 @@ func (r *redactor) server(line string) {
 	if rl.code == 0 || rl.more {
 		return // only the last line of a reply moves the session on
 	}
-	switch rl.code {
-	case 334:
+	last := r.owed <= 1
+	r.owed = max(r.owed-1, 0)
+	switch {
+	case rl.code == 334 && r.mech != "":
 		r.pending = true
 		r.challenge = decodeChallenge(trimEOL(line))
-	case 354:
+	case rl.code == 354 && r.verb == "DATA" && last:
 		r.reset()
 		r.inBody = true
-	default:
+	case last:
 		r.reset()
 	}
 }
 
 func (r *redactor) reset() { *r = redactor{} }
+
+// bodyLine follows one line of message text: only the lone "." matters,
+// which the caller tells without copying the line.
+func (r *redactor) bodyLine(end bool) {
+	if end {
+		r.inBody = false
+		r.owed++
+	}
+}
 
 // client returns the text to record for one client line (wire bytes or
 // text) and the name of the secret it took out, "" when nothing was.
@@ -43,16 +69,21 @@ func (r *redactor) client(line string) (text, secret string) {
 	text = trimEOL(line)
 	switch {
 	case r.inBody:
-		r.inBody = line != ".\r\n"
+		r.bodyLine(line == ".\r\n")
+		return text, ""
+	case r.chunk > 0:
+		r.chunk -= len(line)
 		return text, ""
 	case r.pending:
 		r.pending = false
 		r.answers++
+		r.owed++
 		if text == "" || text == "*" { // no secret: an empty answer or a cancel
 			return text, ""
 		}
 		return r.marker("", r.answerName())
 	}
+	r.command(text)
 	prefix, mech, resp := authCommand(text)
 	if mech == "" {
 		return text, ""
@@ -63,6 +94,23 @@ func (r *redactor) client(line string) (text, secret string) {
 	}
 	r.answers++
 	return r.marker(prefix, r.answerName())
+}
+
+// command notes a client line that is a command: its verb, its reply
+// owed, and for BDAT the chunk that follows it (RFC 3030 §2). A client
+// sends a command only once an AUTH exchange is over (AUTH ends a
+// pipelined group, RFC 2920 §3.1), so none is under way any more.
+func (r *redactor) command(text string) {
+	r.owed++
+	r.mech, r.answers, r.challenge = "", 0, ""
+	verb, arg := proto.SplitVerb(text)
+	r.verb = strings.ToUpper(verb)
+	if r.verb == "BDAT" {
+		size, _ := proto.SplitVerb(arg)
+		if n, err := strconv.Atoi(size); err == nil && n > 0 {
+			r.chunk = n
+		}
+	}
 }
 
 func (r *redactor) marker(prefix, name string) (string, string) {
@@ -128,10 +176,25 @@ func authCommand(text string) (prefix, mech, resp string) {
 	mech, rest = cutField(rest)
 	resp = strings.TrimLeft(rest, " \t")
 	mech = strings.ToUpper(mech)
-	if mech == "" || strings.ContainsAny(mech, "<>") {
-		mech = "SASL"
+	if !saslName(mech) {
+		mech = "SASL" // the marker must not carry what the line carried
 	}
 	return text[:len(text)-len(resp)], mech, resp
+}
+
+// saslName reports whether mech is a SASL mechanism name (RFC 4422 §3.1:
+// 1 to 20 upper-case letters, digits, hyphens and underscores).
+func saslName(mech string) bool {
+	if mech == "" || len(mech) > 20 {
+		return false
+	}
+	for i := 0; i < len(mech); i++ {
+		c := mech[i]
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // cutField returns the first space-separated field of s and what follows it.

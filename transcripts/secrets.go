@@ -2,6 +2,7 @@ package transcripts
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"slices"
 	"strconv"
@@ -25,18 +26,22 @@ import (
 type Secrets struct {
 	mu    sync.Mutex
 	forms []secretForm
+	added uint64 // forms added or renewed so far: the age of each form
 }
 
 type secretForm struct {
 	name  string // what the marker says: "AUTH PLAIN credentials"
 	lower string // the form, ASCII lower case
 	b64   bool   // base64: trailing "=" padding goes with it
+	at    uint64 // when it was last added: the oldest goes first
 }
 
 // minSecretLen is the shortest form worth scrubbing.
 const minSecretLen = 4
 
 // maxSecretForms bounds the work per scrubbed line in a long session.
+// Past it the form learnt or used longest ago is forgotten, never the
+// newest: the secret just sent is the one a server is about to echo.
 const maxSecretForms = 256
 
 // Learn adds a secret as it went on the wire: an AUTH initial response or
@@ -94,12 +99,18 @@ func (s *Secrets) addClear(name, clear string) {
 }
 
 func (s *Secrets) add(name, form string, b64 bool) {
-	if len(form) < minSecretLen || len(s.forms) >= maxSecretForms {
+	if len(form) < minSecretLen {
 		return
 	}
-	f := secretForm{name: name, lower: lowerASCII(form), b64: b64}
-	if slices.ContainsFunc(s.forms, func(g secretForm) bool { return g.lower == f.lower }) {
+	s.added++
+	f := secretForm{name: name, lower: lowerASCII(form), b64: b64, at: s.added}
+	if i := slices.IndexFunc(s.forms, func(g secretForm) bool { return g.lower == f.lower }); i >= 0 {
+		s.forms[i].at = f.at // used again: as new as the newest
 		return
+	}
+	if len(s.forms) >= maxSecretForms {
+		oldest := slices.MinFunc(s.forms, func(a, b secretForm) int { return cmp.Compare(a.at, b.at) })
+		s.forms = slices.DeleteFunc(s.forms, func(g secretForm) bool { return g.at == oldest.at })
 	}
 	s.forms = append(s.forms, f)
 	// Longest first, so that a form inside another is not found first.
@@ -359,7 +370,7 @@ func (t *Tracker) Client(b []byte) {
 	if t.red.inBody && len(t.client.pending) == 0 && bytes.IndexByte(b, '\n') == len(b)-1 {
 		// Message text carries no secret: only its end matters, and a
 		// 100 MiB body must cost no copies here.
-		t.red.inBody = string(b) != ".\r\n"
+		t.red.bodyLine(string(b) == ".\r\n")
 		return
 	}
 	if len(t.client.pending) == 0 && bytes.IndexByte(b, '\n') == len(b)-1 {

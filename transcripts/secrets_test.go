@@ -2,6 +2,7 @@ package transcripts
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -12,6 +13,8 @@ var plainBlob = base64.StdEncoding.EncodeToString([]byte("\x00alice\x00s3cret!pw
 func TestSecretsScrub(t *testing.T) {
 	const marker = "<redacted: AUTH PLAIN credentials>"
 	pass64 := base64.StdEncoding.EncodeToString([]byte("s3cret!pw"))
+	hint := base64.StdEncoding.EncodeToString([]byte("your password is s3cret!pw, right?"))
+	half := len(plainBlob) / 2
 	tests := []struct {
 		name, text, want string
 	}{
@@ -24,7 +27,11 @@ func TestSecretsScrub(t *testing.T) {
 		{"the password Go-quoted", `bad "\x00alice\x00s3cret!pw"`, `bad "\x00alice\x00` + marker + `"`},
 		{"cut short by an ellipsis", "quoted: \"535 " + plainBlob[:12] + "…\"", "quoted: \"535 " + marker + "…\""},
 		{"twice", plainBlob + " " + plainBlob, marker + " " + marker},
+		{"first half of the blob", "535-5.7.8 " + plainBlob[:half], "535-5.7.8 " + marker},
+		{"second half of the blob", "535 5.7.8 " + plainBlob[half:], "535 5.7.8 " + marker},
+		{"base64 of a sentence holding the password", "334 " + hint, "334 " + marker},
 		{"the user name stays", "535 alice, no", "535 alice, no"},
+		{"an unrelated base64 word stays", "334 VXNlcm5hbWU6", "334 VXNlcm5hbWU6"},
 		{"nothing to find", "250 ok", "250 ok"},
 	}
 	var s Secrets
@@ -35,6 +42,29 @@ func TestSecretsScrub(t *testing.T) {
 				t.Errorf("Scrub(%q)\n got %q\nwant %q", tc.text, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestSecretsKeepTheNewest: a long session tries many passwords (300 here); the set
+// stays bounded by forgetting the oldest, never the one just sent.
+func TestSecretsKeepTheNewest(t *testing.T) {
+	var s Secrets
+	s.Add("AUTH LOGIN password", "kept-since-it-is-reused")
+	for i := range 300 {
+		s.Add("AUTH LOGIN password", fmt.Sprintf("attempt-%03d", i))
+		s.Add("AUTH LOGIN password", "kept-since-it-is-reused")
+	}
+	s.Learn("AUTH PLAIN credentials", plainBlob)
+	for _, echo := range []string{"s3cret!pw", plainBlob, "attempt-299", "kept-since-it-is-reused"} {
+		if got := s.Scrub("535 " + echo); !strings.HasPrefix(got, "535 <redacted: ") {
+			t.Errorf("after 300 attempts, Scrub(535 %s) = %q", echo, got)
+		}
+	}
+	if got := s.Scrub("535 attempt-000"); got != "535 attempt-000" {
+		t.Errorf("the oldest attempt is still scrubbed (%q): the set is not bounded", got)
+	}
+	if len(s.forms) > maxSecretForms {
+		t.Errorf("%d forms kept, the bound is %d", len(s.forms), maxSecretForms)
 	}
 }
 
@@ -129,29 +159,6 @@ func BenchmarkSecretsScrub(b *testing.B) {
 	}
 }
 
-func TestSecretsScrubPiecesAndEncodings(t *testing.T) {
-	const marker = "<redacted: AUTH PLAIN credentials>"
-	hint := base64.StdEncoding.EncodeToString([]byte("your password is s3cret!pw, right?"))
-	half := len(plainBlob) / 2
-	tests := []struct {
-		name, text, want string
-	}{
-		{"first half of the blob", "535-5.7.8 " + plainBlob[:half], "535-5.7.8 " + marker},
-		{"second half of the blob", "535 5.7.8 " + plainBlob[half:], "535 5.7.8 " + marker},
-		{"base64 of a sentence holding the password", "334 " + hint, "334 " + marker},
-		{"an unrelated base64 word stays", "334 VXNlcm5hbWU6", "334 VXNlcm5hbWU6"},
-	}
-	var s Secrets
-	s.Learn("AUTH PLAIN credentials", plainBlob)
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := s.Scrub(tc.text); got != tc.want {
-				t.Errorf("Scrub(%q)\n got %q\nwant %q", tc.text, got, tc.want)
-			}
-		})
-	}
-}
-
 func BenchmarkSecretsScrubNothingFound(b *testing.B) {
 	var s Secrets
 	s.Learn("AUTH PLAIN credentials", plainBlob)
@@ -173,5 +180,21 @@ func TestRedactScrubsServerEchoes(t *testing.T) {
 	}
 	if got := tr.Entries[1].Text; got != "535 5.7.8 you sent <redacted: AUTH PLAIN credentials>" {
 		t.Errorf("server line = %q", got)
+	}
+}
+
+// TestTrackerFollowsRepliesOnlyWhereTheyFit: a 334 or 354 to the wrong
+// command neither asks for an answer nor turns redaction off.
+func TestTrackerFollowsRepliesOnlyWhereTheyFit(t *testing.T) {
+	for _, reply := range []string{"334 go", "354 go"} {
+		tr := NewTracker(new(Secrets))
+		tr.Client([]byte("NOOP\r\n"))
+		tr.Server([]byte(reply + "\r\n"))
+		if tr.AwaitsAnswer() {
+			t.Errorf("NOOP answered %q: AwaitsAnswer = true", reply)
+		}
+		if got := tr.SecretIn("AUTH PLAIN " + plainBlob); got != "AUTH PLAIN credentials" {
+			t.Errorf("NOOP answered %q: SecretIn(AUTH PLAIN ...) = %q", reply, got)
+		}
 	}
 }

@@ -260,6 +260,38 @@ func TestWriteCanonical(t *testing.T) {
 	}
 }
 
+// TestWriteShowsNoControls: whatever a server, a script or a file put in
+// an entry, the written line holds nothing a terminal acts on. A wire line
+// is written exactly (Go-quoted) so it still says what was sent; prose
+// and a redacted line, which have no exact form, are shown escaped.
+func TestWriteShowsNoControls(t *testing.T) {
+	tr := &Transcript{
+		Meta: []KV{{"server", "mx\x1b]0;PWN\x07"}},
+		Entries: []Entry{
+			{Kind: Comment, Text: "skipped, not sent: AUTH PL\x1b]0;PWN\x07AIN\u202e x"},
+			{Kind: Event, Text: "closed \x9b2J"},
+			{Kind: Client, Text: "NOOP \x1b[2J"},
+			{Kind: Server, Text: "250 ok\u2067"},
+			{Kind: Client, Text: "AUTH PL\x1b]0;PWN\x07AIN <redacted: AUTH SASL response>", Redacted: "AUTH SASL response"},
+			{Kind: Client, Text: `NOOP a\x1b is four bytes`},
+		},
+	}
+	want := "# server: mx\\x1b]0;PWN\\x07\n" +
+		"# skipped, not sent: AUTH PL\\x1b]0;PWN\\x07AIN\\u202e x\n" +
+		"=== closed \\x9b2J\n" +
+		"C= \"NOOP \\x1b[2J\\r\\n\"\n" +
+		"S= \"250 ok\\u2067\\r\\n\"\n" +
+		"C: AUTH PL\\x1b]0;PWN\\x07AIN <redacted: AUTH SASL response>\n" +
+		"C: NOOP a\\x1b is four bytes\n"
+	var b bytes.Buffer
+	if _, err := tr.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("WriteTo (-want +got):\n%s", diff)
+	}
+}
+
 func TestWriteErrors(t *testing.T) {
 	tests := []struct {
 		name string

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // WriteTo writes the transcript in canonical form: the version line when
@@ -46,7 +48,7 @@ func appendMeta(b []byte, kv KV) ([]byte, error) {
 	}
 	b = append(b, "# "+kv.Key+":"...)
 	if kv.Value != "" {
-		b = append(b, " "+kv.Value...)
+		b = append(b, " "+safeText(kv.Value)...)
 	}
 	return append(b, '\n'), nil
 }
@@ -68,13 +70,18 @@ func appendEntry(b []byte, e Entry) ([]byte, error) {
 	return nil, fmt.Errorf("unknown kind %v", e.Kind)
 }
 
+// appendWire writes a client or server line. This and appendProse are
+// where every transcript line passes on its way to a file, a script's
+// output or a report, so nothing a terminal acts on gets past them.
 func appendWire(b []byte, e Entry) []byte {
 	side := "C"
 	if e.Kind == Server {
 		side = "S"
 	}
-	// Text that would break the line structure can only be written exactly.
-	if e.Exact || strings.ContainsAny(e.Text, "\r\n") {
+	// Text that would break the line structure can only be written
+	// exactly, and so can text holding controls: the quoted form shows
+	// them escaped and still says what was sent.
+	if e.Exact || strings.ContainsAny(e.Text, "\r\n") || e.Redacted == "" && !visible.TextSafe(e.Text) {
 		b = append(b, side+"= "...)
 		b = strconv.AppendQuote(b, string(e.Bytes()))
 		return append(b, '\n')
@@ -82,16 +89,27 @@ func appendWire(b []byte, e Entry) []byte {
 	if e.Text == "" {
 		return append(b, side+":\n"...)
 	}
-	return append(b, side+": "+e.Text+"\n"...)
+	// A redacted line has no exact form (the marker is not what was sent).
+	return append(b, side+": "+safeText(e.Text)+"\n"...)
 }
 
 // appendProse writes an event or comment; a line break in text becomes a
-// space because these lines have no exact form.
+// space because these lines have no exact form, and controls are shown
+// escaped.
 func appendProse(b []byte, prefix, text string) []byte {
 	if text == "" {
 		return append(b, prefix+"\n"...)
 	}
 	// strings.Map would also turn invalid UTF-8 into U+FFFD; keep the bytes.
 	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r", " "), "\n", " ")
-	return append(b, prefix+" "+text+"\n"...)
+	return append(b, prefix+" "+safeText(text)+"\n"...)
+}
+
+// safeText is text as a terminal may see it: visible.Text keeps backslashes,
+// so a sentence that already quoted a reply is not escaped twice.
+func safeText(text string) string {
+	if visible.TextSafe(text) {
+		return text
+	}
+	return visible.Text(text)
 }

@@ -2,47 +2,26 @@ package main
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"fmt"
 	"io"
-	"math/big"
 	"net"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
+
+	"github.com/smtprepl/smtprepl/proto/visible/visibletest"
 )
 
 // What hostile text carries: a clear-screen, a window title, a clipboard
 // write (OSC 52), C1 controls raw and as UTF-8, and bidi controls.
 const (
-	evilClip = "\x1b]52;c;cm0gLXJmIH4=\x07"
-	evilText = "\x1b[2J\x1b]0;pwned\x07" + evilClip + "\u009b2J\u0085\u202egnp.exe\u2066"
+	evilClip = visibletest.EvilClip
+	evilText = visibletest.EvilUTF8
 )
 
-// firstUnsafe names the first rune of out a terminal would act on, or ""
-// when there is none; LF is the line structure.
-func firstUnsafe(out string) string {
-	for i, r := range out {
-		switch {
-		case r == utf8.RuneError && !strings.HasPrefix(out[i:], "\uFFFD"):
-			return fmt.Sprintf("a byte that is not UTF-8 at %d in %q", i, out)
-		case r == '\n':
-		case r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r != ' ' && !strconv.IsPrint(r):
-			return fmt.Sprintf("%U at %d in %q", r, i, out[max(0, i-40):min(len(out), i+40)])
-		}
-	}
-	return ""
-}
+// firstUnsafe names the first thing in out a terminal would act on, or
+// "" when there is none; LF is the line structure.
+func firstUnsafe(out string) string { return visibletest.TerminalUnsafe(out, false) }
 
 // TestExplainEchoesEscaped: explain quotes what it was given (people paste
 // bounce lines), and whatever the line held reaches the terminal escaped.
@@ -66,35 +45,6 @@ func TestExplainEchoesEscaped(t *testing.T) {
 			t.Errorf("explain %.40q: %d bytes of output, want it bounded", query, len(out)+len(errOut))
 		}
 	}
-}
-
-// hostileNameCert is a CA certificate whose subject and names carry
-// escapes, thousands of names and none of them 127.0.0.1.
-func hostileNameCert(t *testing.T) (tls.Certificate, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := []string{"evil" + evilClip + ".test"}
-	for i := 0; i < 3000; i++ {
-		names = append(names, fmt.Sprintf("n%d\x1b]0;t\x07.test", i))
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "evil" + evilText, Organization: []string{"o" + evilClip}},
-		DNSNames: names, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "evil.pem")
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, file
 }
 
 // startTLSWith greets, offers STARTTLS and hands cert over in the
@@ -125,7 +75,7 @@ func startTLSWith(cert tls.Certificate) func(net.Conn, <-chan struct{}) {
 // certificate names it, escaped and bounded, whether it is untrusted or
 // trusted but issued for other names.
 func TestCertificateRefusalOnStderr(t *testing.T) {
-	cert, pemFile := hostileNameCert(t)
+	cert, pemFile := visibletest.HostileCert(t, 3000)
 	tests := []struct {
 		name string
 		args []string
@@ -155,6 +105,27 @@ func TestCertificateRefusalOnStderr(t *testing.T) {
 				t.Errorf("stderr is %d bytes for one refused certificate, want it bounded", len(errOut))
 			}
 		})
+	}
+}
+
+// TestInsecureWaivedEscapedOnce: what --insecure waived names the
+// certificate's subject escaped once, as the refusal sentence does: the
+// sentence is escaped already, and escaping it again would show
+// "\\x1b" for ESC and cut it mid-way.
+func TestInsecureWaivedEscapedOnce(t *testing.T) {
+	cert, _ := visibletest.HostileCert(t, 3000)
+	addr := serveOnce(t, startTLSWith(cert))
+	_, out, errOut := runCLI(t, "EHLO me\nSTARTTLS\nQUIT\n", "--insecure", "--timeout", "5s", addr)
+	for what, text := range map[string]string{"stdout": out, "stderr": errOut} {
+		if bad := firstUnsafe(text); bad != "" {
+			t.Errorf("%s holds %s", what, bad)
+		}
+		if want := `subject CN=evil\x1b[2J\x1b[H\x1b]0\;pwned\x07`; !strings.Contains(text, want) { // "\;" is RFC 2253's
+			t.Errorf("%s = %.2000q, want the subject escaped once: %q", what, text, want)
+		}
+		if strings.Contains(text, `\\x1b`) {
+			t.Errorf("%s escapes an escape again: %.2000q", what, text)
+		}
 	}
 }
 

@@ -26,7 +26,9 @@ func authFailed(why string) *canned {
 }
 
 func (s *session) cmdAuth(arg string) error {
-	name, initial, hasInitial := strings.Cut(strings.TrimSpace(arg), " ")
+	arg = strings.TrimSpace(arg)
+	name, initial := proto.SplitVerb(arg) // the mechanism ends at a space or a tab
+	hasInitial := name != arg
 	switch {
 	case s.auth != "":
 		s.reply(503, ec(5, 5, 1), "Error: already authenticated")

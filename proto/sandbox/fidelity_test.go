@@ -281,6 +281,9 @@ func peerProbes() []probe {
 			sandbox: []result{r(503, "5.5.1")}, why: "AUTH is an extension, learnt from EHLO (RFC 4954 §4); Postfix does not insist"},
 		{name: "blanks around verb and argument", setup: []string{ehlo},
 			steps: []step{{"  NOOP", r(250, "2.0.0")}, {"MAIL  FROM:<bob@example.test>", r(250, "2.1.0")}, {"RSET  ", r(250, "2.0.0")}, {"   ", r(500, "5.5.2")}}},
+		// Postfix splits a command at spaces and tabs, after leading ones.
+		{name: "AUTH PLAIN after blanks, split by tabs", setup: []string{ehlo},
+			steps: []step{{" \tAUTH\tPLAIN\t" + proto.PlainResponse("", "student", "secret"), r(235, "2.7.0")}}},
 		{name: "bare CR and NUL in a command", setup: []string{ehlo}, steps: []step{{"raw:NOOP a\rb\r\n", r(250, "2.0.0")}, {"raw:NOOP a\x00b\r\n", r(250, "2.0.0")}},
 			sandbox: []result{r(500, "5.5.2"), r(500, "5.5.2")}, why: "RFC 5321 §2.3.8: CR MUST only occur in CRLF, and a bare CR is where SMTP smuggling starts"},
 		{name: "invalid UTF-8 in a command", setup: []string{ehlo}, steps: []step{{"raw:NOOP \xff\r\n", r(500, "5.5.2")}}},

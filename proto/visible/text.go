@@ -24,6 +24,21 @@ func Text(s string) string {
 	return strings.Join(parts, `\`)
 }
 
+// TextSafe reports whether [Text] would return s as it is: [Safe] but for
+// backslashes, which Text keeps. It does not allocate.
+func TextSafe(s string) bool {
+	for {
+		i := firstUnsafe(s)
+		if i < 0 {
+			return true
+		}
+		if s[i] != '\\' {
+			return false
+		}
+		s = s[i+1:]
+	}
+}
+
 // TextClip is [Text] bounded to about max bytes: a longer sentence is cut
 // at a rune boundary and says how long it was.
 func TextClip(s string, max int) string {

@@ -27,6 +27,21 @@ func TestText(t *testing.T) {
 	}
 }
 
+func TestTextSafe(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"250 ok", true}, {`a\x1b b`, true}, {`a\`, true}, {"", true}, {"é", true},
+		{"a\x1b", false}, {"\\\x07", false}, {"a\tb", false}, {"x\u202e", false}, {"\xff", false},
+	}
+	for _, tt := range tests {
+		if got := TextSafe(tt.in); got != tt.want {
+			t.Errorf("TextSafe(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestTextClip(t *testing.T) {
 	long := strings.Repeat("ab\x1b", 1000)
 	got := TextClip(long, 30)
@@ -56,5 +71,8 @@ func FuzzText(f *testing.F) {
 			t.Fatalf("Text(%q) = %q, String gives %q", in, out, String(in))
 		}
 		checkShown(t, TextClip(in, 16))
+		if TextSafe(in) != (out == in) {
+			t.Fatalf("TextSafe(%q) = %v, but Text gives %q", in, TextSafe(in), out)
+		}
 	})
 }

@@ -4,26 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"github.com/smtprepl/smtprepl/repl"
-	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 	"io"
-	"math/big"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible/visibletest"
+	"github.com/smtprepl/smtprepl/repl"
 )
 
 // hostileServer plays every connection: its greeting, then for each line
@@ -92,28 +84,28 @@ func evilAnswers(line string) string {
 	verb, _, _ := strings.Cut(strings.ToUpper(line), " ")
 	switch verb {
 	case "EHLO":
-		return "250-evil.test " + repltest.EvilAll + "\r\n" +
-			"250-AUTH PLAIN LOGIN " + repltest.EvilClip + "\r\n" +
-			"250-SIZE " + repltest.EvilCSI + "\r\n" +
-			"250-X" + repltest.EvilBidi + "\r\n" +
-			"250-" + repltest.EvilTitle + "\r\n" +
+		return "250-evil.test " + visibletest.EvilAll + "\r\n" +
+			"250-AUTH PLAIN LOGIN " + visibletest.EvilClip + "\r\n" +
+			"250-SIZE " + visibletest.EvilCSI + "\r\n" +
+			"250-X" + visibletest.EvilBidi + "\r\n" +
+			"250-" + visibletest.EvilTitle + "\r\n" +
 			"250 8BITMIME\r\n"
 	case "AUTH":
-		return "334 " + proto.B64("User"+repltest.EvilClip+"name:") + "\r\n"
+		return "334 " + proto.B64("User"+visibletest.EvilClip+"name:") + "\r\n"
 	case "MAIL":
-		return "550-5.1.1 " + repltest.EvilLink + "\r\n550 5.1.1 " + repltest.EvilAll + "\r\n"
+		return "550-5.1.1 " + visibletest.EvilLink + "\r\n550 5.1.1 " + visibletest.EvilAll + "\r\n"
 	case "HELP":
-		return "214 " + repltest.EvilAll + "\r\n"
+		return "214 " + visibletest.EvilAll + "\r\n"
 	case "QUIT":
-		return "221 " + repltest.EvilTitle + "\r\n"
+		return "221 " + visibletest.EvilTitle + "\r\n"
 	}
 	if line == "bob" || proto.B64("bob") == line {
-		return "334 " + proto.B64("Pass"+repltest.EvilCSI+repltest.EvilBidi+"word:") + "\r\n"
+		return "334 " + proto.B64("Pass"+visibletest.EvilCSI+visibletest.EvilBidi+"word:") + "\r\n"
 	}
 	if proto.B64("pw") == line {
-		return "535 5.7.8 " + repltest.EvilAll + "\r\n"
+		return "535 5.7.8 " + visibletest.EvilAll + "\r\n"
 	}
-	return "250 ok " + repltest.EvilC1 + "\r\n"
+	return "250 ok " + visibletest.EvilC1 + "\r\n"
 }
 
 // shellWithTheme is runShellWith in colour, keeping the shell for a look
@@ -145,25 +137,25 @@ func shellWithTheme(t *testing.T, cfg repl.Config, steps []readStep, colour bool
 func TestShellShowsHostileRepliesEscaped(t *testing.T) {
 	for _, colour := range []bool{true, false} {
 		t.Run(fmt.Sprintf("colour=%v", colour), func(t *testing.T) {
-			addr := hostileServer{greeting: "220-evil.test " + repltest.EvilAll + "\r\n220 " + repltest.EvilTitle + " ESMTP\r\n", answer: evilAnswers}.start(t)
+			addr := hostileServer{greeting: "220-evil.test " + visibletest.EvilAll + "\r\n220 " + visibletest.EvilTitle + " ESMTP\r\n", answer: evilAnswers}.start(t)
 			out, sh, lr := shellWithTheme(t, repl.Config{Addr: addr}, []readStep{
 				{line: "EHLO me.example"},
 				{line: "MAIL FROM:<a@b.test>"},
 				{line: ":explain"},
 				{line: "AUTH LOGIN"}, {line: "bob"}, {line: "pw", secret: true},
-				{line: ":explain 550 5.1.1 " + repltest.EvilAll},
+				{line: ":explain 550 5.1.1 " + visibletest.EvilAll},
 				{line: ":wire on"}, {line: "HELP"}, {line: "NOOP"}, {line: ":wire off"},
 				{line: ":status"},
 				{line: "QUIT"},
 			}, colour)
-			repltest.AssertTerminalSafe(t, "the shell's output", out, colour)
+			visibletest.AssertTerminalSafe(t, "the shell's output", out, colour)
 			for _, p := range lr.prompts {
-				repltest.AssertTerminalSafe(t, "a prompt", p, colour)
+				visibletest.AssertTerminalSafe(t, "a prompt", p, colour)
 			}
 			for _, head := range []string{"AUTH ", "AUTH P", "MAIL FROM:<a@b.test> ", ":explain ", ":auth "} {
 				word, cands := completions(sh.s, head)
 				for _, c := range append(cands, word) {
-					repltest.AssertTerminalSafe(t, fmt.Sprintf("completion of %q", head), c, false)
+					visibletest.AssertTerminalSafe(t, fmt.Sprintf("completion of %q", head), c, false)
 				}
 			}
 			wantAll(t, out, `\x1b]52;c;cm0gLXJmIH4=\x07`, `\x1b[2J`, `\u202egnp.exe`, `\x9b2J\u009b2J`, `\x1b]8;;http://evil.test`,
@@ -200,7 +192,7 @@ func TestShellBoundsAFloodOfExtensions(t *testing.T) {
 	var ehlo strings.Builder
 	ehlo.WriteString("250-evil.test\r\n")
 	for i := 0; i < 5000; i++ {
-		fmt.Fprintf(&ehlo, "250-X%d %s\r\n", i, repltest.EvilTitle)
+		fmt.Fprintf(&ehlo, "250-X%d %s\r\n", i, visibletest.EvilTitle)
 	}
 	ehlo.WriteString("250 SIZE " + strings.Repeat("9", 60000) + "\r\n")
 	answer := func(line string) string {
@@ -211,7 +203,7 @@ func TestShellBoundsAFloodOfExtensions(t *testing.T) {
 	}
 	addr := hostileServer{greeting: "220 evil.test\r\n", answer: answer}.start(t)
 	out, _, _ := shellWithTheme(t, repl.Config{Addr: addr}, []readStep{{line: "EHLO me.example"}, {line: "NOOP"}}, false)
-	repltest.AssertTerminalSafe(t, "the shell's output", out, false)
+	visibletest.AssertTerminalSafe(t, "the shell's output", out, false)
 	if lines := strings.Count(out, "\n"); lines > showReplyLines+200 {
 		t.Errorf("%d lines on the terminal for a 5002-line EHLO reply, want it bounded", lines)
 	}
@@ -221,44 +213,11 @@ func TestShellBoundsAFloodOfExtensions(t *testing.T) {
 	wantAll(t, out, "bytes in all", "more extension", "and 4002 more lines of this reply, not shown")
 }
 
-// hostileCert is a certificate whose subject, issuer and names carry
-// escapes, with thousands of names; it names no address, so a client that
-// trusts it still refuses it for 127.0.0.1, quoting its names.
-func hostileCert(t *testing.T, names int) (tls.Certificate, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dns := []string{"evil" + repltest.EvilClip + ".test", "x" + repltest.EvilCSI + ".test"}
-	for i := 0; len(dns) < names; i++ {
-		dns = append(dns, fmt.Sprintf("n%d%s.test", i, repltest.EvilTitle))
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "evil" + repltest.EvilUTF8, Organization: []string{"org" + repltest.EvilBidi + repltest.EvilTitle}},
-		DNSNames:     dns,
-		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "evil.pem")
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, file
-}
-
 // TestShellShowsHostileCertificateEscaped: the TLS report (--insecure) and
 // the refusal sentence (a trusted CA, the wrong names; an untrusted one)
 // show subject, issuer and names escaped and bounded.
 func TestShellShowsHostileCertificateEscaped(t *testing.T) {
-	cert, pemFile := hostileCert(t, 3000)
+	cert, pemFile := visibletest.HostileCert(t, 3000)
 	tests := []struct {
 		name string
 		tls  proto.TLSOptions
@@ -272,8 +231,8 @@ func TestShellShowsHostileCertificateEscaped(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := hostileServer{greeting: "220 evil.test\r\n", answer: evilAnswers, cert: &cert}.start(t)
 			out, _, _ := shellWithTheme(t, repl.Config{Addr: addr, TLS: tt.tls}, []readStep{{line: "EHLO me.example"}, {line: "STARTTLS"}}, true)
-			repltest.AssertTerminalSafe(t, "the shell's output", out, true)
-			plain := repltest.SGR.ReplaceAllString(out, "")
+			visibletest.AssertTerminalSafe(t, "the shell's output", out, true)
+			plain := visibletest.SGR.ReplaceAllString(out, "")
 			wantAll(t, plain, tt.want...)
 			if len(out) > 16<<10 {
 				t.Errorf("%d bytes on the terminal for one certificate, want it bounded:\n%s", len(out), tail(out, 3000))
@@ -287,46 +246,46 @@ func tail(s string, n int) string { return s[max(0, len(s)-n):] }
 // TestTermViewEscapesEveryPath drives each way the view writes with
 // hostile text, straight into a buffer.
 func TestTermViewEscapesEveryPath(t *testing.T) {
-	info := &proto.TLSInfo{Version: "TLS 1.3", Cipher: "x", ServerName: "mx" + repltest.EvilTitle, Subject: "CN=" + repltest.EvilAll,
-		Issuer: "CN=" + repltest.EvilClip, SANs: []string{repltest.EvilLink, repltest.EvilC1}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		VerifyErr: fmt.Errorf("x509: certificate is valid for %s, not %s", repltest.EvilClip, repltest.EvilBidi)}
-	reply := &proto.Reply{Code: 550, Lines: []string{"5.1.1 " + repltest.EvilAll}}
-	challenge := &proto.Reply{Code: 334, Lines: []string{proto.B64(repltest.EvilAll)}}
-	badB64 := &proto.Reply{Code: 334, Lines: []string{repltest.EvilAll}}
-	caps := proto.ParseEHLO(&proto.Reply{Code: 250, Lines: []string{"evil", "AUTH " + repltest.EvilClip, "SIZE " + repltest.EvilCSI, "X" + repltest.EvilBidi}})
-	before := proto.ParseEHLO(&proto.Reply{Code: 250, Lines: []string{"evil", "AUTH PLAIN", repltest.EvilTitle}})
+	info := &proto.TLSInfo{Version: "TLS 1.3", Cipher: "x", ServerName: "mx" + visibletest.EvilTitle, Subject: "CN=" + visibletest.EvilAll,
+		Issuer: "CN=" + visibletest.EvilClip, SANs: []string{visibletest.EvilLink, visibletest.EvilC1}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		VerifyErr: fmt.Errorf("x509: certificate is valid for %s, not %s", visibletest.EvilClip, visibletest.EvilBidi)}
+	reply := &proto.Reply{Code: 550, Lines: []string{"5.1.1 " + visibletest.EvilAll}}
+	challenge := &proto.Reply{Code: 334, Lines: []string{proto.B64(visibletest.EvilAll)}}
+	badB64 := &proto.Reply{Code: 334, Lines: []string{visibletest.EvilAll}}
+	caps := proto.ParseEHLO(&proto.Reply{Code: 250, Lines: []string{"evil", "AUTH " + visibletest.EvilClip, "SIZE " + visibletest.EvilCSI, "X" + visibletest.EvilBidi}})
+	before := proto.ParseEHLO(&proto.Reply{Code: 250, Lines: []string{"evil", "AUTH PLAIN", visibletest.EvilTitle}})
 	tests := []struct {
 		name string
 		do   func(v *termView)
 	}{
 		{"received line", func(v *termView) {
-			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte("250 " + repltest.EvilAll + "\r\n")})
+			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte("250 " + visibletest.EvilAll + "\r\n")})
 		}},
 		{"received line, no code", func(v *termView) {
-			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte(repltest.EvilAll + "\r\n")})
+			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte(visibletest.EvilAll + "\r\n")})
 		}},
 		{"received line, raw", func(v *termView) {
 			v.SetRaw(true)
-			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte("250 " + repltest.EvilAll + "\r\n")})
+			v.Wire(proto.TapLine{Kind: proto.Received, Data: []byte("250 " + visibletest.EvilAll + "\r\n")})
 		}},
 		{"sent line", func(v *termView) {
-			v.Wire(proto.TapLine{Kind: proto.Sent, Data: []byte("EHLO " + repltest.EvilAll + "\r\n")})
+			v.Wire(proto.TapLine{Kind: proto.Sent, Data: []byte("EHLO " + visibletest.EvilAll + "\r\n")})
 		}},
 		{"event", func(v *termView) {
-			v.Wire(proto.TapLine{Kind: proto.Event, Data: []byte("connection closed: " + repltest.EvilAll)})
+			v.Wire(proto.TapLine{Kind: proto.Event, Data: []byte("connection closed: " + visibletest.EvilAll)})
 		}},
-		{"message text from a file", func(v *termView) { v.Body("Subject: " + repltest.EvilAll) }},
-		{"message text from a file, raw", func(v *termView) { v.SetRaw(true); v.Body("Subject: " + repltest.EvilAll) }},
+		{"message text from a file", func(v *termView) { v.Body("Subject: " + visibletest.EvilAll) }},
+		{"message text from a file, raw", func(v *termView) { v.SetRaw(true); v.Body("Subject: " + visibletest.EvilAll) }},
 		{"reply explanation", func(v *termView) { v.Reply("MAIL", reply) }},
 		{"greeting explanation", func(v *termView) { v.Reply("", reply) }},
 		{"334 challenge advice", func(v *termView) { v.Reply("AUTH", challenge) }},
 		{"334 challenge that is not base64", func(v *termView) { v.Reply("AUTH", badB64) }},
 		{"capabilities and their diff", func(v *termView) { v.Capabilities(caps, before, true) }},
 		{"TLS report", func(v *termView) { v.TLS(info) }},
-		{"note", func(v *termView) { v.Note("n \x00" + repltest.EvilAll) }},
-		{"warn", func(v *termView) { v.Warn("w " + repltest.EvilAll) }},
-		{"fail", func(v *termView) { v.fail("f " + repltest.EvilAll) }},
-		{"output", func(v *termView) { v.Output("o " + repltest.EvilAll + "\nsecond " + repltest.EvilAll) }},
+		{"note", func(v *termView) { v.Note("n \x00" + visibletest.EvilAll) }},
+		{"warn", func(v *termView) { v.Warn("w " + visibletest.EvilAll) }},
+		{"fail", func(v *termView) { v.fail("f " + visibletest.EvilAll) }},
+		{"output", func(v *termView) { v.Output("o " + visibletest.EvilAll + "\nsecond " + visibletest.EvilAll) }},
 	}
 	for _, tt := range tests {
 		for _, colour := range []bool{false, true} {
@@ -337,7 +296,7 @@ func TestTermViewEscapesEveryPath(t *testing.T) {
 				if b.Len() == 0 {
 					t.Fatal("nothing written")
 				}
-				repltest.AssertTerminalSafe(t, "the view's output", b.String(), colour)
+				visibletest.AssertTerminalSafe(t, "the view's output", b.String(), colour)
 			})
 		}
 	}
@@ -394,7 +353,7 @@ func TestCtrlCDuringTheGreeting(t *testing.T) {
 // BenchmarkTermViewReceived is the shell's cost per wire line, escaping
 // included: a plain reply line and one full of escapes.
 func BenchmarkTermViewReceived(b *testing.B) {
-	for name, line := range map[string]string{"plain": "250-mx.example.test Hello client.example [192.0.2.1]\r\n", "hostile": "250 " + repltest.EvilAll + "\r\n"} {
+	for name, line := range map[string]string{"plain": "250-mx.example.test Hello client.example [192.0.2.1]\r\n", "hostile": "250 " + visibletest.EvilAll + "\r\n"} {
 		b.Run(name, func(b *testing.B) {
 			v := newTermView(io.Discard, NewTheme(true), nil)
 			tl := proto.TapLine{Kind: proto.Received, Data: []byte(line)}

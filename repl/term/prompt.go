@@ -19,6 +19,9 @@ func renderPrompt(p repl.PromptState, th Theme) string {
 	if !p.Connected {
 		return th.Prompt.Sprint(p.Target) + th.Explain.Sprint(" · ") + th.Warn.Sprint("not connected") + th.Explain.Sprint(" (:open reconnects)") + " › "
 	}
+	if p.RefusedText {
+		return th.Warn.Sprint("refused DATA: text is not sent; \".\" or Ctrl-C ends") + " › "
+	}
 	parts := []string{th.Prompt.Sprint(p.Target), transportWord(p, th)}
 	if user := p.Login(); user != "" {
 		// Decoded from an AUTH line, which a lesson or a paste can type.

@@ -86,6 +86,10 @@ func (sh *Shell) Run(ctx context.Context, interrupts <-chan os.Signal) error {
 // and on an empty one says how to leave instead of leaving.
 func (sh *Shell) interrupted(partial string) {
 	sh.hist.forget()
+	if sh.s.RefusedText() {
+		sh.s.EndRefusedText()
+		return
+	}
 	if partial != "" {
 		return
 	}
@@ -98,7 +102,7 @@ func (sh *Shell) interrupted(partial string) {
 
 // step runs one line and reports whether the session is over.
 func (sh *Shell) step(ctx context.Context, line string, interrupts <-chan os.Signal) bool {
-	inData := sh.s.State().InData()
+	inData := sh.s.State().InData() || sh.s.RefusedText() // an empty line is text there
 	if entry, ok := sh.s.Keepable(line); ok {
 		sh.hist.add(entry)
 	} else {

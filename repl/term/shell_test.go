@@ -1,8 +1,6 @@
 package term
 
 import (
-	"github.com/smtprepl/smtprepl/repl"
-	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 )
 
 // after returns what out holds after marker, failing when it is absent.
@@ -224,4 +224,59 @@ func TestShellQuitThenMailboxThenLeave(t *testing.T) {
 	if got := run.reader.prompts; len(got) != 3 {
 		t.Errorf("the shell read %d lines, want 3 (it must stop at :quit): %q", len(got), got)
 	}
+}
+
+// TestShellPastedAnswersAfterRefusedAuth: a pasted block runs on after a
+// refused AUTH; its answer lines are skipped, shown only redacted, never
+// sent, recorded or kept in history, and the next command goes out.
+func TestShellPastedAnswersAfterRefusedAuth(t *testing.T) {
+	srv := startSandbox(t)
+	rec := filepath.Join(t.TempDir(), "rec.txt")
+	cfg := repl.Config{Addr: srv.Addr().String(), Sandbox: srv, Record: rec}
+	run := runShellWith(t, cfg, []readStep{
+		{line: "EHLO me.example"}, {line: "AUTH GSSAPI"}, {line: "c3R1ZGVudA"}, {line: "c2VjcmV0"}, {line: "ETRN example.org"}, {line: "NOOP"},
+	}, nil)
+	wantAll(t, run.out, "S: 535", "skipped, not sent: <redacted: AUTH answer> (the AUTH exchange is over: the server answered 535)", "C: ETRN example.org", "C: NOOP")
+	recorded, _ := os.ReadFile(rec)
+	for _, where := range []struct{ name, text string }{{"screen", run.out}, {"history", run.history}, {"recording", string(recorded)}} {
+		for _, answer := range []string{"c3R1ZGVudA", "c2VjcmV0"} {
+			if strings.Contains(where.text, answer) {
+				t.Errorf("the %s holds the answer %q:\n%s", where.name, answer, where.text)
+			}
+		}
+	}
+}
+
+// TestShellPastedTextAfterRefusedData: the issue's example pasted into the
+// shell. DATA refused, the message text up to its lone "." is not sent
+// (not the RSET or QUIT in it either), under a prompt that says so.
+func TestShellPastedTextAfterRefusedData(t *testing.T) {
+	srv := startSandbox(t)
+	steps := []readStep{{line: "EHLO me"}, {line: "MAIL FROM:<x@example.org>"}, {line: "RCPT TO:<nobody@example.test>"}, {line: "DATA"}}
+	for _, l := range []string{"Subject: oops", "", "RSET", "QUIT", "hello", ".", "NOOP"} {
+		steps = append(steps, readStep{line: l})
+	}
+	run := runShell(t, srv, steps)
+	wantAll(t, run.out, "S: 554", `5 line(s) of message text and the lone "." not sent: DATA was answered 554, not 354`, "C: NOOP", "S: 250 2.0.0 Ok")
+	for _, sent := range []string{"C: Subject: oops", "C: RSET", "C: QUIT", "S: 221"} {
+		if strings.Contains(run.out, sent) {
+			t.Errorf("%q: a line of the refused message went out:\n%s", sent, run.out)
+		}
+	}
+	if got := run.reader.prompts[5]; !strings.Contains(got, "refused DATA") {
+		t.Errorf("prompt after the refused DATA = %q, want it to say the text is not sent", got)
+	}
+	if strings.Contains(run.history, "oops") {
+		t.Errorf("history holds message text:\n%s", run.history)
+	}
+}
+
+// TestShellCtrlCEndsRefusedText: Ctrl-C at the refused-text prompt ends
+// it, and the next line is a command again.
+func TestShellCtrlCEndsRefusedText(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me"}, {line: "MAIL FROM:<x@example.org>"}, {line: "DATA"}, {line: "Subject: x"}, {err: errInterrupt}, {line: "NOOP"},
+	})
+	wantAll(t, run.out, "S: 554", "C: NOOP", "S: 250 2.0.0 Ok")
 }

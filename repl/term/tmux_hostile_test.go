@@ -1,13 +1,14 @@
 package term
 
 import (
-	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smtprepl/smtprepl/proto/visible/visibletest"
 )
 
 // startTmuxPiped is startTmux with every byte the program writes to its
@@ -36,13 +37,13 @@ func ttyBytes(t *testing.T, raw []byte, colour bool) {
 	t.Helper()
 	out := lineEditing.ReplaceAllString(string(raw), "")
 	if !colour {
-		if m := repltest.SGR.FindString(out); m != "" {
+		if m := visibletest.SGR.FindString(out); m != "" {
 			t.Errorf("with NO_COLOR the terminal got the colour sequence %q", m)
 		}
 	}
-	out = repltest.SGR.ReplaceAllString(out, "")
+	out = visibletest.SGR.ReplaceAllString(out, "")
 	out = strings.NewReplacer("\r", "", "\b", "", "\x00", "").Replace(out)
-	if bad := repltest.TerminalUnsafe(out, false); bad != "" {
+	if bad := visibletest.TerminalUnsafe(out, false); bad != "" {
 		t.Errorf("the terminal got %s", bad)
 	}
 }
@@ -54,7 +55,7 @@ func ttyBytes(t *testing.T, raw []byte, colour bool) {
 // received, in colour and with NO_COLOR.
 func TestTmuxHostileServerBytes(t *testing.T) {
 	bin := buildBinary(t)
-	cert, _ := hostileCert(t, 50)
+	cert, _ := visibletest.HostileCert(t, 50)
 	for _, tc := range []struct {
 		name, env, flag string
 		colour          bool
@@ -65,7 +66,7 @@ func TestTmuxHostileServerBytes(t *testing.T) {
 	} {
 		colour := tc.colour
 		t.Run(tc.name, func(t *testing.T) {
-			addr := hostileServer{greeting: "220-evil.test " + repltest.EvilAll + "\r\n220 " + repltest.EvilTitle + " ESMTP\r\n", answer: evilAnswers, cert: &cert}.start(t)
+			addr := hostileServer{greeting: "220-evil.test " + visibletest.EvilAll + "\r\n220 " + visibletest.EvilTitle + " ESMTP\r\n", answer: evilAnswers, cert: &cert}.start(t)
 			state := t.TempDir()
 			env := "env -u NO_COLOR XDG_STATE_HOME=" + state + " HOME=" + state + " " + tc.env
 			tm, raw := startTmuxPiped(t, env+" "+bin+" --insecure --timeout 5s "+tc.flag+" "+addr)
@@ -104,7 +105,7 @@ func TestTmuxHostileServerBytes(t *testing.T) {
 			if !strings.Contains(string(b), `5.1.1 \x1b]8;;http://evil.test`) {
 				t.Fatalf("the bytes piped from the pane lack the session (%d bytes): the check below would prove nothing", len(b))
 			}
-			if colour && !repltest.SGR.Match(b) {
+			if colour && !visibletest.SGR.Match(b) {
 				t.Errorf("no colour at all reached the terminal: the test would not tell ours from the server's")
 			}
 			ttyBytes(t, b, colour)

@@ -16,9 +16,12 @@ type tmuxTerm struct {
 	sock string
 }
 
+// run runs a tmux command on the private server, started without the
+// user's configuration (a destroy-unattached there would end the
+// detached session at once).
 func (tm *tmuxTerm) run(args ...string) string {
 	tm.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-S", tm.sock}, args...)...).CombinedOutput()
+	out, err := exec.Command("tmux", append([]string{"-f", os.DevNull, "-S", tm.sock}, args...)...).CombinedOutput()
 	if err != nil {
 		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -37,7 +40,7 @@ func (tm *tmuxTerm) keys(keys ...string) {
 // instead of sleeping a fixed amount and hoping.
 func (tm *tmuxTerm) waitFor(what string, ok func(screen string) bool) string {
 	tm.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second) // generous: CI machines are loaded
 	for {
 		s := tm.screen()
 		if ok(s) {
@@ -67,7 +70,10 @@ func startTmux(t *testing.T, command string) *tmuxTerm {
 		t.Skip("tmux is not installed (apt-get install -y tmux; .ci installs it): skipping the end-to-end terminal test")
 	}
 	tm := &tmuxTerm{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
-	tm.run("new-session", "-d", "-s", "t", "-x", "200", "-y", "50", command)
+	// remain-on-exit keeps the pane, and so the server, when the command
+	// ends early (a signal, a crash): the test then fails on what the
+	// screen shows, not on "no server running".
+	tm.run("new-session", "-d", "-s", "t", "-x", "200", "-y", "50", command, ";", "set-option", "-t", "t", "remain-on-exit", "on")
 	t.Cleanup(func() { exec.Command("tmux", "-S", tm.sock, "kill-server").Run() })
 	return tm
 }

@@ -1,3 +1,6 @@
+// Package repltest holds what the tests of repl and its terminal share
+// beyond terminal safety (proto/visible/visibletest): a fake server.
+// Only tests import it.
 package repltest
 
 import (
