@@ -17,7 +17,7 @@ type PromptState struct {
 // terminal's prompt.
 func (s *Session) PromptState() PromptState {
 	return PromptState{State: s.model.State(), Connected: s.Connected(), Target: s.describeTarget(),
-		RefusedText: s.refusedText}
+		RefusedText: s.RefusedText()}
 }
 
 // Login names who the session is logged in as: the user the AUTH lines

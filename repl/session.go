@@ -60,9 +60,8 @@ type Session struct {
 	// messages.
 	pendingVerb string
 	msg         msgState
-	// refusedText: the shell is skipping the text of a refused DATA,
-	// refusedLines of it so far; refusedCode is the refusal.
-	refusedText  bool
+	// refusedLines of a refused DATA's text the shell skipped so far, and
+	// refusedCode, the refusal; whether it skips is the model's to say.
 	refusedCode  int
 	refusedLines int
 	// sec is what the session knows of the secrets it sent, so none
@@ -192,7 +191,7 @@ func (s *Session) flushView() {
 // or an SMTP command sent as typed.
 func (s *Session) Exec(ctx context.Context, line string) error {
 	switch {
-	case s.refusedText:
+	case s.RefusedText():
 		s.skipRefusedLine(line)
 		return nil
 	case s.inData():
