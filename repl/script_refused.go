@@ -89,7 +89,7 @@ func (s *scriptRun) skipRefusedData(code string) error {
 // command is never sent as an answer either.
 func (s *scriptRun) scriptAuthAnswers(ctx context.Context, line string) error {
 	cancelled := false
-	for s.lastReply != nil && s.lastReply.Code == 334 && s.Connected() {
+	for s.model.State().InAuth() && s.Connected() {
 		if cancelled {
 			s.client.Close()
 			return errors.New("the server asked for another AUTH answer after \"*\" cancelled the exchange, which it must refuse with 501 (RFC 4954 §4): the connection was closed")
@@ -279,7 +279,7 @@ func (s *scriptRun) sayGoodbye(ctx context.Context) {
 	if s.readPendingDot(ctx) != nil {
 		return
 	}
-	if s.lastReply != nil && s.lastReply.Code == 334 {
+	if s.model.State().InAuth() {
 		// An AUTH exchange is open: QUIT would be taken for an answer.
 		if _, err := s.sendAnswer(ctx, &authRun{}, authStep{wire: "*"}); err != nil {
 			return

@@ -145,7 +145,7 @@ func (s *Session) skipsAnswer(line string) bool {
 // answer the server waits for: such lines never share a pipelined batch,
 // so each is checked before it goes out and named in its own messages.
 func (s *Session) startsAuth(line string) bool {
-	return verbOf(line) == "AUTH" || s.sec.track.AwaitsAnswer()
+	return verbOf(line) == "AUTH" || s.model.State().InAuth()
 }
 
 // authShown is an AUTH command as it may be shown: its initial response,
