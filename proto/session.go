@@ -1,5 +1,7 @@
 package proto
 
+import "slices"
+
 // Session is where one SMTP or LMTP dialogue stands, seen from the client:
 // the one answer to "what may be sent next, and what does this line mean"
 // for the prompt, completion, script mode, pipelining, lessons, replay and
@@ -109,6 +111,15 @@ func (s *Session) Restart() {
 	rcpts := s.txn.rcpts[:0]
 	*s = Session{lmtp: s.lmtp}
 	s.txn.rcpts = rcpts
+}
+
+// Clone is an independent copy of the session, to ask what a line would
+// do without doing it to s.
+func (s *Session) Clone() *Session {
+	c := *s
+	c.txn.rcpts = slices.Clone(s.txn.rcpts)
+	c.owed = slices.Clone(s.owed)
+	return &c
 }
 
 // LMTP reports whether the session speaks LMTP.

@@ -504,3 +504,26 @@ func TestSessionOwedStaysSmall(t *testing.T) {
 		t.Errorf("after 10000 round trips with one line waiting: %d owed, queue of %d", s.Owed(), len(s.owed))
 	}
 }
+
+// TestSessionClone: what a copy is fed, the original never sees, down to
+// the lines owed replies and the recipients.
+func TestSessionClone(t *testing.T) {
+	s := feed(t, false, `
+		S: 220 hi
+		C: EHLO me
+		S: 250 ok
+		C: MAIL FROM:<a@b>
+		S: 250 ok
+		C: RCPT TO:<c@d>
+		S: 250 ok`)
+	s.Send("RCPT TO:<e@f>")
+	before := s.State().String()
+	c := s.Clone()
+	c.Receive(&Reply{Code: 250})
+	c.Send("DATA")
+	c.ConnectionClosed()
+	if got := s.State().String(); got != before || s.Owed() != 1 || len(s.Recipients()) != 1 {
+		t.Errorf("after the clone was fed: %s, %d owed, %d recipients; want %s, 1 owed, 1 recipient",
+			got, s.Owed(), len(s.Recipients()), before)
+	}
+}

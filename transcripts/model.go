@@ -1,6 +1,7 @@
 package transcripts
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
@@ -30,7 +31,12 @@ type wireModel struct {
 const maxModelLines = 256
 
 // client feeds a client line and returns what it was.
-func (m *wireModel) client(e Entry) proto.Role {
+func (m *wireModel) client(e Entry) proto.Role { return m.clientLine(lineText(e), dataEnd(e)) }
+
+// clientLine feeds a client line's text; end says, inside message text,
+// that it is the lone "." that ends it (as the wire has it: a "." that
+// ends in a bare LF does not).
+func (m *wireModel) clientLine(text string, end bool) proto.Role {
 	switch m.s.Phase() {
 	case proto.PhaseConnected, proto.PhaseClosed:
 		m.s.Restart()
@@ -38,15 +44,23 @@ func (m *wireModel) client(e Entry) proto.Role {
 	case proto.PhaseHandshake:
 		m.s.TLSEstablished() // the recording went on, so the handshake was done
 	case proto.PhaseData:
-		if dataEnd(e) {
+		if end {
 			return m.send(".")
 		}
-		return m.s.Send(lineText(e))
+		return proto.RoleText // text moves nothing on: no copy, no call
 	}
 	if m.waiting >= maxWaiting {
 		return proto.RoleCommand
 	}
-	return m.send(lineText(e))
+	return m.send(text)
+}
+
+// clone is an independent copy, to ask what a line would do.
+func (m *wireModel) clone() wireModel {
+	c := *m
+	c.s = *m.s.Clone()
+	c.raw, c.text = slices.Clone(m.raw), slices.Clone(m.text)
+	return c
 }
 
 // send feeds a line that gets a reply.
@@ -57,8 +71,10 @@ func (m *wireModel) send(line string) proto.Role {
 
 // server feeds a server line; the reply goes to the model when its last
 // line comes, and done says so.
-func (m *wireModel) server(e Entry) (phase proto.Phase, done bool) {
-	text := lineText(e)
+func (m *wireModel) server(e Entry) (phase proto.Phase, done bool) { return m.serverLine(lineText(e)) }
+
+// serverLine feeds a server line's text, without its line ending.
+func (m *wireModel) serverLine(text string) (phase proto.Phase, done bool) {
 	rl := parseReplyLine(text)
 	if !m.open {
 		m.code, m.raw, m.text = rl.code, m.raw[:0], m.text[:0]

@@ -13,71 +13,68 @@ import (
 // (RFC 4954): the initial response of an AUTH command and every answer to a
 // 334 challenge. Message bodies are never redacted.
 //
-// A server's reply moves it on only where the client's lines say it can:
-// 354 opens message text after DATA alone, and 334 asks for an answer in an
-// AUTH exchange alone, or a hostile server could turn redaction off (354 to
-// NOOP, then the AUTH line passes as text) or mislabel commands (334 to
-// NOOP, then MAIL FROM passes as a secret).
+// Where the dialogue stands is the session model's to say: it pairs each
+// reply with the line it answers, so a 354 opens message text after DATA
+// alone and a 334 asks for an answer in an AUTH exchange alone, or a
+// hostile server could turn redaction off (354 to NOOP, then the AUTH
+// line passes as text) or mislabel commands (334 to NOOP, then MAIL FROM
+// passes as a secret). The redactor keeps only what names the secrets.
 type redactor struct {
+	model     wireModel
 	mech      string // mechanism of the AUTH exchange under way, "" outside one
 	answers   int    // secrets the client has sent in this exchange
-	pending   bool   // a 334 challenge awaits its answer
-	challenge string // that challenge, decoded, lower case
-	inBody    bool   // between a 354 reply to DATA and the lone "."
-	verb      string // the client's last command, upper case: "DATA", "AUTH"
-	// owed counts client lines whose replies have not come: a reply
-	// answers the last line sent only when it is the last owed, so a
-	// reply to an earlier pipelined command ends no exchange.
-	owed  int
-	chunk int // bytes of a BDAT chunk still to come: text, not commands
+	challenge string // the last challenge, decoded, lower case
+	chunk     int    // bytes of a BDAT chunk still to come: text, not commands
 }
 
 // server notes one server line (wire bytes or text).
 func (r *redactor) server(line string) {
-	rl := parseReplyLine(line)
-	if rl.code == 0 || rl.more {
-		return // only the last line of a reply moves the session on
-	}
-	last := r.owed <= 1
-	r.owed = max(r.owed-1, 0)
+	text := trimEOL(line)
+	was := r.pending()
+	phase, done := r.model.serverLine(text)
 	switch {
-	case rl.code == 334 && r.mech != "":
-		r.pending = true
-		r.challenge = decodeChallenge(trimEOL(line))
-	case rl.code == 354 && r.verb == "DATA" && last:
-		r.reset()
-		r.inBody = true
-	case last:
-		r.reset()
+	case !done:
+	case phase == proto.PhaseAuth:
+		r.challenge = decodeChallenge(text)
+	case was: // the exchange is over
+		r.mech, r.answers, r.challenge = "", 0, ""
 	}
 }
 
-func (r *redactor) reset() { *r = redactor{} }
+// pending reports whether a 334 challenge awaits its answer.
+func (r *redactor) pending() bool { return r.model.s.Phase() == proto.PhaseAuth }
+
+// inText reports whether client lines are message text now.
+func (r *redactor) inText() bool { return r.model.s.Phase() == proto.PhaseData }
 
 // bodyLine follows one line of message text: only the lone "." matters,
 // which the caller tells without copying the line.
 func (r *redactor) bodyLine(end bool) {
 	if end {
-		r.inBody = false
-		r.owed++
+		r.model.clientLine(".", true)
 	}
+}
+
+// clone is an independent copy, to ask what a line would carry.
+func (r *redactor) clone() redactor {
+	c := *r
+	c.model = r.model.clone()
+	return c
 }
 
 // client returns the text to record for one client line (wire bytes or
 // text) and the name of the secret it took out, "" when nothing was.
 func (r *redactor) client(line string) (text, secret string) {
 	text = trimEOL(line)
-	switch {
-	case r.inBody:
-		r.bodyLine(line == ".\r\n")
-		return text, ""
-	case r.chunk > 0:
+	if r.chunk > 0 {
 		r.chunk -= len(line)
 		return text, ""
-	case r.pending:
-		r.pending = false
+	}
+	switch r.model.clientLine(text, line == ".\r\n" || line == ".") {
+	case proto.RoleText, proto.RoleEndOfData:
+		return text, ""
+	case proto.RoleAnswer:
 		r.answers++
-		r.owed++
 		if text == "" || text == "*" { // no secret: an empty answer or a cancel
 			return text, ""
 		}
@@ -96,16 +93,13 @@ func (r *redactor) client(line string) (text, secret string) {
 	return r.marker(prefix, r.answerName())
 }
 
-// command notes a client line that is a command: its verb, its reply
-// owed, and for BDAT the chunk that follows it (RFC 3030 §2). A client
-// sends a command only once an AUTH exchange is over (AUTH ends a
-// pipelined group, RFC 2920 §3.1), so none is under way any more.
+// command notes a client line that is a command: no AUTH exchange is
+// under way any more (AUTH ends a pipelined group, RFC 2920 §3.1), and a
+// BDAT's chunk follows it (RFC 3030 §2).
 func (r *redactor) command(text string) {
-	r.owed++
 	r.mech, r.answers, r.challenge = "", 0, ""
 	verb, arg := proto.SplitVerb(text)
-	r.verb = strings.ToUpper(verb)
-	if r.verb == "BDAT" {
+	if strings.EqualFold(verb, "BDAT") {
 		size, _ := proto.SplitVerb(arg)
 		if n, err := strconv.Atoi(size); err == nil && n > 0 {
 			r.chunk = n
@@ -120,12 +114,12 @@ func (r *redactor) marker(prefix, name string) (string, string) {
 // mightBeSecret reports whether an unfinished client line could still turn
 // out to carry a secret, so that it must not be written as it is.
 func (r *redactor) mightBeSecret(partial string) bool {
-	if r.inBody {
+	if r.inText() {
 		return false
 	}
 	t := strings.ToUpper(strings.TrimLeft(partial, " \t"))
 	n := min(len(t), len("AUTH"))
-	return r.pending || t[:n] == "AUTH"[:n]
+	return r.pending() || t[:n] == "AUTH"[:n]
 }
 
 // answerName names the secret in the client's next answer.

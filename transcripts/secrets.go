@@ -367,7 +367,7 @@ func NewTracker(set *Secrets) *Tracker { return &Tracker{set: set} }
 func (t *Tracker) Client(b []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.red.inBody && len(t.client.pending) == 0 && bytes.IndexByte(b, '\n') == len(b)-1 {
+	if t.red.inText() && len(t.client.pending) == 0 && bytes.IndexByte(b, '\n') == len(b)-1 {
 		// Message text carries no secret: only its end matters, and a
 		// 100 MiB body must cost no copies here.
 		t.red.bodyLine(string(b) == ".\r\n")
@@ -408,7 +408,7 @@ func (t *Tracker) Server(b []byte) {
 func (t *Tracker) SecretIn(line string) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	peek := t.red
+	peek := t.red.clone()
 	_, name := peek.client(line + "\r\n")
 	return name
 }
@@ -418,7 +418,7 @@ func (t *Tracker) SecretIn(line string) string {
 func (t *Tracker) AwaitsAnswer() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.red.pending
+	return t.red.pending()
 }
 
 // secretValue is the part of a client line that its redacted text
