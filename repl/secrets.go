@@ -70,26 +70,8 @@ func (k *secretKeeper) scrubAll(lines []string) []string {
 }
 
 // ScrubError returns err with the session's secrets cut out of its
-// sentence (a malformed reply is quoted in it, and may echo them); errors.Is
-// and errors.As still see the original.
-func (s *Session) ScrubError(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := s.sec.set.Scrub(err.Error())
-	if msg == err.Error() {
-		return err
-	}
-	return &scrubbedError{msg: msg, err: err}
-}
-
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
+// sentence (a malformed reply is quoted in it, and may echo them).
+func (s *Session) ScrubError(err error) error { return s.sec.set.ScrubError(err) }
 
 // authGuard is what the session decided about credentials on this
 // connection.

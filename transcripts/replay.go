@@ -69,32 +69,10 @@ func ReplayStream(ctx context.Context, c *proto.Client, want EntrySource, sv Sur
 			return err
 		}
 		if stop, err := r.exchange(ctx, *x); stop || err != nil {
-			return r.scrubError(err)
+			return r.secrets.ScrubError(err)
 		}
 	}
 }
-
-// scrubError returns err with the secrets sent cut out of its sentence (a
-// malformed or refused reply is quoted in it); errors.Is and errors.As
-// still see the original.
-func (r *replayer) scrubError(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := r.secrets.Scrub(err.Error())
-	if msg == err.Error() {
-		return err
-	}
-	return &scrubbedError{msg: msg, err: err}
-}
-
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
 
 // maxRedactions bounds the names a Survey lists: a session has a few
 // secrets; a file may name millions, each of which would be asked for.

@@ -117,6 +117,28 @@ func (s *Secrets) add(name, form string, b64 bool) {
 	slices.SortStableFunc(s.forms, func(a, b secretForm) int { return len(b.lower) - len(a.lower) })
 }
 
+// ScrubError returns err with the secrets cut out of its sentence (a
+// malformed or refused reply is quoted in it, and may echo them);
+// errors.Is and errors.As still see the original.
+func (s *Secrets) ScrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := s.Scrub(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return &scrubbedError{msg: msg, err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
 // Scrub returns text with every known secret replaced by its marker
 // "<redacted: NAME>".
 func (s *Secrets) Scrub(text string) string {
