@@ -18,10 +18,10 @@ type scriptView struct {
 	buf *bufio.Writer
 	// A 100 MiB message must not become 100 MiB of output: past
 	// bodyShowLimit bytes, body lines are counted, not printed.
-	inBody      bool
-	bodyShown   int
-	hiddenLines int
-	hiddenBytes int
+	countingText bool
+	bodyShown    int
+	hiddenLines  int
+	hiddenBytes  int
 }
 
 // The transcript is a View and nothing more: explanations are not part
@@ -48,7 +48,7 @@ func (w writeOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
 func (v *scriptView) flush() { v.buf.Flush() }
 
 func (v *scriptView) Wire(l proto.TapLine) {
-	if v.inBody && l.Kind == proto.Sent && v.skipBodyLine(l.Data) {
+	if v.countingText && l.Kind == proto.Sent && v.skipBodyLine(l.Data) {
 		return
 	}
 	FeedRecorder(v.rec, l)
@@ -61,7 +61,7 @@ func (v *scriptView) skipBodyLine(data []byte) bool {
 		if v.hiddenLines > 0 {
 			v.rec.Comment(fmt.Sprintf("%d more line(s), %d bytes of message text sent but not shown", v.hiddenLines, v.hiddenBytes))
 		}
-		v.inBody = false
+		v.countingText = false
 		return false
 	}
 	if v.bodyShown+len(data) <= bodyShowLimit {
@@ -98,7 +98,7 @@ func (v *scriptView) Output(text string) {
 // it is counted, not printed.
 func (v *scriptView) DataMode(on bool) {
 	if on {
-		v.inBody, v.bodyShown, v.hiddenLines, v.hiddenBytes = true, 0, 0, 0
+		v.countingText, v.bodyShown, v.hiddenLines, v.hiddenBytes = true, 0, 0, 0
 	}
 }
 

@@ -25,9 +25,9 @@ type termView struct {
 	raw bool
 	// assist means AUTH answers are typed in plain text and encoded for the
 	// user, which changes the advice under a 334.
-	assist bool
-	hide   string // label for the next sent line, "" when none
-	inBody bool   // message text is echoed by body(); the tap's copy is late
+	assist   bool
+	hide     string // label for the next sent line, "" when none
+	dataMode bool   // set by DataMode: message text is echoed by body(); the tap's copy is late
 	// Lines of the reply being read: shown, and left out past
 	// showReplyLines.
 	replyShown, replyHidden int
@@ -102,7 +102,7 @@ func (v *termView) Wire(l proto.TapLine) {
 func (v *termView) sent(data []byte) {
 	v.endReply()
 	switch {
-	case v.inBody:
+	case v.dataMode:
 		return
 	case v.hide != "":
 		v.println(v.th.Sent.Sprint("C: ") + v.th.Explain.Sprint(shown(v.hide)))
@@ -321,7 +321,7 @@ func (v *termView) Body(wireLine string) {
 	v.println(v.th.Sent.Sprint("C: " + visible.TextClip(wireLine, showLine)))
 }
 
-func (v *termView) DataMode(on bool) { v.inBody = on }
+func (v *termView) DataMode(on bool) { v.dataMode = on }
 
 // SetRaw is :wire on|off.
 func (v *termView) SetRaw(on bool) { v.raw = on }
