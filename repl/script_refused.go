@@ -22,17 +22,18 @@ import (
 // scriptFollowUp deals with the lines that belong to the SMTP command
 // line just run.
 func (s *scriptRun) scriptFollowUp(ctx context.Context, line string) error {
-	switch verbOf(line) {
-	case "DATA":
-		if s.inData() {
-			return nil // 354: the lines are message text, sent as such
-		}
+	switch {
+	case s.refusedText():
 		return s.skipRefusedData(s.refusal())
-	case "AUTH":
+	case verbOf(line) == "AUTH":
 		return s.scriptAuthAnswers(ctx, line)
 	}
 	return nil
 }
+
+// refusedText reports whether the model holds the lines that come for
+// the text of a refused DATA (354: they are message text, sent as such).
+func (s *scriptRun) refusedText() bool { return s.model.Role("") == proto.RoleRefusedText }
 
 // verbOf is a line's verb in capitals, split as a server splits it.
 func verbOf(line string) string {
@@ -71,7 +72,7 @@ func (s *scriptRun) skipRefusedData(code string) error {
 		if err != nil {
 			return scriptMistake{fmt.Errorf("DATA was answered %s, not 354, and the script ended inside its message text: %d line(s) after DATA were not sent, since up to a lone \".\" they are message text", code, skipped), dataLine}
 		}
-		if line == "." {
+		if s.model.Skip(line); !s.refusedText() { // the lone "."
 			s.failed = true // the message the script holds was not sent
 			s.view.output(fmt.Sprintf("%d line(s) of message text and the lone \".\" not sent: DATA was answered %s, not 354", skipped, code))
 			return nil
