@@ -266,7 +266,7 @@ func (s *Session) authReady(mech string) error {
 	if s.model.State().Hello == "" {
 		return errors.New("say EHLO first: AUTH is an ESMTP extension (RFC 4954)")
 	}
-	if s.plaintextRefused() {
+	if s.guard.refuses(s.cfg, s.client) {
 		return errCredentialsWithheld
 	}
 	if offered := s.model.Capabilities().AuthMechanisms(); !slices.Contains(offered, mech) {

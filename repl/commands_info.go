@@ -20,7 +20,7 @@ func runHelp(_ context.Context, s *Session, args string) error {
 		return nil
 	}
 	if v, ok := lookupVerb(args); ok && !strings.HasPrefix(args, ":") {
-		s.view.output(s.verbHelp(v))
+		s.view.output(verbHelp(v, s.model.Capabilities()))
 		return nil
 	}
 	c, ok := s.cmds.lookup(strings.TrimPrefix(args, ":"))
@@ -57,13 +57,15 @@ func (s *Session) helpText() string {
 	return b.String()
 }
 
-func (s *Session) verbHelp(v verb) string {
+// verbHelp is :help VERB: its syntax, RFC, an example, the replies, and
+// whether this server (caps, nil before EHLO) offers the extension it needs.
+func verbHelp(v verb, caps *proto.Capabilities) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s    (%s)\n  %s\n", v.syntax, v.rfc, v.summary)
 	fmt.Fprintf(&b, "  example:  %s\n  replies:  %s", v.example, v.replies)
 	if v.ext != "" {
 		fmt.Fprintf(&b, "\n  needs:    the %s extension", v.ext)
-		if caps := s.model.Capabilities(); caps != nil {
+		if caps != nil {
 			fmt.Fprintf(&b, " (this server %s it)", map[bool]string{true: "offers", false: "does not offer"}[caps.Has(v.ext)])
 		}
 	}
@@ -130,7 +132,7 @@ func (s *Session) statusText() string {
 	if !s.Connected() {
 		return fmt.Sprintf("not connected (last server: %s); :open reconnects", s.describeTarget())
 	}
-	rows := [][2]string{{"server", s.describeTarget() + " (" + s.client.Addr() + ")"}, {"security", s.securityText()}}
+	rows := [][2]string{{"server", s.describeTarget() + " (" + s.client.Addr() + ")"}, {"security", securityText(s.client.TLS())}}
 	st := s.model.State()
 	who := "not logged in"
 	if user := login(st); user != "" {
@@ -151,8 +153,8 @@ func (s *Session) statusText() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func (s *Session) securityText() string {
-	info := s.client.TLS()
+// securityText is :status's one line on how the connection is protected.
+func securityText(info *proto.TLSInfo) string {
 	switch {
 	case info == nil:
 		return "plaintext (anyone on the path can read it)"

@@ -172,7 +172,7 @@ func runSend(ctx context.Context, s *Session, args string) error {
 	if err := s.enterData(ctx); err != nil || !s.inData() {
 		if err == nil && s.ask == nil {
 			s.failed = true // the file the script names was not sent
-			s.view.output(fmt.Sprintf("%s not sent: DATA was answered %s, not 354", visible.Clip(args, 200), s.refusal()))
+			s.view.output(fmt.Sprintf("%s not sent: DATA was answered %s, not 354", visible.Clip(args, 200), refusal(s.lastReply)))
 		}
 		return err // a refused DATA: its reply says why
 	}

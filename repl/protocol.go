@@ -118,7 +118,7 @@ func (s *Session) dataLine(ctx context.Context, line string) error {
 	if line == "." {
 		return s.endData(ctx)
 	}
-	if s.ask != nil && s.isColonCommand(line) {
+	if s.ask != nil && s.cmds.isColonCommand(line) {
 		return s.colon(ctx, line[1:])
 	}
 	_, err := s.sendText(line, true)

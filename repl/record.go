@@ -45,9 +45,10 @@ func (s *Session) StopRecording() error {
 	return r.file.Close()
 }
 
-func (s *Session) recordTap(l proto.TapLine) {
-	if s.recording != nil {
-		FeedRecorder(s.recording.rec, l)
+// tap feeds a wire line to the recording, if one is running.
+func (r *recording) tap(l proto.TapLine) {
+	if r != nil {
+		FeedRecorder(r.rec, l)
 	}
 }
 

@@ -24,7 +24,7 @@ import (
 func (s *scriptRun) scriptFollowUp(ctx context.Context, line string) error {
 	switch {
 	case s.refusedText():
-		return s.skipRefusedData(s.refusal())
+		return s.skipRefusedData(refusal(s.lastReply))
 	case verbOf(line) == "AUTH":
 		return s.scriptAuthAnswers(ctx, line)
 	}
@@ -42,11 +42,11 @@ func verbOf(line string) string {
 }
 
 // refusal names the reply that refused the command, for the comments.
-func (s *Session) refusal() string {
-	if s.lastReply == nil {
+func refusal(r *proto.Reply) string {
+	if r == nil {
 		return "no reply"
 	}
-	return fmt.Sprint(s.lastReply.Code)
+	return fmt.Sprint(r.Code)
 }
 
 // skipRefusedData passes over the message text of a refused DATA, up to

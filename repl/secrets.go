@@ -95,9 +95,9 @@ func (s *Session) guardAuth(cmd proto.Command, line string) (send bool, err erro
 	if cmd.Verb != "AUTH" {
 		return true, nil
 	}
-	if s.plaintextRefused() {
+	if s.guard.refuses(s.cfg, s.client) {
 		s.guard.answersOver = "the AUTH line above was not sent"
-		return false, s.withhold(authShown(cmd, "<redacted: initial response>"), s.plaintextReason())
+		return false, s.withhold(authShown(cmd, "<redacted: initial response>"), s.guard.reason(s.client))
 	}
 	s.warnPlaintextAuth()
 	if name := s.sec.track.SecretIn(line); name != "" && s.auth == nil {
@@ -126,7 +126,7 @@ func (s *Session) skipsAnswer(line string) bool {
 // startsAuth reports whether a script line is an AUTH command or an
 // answer the server waits for: such lines never share a pipelined batch,
 // so each is checked before it goes out and named in its own messages.
-func (s *Session) startsAuth(line string) bool {
+func (s *scriptRun) startsAuth(line string) bool {
 	return verbOf(line) == "AUTH" || s.model.State().InAuth()
 }
 
@@ -142,14 +142,14 @@ func authShown(cmd proto.Command, mask string) string {
 	return "AUTH " + mech + " " + mask
 }
 
-// plaintextRefused reports whether credentials must not go out: the user
+// refuses reports whether credentials must not go out on c: the user
 // wanted TLS (--starttls, or a STARTTLS that was refused) and the
 // connection is still plaintext.
-func (s *Session) plaintextRefused() bool {
-	if s.cfg.AllowPlaintextAuth || s.client.TLS() != nil {
+func (g *authGuard) refuses(cfg Config, c *proto.Client) bool {
+	if cfg.AllowPlaintextAuth || c.TLS() != nil {
 		return false
 	}
-	return s.cfg.StartTLS || s.guard.refusedBy == s.client.Addr()
+	return cfg.StartTLS || g.refusedBy == c.Addr()
 }
 
 // newConnection is the guard for a new connection: only what a server
@@ -158,9 +158,9 @@ func (g authGuard) newConnection() authGuard {
 	return authGuard{refusedBy: g.refusedBy, withheld: g.withheld}
 }
 
-// plaintextReason says why credentials wait: which TLS was wanted.
-func (s *Session) plaintextReason() string {
-	if s.guard.refusedBy == s.client.Addr() {
+// reason says why credentials wait on c: which TLS was wanted.
+func (g *authGuard) reason(c *proto.Client) string {
+	if g.refusedBy == c.Addr() {
 		return "STARTTLS was refused, so the connection is not encrypted; --allow-plaintext-auth sends it anyway"
 	}
 	return "--starttls was asked for and the connection is not encrypted; --allow-plaintext-auth sends it anyway"
@@ -193,7 +193,7 @@ func (s *Session) CredentialsWithheld() error {
 // shell, on stderr in a script. Loopback stays quiet: nothing crosses a
 // network.
 func (s *Session) warnPlaintextAuth() {
-	if s.guard.warned || s.client.TLS() != nil || s.loopback() {
+	if s.guard.warned || s.client.TLS() != nil || isLoopback(s.client) {
 		return
 	}
 	s.guard.warned = true
@@ -206,12 +206,12 @@ func (s *Session) warnPlaintextAuth() {
 
 const cleartextWarning = "this connection is not encrypted: what AUTH sends next can be read by anyone listening, since base64 is an encoding, not a cipher (STARTTLS first on a real server)"
 
-// loopback reports whether the server is on this machine.
-func (s *Session) loopback() bool {
-	if a, ok := s.client.RemoteAddr().(*net.TCPAddr); ok {
+// isLoopback reports whether c's server is on this machine.
+func isLoopback(c *proto.Client) bool {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		return a.IP.IsLoopback()
 	}
-	host, _, err := net.SplitHostPort(s.client.Addr())
+	host, _, err := net.SplitHostPort(c.Addr())
 	if err != nil {
 		return false
 	}
@@ -224,8 +224,8 @@ func (s *Session) loopback() bool {
 // the answer may go out in clear.
 func (s *Session) authAnswer(ctx context.Context, line string) error {
 	if name := s.sec.track.SecretIn(line); name != "" {
-		if s.plaintextRefused() {
-			return s.withhold("<redacted: "+name+">", s.plaintextReason())
+		if s.guard.refuses(s.cfg, s.client) {
+			return s.withhold("<redacted: "+name+">", s.guard.reason(s.client))
 		}
 		s.warnPlaintextAuth()
 	}

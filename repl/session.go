@@ -159,7 +159,7 @@ func (s *Session) Open(ctx context.Context) error {
 func (s *Session) tap(l proto.TapLine) {
 	l = s.sec.learnAndScrub(l)
 	s.view.wire(l)
-	s.recordTap(l)
+	s.recording.tap(l)
 }
 
 func (s *Session) autoStartTLS(ctx context.Context) error {

@@ -33,12 +33,12 @@ func (s *Session) showTLS(info *proto.TLSInfo) {
 
 // isColonCommand reports whether line names a known colon-command, so that
 // message text starting with ':' still goes out as text.
-func (s *Session) isColonCommand(line string) bool {
+func (t *commandTable) isColonCommand(line string) bool {
 	if !strings.HasPrefix(line, ":") {
 		return false
 	}
 	name, _, _ := strings.Cut(strings.TrimSpace(line[1:]), " ")
-	_, ok := s.cmds.lookup(name)
+	_, ok := t.lookup(name)
 	return ok
 }
 
