@@ -9,13 +9,15 @@ import (
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 )
 
-const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--require-tls] [--write-cert FILE]
+const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--listen-tls ADDR] [--submission ADDR]
+                        [--require-tls] [--write-cert FILE]
                         [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N]
 Run the practice server in the foreground until interrupted.`
 
 // sandboxFlags are the command line's settings for the practice server.
 type sandboxFlags struct {
 	listen, certOut            string
+	listenTLS, submission      string // "" for none
 	requireTLS                 bool
 	keepMsgs, keepMiB, inFlMiB int
 }
@@ -40,11 +42,9 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 			return exitFailure, fmt.Errorf("--write-cert: %w", err)
 		}
 	}
-	addr, err := srv.Listen(f.listen)
-	if err != nil {
-		return exitFailure, fmt.Errorf("sandbox cannot listen on %s: %w", f.listen, err)
+	if err := listenAll(e, srv, f); err != nil {
+		return exitFailure, err
 	}
-	announce(e, addr)
 	<-ctx.Done()
 	mb := srv.Mailbox()
 	if n := mb.Dropped(); n > 0 {
@@ -55,13 +55,48 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	return exitOK, nil
 }
 
+// listener is one of the sandbox's kinds of port.
+type listener struct {
+	flag, addr string
+	listen     func(string) (net.Addr, error)
+	what       string // "" for the plain port, whose announcement comes first
+}
+
+// listenAll opens the plain listener and those asked for beside it, and
+// says where each one listens.
+func listenAll(e *env, srv *sandbox.Server, f sandboxFlags) error {
+	all := []listener{
+		{"--listen", f.listen, srv.Listen, ""},
+		{"--listen-tls", f.listenTLS, srv.ListenTLS, "implicit TLS (port 465 style: TLS from the first byte, as smtplib.SMTP_SSL expects)"},
+		{"--submission", f.submission, srv.ListenSubmission, "submission (port 587 style: STARTTLS required before AUTH and MAIL)"},
+	}
+	for _, l := range all {
+		if l.addr == "" {
+			continue
+		}
+		addr, err := l.listen(l.addr)
+		if err != nil {
+			return fmt.Errorf("sandbox cannot listen on %s (%s): %w", l.addr, l.flag, err)
+		}
+		if l.what == "" {
+			announce(e, addr)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "smtprepl sandbox: %s on %s\n", l.what, addr)
+		warnExposed(e, addr)
+	}
+	return nil
+}
+
 func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	var f sandboxFlags
 	d := sandbox.DefaultConfig()
 	fs := newFlagSet("sandbox", e, sandboxUsage)
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:2525", "address to listen on (beyond loopback, anyone who can reach it can use it)")
+	fs.StringVar(&f.listenTLS, "listen-tls", "", "also listen on ADDR with implicit TLS (port 465 style), same certificate as STARTTLS")
+	fs.StringVar(&f.submission, "submission", "", "also listen on ADDR as a submission port (587 style): STARTTLS required before AUTH and MAIL")
 	fs.BoolVar(&f.requireTLS, "require-tls", false, "behave like a submission port: STARTTLS before AUTH and MAIL")
-	fs.StringVar(&f.certOut, "write-cert", "", "write the generated certificate (PEM) to FILE, for --cafile")
+	fs.StringVar(&f.certOut, "write-cert", "", "write the generated certificate (PEM) to FILE, for --cafile; --listen-tls and STARTTLS both use it")
 	fs.IntVar(&f.keepMsgs, "mailbox-messages", d.MailboxMessages, "messages the mailbox keeps; a new one drops the oldest")
 	fs.IntVar(&f.keepMiB, "mailbox-mib", int(d.MailboxBytes>>20), "MiB of messages (data and envelopes) the mailbox keeps; a new one drops the oldest")
 	fs.IntVar(&f.inFlMiB, "inflight-mib", int(d.InFlightBytes>>20), "MiB of messages being received (bodies and envelopes), across all sessions; over it, 452 4.3.1")
@@ -93,6 +128,15 @@ func announce(e *env, addr net.Addr) {
 		return
 	}
 	fmt.Fprintf(e.stdout, "smtprepl sandbox listening on %s (%s), REACHABLE FROM THE NETWORK. Ctrl-C stops it.\n", addr, who)
+	warnExposed(e, addr)
+}
+
+// warnExposed warns on stderr when addr is reachable from the network.
+func warnExposed(e *env, addr net.Addr) {
+	where := exposure(addr)
+	if where == "" {
+		return
+	}
 	fmt.Fprintf(e.stderr, "smtprepl: warning: the sandbox listens on %s, so it is reachable from the network: "+
 		"anyone who can connect can use it, and its login student/secret is public. "+
 		"--listen 127.0.0.1:PORT keeps it to this machine.\n", where)

@@ -86,7 +86,7 @@ func (s *session) ehloLines() []string {
 	return append(lines, "ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING")
 }
 
-func (s *session) authOffered() bool { return s.tls || !s.cfg.RequireTLS }
+func (s *session) authOffered() bool { return s.tls || !s.requireTLS }
 
 func (s *session) cmdRset(arg string) error {
 	if arg != "" {

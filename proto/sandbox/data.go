@@ -131,7 +131,7 @@ func parseBdat(arg string) (size int64, last, ok bool) {
 
 func (s *session) bdatRefusal(size int64, last bool) *canned {
 	switch {
-	case s.cfg.RequireTLS && !s.tls:
+	case s.requireTLS && !s.tls:
 		return &canned{530, ec(5, 7, 0), "Must issue a STARTTLS command first"}
 	case s.tx == nil:
 		return &canned{503, ec(5, 5, 1), "Error: need RCPT command"}

@@ -448,3 +448,44 @@ func TestPanicInSessionIsContained(t *testing.T) {
 		t.Errorf("logged %q, want the panic", logged)
 	}
 }
+
+// TestSubmissionBesidePlain runs a plain listener and a submission listener
+// on one server: the plain one takes MAIL at once, the submission one says
+// 530 until STARTTLS, and both deliver to the one mailbox.
+func TestSubmissionBesidePlain(t *testing.T) {
+	srv, plain := testServer(t, nil)
+	sub, err := srv.ListenSubmission("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := dial(t, plain, proto.Options{})
+	caps := proto.ParseEHLO(expect(t, p, "EHLO me.example", 250, ""))
+	if !caps.Has("AUTH") {
+		t.Errorf("plain listener's EHLO offers %v, want AUTH before TLS", caps.Keywords())
+	}
+	expect(t, p, "MAIL FROM:<bob@example.test>", 250, "2.1.0")
+
+	c := dial(t, sub.String(), proto.Options{TLS: proto.TLSOptions{Insecure: true}})
+	caps = proto.ParseEHLO(expect(t, c, "EHLO me.example", 250, ""))
+	if caps.Has("AUTH") || !caps.StartTLS() {
+		t.Errorf("submission EHLO before TLS offers %v, want STARTTLS and no AUTH", caps.Keywords())
+	}
+	for _, line := range []string{"AUTH PLAIN AHN0dWRlbnQAc2VjcmV0", "MAIL FROM:<bob@example.test>"} {
+		if got := expect(t, c, line, 530, "5.7.0").Raw[0]; got != "530 5.7.0 Must issue a STARTTLS command first" {
+			t.Errorf("%s: %q", line, got)
+		}
+	}
+	expect(t, c, "STARTTLS", 220, "2.0.0")
+	if _, err := c.StartTLS(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c, "EHLO me.example", 250, "")
+	expect(t, c, "AUTH PLAIN AHN0dWRlbnQAc2VjcmV0", 235, "2.7.0")
+	expect(t, c, "MAIL FROM:<bob@example.test>", 250, "2.1.0")
+	expect(t, c, "RCPT TO:<alice@example.test>", 250, "2.1.5")
+	expect(t, c, "DATA", 354, "")
+	expect(t, c, "raw:Subject: hi\r\n\r\nhello\r\n.\r\n", 250, "2.0.0")
+	if got := srv.Mailbox().List(); len(got) != 1 || !got[0].TLS || got[0].AuthUser != "student" {
+		t.Errorf("mailbox holds %+v, want one message sent with TLS by student", got)
+	}
+}

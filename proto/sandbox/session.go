@@ -17,18 +17,21 @@ import (
 
 // session is one client connection, served by one goroutine.
 type session struct {
-	srv    *Server
-	cfg    *Config
-	raw    net.Conn // as accepted
-	conn   net.Conn // raw, or the TLS layer over it after STARTTLS
-	br     *bufio.Reader
-	bw     *bufio.Writer
-	helo   string // HELO/EHLO argument; "" until one succeeds
-	tls    bool
-	auth   string       // authenticated user
-	tx     *transaction // nil outside a mail transaction
-	errors int          // 4xx/5xx replies sent, for MaxErrors
-	werr   error        // the first failed write of a reply
+	srv  *Server
+	cfg  *Config
+	raw  net.Conn // as accepted
+	conn net.Conn // raw, or the TLS layer over it after STARTTLS
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	helo string // HELO/EHLO argument; "" until one succeeds
+	tls  bool
+	// requireTLS makes this session a submission port's: Config.RequireTLS,
+	// or a listener of ListenSubmission.
+	requireTLS bool
+	auth       string       // authenticated user
+	tx         *transaction // nil outside a mail transaction
+	errors     int          // 4xx/5xx replies sent, for MaxErrors
+	werr       error        // the first failed write of a reply
 
 	// lineStart is when the first byte of the line now arriving came in;
 	// zero between lines. A line must end within IdleTimeout of it.
@@ -72,8 +75,8 @@ var (
 	errLineTooLong = errors.New("sandbox: line too long")
 )
 
-func newSession(srv *Server, c net.Conn) *session {
-	s := &session{srv: srv, cfg: &srv.cfg, raw: c, conn: c}
+func newSession(srv *Server, c net.Conn, requireTLS bool) *session {
+	s := &session{srv: srv, cfg: &srv.cfg, raw: c, conn: c, requireTLS: requireTLS}
 	_, s.tls = c.(*tls.Conn)
 	if b, ok := srv.buffers.Get().(*buffers); ok {
 		s.br, s.bw = b.br, b.bw
@@ -221,7 +224,7 @@ func (s *session) dispatch(line string) error {
 	switch {
 	case !ok:
 		s.reply(500, ec(5, 5, 2), "Error: command not recognized")
-	case c.tls && s.cfg.RequireTLS && !s.tls:
+	case c.tls && s.requireTLS && !s.tls:
 		s.reply(530, ec(5, 7, 0), "Must issue a STARTTLS command first")
 	case c.helo && s.helo == "":
 		s.reply(503, ec(5, 5, 1), "Error: send HELO/EHLO first")

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net/smtp"
+	"net/textproto"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sandboxRun is "smtprepl sandbox" running in this process.
+type sandboxRun struct {
+	addrs  map[string]string // "plain", "tls", "submission" -> address
+	cancel context.CancelFunc
+	done   chan struct{}
+	code   int
+	err    error
+	mu     sync.Mutex
+	out    strings.Builder // stdout after the announcements
+	errOut strings.Builder
+}
+
+var announceRE = regexp.MustCompile(`^smtprepl sandbox(?: listening on (\S+) |: (implicit TLS|submission) \(.* on (\S+)$)`)
+
+// startSandbox runs the sandbox with args on loopback ports and reads the
+// announcements of its listeners, one per kind in kinds after the plain one.
+func startSandbox(t *testing.T, kinds int, args ...string) *sandboxRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &sandboxRun{addrs: map[string]string{}, cancel: cancel, done: make(chan struct{})}
+	pr, pw := io.Pipe()
+	e := &env{stdout: pw, stderr: lockedWriter{&r.mu, &r.errOut}, getenv: os.Getenv}
+	go func() {
+		defer close(r.done)
+		r.code, r.err = runSandbox(ctx, e, append([]string{"--listen", "127.0.0.1:0"}, args...))
+		pw.Close()
+	}()
+	br := bufio.NewReader(pr)
+	for len(r.addrs) < 1+kinds {
+		line, err := br.ReadString('\n')
+		m := announceRE.FindStringSubmatch(strings.TrimSuffix(line, "\n"))
+		if err != nil || m == nil {
+			cancel()
+			t.Fatalf("sandbox printed %q (%v), want its addresses; stderr %q", line, err, r.errOut.String())
+		}
+		switch {
+		case m[1] != "":
+			r.addrs["plain"] = m[1]
+		case m[2] == "implicit TLS":
+			r.addrs["tls"] = m[3]
+		default:
+			r.addrs["submission"] = m[3]
+		}
+	}
+	go io.Copy(lockedWriter{&r.mu, &r.out}, br)
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// stop ends the sandbox and returns what it printed after its announcements.
+func (r *sandboxRun) stop(t *testing.T) string {
+	t.Helper()
+	r.cancel()
+	select {
+	case <-r.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sandbox did not stop")
+	}
+	if r.err != nil || r.code != exitOK {
+		t.Errorf("sandbox: exit %d, %v", r.code, r.err)
+	}
+	time.Sleep(10 * time.Millisecond) // let io.Copy take the last line
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.out.String()
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// trusting is a TLS configuration that trusts only the PEM certificate in file.
+func trusting(t *testing.T, file string) *tls.Config {
+	t.Helper()
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatalf("%s holds no certificate", file)
+	}
+	return &tls.Config{RootCAs: pool, ServerName: "localhost"}
+}
+
+// TestSandboxListenTLSGoClient sends a message over --listen-tls with Go's
+// net/smtp, verifying the certificate that --write-cert wrote.
+func TestSandboxListenTLSGoClient(t *testing.T) {
+	cert := filepath.Join(t.TempDir(), "sandbox.pem")
+	r := startSandbox(t, 1, "--listen-tls", "127.0.0.1:0", "--write-cert", cert)
+	conn, err := tls.Dial("tcp", r.addrs["tls"], trusting(t, cert))
+	if err != nil {
+		t.Fatalf("TLS to --listen-tls with the written certificate: %v", err)
+	}
+	c, err := smtp.NewClient(conn, "localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		t.Error("EHLO on the implicit-TLS port offers STARTTLS")
+	}
+	if err := c.Auth(smtp.PlainAuth("", "student", "secret", "localhost")); err != nil {
+		t.Fatal(err)
+	}
+	sendOne(t, c, "bob@example.test", "alice@example.test", "Subject: over 465\r\n\r\nhello\r\n")
+	if out := r.stop(t); !strings.Contains(out, "sandbox stopped; 1 message(s) were received") {
+		t.Errorf("sandbox said %q, want one message received", out)
+	}
+}
+
+func sendOne(t *testing.T, c *smtp.Client, from, to, msg string) {
+	t.Helper()
+	if err := c.Mail(from); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt(to); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(w, msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Quit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const python3 = "/usr/bin/python3"
+
+// runPython runs a course-style Python program with args, or skips the
+// test, saying so, when python3 is not installed.
+func runPython(t *testing.T, program string, args ...string) string {
+	t.Helper()
+	if _, err := os.Stat(python3); err != nil {
+		t.Skipf("skipped: %s is not installed (%v)", python3, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, python3, append([]string{"-c", program}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// smtpSSLProgram is the course texts' smtplib.SMTP_SSL program, trusting
+// the certificate the sandbox wrote.
+const smtpSSLProgram = `import smtplib, ssl, sys
+from email.message import EmailMessage
+host, port = sys.argv[1].rsplit(":", 1)
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+msg = EmailMessage()
+msg["From"] = "bob@example.test"
+msg["To"] = "alice@example.test"
+msg["Subject"] = "SMTP_SSL"
+msg.set_content("sent over implicit TLS")
+with smtplib.SMTP_SSL("localhost", int(port), context=ctx) as s:
+    s.login("student", "secret")
+    print(s.send_message(msg))
+`
+
+// TestSandboxListenTLSPython runs smtplib.SMTP_SSL against --listen-tls,
+// which failed with WRONG_VERSION_NUMBER when only the plain port existed.
+func TestSandboxListenTLSPython(t *testing.T) {
+	cert := filepath.Join(t.TempDir(), "sandbox.pem")
+	r := startSandbox(t, 1, "--listen-tls", "127.0.0.1:0", "--write-cert", cert)
+	if got := runPython(t, smtpSSLProgram, r.addrs["tls"], cert); got != "{}\n" {
+		t.Errorf("send_message refused recipients: %q", got)
+	}
+	if out := r.stop(t); !strings.Contains(out, "sandbox stopped; 1 message(s) were received") {
+		t.Errorf("sandbox said %q, want one message received", out)
+	}
+}
+
+// TestSandboxSubmissionFlag runs --submission beside the plain listener:
+// MAIL before STARTTLS is refused there as Postfix refuses it, and taken
+// after STARTTLS.
+func TestSandboxSubmissionFlag(t *testing.T) {
+	cert := filepath.Join(t.TempDir(), "sandbox.pem")
+	r := startSandbox(t, 1, "--submission", "127.0.0.1:0", "--write-cert", cert)
+	c, err := smtp.Dial(r.addrs["submission"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var refusal *textproto.Error
+	if err := c.Mail("bob@example.test"); !errors.As(err, &refusal) || refusal.Code != 530 || refusal.Msg != "5.7.0 Must issue a STARTTLS command first" {
+		t.Fatalf("MAIL before STARTTLS: %v, want 530 5.7.0 Must issue a STARTTLS command first", err)
+	}
+	if err := c.StartTLS(trusting(t, cert)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Auth(smtp.PlainAuth("", "student", "secret", "127.0.0.1")); err != nil {
+		t.Fatal(err)
+	}
+	sendOne(t, c, "bob@example.test", "alice@example.test", "Subject: over 587\r\n\r\nhello\r\n")
+
+	p, err := smtp.Dial(r.addrs["plain"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	sendOne(t, p, "bob@example.test", "alice@example.test", "Subject: over 25\r\n\r\nhello\r\n")
+	if out := r.stop(t); !strings.Contains(out, "sandbox stopped; 2 message(s) were received") {
+		t.Errorf("sandbox said %q, want two messages received", out)
+	}
+}
