@@ -10,7 +10,7 @@ import (
 )
 
 const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--listen-tls ADDR] [--submission ADDR]
-                        [--require-tls] [--write-cert FILE]
+                        [--require-tls] [--write-cert FILE] [--maildir DIR]
                         [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N]
 Run the practice server in the foreground until interrupted.`
 
@@ -18,6 +18,7 @@ Run the practice server in the foreground until interrupted.`
 type sandboxFlags struct {
 	listen, certOut            string
 	listenTLS, submission      string // "" for none
+	maildir                    string
 	requireTLS                 bool
 	keepMsgs, keepMiB, inFlMiB int
 }
@@ -29,6 +30,7 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	cfg := sandbox.DefaultConfig()
 	cfg.RequireTLS = f.requireTLS
+	cfg.Maildir = f.maildir
 	cfg.MailboxMessages = f.keepMsgs
 	cfg.MailboxBytes = int64(f.keepMiB) << 20
 	cfg.InFlightBytes = int64(f.inFlMiB) << 20
@@ -97,6 +99,7 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	fs.StringVar(&f.submission, "submission", "", "also listen on ADDR as a submission port (587 style): STARTTLS required before AUTH and MAIL")
 	fs.BoolVar(&f.requireTLS, "require-tls", false, "behave like a submission port: STARTTLS before AUTH and MAIL")
 	fs.StringVar(&f.certOut, "write-cert", "", "write the generated certificate (PEM) to FILE, for --cafile; --listen-tls and STARTTLS both use it")
+	fs.StringVar(&f.maildir, "maildir", "", "also write every accepted message to DIR/<mailbox>/new/, Maildir layout, with a Received: header")
 	fs.IntVar(&f.keepMsgs, "mailbox-messages", d.MailboxMessages, "messages the mailbox keeps; a new one drops the oldest")
 	fs.IntVar(&f.keepMiB, "mailbox-mib", int(d.MailboxBytes>>20), "MiB of messages (data and envelopes) the mailbox keeps; a new one drops the oldest")
 	fs.IntVar(&f.inFlMiB, "inflight-mib", int(d.InFlightBytes>>20), "MiB of messages being received (bodies and envelopes), across all sessions; over it, 452 4.3.1")

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
+	"net/mail"
 	"net/smtp"
 	"net/textproto"
 	"os"
@@ -198,12 +200,29 @@ with smtplib.SMTP_SSL("localhost", int(port), context=ctx) as s:
 // which failed with WRONG_VERSION_NUMBER when only the plain port existed.
 func TestSandboxListenTLSPython(t *testing.T) {
 	cert := filepath.Join(t.TempDir(), "sandbox.pem")
-	r := startSandbox(t, 1, "--listen-tls", "127.0.0.1:0", "--write-cert", cert)
+	maildir := filepath.Join(t.TempDir(), "Maildir")
+	r := startSandbox(t, 1, "--listen-tls", "127.0.0.1:0", "--write-cert", cert, "--maildir", maildir)
 	if got := runPython(t, smtpSSLProgram, r.addrs["tls"], cert); got != "{}\n" {
 		t.Errorf("send_message refused recipients: %q", got)
 	}
 	if out := r.stop(t); !strings.Contains(out, "sandbox stopped; 1 message(s) were received") {
 		t.Errorf("sandbox said %q, want one message received", out)
+	}
+	files, _ := filepath.Glob(filepath.Join(maildir, "alice", "new", "*"))
+	if len(files) != 1 {
+		t.Fatalf("--maildir holds %v in alice/new, want one file", files)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s does not read as a message: %v", files[0], err)
+	}
+	if got := m.Header.Get("Received"); !strings.Contains(got, " (unknown [127.0.0.1]) by sandbox.smtprepl.test (smtprepl sandbox) with ESMTPSA id ") ||
+		!strings.Contains(got, "for <alice@example.test>;") || m.Header.Get("Subject") != "SMTP_SSL" {
+		t.Errorf("stored message's Received: %q, Subject: %q", got, m.Header.Get("Subject"))
 	}
 }
 

@@ -51,7 +51,7 @@ func (s *session) cmdHelo(arg string) error {
 		s.reply(501, proto.EnhancedCode{}, "Syntax: HELO hostname")
 		return nil
 	}
-	s.helo = strings.TrimSpace(arg)
+	s.helo, s.ehlo = strings.TrimSpace(arg), false
 	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.cfg.Hostname)
 	return nil
@@ -64,7 +64,7 @@ func (s *session) cmdEhlo(arg string) error {
 		s.reply(501, proto.EnhancedCode{}, "Syntax: EHLO hostname")
 		return nil
 	}
-	s.helo = strings.TrimSpace(arg)
+	s.helo, s.ehlo = strings.TrimSpace(arg), true
 	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.ehloLines()...)
 	return nil

@@ -56,6 +56,11 @@ type Config struct {
 	// MaxSize, or the biggest messages are refused for now every time.
 	InFlightBytes int64
 
+	// Maildir, when set, is a directory where every accepted message is
+	// also written, one file per recipient mailbox in Maildir layout
+	// (Maildir/<mailbox>/new/<unique>), after a Received: header of its own.
+	Maildir string
+
 	// Clock stamps Message.Received and seeds CRAM-MD5 challenges; fix it
 	// (and QueueID) and the same session gives the same transcript.
 	Clock func() time.Time

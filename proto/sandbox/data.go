@@ -61,12 +61,18 @@ func (s *session) queue(body *bodyBuffer, bareLF int) (string, *canned) {
 		From: tx.from, To: tx.to,
 		Received: s.cfg.Clock(), Helo: s.helo, TLS: s.tls, AuthUser: s.auth,
 		BareLF: bareLF, Params: tx.params, RcptParams: tx.rcptParams,
+		Client: clientIP(s.raw.RemoteAddr()), Protocol: protocolName(s.ehlo, tx.utf8, s.tls, s.auth != ""),
 	}
-	err := s.srv.mailbox.store(msg, body)
+	msg, err := s.srv.mailbox.store(msg, body)
 	s.endTx()
 	if err != nil {
 		c := noStorage()
 		return "", &c
+	}
+	if s.srv.maildir != nil {
+		if err := s.srv.maildir.write(s.srv.dir, s.cfg.Hostname, msg); err != nil {
+			s.cfg.Logf("%v", err)
+		}
 	}
 	return msg.ID, nil
 }

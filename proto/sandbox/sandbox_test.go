@@ -36,6 +36,7 @@ func TestDataIsStoredExactlyAsUnstuffed(t *testing.T) {
 		ID: "Q1", From: "bob@example.test", To: []string{"alice@example.test"},
 		Data:     []byte("Subject: hi\r\n\r\n. one dot\r\n..two\r\n"),
 		Received: fixedTime, Helo: "me.example", RcptParams: [][]proto.Param{nil},
+		Client: "127.0.0.1", Protocol: "ESMTP",
 	}}
 	if diff := cmp.Diff(want, srv.Mailbox().List()); diff != "" {
 		t.Errorf("mailbox (-want +got):\n%s", diff)

@@ -16,7 +16,8 @@ type Server struct {
 	cfg        Config
 	dir        directory
 	mailbox    *Mailbox
-	inflight   *budget // message bytes of transactions in progress
+	maildir    *maildir // nil unless Config.Maildir
+	inflight   *budget  // message bytes of transactions in progress
 	tlsConf    *tls.Config
 	certPEM    []byte
 	cmds       map[string]command
@@ -58,6 +59,11 @@ func New(cfg Config) (*Server, error) {
 		conns:     map[net.Conn]struct{}{},
 	}
 	s.cmds, s.verbs = commandTable()
+	if cfg.Maildir != "" {
+		if s.maildir, err = openMaildir(cfg.Maildir, cfg.Hostname); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -198,6 +204,9 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	if s.maildir != nil {
+		s.maildir.close() // repeated Closes only repeat its error
+	}
 	return err
 }
 

@@ -24,6 +24,7 @@ type session struct {
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	helo string // HELO/EHLO argument; "" until one succeeds
+	ehlo bool   // the last HELO/EHLO was EHLO
 	tls  bool
 	// requireTLS makes this session a submission port's: Config.RequireTLS,
 	// or a listener of ListenSubmission.
