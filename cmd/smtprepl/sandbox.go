@@ -3,14 +3,22 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"strings"
+	"sync"
+	"time"
 
+	"github.com/fatih/color"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/proto/visible"
+	"github.com/smtprepl/smtprepl/repl/term"
 )
 
 const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--listen-tls ADDR] [--submission ADDR]
                         [--require-tls] [--write-cert FILE] [--maildir DIR]
+                        [--verbose] [--no-color]
                         [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N]
 Run the practice server in the foreground until interrupted.`
 
@@ -19,6 +27,7 @@ type sandboxFlags struct {
 	listen, certOut            string
 	listenTLS, submission      string // "" for none
 	maildir                    string
+	verbose, noColor           bool
 	requireTLS                 bool
 	keepMsgs, keepMiB, inFlMiB int
 }
@@ -31,6 +40,8 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	cfg := sandbox.DefaultConfig()
 	cfg.RequireTLS = f.requireTLS
 	cfg.Maildir = f.maildir
+	log := &sandboxLog{w: e.stdout, th: term.NewTheme(e.colour(f.noColor)), now: time.Now}
+	cfg.Events, cfg.Transcript = log.event, f.verbose
 	cfg.MailboxMessages = f.keepMsgs
 	cfg.MailboxBytes = int64(f.keepMiB) << 20
 	cfg.InFlightBytes = int64(f.inFlMiB) << 20
@@ -100,6 +111,8 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	fs.BoolVar(&f.requireTLS, "require-tls", false, "behave like a submission port: STARTTLS before AUTH and MAIL")
 	fs.StringVar(&f.certOut, "write-cert", "", "write the generated certificate (PEM) to FILE, for --cafile; --listen-tls and STARTTLS both use it")
 	fs.StringVar(&f.maildir, "maildir", "", "also write every accepted message to DIR/<mailbox>/new/, Maildir layout, with a Received: header")
+	fs.BoolVar(&f.verbose, "verbose", false, "also log every line of every session (C: and S:), AUTH's credentials withheld")
+	fs.BoolVar(&f.noColor, "no-color", false, "no colours in the log (also: NO_COLOR)")
 	fs.IntVar(&f.keepMsgs, "mailbox-messages", d.MailboxMessages, "messages the mailbox keeps; a new one drops the oldest")
 	fs.IntVar(&f.keepMiB, "mailbox-mib", int(d.MailboxBytes>>20), "MiB of messages (data and envelopes) the mailbox keeps; a new one drops the oldest")
 	fs.IntVar(&f.inFlMiB, "inflight-mib", int(d.InFlightBytes>>20), "MiB of messages being received (bodies and envelopes), across all sessions; over it, 452 4.3.1")
@@ -158,4 +171,67 @@ func exposure(addr net.Addr) string {
 		return tcp.IP.String() + ", an address of this machine on the network"
 	}
 	return addr.String()
+}
+
+// sandboxLog is the sandbox's live log: a line per session event and per
+// message, and with --verbose every line of every session. Sessions run
+// concurrently, so lines are written whole, one at a time. Everything a
+// client chose (HELO names, addresses, command lines) goes through
+// visible.Clip: escaped, and one bounded line however long it was.
+type sandboxLog struct {
+	mu  sync.Mutex
+	w   io.Writer
+	th  term.Theme
+	now func() time.Time
+}
+
+// logClip bounds each piece of client text in a log line.
+const logClip = 200
+
+func (l *sandboxLog) event(ev sandbox.Event) {
+	c, text := l.describe(ev)
+	line := fmt.Sprintf("%s #%d %s\n", l.now().Format("15:04:05"), ev.Session, c.Sprint(text))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	io.WriteString(l.w, line)
+}
+
+// describe is an event's text and colour.
+func (l *sandboxLog) describe(ev sandbox.Event) (*color.Color, string) {
+	t := visible.Clip(ev.Text, logClip)
+	switch ev.Kind {
+	case sandbox.EventConnect:
+		return l.th.Event, fmt.Sprintf("connect from %s (%s)", visible.String(ev.Remote), t)
+	case sandbox.EventHelo:
+		return l.th.Event, "HELO " + t
+	case sandbox.EventTLS:
+		return l.th.Good, "TLS established: " + t
+	case sandbox.EventAuth:
+		return l.th.Good, "AUTH as " + t
+	case sandbox.EventMessage:
+		return l.th.Good, describeMessage(ev.Message)
+	case sandbox.EventClose:
+		return l.th.Event, fmt.Sprintf("disconnect: %s (%d commands, %d messages)", t, ev.Commands, ev.Messages)
+	case sandbox.EventClient:
+		return l.th.Sent, "C: " + t
+	case sandbox.EventServer:
+		code := 0
+		fmt.Sscanf(ev.Text, "%3d", &code)
+		return l.th.Class[min(max(code/100, 0), 5)], "S: " + t
+	}
+	return l.th.Event, t
+}
+
+// describeMessage names a queued message: id, envelope, size.
+func describeMessage(m *sandbox.Message) string {
+	to := make([]string, 0, 3)
+	for i, rcpt := range m.To {
+		if i == 3 {
+			to = append(to, fmt.Sprintf("and %d more", len(m.To)-3))
+			break
+		}
+		to = append(to, "<"+visible.Clip(rcpt, logClip)+">")
+	}
+	return fmt.Sprintf("message %s from <%s> to %d recipient(s) %s, %d bytes", visible.String(m.ID),
+		visible.Clip(m.From, logClip), len(m.To), strings.Join(to, " "), len(m.Data))
 }

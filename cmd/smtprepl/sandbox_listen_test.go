@@ -7,7 +7,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
@@ -19,6 +21,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/repl/term"
 )
 
 // sandboxRun is "smtprepl sandbox" running in this process.
@@ -257,5 +262,70 @@ func TestSandboxSubmissionFlag(t *testing.T) {
 	sendOne(t, p, "bob@example.test", "alice@example.test", "Subject: over 25\r\n\r\nhello\r\n")
 	if out := r.stop(t); !strings.Contains(out, "sandbox stopped; 2 message(s) were received") {
 		t.Errorf("sandbox said %q, want two messages received", out)
+	}
+}
+
+var logTimeRE = regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d #`)
+
+// TestSandboxLiveLog runs a session whose HELO name and address try to
+// reach the terminal: the log has a line per event, escaped, and with
+// --verbose the whole transcript, AUTH's credentials withheld.
+func TestSandboxLiveLog(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		t.Run(fmt.Sprintf("verbose %v", verbose), func(t *testing.T) {
+			args := []string{"--no-color"}
+			if verbose {
+				args = append(args, "--verbose")
+			}
+			r := startSandbox(t, 0, args...)
+			conn, err := net.Dial("tcp", r.addrs["plain"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			script := "EHLO evil\x1b]0;owned\x07.example\r\nAUTH PLAIN AHN0dWRlbnQAc2VjcmV0\r\n" +
+				"MAIL FROM:<eve\u202egro.elpmaxe@example.org> SMTPUTF8\r\nRCPT TO:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n" +
+				"DATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\nQUIT\r\n"
+			io.WriteString(conn, script)
+			io.ReadAll(conn)
+			conn.Close()
+			out := logTimeRE.ReplaceAllString(r.stop(t), "#")
+			if strings.ContainsAny(out, "\x1b\x07\u202e") || strings.Contains(out, "AHN0dWRlbnQAc2VjcmV0") {
+				t.Fatalf("the log lets a control or a secret through:\n%q", out)
+			}
+			want := []string{
+				"#1 connect from 127.0.0.1:",
+				`#1 HELO evil\x1b]0;owned\x07.example`,
+				"#1 AUTH as student",
+				`#1 message 9E3779B97F5 from <eve\u202egro.elpmaxe@example.org> to 2 recipient(s) <alice@example.test> <bob@example.test>, 22 bytes`,
+				"#1 disconnect: QUIT (7 commands, 1 messages)",
+				"sandbox stopped; 1 message(s) were received",
+			}
+			if verbose {
+				want = append(want, "#1 C: AUTH PLAIN <secret withheld>", "#1 S: 235 2.7.0 Authentication successful",
+					`#1 C: (the message text: 22 bytes, then ".")`, "#1 S: 221 2.0.0 Bye")
+			}
+			for _, w := range want {
+				if !strings.Contains(out, w) {
+					t.Errorf("the log lacks %q:\n%s", w, out)
+				}
+			}
+			if got := strings.Contains(out, "#1 C: EHLO"); got != verbose {
+				t.Errorf("C: lines in the log: %v, want %v:\n%s", got, verbose, out)
+			}
+		})
+	}
+}
+
+// TestSandboxLogColour: on a terminal the log is coloured, and the only
+// escape sequences in it are the colours' own.
+func TestSandboxLogColour(t *testing.T) {
+	var out strings.Builder
+	l := &sandboxLog{w: &out, th: term.NewTheme(true), now: func() time.Time { return time.Date(2026, 12, 7, 19, 0, 0, 0, time.UTC) }}
+	l.event(sandbox.Event{Session: 3, Kind: sandbox.EventHelo, Text: "x\x1b[2Jy"})
+	l.event(sandbox.Event{Session: 3, Kind: sandbox.EventServer, Text: "550 5.1.1 no"})
+	want := "19:00:00 #3 \x1b[35;2mHELO x\\x1b[2Jy\x1b[0;22m\n" +
+		"19:00:00 #3 \x1b[31;1mS: 550 5.1.1 no\x1b[0;22m\n"
+	if out.String() != want {
+		t.Errorf("log %q, want %q", out.String(), want)
 	}
 }

@@ -52,6 +52,7 @@ func (s *session) cmdHelo(arg string) error {
 		return nil
 	}
 	s.helo, s.ehlo = strings.TrimSpace(arg), false
+	s.emit(EventHelo, s.helo)
 	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.cfg.Hostname)
 	return nil
@@ -65,6 +66,7 @@ func (s *session) cmdEhlo(arg string) error {
 		return nil
 	}
 	s.helo, s.ehlo = strings.TrimSpace(arg), true
+	s.emit(EventHelo, s.helo)
 	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.ehloLines()...)
 	return nil
@@ -156,6 +158,7 @@ func (s *session) startTLS() error {
 	}
 	tc.SetDeadline(time.Time{})
 	s.conn, s.tls = tc, true
+	s.emit(EventTLS, tlsVersion(tc))
 	s.helo, s.auth = "", ""
 	s.endTx()
 	return nil

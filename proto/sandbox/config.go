@@ -61,6 +61,14 @@ type Config struct {
 	// (Maildir/<mailbox>/new/<unique>), after a Received: header of its own.
 	Maildir string
 
+	// Events, when set, hears what happens in every session, for a live
+	// log: it is called from the sessions' goroutines, so it must be safe
+	// for concurrent use, and quick, since the session waits for it.
+	Events func(Event)
+	// Transcript adds every line sent and received to Events (EventClient,
+	// EventServer), AUTH's credentials withheld and message text summed up.
+	Transcript bool
+
 	// Clock stamps Message.Received and seeds CRAM-MD5 challenges; fix it
 	// (and QueueID) and the same session gives the same transcript.
 	Clock func() time.Time

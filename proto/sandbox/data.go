@@ -21,6 +21,9 @@ func (s *session) cmdData(arg string) error {
 	if err != nil {
 		return err
 	}
+	if s.cfg.Transcript && s.cfg.Events != nil {
+		s.emit(EventClient, fmt.Sprintf("(the message text: %d bytes, then \".\")", st.Bytes))
+	}
 	switch {
 	case st.TooBig:
 		s.endTx()
@@ -68,6 +71,10 @@ func (s *session) queue(body *bodyBuffer, bareLF int) (string, *canned) {
 	if err != nil {
 		c := noStorage()
 		return "", &c
+	}
+	s.messages++
+	if s.cfg.Events != nil {
+		s.cfg.Events(Event{Session: s.id, Remote: s.raw.RemoteAddr().String(), Kind: EventMessage, Message: &msg})
 	}
 	if s.srv.maildir != nil {
 		if err := s.srv.maildir.write(s.srv.dir, s.cfg.Hostname, msg); err != nil {

@@ -27,6 +27,7 @@ type Server struct {
 	rcptRules  map[string]paramRule
 	slots      chan struct{} // one token per running session
 	queued     atomic.Int64  // messages queued so far, for QueueID
+	sessions   atomic.Int64  // sessions begun so far, for Event.Session
 	challenges atomic.Int64  // CRAM-MD5 challenges issued, to make each unique
 	closing    atomic.Bool   // Close has begun: sessions stop at their next command
 	buffers    sync.Pool     // *buffers of ended sessions
@@ -166,6 +167,7 @@ func (s *Server) handle(c net.Conn, requireTLS bool) {
 		return
 	}
 	sess := newSession(s, c, requireTLS)
+	sess.id = s.sessions.Add(1)
 	sess.serve()
 	sess.release()
 }

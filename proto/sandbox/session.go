@@ -25,7 +25,10 @@ type session struct {
 	bw   *bufio.Writer
 	helo string // HELO/EHLO argument; "" until one succeeds
 	ehlo bool   // the last HELO/EHLO was EHLO
-	tls  bool
+	id   int64  // the session's number, for Events
+	// commands and messages count command lines and queued messages.
+	commands, messages int
+	tls                bool
 	// requireTLS makes this session a submission port's: Config.RequireTLS,
 	// or a listener of ListenSubmission.
 	requireTLS bool
@@ -172,12 +175,14 @@ func (s *session) noteLines(b []byte) {
 
 func (s *session) serve() {
 	defer s.recoverPanic()
+	s.emit(EventConnect, s.listenerKind())
 	s.reply(220, proto.EnhancedCode{}, s.cfg.Greeting)
 	err := s.loop()
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		s.reply(421, ec(4, 4, 2), s.cfg.Hostname+" Error: timeout exceeded")
 	}
 	s.bw.Flush()
+	s.emit(EventClose, closeReason(err))
 }
 
 func (s *session) recoverPanic() {
@@ -203,6 +208,8 @@ func (s *session) loop() error {
 		case err != nil:
 			return err
 		default:
+			s.commands++
+			s.traceClient(line)
 			if err := s.dispatch(line); err != nil {
 				return err
 			}
@@ -297,6 +304,7 @@ func (s *session) reply(code int, enh proto.EnhancedCode, lines ...string) {
 // tell queues a reply that does not count towards MaxErrors.
 func (s *session) tell(code int, enh proto.EnhancedCode, lines ...string) {
 	for _, line := range proto.NewReply(code, enh, lines...).Raw {
+		s.traceServer(line)
 		s.bw.WriteString(line)
 		if _, err := s.bw.WriteString("\r\n"); err != nil && s.werr == nil {
 			s.werr = err
