@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +19,7 @@ import (
 
 const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--listen-tls ADDR] [--submission ADDR]
                         [--require-tls] [--write-cert FILE] [--maildir DIR]
-                        [--verbose] [--no-color]
+                        [--verbose] [--no-color] [--scenario NAME]...
                         [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N]
 Run the practice server in the foreground until interrupted.`
 
@@ -28,6 +29,7 @@ type sandboxFlags struct {
 	listenTLS, submission      string // "" for none
 	maildir                    string
 	verbose, noColor           bool
+	scenarios                  []string
 	requireTLS                 bool
 	keepMsgs, keepMiB, inFlMiB int
 }
@@ -40,6 +42,9 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	cfg := sandbox.DefaultConfig()
 	cfg.RequireTLS = f.requireTLS
 	cfg.Maildir = f.maildir
+	for _, name := range f.scenarios {
+		sandboxScenarios()[name](&cfg)
+	}
 	log := &sandboxLog{w: e.stdout, th: term.NewTheme(e.colour(f.noColor)), now: time.Now}
 	cfg.Events, cfg.Transcript = log.event, f.verbose
 	cfg.MailboxMessages = f.keepMsgs
@@ -66,6 +71,27 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received\n", mb.Len())
 	}
 	return exitOK, nil
+}
+
+// sandboxScenarios are the behaviours --scenario injects, by name.
+func sandboxScenarios() map[string]func(*sandbox.Config) {
+	return map[string]func(*sandbox.Config){
+		// 451 4.7.1 to the first RCPT of each client IP, sender and
+		// recipient; a retry is accepted.
+		"greylisting": func(c *sandbox.Config) { c.Greylist = true },
+		// The --listen port too requires STARTTLS before AUTH and MAIL.
+		"tls-required": func(c *sandbox.Config) { c.RequireTLS = true },
+	}
+}
+
+// scenarioNames lists the scenarios for the usage text and its errors.
+func scenarioNames() string {
+	names := make([]string, 0, 2)
+	for name := range sandboxScenarios() {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 // listener is one of the sandbox's kinds of port.
@@ -113,6 +139,13 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	fs.StringVar(&f.maildir, "maildir", "", "also write every accepted message to DIR/<mailbox>/new/, Maildir layout, with a Received: header")
 	fs.BoolVar(&f.verbose, "verbose", false, "also log every line of every session (C: and S:), AUTH's credentials withheld")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colours in the log (also: NO_COLOR)")
+	fs.Func("scenario", "inject a behaviour, repeatable: "+scenarioNames(), func(name string) error {
+		if _, ok := sandboxScenarios()[name]; !ok {
+			return fmt.Errorf("unknown scenario %q; the scenarios are %s", name, scenarioNames())
+		}
+		f.scenarios = append(f.scenarios, name)
+		return nil
+	})
 	fs.IntVar(&f.keepMsgs, "mailbox-messages", d.MailboxMessages, "messages the mailbox keeps; a new one drops the oldest")
 	fs.IntVar(&f.keepMiB, "mailbox-mib", int(d.MailboxBytes>>20), "MiB of messages (data and envelopes) the mailbox keeps; a new one drops the oldest")
 	fs.IntVar(&f.inFlMiB, "inflight-mib", int(d.InFlightBytes>>20), "MiB of messages being received (bodies and envelopes), across all sessions; over it, 452 4.3.1")

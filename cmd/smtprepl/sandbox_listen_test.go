@@ -329,3 +329,40 @@ func TestSandboxLogColour(t *testing.T) {
 		t.Errorf("log %q, want %q", out.String(), want)
 	}
 }
+
+// TestSandboxScenarios: greylisting refuses a first RCPT for now and takes
+// the retry; tls-required makes the plain port a submission port; an
+// unknown name is a usage error naming the known ones.
+func TestSandboxScenarios(t *testing.T) {
+	r := startSandbox(t, 0, "--scenario", "greylisting")
+	c, err := smtp.Dial(r.addrs["plain"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Mail("bob@example.test"); err != nil {
+		t.Fatal(err)
+	}
+	var refusal *textproto.Error
+	if err := c.Rcpt("alice@example.test"); !errors.As(err, &refusal) || refusal.Code != 451 || !strings.HasPrefix(refusal.Msg, "4.7.1 <alice@example.test>: Recipient address rejected: Greylisted") {
+		t.Fatalf("first RCPT with greylisting: %v, want 451 4.7.1", err)
+	}
+	if err := c.Rcpt("alice@example.test"); err != nil {
+		t.Fatalf("the retry: %v, want it accepted", err)
+	}
+
+	r = startSandbox(t, 0, "--scenario", "tls-required")
+	p, err := smtp.Dial(r.addrs["plain"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Mail("bob@example.test"); !errors.As(err, &refusal) || refusal.Code != 530 {
+		t.Fatalf("MAIL before STARTTLS with tls-required: %v, want 530", err)
+	}
+
+	code, _, errOut := runCmd(t, "", "sandbox", "--scenario", "tarpit")
+	if code != exitUsage || !strings.Contains(errOut, `unknown scenario "tarpit"; the scenarios are greylisting, tls-required`) {
+		t.Errorf("--scenario tarpit: exit %d, stderr %q", code, errOut)
+	}
+}

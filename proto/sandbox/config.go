@@ -56,6 +56,11 @@ type Config struct {
 	// MaxSize, or the biggest messages are refused for now every time.
 	InFlightBytes int64
 
+	// Greylist refuses the first RCPT of each (client IP, sender,
+	// recipient) with 451 4.7.1, as a greylisting server does; a retry
+	// is accepted.
+	Greylist bool
+
 	// Maildir, when set, is a directory where every accepted message is
 	// also written, one file per recipient mailbox in Maildir layout
 	// (Maildir/<mailbox>/new/<unique>), after a Received: header of its own.

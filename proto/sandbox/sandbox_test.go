@@ -490,3 +490,51 @@ func TestSubmissionBesidePlain(t *testing.T) {
 		t.Errorf("mailbox holds %+v, want one message sent with TLS by student", got)
 	}
 }
+
+// TestGreylist: the first RCPT of each (IP, sender, recipient) gets 451
+// 4.7.1, the retry 250; another sender or recipient is a new triple.
+func TestGreylist(t *testing.T) {
+	_, addr := testServer(t, func(c *Config) { c.Greylist = true })
+	c := dial(t, addr, proto.Options{})
+	cmd(t, c, "EHLO me.example")
+	steps := []struct {
+		line string
+		code int
+		enh  string
+	}{
+		{"MAIL FROM:<bob@example.test>", 250, "2.1.0"},
+		{"RCPT TO:<alice@example.test>", 451, "4.7.1"},
+		{"RCPT TO:<alice@example.test>", 250, "2.1.5"},
+		{"RCPT TO:<carol@example.test>", 451, "4.7.1"},
+		{"RSET", 250, "2.0.0"},
+		{"MAIL FROM:<carol@example.test>", 250, "2.1.0"},
+		{"RCPT TO:<alice@example.test>", 451, "4.7.1"},
+		{"RSET", 250, "2.0.0"},
+		{"MAIL FROM:<bob@example.test>", 250, "2.1.0"},
+		{"RCPT TO:<alice@example.test>", 250, "2.1.5"},
+		{"RCPT TO:<carol@example.test>", 250, "2.1.5"},
+		{"RCPT TO:<nobody@example.test>", 550, "5.1.1"},
+	}
+	for _, s := range steps {
+		r := expect(t, c, s.line, s.code, s.enh)
+		if s.code == 451 && !strings.HasSuffix(r.Raw[0], ">: Recipient address rejected: Greylisted, try again later") {
+			t.Errorf("%s: %q", s.line, r.Raw[0])
+		}
+	}
+}
+
+func TestGreylistForgetsOldest(t *testing.T) {
+	g := newGreylist()
+	if !g.first("192.0.2.1", "a@x", "b@y") || g.first("192.0.2.1", "a@x", "b@y") {
+		t.Fatal("a triple is new once")
+	}
+	for i := range greylistSize {
+		g.first("192.0.2.1", fmt.Sprint(i), "b@y")
+	}
+	if len(g.seen) != greylistSize || len(g.order) != greylistSize {
+		t.Errorf("greylist holds %d (%d in order), want at most %d", len(g.seen), len(g.order), greylistSize)
+	}
+	if !g.first("192.0.2.1", "a@x", "b@y") {
+		t.Error("the oldest triple was not forgotten")
+	}
+}

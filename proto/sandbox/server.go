@@ -17,7 +17,8 @@ type Server struct {
 	dir        directory
 	mailbox    *Mailbox
 	maildir    *maildir // nil unless Config.Maildir
-	inflight   *budget  // message bytes of transactions in progress
+	greylist   *greylist
+	inflight   *budget // message bytes of transactions in progress
 	tlsConf    *tls.Config
 	certPEM    []byte
 	cmds       map[string]command
@@ -58,6 +59,7 @@ func New(cfg Config) (*Server, error) {
 		rcptRules: rcptParamRules(),
 		slots:     make(chan struct{}, cfg.MaxConns),
 		conns:     map[net.Conn]struct{}{},
+		greylist:  newGreylist(),
 	}
 	s.cmds, s.verbs = commandTable()
 	if cfg.Maildir != "" {
