@@ -3,19 +3,33 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
 
+	"github.com/fatih/color"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/proto/visible"
+	"github.com/smtprepl/smtprepl/repl/term"
 )
 
-const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--require-tls] [--write-cert FILE]
+const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--listen-tls ADDR] [--submission ADDR]
+                        [--require-tls] [--write-cert FILE] [--maildir DIR]
+                        [--verbose] [--no-color] [--scenario NAME]...
                         [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N]
 Run the practice server in the foreground until interrupted.`
 
 // sandboxFlags are the command line's settings for the practice server.
 type sandboxFlags struct {
 	listen, certOut            string
+	listenTLS, submission      string // "" for none
+	maildir                    string
+	verbose, noColor           bool
+	scenarios                  []string
 	requireTLS                 bool
 	keepMsgs, keepMiB, inFlMiB int
 }
@@ -27,6 +41,12 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	cfg := sandbox.DefaultConfig()
 	cfg.RequireTLS = f.requireTLS
+	cfg.Maildir = f.maildir
+	for _, name := range f.scenarios {
+		sandboxScenarios()[name](&cfg)
+	}
+	log := &sandboxLog{w: e.stdout, th: term.NewTheme(e.colour(f.noColor)), now: time.Now}
+	cfg.Events, cfg.Transcript = log.event, f.verbose
 	cfg.MailboxMessages = f.keepMsgs
 	cfg.MailboxBytes = int64(f.keepMiB) << 20
 	cfg.InFlightBytes = int64(f.inFlMiB) << 20
@@ -40,11 +60,9 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 			return exitFailure, fmt.Errorf("--write-cert: %w", err)
 		}
 	}
-	addr, err := srv.Listen(f.listen)
-	if err != nil {
-		return exitFailure, fmt.Errorf("sandbox cannot listen on %s: %w", f.listen, err)
+	if err := listenAll(e, srv, f); err != nil {
+		return exitFailure, err
 	}
-	announce(e, addr)
 	<-ctx.Done()
 	mb := srv.Mailbox()
 	if n := mb.Dropped(); n > 0 {
@@ -55,13 +73,79 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	return exitOK, nil
 }
 
+// sandboxScenarios are the behaviours --scenario injects, by name.
+func sandboxScenarios() map[string]func(*sandbox.Config) {
+	return map[string]func(*sandbox.Config){
+		// 451 4.7.1 to the first RCPT of each client IP, sender and
+		// recipient; a retry is accepted.
+		"greylisting": func(c *sandbox.Config) { c.Greylist = true },
+		// The --listen port too requires STARTTLS before AUTH and MAIL.
+		"tls-required": func(c *sandbox.Config) { c.RequireTLS = true },
+	}
+}
+
+// scenarioNames lists the scenarios for the usage text and its errors.
+func scenarioNames() string {
+	names := make([]string, 0, 2)
+	for name := range sandboxScenarios() {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// listener is one of the sandbox's kinds of port.
+type listener struct {
+	flag, addr string
+	listen     func(string) (net.Addr, error)
+	what       string // "" for the plain port, whose announcement comes first
+}
+
+// listenAll opens the plain listener and those asked for beside it, and
+// says where each one listens.
+func listenAll(e *env, srv *sandbox.Server, f sandboxFlags) error {
+	all := []listener{
+		{"--listen", f.listen, srv.Listen, ""},
+		{"--listen-tls", f.listenTLS, srv.ListenTLS, "implicit TLS (port 465 style: TLS from the first byte, as smtplib.SMTP_SSL expects)"},
+		{"--submission", f.submission, srv.ListenSubmission, "submission (port 587 style: STARTTLS required before AUTH and MAIL)"},
+	}
+	for _, l := range all {
+		if l.addr == "" {
+			continue
+		}
+		addr, err := l.listen(l.addr)
+		if err != nil {
+			return fmt.Errorf("sandbox cannot listen on %s (%s): %w", l.addr, l.flag, err)
+		}
+		if l.what == "" {
+			announce(e, addr)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "smtprepl sandbox: %s on %s\n", l.what, addr)
+		warnExposed(e, addr)
+	}
+	return nil
+}
+
 func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	var f sandboxFlags
 	d := sandbox.DefaultConfig()
 	fs := newFlagSet("sandbox", e, sandboxUsage)
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:2525", "address to listen on (beyond loopback, anyone who can reach it can use it)")
+	fs.StringVar(&f.listenTLS, "listen-tls", "", "also listen on ADDR with implicit TLS (port 465 style), same certificate as STARTTLS")
+	fs.StringVar(&f.submission, "submission", "", "also listen on ADDR as a submission port (587 style): STARTTLS required before AUTH and MAIL")
 	fs.BoolVar(&f.requireTLS, "require-tls", false, "behave like a submission port: STARTTLS before AUTH and MAIL")
-	fs.StringVar(&f.certOut, "write-cert", "", "write the generated certificate (PEM) to FILE, for --cafile")
+	fs.StringVar(&f.certOut, "write-cert", "", "write the generated certificate (PEM) to FILE, for --cafile; --listen-tls and STARTTLS both use it")
+	fs.StringVar(&f.maildir, "maildir", "", "also write every accepted message to DIR/<mailbox>/new/, Maildir layout, with a Received: header")
+	fs.BoolVar(&f.verbose, "verbose", false, "also log every line of every session (C: and S:), AUTH's credentials withheld")
+	fs.BoolVar(&f.noColor, "no-color", false, "no colours in the log (also: NO_COLOR)")
+	fs.Func("scenario", "inject a behaviour, repeatable: "+scenarioNames(), func(name string) error {
+		if _, ok := sandboxScenarios()[name]; !ok {
+			return fmt.Errorf("unknown scenario %q; the scenarios are %s", name, scenarioNames())
+		}
+		f.scenarios = append(f.scenarios, name)
+		return nil
+	})
 	fs.IntVar(&f.keepMsgs, "mailbox-messages", d.MailboxMessages, "messages the mailbox keeps; a new one drops the oldest")
 	fs.IntVar(&f.keepMiB, "mailbox-mib", int(d.MailboxBytes>>20), "MiB of messages (data and envelopes) the mailbox keeps; a new one drops the oldest")
 	fs.IntVar(&f.inFlMiB, "inflight-mib", int(d.InFlightBytes>>20), "MiB of messages being received (bodies and envelopes), across all sessions; over it, 452 4.3.1")
@@ -93,6 +177,15 @@ func announce(e *env, addr net.Addr) {
 		return
 	}
 	fmt.Fprintf(e.stdout, "smtprepl sandbox listening on %s (%s), REACHABLE FROM THE NETWORK. Ctrl-C stops it.\n", addr, who)
+	warnExposed(e, addr)
+}
+
+// warnExposed warns on stderr when addr is reachable from the network.
+func warnExposed(e *env, addr net.Addr) {
+	where := exposure(addr)
+	if where == "" {
+		return
+	}
 	fmt.Fprintf(e.stderr, "smtprepl: warning: the sandbox listens on %s, so it is reachable from the network: "+
 		"anyone who can connect can use it, and its login student/secret is public. "+
 		"--listen 127.0.0.1:PORT keeps it to this machine.\n", where)
@@ -111,4 +204,67 @@ func exposure(addr net.Addr) string {
 		return tcp.IP.String() + ", an address of this machine on the network"
 	}
 	return addr.String()
+}
+
+// sandboxLog is the sandbox's live log: a line per session event and per
+// message, and with --verbose every line of every session. Sessions run
+// concurrently, so lines are written whole, one at a time. Everything a
+// client chose (HELO names, addresses, command lines) goes through
+// visible.Clip: escaped, and one bounded line however long it was.
+type sandboxLog struct {
+	mu  sync.Mutex
+	w   io.Writer
+	th  term.Theme
+	now func() time.Time
+}
+
+// logClip bounds each piece of client text in a log line.
+const logClip = 200
+
+func (l *sandboxLog) event(ev sandbox.Event) {
+	c, text := l.describe(ev)
+	line := fmt.Sprintf("%s #%d %s\n", l.now().Format("15:04:05"), ev.Session, c.Sprint(text))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	io.WriteString(l.w, line)
+}
+
+// describe is an event's text and colour.
+func (l *sandboxLog) describe(ev sandbox.Event) (*color.Color, string) {
+	t := visible.Clip(ev.Text, logClip)
+	switch ev.Kind {
+	case sandbox.EventConnect:
+		return l.th.Event, fmt.Sprintf("connect from %s (%s)", visible.String(ev.Remote), t)
+	case sandbox.EventHelo:
+		return l.th.Event, "HELO " + t
+	case sandbox.EventTLS:
+		return l.th.Good, "TLS established: " + t
+	case sandbox.EventAuth:
+		return l.th.Good, "AUTH as " + t
+	case sandbox.EventMessage:
+		return l.th.Good, describeMessage(ev.Message)
+	case sandbox.EventClose:
+		return l.th.Event, fmt.Sprintf("disconnect: %s (%d commands, %d messages)", t, ev.Commands, ev.Messages)
+	case sandbox.EventClient:
+		return l.th.Sent, "C: " + t
+	case sandbox.EventServer:
+		code := 0
+		fmt.Sscanf(ev.Text, "%3d", &code)
+		return l.th.Class[min(max(code/100, 0), 5)], "S: " + t
+	}
+	return l.th.Event, t
+}
+
+// describeMessage names a queued message: id, envelope, size.
+func describeMessage(m *sandbox.Message) string {
+	to := make([]string, 0, 3)
+	for i, rcpt := range m.To {
+		if i == 3 {
+			to = append(to, fmt.Sprintf("and %d more", len(m.To)-3))
+			break
+		}
+		to = append(to, "<"+visible.Clip(rcpt, logClip)+">")
+	}
+	return fmt.Sprintf("message %s from <%s> to %d recipient(s) %s, %d bytes", visible.String(m.ID),
+		visible.Clip(m.From, logClip), len(m.To), strings.Join(to, " "), len(m.Data))
 }

@@ -56,6 +56,7 @@ func (s *session) authenticate(name, initial string, hasInitial bool) error {
 			return nil
 		}
 		s.auth = user
+		s.emit(EventAuth, user)
 		s.reply(235, ec(2, 7, 0), "Authentication successful")
 		return nil
 	}
@@ -72,6 +73,9 @@ func (s *session) answer(initial string, hasInitial bool, challenge string) (str
 		s.reply(334, proto.EnhancedCode{}, challenge)
 		var err error
 		line, err = s.readLine(canned{500, ec(5, 5, 6), "SASL response limit exceeded"})
+		if err == nil {
+			s.traceSecret(line)
+		}
 		if errors.Is(err, errLineTooLong) {
 			return "", &canned{}, nil // refused already: send skips it
 		} else if err != nil {

@@ -51,7 +51,8 @@ func (s *session) cmdHelo(arg string) error {
 		s.reply(501, proto.EnhancedCode{}, "Syntax: HELO hostname")
 		return nil
 	}
-	s.helo = strings.TrimSpace(arg)
+	s.helo, s.ehlo = strings.TrimSpace(arg), false
+	s.emit(EventHelo, s.helo)
 	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.cfg.Hostname)
 	return nil
@@ -64,7 +65,8 @@ func (s *session) cmdEhlo(arg string) error {
 		s.reply(501, proto.EnhancedCode{}, "Syntax: EHLO hostname")
 		return nil
 	}
-	s.helo = strings.TrimSpace(arg)
+	s.helo, s.ehlo = strings.TrimSpace(arg), true
+	s.emit(EventHelo, s.helo)
 	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.ehloLines()...)
 	return nil
@@ -86,7 +88,7 @@ func (s *session) ehloLines() []string {
 	return append(lines, "ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING")
 }
 
-func (s *session) authOffered() bool { return s.tls || !s.cfg.RequireTLS }
+func (s *session) authOffered() bool { return s.tls || !s.requireTLS }
 
 func (s *session) cmdRset(arg string) error {
 	if arg != "" {
@@ -156,6 +158,7 @@ func (s *session) startTLS() error {
 	}
 	tc.SetDeadline(time.Time{})
 	s.conn, s.tls = tc, true
+	s.emit(EventTLS, tlsVersion(tc))
 	s.helo, s.auth = "", ""
 	s.endTx()
 	return nil

@@ -56,6 +56,24 @@ type Config struct {
 	// MaxSize, or the biggest messages are refused for now every time.
 	InFlightBytes int64
 
+	// Greylist refuses the first RCPT of each (client IP, sender,
+	// recipient) with 451 4.7.1, as a greylisting server does; a retry
+	// is accepted.
+	Greylist bool
+
+	// Maildir, when set, is a directory where every accepted message is
+	// also written, one file per recipient mailbox in Maildir layout
+	// (Maildir/<mailbox>/new/<unique>), after a Received: header of its own.
+	Maildir string
+
+	// Events, when set, hears what happens in every session, for a live
+	// log: it is called from the sessions' goroutines, so it must be safe
+	// for concurrent use, and quick, since the session waits for it.
+	Events func(Event)
+	// Transcript adds every line sent and received to Events (EventClient,
+	// EventServer), AUTH's credentials withheld and message text summed up.
+	Transcript bool
+
 	// Clock stamps Message.Received and seeds CRAM-MD5 challenges; fix it
 	// (and QueueID) and the same session gives the same transcript.
 	Clock func() time.Time

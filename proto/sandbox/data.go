@@ -21,6 +21,9 @@ func (s *session) cmdData(arg string) error {
 	if err != nil {
 		return err
 	}
+	if s.cfg.Transcript && s.cfg.Events != nil {
+		s.emit(EventClient, fmt.Sprintf("(the message text: %d bytes, then \".\")", st.Bytes))
+	}
 	switch {
 	case st.TooBig:
 		s.endTx()
@@ -61,12 +64,22 @@ func (s *session) queue(body *bodyBuffer, bareLF int) (string, *canned) {
 		From: tx.from, To: tx.to,
 		Received: s.cfg.Clock(), Helo: s.helo, TLS: s.tls, AuthUser: s.auth,
 		BareLF: bareLF, Params: tx.params, RcptParams: tx.rcptParams,
+		Client: clientIP(s.raw.RemoteAddr()), Protocol: protocolName(s.ehlo, tx.utf8, s.tls, s.auth != ""),
 	}
-	err := s.srv.mailbox.store(msg, body)
+	msg, err := s.srv.mailbox.store(msg, body)
 	s.endTx()
 	if err != nil {
 		c := noStorage()
 		return "", &c
+	}
+	s.messages++
+	if s.cfg.Events != nil {
+		s.cfg.Events(Event{Session: s.id, Remote: s.raw.RemoteAddr().String(), Kind: EventMessage, Message: &msg})
+	}
+	if s.srv.maildir != nil {
+		if err := s.srv.maildir.write(s.srv.dir, s.cfg.Hostname, msg); err != nil {
+			s.cfg.Logf("%v", err)
+		}
 	}
 	return msg.ID, nil
 }
@@ -131,7 +144,7 @@ func parseBdat(arg string) (size int64, last, ok bool) {
 
 func (s *session) bdatRefusal(size int64, last bool) *canned {
 	switch {
-	case s.cfg.RequireTLS && !s.tls:
+	case s.requireTLS && !s.tls:
 		return &canned{530, ec(5, 7, 0), "Must issue a STARTTLS command first"}
 	case s.tx == nil:
 		return &canned{503, ec(5, 5, 1), "Error: need RCPT command"}

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/smtprepl/smtprepl/proto"
 )
@@ -57,6 +59,25 @@ func FuzzSession(f *testing.F) {
 		case msg := <-panics:
 			t.Fatalf("input %q: %s", input, msg)
 		default:
+		}
+	})
+}
+
+// FuzzHeaderText: whatever a client sends as HELO or address, what goes
+// into the Received: header stays within one line and its comment.
+func FuzzHeaderText(f *testing.F) {
+	for _, s := range []string{"client.example", "a)(b\\c", "\x1b[31m\r\nX-Evil: 1", "\xff\xfe", "\u0085é"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := headerText(s)
+		if !utf8.ValidString(got) || len(got) > 200+utf8.UTFMax+3 || strings.ContainsAny(got, "()\\\x7f") {
+			t.Fatalf("headerText(%q) = %q", s, got)
+		}
+		for _, r := range got {
+			if r < 0x20 || (r >= 0x80 && r < 0xa0) {
+				t.Fatalf("headerText(%q) = %q holds a control", s, got)
+			}
 		}
 	})
 }

@@ -23,6 +23,10 @@ type Message struct {
 	Helo     string    // the HELO/EHLO argument in force
 	TLS      bool      // the transaction ran inside TLS
 	AuthUser string    // "" unless AUTH succeeded
+	Client   string    // the client's IP address
+	// Protocol names the session for the Received: header: SMTP, ESMTP,
+	// ESMTPS, ESMTPSA, UTF8SMTPS... (RFC 3848, RFC 6531).
+	Protocol string
 	// BareLF counts LFs not preceded by CR: kept as data, never taken as a
 	// line end, and worth showing (SMTP smuggling starts with them).
 	BareLF int
@@ -94,9 +98,9 @@ func (m *Mailbox) deliver(msg Message) error {
 // copied in one at a time, and once half the mailbox's bytes have been
 // dropped, the collection runs before the next copy: memory then stays
 // near the budgets, whatever the rate.
-func (m *Mailbox) store(msg Message, body *bodyBuffer) error {
+func (m *Mailbox) store(msg Message, body *bodyBuffer) (Message, error) {
 	if !m.Room(body.Len() + messageBytes(msg)) {
-		return errMailboxFull
+		return msg, errMailboxFull
 	}
 	m.copying.Lock()
 	defer m.copying.Unlock()
@@ -112,7 +116,7 @@ func (m *Mailbox) store(msg Message, body *bodyBuffer) error {
 	if collect {
 		runtime.GC()
 	}
-	return err
+	return msg, err
 }
 
 // dropOldest drops the n oldest messages. The slots are cleared so that

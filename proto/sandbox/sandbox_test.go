@@ -36,6 +36,7 @@ func TestDataIsStoredExactlyAsUnstuffed(t *testing.T) {
 		ID: "Q1", From: "bob@example.test", To: []string{"alice@example.test"},
 		Data:     []byte("Subject: hi\r\n\r\n. one dot\r\n..two\r\n"),
 		Received: fixedTime, Helo: "me.example", RcptParams: [][]proto.Param{nil},
+		Client: "127.0.0.1", Protocol: "ESMTP",
 	}}
 	if diff := cmp.Diff(want, srv.Mailbox().List()); diff != "" {
 		t.Errorf("mailbox (-want +got):\n%s", diff)
@@ -446,5 +447,94 @@ func TestPanicInSessionIsContained(t *testing.T) {
 	srv.Close()
 	if len(logged) != 1 || !strings.Contains(logged[0], "queue id exploded") {
 		t.Errorf("logged %q, want the panic", logged)
+	}
+}
+
+// TestSubmissionBesidePlain runs a plain listener and a submission listener
+// on one server: the plain one takes MAIL at once, the submission one says
+// 530 until STARTTLS, and both deliver to the one mailbox.
+func TestSubmissionBesidePlain(t *testing.T) {
+	srv, plain := testServer(t, nil)
+	sub, err := srv.ListenSubmission("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := dial(t, plain, proto.Options{})
+	caps := proto.ParseEHLO(expect(t, p, "EHLO me.example", 250, ""))
+	if !caps.Has("AUTH") {
+		t.Errorf("plain listener's EHLO offers %v, want AUTH before TLS", caps.Keywords())
+	}
+	expect(t, p, "MAIL FROM:<bob@example.test>", 250, "2.1.0")
+
+	c := dial(t, sub.String(), proto.Options{TLS: proto.TLSOptions{Insecure: true}})
+	caps = proto.ParseEHLO(expect(t, c, "EHLO me.example", 250, ""))
+	if caps.Has("AUTH") || !caps.StartTLS() {
+		t.Errorf("submission EHLO before TLS offers %v, want STARTTLS and no AUTH", caps.Keywords())
+	}
+	for _, line := range []string{"AUTH PLAIN AHN0dWRlbnQAc2VjcmV0", "MAIL FROM:<bob@example.test>"} {
+		if got := expect(t, c, line, 530, "5.7.0").Raw[0]; got != "530 5.7.0 Must issue a STARTTLS command first" {
+			t.Errorf("%s: %q", line, got)
+		}
+	}
+	expect(t, c, "STARTTLS", 220, "2.0.0")
+	if _, err := c.StartTLS(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c, "EHLO me.example", 250, "")
+	expect(t, c, "AUTH PLAIN AHN0dWRlbnQAc2VjcmV0", 235, "2.7.0")
+	expect(t, c, "MAIL FROM:<bob@example.test>", 250, "2.1.0")
+	expect(t, c, "RCPT TO:<alice@example.test>", 250, "2.1.5")
+	expect(t, c, "DATA", 354, "")
+	expect(t, c, "raw:Subject: hi\r\n\r\nhello\r\n.\r\n", 250, "2.0.0")
+	if got := srv.Mailbox().List(); len(got) != 1 || !got[0].TLS || got[0].AuthUser != "student" {
+		t.Errorf("mailbox holds %+v, want one message sent with TLS by student", got)
+	}
+}
+
+// TestGreylist: the first RCPT of each (IP, sender, recipient) gets 451
+// 4.7.1, the retry 250; another sender or recipient is a new triple.
+func TestGreylist(t *testing.T) {
+	_, addr := testServer(t, func(c *Config) { c.Greylist = true })
+	c := dial(t, addr, proto.Options{})
+	cmd(t, c, "EHLO me.example")
+	steps := []struct {
+		line string
+		code int
+		enh  string
+	}{
+		{"MAIL FROM:<bob@example.test>", 250, "2.1.0"},
+		{"RCPT TO:<alice@example.test>", 451, "4.7.1"},
+		{"RCPT TO:<alice@example.test>", 250, "2.1.5"},
+		{"RCPT TO:<carol@example.test>", 451, "4.7.1"},
+		{"RSET", 250, "2.0.0"},
+		{"MAIL FROM:<carol@example.test>", 250, "2.1.0"},
+		{"RCPT TO:<alice@example.test>", 451, "4.7.1"},
+		{"RSET", 250, "2.0.0"},
+		{"MAIL FROM:<bob@example.test>", 250, "2.1.0"},
+		{"RCPT TO:<alice@example.test>", 250, "2.1.5"},
+		{"RCPT TO:<carol@example.test>", 250, "2.1.5"},
+		{"RCPT TO:<nobody@example.test>", 550, "5.1.1"},
+	}
+	for _, s := range steps {
+		r := expect(t, c, s.line, s.code, s.enh)
+		if s.code == 451 && !strings.HasSuffix(r.Raw[0], ">: Recipient address rejected: Greylisted, try again later") {
+			t.Errorf("%s: %q", s.line, r.Raw[0])
+		}
+	}
+}
+
+func TestGreylistForgetsOldest(t *testing.T) {
+	g := newGreylist()
+	if !g.first("192.0.2.1", "a@x", "b@y") || g.first("192.0.2.1", "a@x", "b@y") {
+		t.Fatal("a triple is new once")
+	}
+	for i := range greylistSize {
+		g.first("192.0.2.1", fmt.Sprint(i), "b@y")
+	}
+	if len(g.seen) != greylistSize || len(g.order) != greylistSize {
+		t.Errorf("greylist holds %d (%d in order), want at most %d", len(g.seen), len(g.order), greylistSize)
+	}
+	if !g.first("192.0.2.1", "a@x", "b@y") {
+		t.Error("the oldest triple was not forgotten")
 	}
 }

@@ -16,6 +16,8 @@ type Server struct {
 	cfg        Config
 	dir        directory
 	mailbox    *Mailbox
+	maildir    *maildir // nil unless Config.Maildir
+	greylist   *greylist
 	inflight   *budget // message bytes of transactions in progress
 	tlsConf    *tls.Config
 	certPEM    []byte
@@ -26,6 +28,7 @@ type Server struct {
 	rcptRules  map[string]paramRule
 	slots      chan struct{} // one token per running session
 	queued     atomic.Int64  // messages queued so far, for QueueID
+	sessions   atomic.Int64  // sessions begun so far, for Event.Session
 	challenges atomic.Int64  // CRAM-MD5 challenges issued, to make each unique
 	closing    atomic.Bool   // Close has begun: sessions stop at their next command
 	buffers    sync.Pool     // *buffers of ended sessions
@@ -56,8 +59,14 @@ func New(cfg Config) (*Server, error) {
 		rcptRules: rcptParamRules(),
 		slots:     make(chan struct{}, cfg.MaxConns),
 		conns:     map[net.Conn]struct{}{},
+		greylist:  newGreylist(),
 	}
 	s.cmds, s.verbs = commandTable()
+	if cfg.Maildir != "" {
+		if s.maildir, err = openMaildir(cfg.Maildir, cfg.Hostname); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -68,7 +77,7 @@ func (s *Server) Listen(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: listen: %w", err)
 	}
-	return s.serve(ln)
+	return s.serve(ln, s.cfg.RequireTLS)
 }
 
 // ListenTLS serves implicit TLS (RFC 8314, port 465 style) on addr.
@@ -77,10 +86,22 @@ func (s *Server) ListenTLS(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: listen: %w", err)
 	}
-	return s.serve(tls.NewListener(ln, s.tlsConf))
+	return s.serve(tls.NewListener(ln, s.tlsConf), s.cfg.RequireTLS)
 }
 
-func (s *Server) serve(ln net.Listener) (net.Addr, error) {
+// ListenSubmission serves a submission port (RFC 6409, port 587 style) on
+// addr: as Listen, but STARTTLS is required before AUTH and MAIL whatever
+// Config.RequireTLS says, so one server can show ports 25 and 587 side by
+// side, with one mailbox.
+func (s *Server) ListenSubmission(addr string) (net.Addr, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: listen: %w", err)
+	}
+	return s.serve(ln, true)
+}
+
+func (s *Server) serve(ln net.Listener, requireTLS bool) (net.Addr, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -89,11 +110,11 @@ func (s *Server) serve(ln net.Listener) (net.Addr, error) {
 	}
 	s.lns = append(s.lns, ln)
 	s.wg.Add(1)
-	go s.acceptLoop(ln)
+	go s.acceptLoop(ln, requireTLS)
 	return ln.Addr(), nil
 }
 
-func (s *Server) acceptLoop(ln net.Listener) {
+func (s *Server) acceptLoop(ln net.Listener, requireTLS bool) {
 	defer s.wg.Done()
 	for {
 		c, err := ln.Accept()
@@ -110,7 +131,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			c.Close()
 			return
 		}
-		go s.handle(c)
+		go s.handle(c, requireTLS)
 	}
 }
 
@@ -121,7 +142,7 @@ func (s *Server) ServeConn(c net.Conn) {
 		c.Close()
 		return
 	}
-	s.handle(c)
+	s.handle(c, s.cfg.RequireTLS)
 }
 
 // track registers c so Close can end it; false once the server is closed.
@@ -136,7 +157,7 @@ func (s *Server) track(c net.Conn) bool {
 	return true
 }
 
-func (s *Server) handle(c net.Conn) {
+func (s *Server) handle(c net.Conn, requireTLS bool) {
 	defer s.wg.Done()
 	defer s.untrack(c)
 	select {
@@ -147,7 +168,8 @@ func (s *Server) handle(c net.Conn) {
 		fmt.Fprintf(c, "421 4.7.0 %s Error: too many connections\r\n", s.cfg.Hostname)
 		return
 	}
-	sess := newSession(s, c)
+	sess := newSession(s, c, requireTLS)
+	sess.id = s.sessions.Add(1)
 	sess.serve()
 	sess.release()
 }
@@ -186,6 +208,9 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	if s.maildir != nil {
+		s.maildir.close() // repeated Closes only repeat its error
+	}
 	return err
 }
 

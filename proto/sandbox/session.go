@@ -17,18 +17,25 @@ import (
 
 // session is one client connection, served by one goroutine.
 type session struct {
-	srv    *Server
-	cfg    *Config
-	raw    net.Conn // as accepted
-	conn   net.Conn // raw, or the TLS layer over it after STARTTLS
-	br     *bufio.Reader
-	bw     *bufio.Writer
-	helo   string // HELO/EHLO argument; "" until one succeeds
-	tls    bool
-	auth   string       // authenticated user
-	tx     *transaction // nil outside a mail transaction
-	errors int          // 4xx/5xx replies sent, for MaxErrors
-	werr   error        // the first failed write of a reply
+	srv  *Server
+	cfg  *Config
+	raw  net.Conn // as accepted
+	conn net.Conn // raw, or the TLS layer over it after STARTTLS
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	helo string // HELO/EHLO argument; "" until one succeeds
+	ehlo bool   // the last HELO/EHLO was EHLO
+	id   int64  // the session's number, for Events
+	// commands and messages count command lines and queued messages.
+	commands, messages int
+	tls                bool
+	// requireTLS makes this session a submission port's: Config.RequireTLS,
+	// or a listener of ListenSubmission.
+	requireTLS bool
+	auth       string       // authenticated user
+	tx         *transaction // nil outside a mail transaction
+	errors     int          // 4xx/5xx replies sent, for MaxErrors
+	werr       error        // the first failed write of a reply
 
 	// lineStart is when the first byte of the line now arriving came in;
 	// zero between lines. A line must end within IdleTimeout of it.
@@ -72,8 +79,8 @@ var (
 	errLineTooLong = errors.New("sandbox: line too long")
 )
 
-func newSession(srv *Server, c net.Conn) *session {
-	s := &session{srv: srv, cfg: &srv.cfg, raw: c, conn: c}
+func newSession(srv *Server, c net.Conn, requireTLS bool) *session {
+	s := &session{srv: srv, cfg: &srv.cfg, raw: c, conn: c, requireTLS: requireTLS}
 	_, s.tls = c.(*tls.Conn)
 	if b, ok := srv.buffers.Get().(*buffers); ok {
 		s.br, s.bw = b.br, b.bw
@@ -168,12 +175,14 @@ func (s *session) noteLines(b []byte) {
 
 func (s *session) serve() {
 	defer s.recoverPanic()
+	s.emit(EventConnect, s.listenerKind())
 	s.reply(220, proto.EnhancedCode{}, s.cfg.Greeting)
 	err := s.loop()
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		s.reply(421, ec(4, 4, 2), s.cfg.Hostname+" Error: timeout exceeded")
 	}
 	s.bw.Flush()
+	s.emit(EventClose, closeReason(err))
 }
 
 func (s *session) recoverPanic() {
@@ -199,6 +208,8 @@ func (s *session) loop() error {
 		case err != nil:
 			return err
 		default:
+			s.commands++
+			s.traceClient(line)
 			if err := s.dispatch(line); err != nil {
 				return err
 			}
@@ -221,7 +232,7 @@ func (s *session) dispatch(line string) error {
 	switch {
 	case !ok:
 		s.reply(500, ec(5, 5, 2), "Error: command not recognized")
-	case c.tls && s.cfg.RequireTLS && !s.tls:
+	case c.tls && s.requireTLS && !s.tls:
 		s.reply(530, ec(5, 7, 0), "Must issue a STARTTLS command first")
 	case c.helo && s.helo == "":
 		s.reply(503, ec(5, 5, 1), "Error: send HELO/EHLO first")
@@ -293,6 +304,7 @@ func (s *session) reply(code int, enh proto.EnhancedCode, lines ...string) {
 // tell queues a reply that does not count towards MaxErrors.
 func (s *session) tell(code int, enh proto.EnhancedCode, lines ...string) {
 	for _, line := range proto.NewReply(code, enh, lines...).Raw {
+		s.traceServer(line)
 		s.bw.WriteString(line)
 		if _, err := s.bw.WriteString("\r\n"); err != nil && s.werr == nil {
 			s.werr = err
