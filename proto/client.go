@@ -8,8 +8,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // Options configure a Client; the zero value dials plaintext with a 60 s
@@ -41,18 +44,26 @@ type Client struct {
 
 const defaultTimeout = 60 * time.Second
 
-// Dial connects to addr (host:port). It does not read the greeting.
+// UnixPrefix marks an address as a Unix socket path: unix:/run/smtp.sock.
+const UnixPrefix = "unix:"
+
+// Dial connects to addr (host:port, or unix:/path for a Unix socket). It
+// does not read the greeting.
 func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultTimeout
 	}
 	d := net.Dialer{Timeout: opts.Timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	network, dialAddr := "tcp", addr
+	if path, ok := strings.CutPrefix(addr, UnixPrefix); ok {
+		network, dialAddr = "unix", path
+	}
+	conn, err := d.DialContext(ctx, network, dialAddr)
 	if err != nil {
-		return nil, fmt.Errorf("proto: cannot connect to %s: %w", addr, err)
+		return nil, fmt.Errorf("proto: cannot connect to %s: %w", visible.Clip(addr, 200), err)
 	}
 	c := NewClient(conn, addr, opts)
-	c.event("connected to " + conn.RemoteAddr().String())
+	c.event("connected to " + visible.Clip(remoteName(conn, addr), 200))
 	if opts.ImplicitTLS {
 		if _, err := c.handshake(ctx); err != nil {
 			conn.Close()
@@ -305,3 +316,12 @@ func (c *Client) Close() error {
 
 // Closed reports whether the connection is known to be gone.
 func (c *Client) Closed() bool { return c.closed }
+
+// remoteName is the peer's address, or for a Unix socket (whose peer has
+// no name) the path dialled.
+func remoteName(conn net.Conn, addr string) string {
+	if conn.RemoteAddr().Network() == "unix" {
+		return addr
+	}
+	return conn.RemoteAddr().String()
+}

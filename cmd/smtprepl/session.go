@@ -16,6 +16,7 @@ import (
 )
 
 const sessionUsage = `usage: smtprepl [flags] [HOST[:PORT]]
+HOST is a name or address, HOST:PORT, [IPv6]:PORT, or unix:/path for a Unix socket.
 Without HOST, smtprepl starts its practice server on 127.0.0.1 and connects to it.
 Script mode (stdin not a terminal, or -f FILE) prints the session as a transcript.`
 
