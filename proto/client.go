@@ -27,6 +27,18 @@ type Options struct {
 	// its output flushes it there, so output is never behind the dialogue
 	// yet costs no system call per line.
 	BeforeWait func()
+	// Now is the clock timings are read from; nil is time.Now (tests
+	// inject their own, so timings are the same on every run).
+	Now func() time.Time
+}
+
+// Timings are how long the connection's steps took: where the time of a
+// session went.
+type Timings struct {
+	Connect time.Duration // dialling, until the connection was up
+	// Reply is the last reply's: from the last write (or the connection
+	// or handshake, for a greeting) until the reply was complete.
+	Reply time.Duration
 }
 
 // Client is one SMTP client connection. It is not safe for concurrent use:
@@ -40,6 +52,10 @@ type Client struct {
 	opts    Options
 	tlsInfo *TLSInfo
 	closed  bool
+	timings Timings
+	// lastWrite is when the client last flushed, or the connection or
+	// handshake finished: where a reply's time starts.
+	lastWrite time.Time
 }
 
 const defaultTimeout = 60 * time.Second
@@ -53,6 +69,10 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultTimeout
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	start := opts.Now()
 	d := net.Dialer{Timeout: opts.Timeout}
 	network, dialAddr := "tcp", addr
 	if path, ok := strings.CutPrefix(addr, UnixPrefix); ok {
@@ -63,6 +83,8 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 		return nil, fmt.Errorf("proto: cannot connect to %s: %w", visible.Clip(addr, 200), err)
 	}
 	c := NewClient(conn, addr, opts)
+	c.lastWrite = opts.Now()
+	c.timings.Connect = c.lastWrite.Sub(start)
 	c.event("connected to " + visible.Clip(remoteName(conn, addr), 200))
 	if opts.ImplicitTLS {
 		if _, err := c.handshake(ctx); err != nil {
@@ -78,7 +100,11 @@ func NewClient(conn net.Conn, addr string, opts Options) *Client {
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultTimeout
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	c := &Client{conn: conn, addr: addr, opts: opts}
+	c.lastWrite = opts.Now()
 	c.wire(conn)
 	return c
 }
@@ -112,6 +138,9 @@ func (c *Client) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
 // TLS describes the TLS session, or nil for plaintext.
 func (c *Client) TLS() *TLSInfo { return c.tlsInfo }
 
+// Timings are how long connecting and the last reply took.
+func (c *Client) Timings() Timings { return c.timings }
+
 // Timeout is the per-reply deadline in force.
 func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
 
@@ -129,6 +158,7 @@ func (c *Client) ReadReply(ctx context.Context) (*Reply, error) {
 		if err != nil {
 			return nil, c.readErr(ctx, err)
 		}
+		c.timings.Reply = c.opts.Now().Sub(c.lastWrite)
 		return reply, nil
 	}
 	if c.opts.BeforeWait != nil {
@@ -145,6 +175,7 @@ func (c *Client) ReadReply(ctx context.Context) (*Reply, error) {
 		<-cancelled // else its deadline could land on the next read
 	}
 	if err == nil {
+		c.timings.Reply = c.opts.Now().Sub(c.lastWrite)
 		return reply, nil
 	}
 	return nil, c.readErr(ctx, err)
@@ -220,6 +251,7 @@ func (c *Client) Flush() error {
 		return c.writeErr(err)
 	}
 	c.tw.flushPartial()
+	c.lastWrite = c.opts.Now()
 	return nil
 }
 

@@ -37,6 +37,8 @@ type TLSInfo struct {
 	// VerifyErr is why verification failed (nil: verified). With Insecure
 	// the session goes on anyway and this says what was waived.
 	VerifyErr error
+	// Handshake is how long the TLS handshake took.
+	Handshake time.Duration
 }
 
 // Verified reports whether the chain and name checked out.
@@ -150,9 +152,12 @@ func (c *Client) handshake(ctx context.Context) (*TLSInfo, error) {
 	// A deadline left from an earlier read must not cut the handshake short.
 	c.conn.SetDeadline(time.Now().Add(c.opts.Timeout))
 	defer c.conn.SetDeadline(time.Time{})
+	start := c.opts.Now()
 	if err := tc.HandshakeContext(hctx); err != nil {
 		return nil, c.handshakeErr(err, info)
 	}
+	c.lastWrite = c.opts.Now()
+	info.Handshake = c.lastWrite.Sub(start)
 	st := tc.ConnectionState()
 	info.Version, info.Cipher = tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite)
 	c.conn, c.tlsInfo = tc, info

@@ -83,6 +83,8 @@ func baseCommands() []command {
 			run: runMailbox, complete: completeMailbox},
 		{name: "wire", args: "on|off", summary: "show exact bytes, Go-quoted with \\r\\n (C= \"EHLO x\\r\\n\"), or the readable C:/S: lines",
 			run: runWire, complete: func(_ *Session, arg string) []string { return matchPrefix(arg, []string{"on", "off"}) }},
+		{name: "timing", args: "on|off", summary: "show how long connecting, each TLS handshake and each reply took, in milliseconds",
+			run: runTiming, complete: func(_ *Session, arg string) []string { return matchPrefix(arg, []string{"on", "off"}) }},
 		{name: "record", args: "FILE|off", summary: "write the session from now on as a transcript (AUTH secrets redacted)",
 			run: runRecord, complete: func(_ *Session, arg string) []string { return completeFiles(arg) }},
 		{name: "quit", summary: "leave smtprepl (Ctrl-D too)", run: runQuit},

@@ -30,6 +30,10 @@ type Config struct {
 	// AllowPlaintextAuth sends credentials even when STARTTLS was asked
 	// for or tried and the connection is still not encrypted.
 	AllowPlaintextAuth bool
+	// Timing shows how long connecting, each TLS handshake and each reply
+	// took (--timing); Now is the clock read, nil for time.Now.
+	Timing bool
+	Now    func() time.Time
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,
@@ -71,6 +75,7 @@ type Session struct {
 	// composer is :compose's message; its options (random boundaries and
 	// the real clock, or a lesson's fixed ones) are set with it.
 	composer *composer
+	timing   bool // :timing on
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -87,7 +92,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	if cfg.EHLOName == "" {
 		cfg.EHLOName = defaultEHLOName()
 	}
-	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask}
+	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, timing: cfg.Timing}
 	s.cmds, s.composer = newCommandTable(), &composer{}
 	s.sec = newSecretKeeper()
 	if sh, ok := s.view.View.(secretSharer); ok {
@@ -131,12 +136,13 @@ func (s *Session) Open(ctx context.Context) error {
 		s.body = nil
 		s.view.dataMode(false)
 	}
-	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView}
+	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now}
 	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
 	if err != nil {
 		return err
 	}
 	s.client, s.lastReply, s.guard = c, nil, s.guard.newConnection()
+	s.showTiming("connect", c.Timings().Connect)
 	s.model.Restart()
 	if info := c.TLS(); info != nil {
 		s.model.TLSEstablished()
@@ -256,6 +262,7 @@ func (s *Session) readReply(ctx context.Context) (*proto.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.replyTiming()
 	return s.sec.scrubReply(r), nil
 }
 

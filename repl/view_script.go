@@ -94,6 +94,10 @@ func (v *scriptView) Output(text string) {
 	}
 }
 
+// Timing is a comment: a transcript keeps where the time went and
+// still replays.
+func (v *scriptView) Timing(text string) { v.rec.Comment(text) }
+
 // DataMode starts counting the message text shown: past bodyShowLimit
 // it is counted, not printed.
 func (v *scriptView) DataMode(on bool) {

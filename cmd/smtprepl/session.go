@@ -65,6 +65,7 @@ type sessionFlags struct {
 	record         string
 	file           string
 	allowPlainAuth bool
+	timing         bool
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -75,6 +76,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	fs.StringVar(&f.record, "record", "", "write the session as a transcript to FILE (secrets redacted)")
 	fs.StringVar(&f.file, "f", "", "script mode: run the lines of FILE")
 	fs.BoolVar(&f.allowPlainAuth, "allow-plaintext-auth", false, "send AUTH credentials even after STARTTLS was asked for (--starttls) or refused")
+	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -88,6 +90,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
+	cfg.Timing = f.timing
 	stop, err := target(&cfg, pos)
 	if err != nil {
 		return exitUsage, err

@@ -298,6 +298,9 @@ func (v *termView) Note(text string) {
 	v.println(v.th.Explain.Sprint(wrap.Text(shown(text), v.width(), notePrefix, detailIndent)))
 }
 
+// Timing is dim, under the reply it times.
+func (v *termView) Timing(text string) { v.println(v.th.Explain.Sprint(detailIndent + shown(text))) }
+
 func (v *termView) Warn(text string) {
 	v.println(v.th.Warn.Sprint(wrap.Text(shown(text), v.width(), warnPrefix, detailIndent)))
 }
