@@ -34,6 +34,8 @@ type Config struct {
 	// took (--timing); Now is the clock read, nil for time.Now.
 	Timing bool
 	Now    func() time.Time
+	// WireHex follows every wire line with its hex dump (--wire hex).
+	WireHex bool
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,
@@ -76,6 +78,10 @@ type Session struct {
 	// the real clock, or a lesson's fixed ones) are set with it.
 	composer *composer
 	timing   bool // :timing on
+	// wireHex is :wire hex; hexOffset counts the bytes dumped each way
+	// (sent, received) on this connection.
+	wireHex   bool
+	hexOffset [2]int
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -92,7 +98,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	if cfg.EHLOName == "" {
 		cfg.EHLOName = defaultEHLOName()
 	}
-	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, timing: cfg.Timing}
+	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, timing: cfg.Timing, wireHex: cfg.WireHex}
 	s.cmds, s.composer = newCommandTable(), &composer{}
 	s.sec = newSecretKeeper()
 	if sh, ok := s.view.View.(secretSharer); ok {
@@ -142,6 +148,7 @@ func (s *Session) Open(ctx context.Context) error {
 		return err
 	}
 	s.client, s.lastReply, s.guard = c, nil, s.guard.newConnection()
+	s.hexOffset = [2]int{}
 	s.showTiming("connect", c.Timings().Connect)
 	s.model.Restart()
 	if info := c.TLS(); info != nil {
@@ -165,6 +172,7 @@ func (s *Session) Open(ctx context.Context) error {
 func (s *Session) tap(l proto.TapLine) {
 	l = s.sec.learnAndScrub(l)
 	s.view.wire(l)
+	s.hexTap(l)
 	s.recordTap(l)
 }
 

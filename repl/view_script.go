@@ -22,6 +22,9 @@ type scriptView struct {
 	bodyShown    int
 	hiddenLines  int
 	hiddenBytes  int
+	// lastSkipped: the last body line was counted, not shown, so its
+	// hex dump is left out too.
+	lastSkipped bool
 }
 
 // The transcript is a View and nothing more: explanations are not part
@@ -48,7 +51,8 @@ func (w writeOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
 func (v *scriptView) flush() { v.buf.Flush() }
 
 func (v *scriptView) Wire(l proto.TapLine) {
-	if v.countingText && l.Kind == proto.Sent && v.skipBodyLine(l.Data) {
+	v.lastSkipped = v.countingText && l.Kind == proto.Sent && v.skipBodyLine(l.Data)
+	if v.lastSkipped {
 		return
 	}
 	FeedRecorder(v.rec, l)
@@ -91,6 +95,17 @@ func FeedRecorder(rec *transcripts.Recorder, l proto.TapLine) {
 func (v *scriptView) Output(text string) {
 	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 		v.rec.Comment(line)
+	}
+}
+
+// WireHex writes a dump as comments under its line, so the output
+// still replays.
+func (v *scriptView) WireHex(kind proto.LineKind, dump []string) {
+	if v.lastSkipped {
+		return
+	}
+	for _, line := range dump {
+		v.rec.Comment(HexLabel(kind) + line)
 	}
 }
 

@@ -87,3 +87,13 @@ func TestSessionOverIPv6AndUnixSocket(t *testing.T) {
 		}
 	})
 }
+
+func TestWireAndTimingFlags(t *testing.T) {
+	if code, _, errOut := runCLI(t, "", "--wire", "ascii"); code != exitUsage || !strings.Contains(errOut, "--wire takes hex") {
+		t.Errorf("--wire ascii: exit %d, %q", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "NOOP\nQUIT\n", "--wire", "hex", "--timing", "--timeout", "5s")
+	if code != exitOK || !strings.Contains(out, "C: NOOP\n# C 00000000  4e 4f 4f 50 0d 0a ") || !strings.Contains(out, "# time: reply to NOOP ") {
+		t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
+	}
+}

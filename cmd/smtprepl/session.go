@@ -66,6 +66,7 @@ type sessionFlags struct {
 	file           string
 	allowPlainAuth bool
 	timing         bool
+	wire           string
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -77,6 +78,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	fs.StringVar(&f.file, "f", "", "script mode: run the lines of FILE")
 	fs.BoolVar(&f.allowPlainAuth, "allow-plaintext-auth", false, "send AUTH credentials even after STARTTLS was asked for (--starttls) or refused")
 	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
+	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -84,13 +86,16 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	if err := f.validate(); err != nil {
 		return exitUsage, err
 	}
+	if f.wire != "" && f.wire != "hex" {
+		return exitUsage, usagef("--wire takes hex, got %q", f.wire)
+	}
 	if len(pos) > 1 {
 		return exitUsage, usagef("one server at most, got %q", pos)
 	}
 	colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
-	cfg.Timing = f.timing
+	cfg.Timing, cfg.WireHex = f.timing, f.wire == "hex"
 	stop, err := target(&cfg, pos)
 	if err != nil {
 		return exitUsage, err
