@@ -2,6 +2,7 @@ package proto
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -23,6 +24,16 @@ type TLSOptions struct {
 	// certificate needs no temporary file.
 	RootPEM  []byte
 	Insecure bool // accept any certificate, but still report what is wrong
+	// NoSNI sends no server name in the handshake; the certificate is
+	// still checked against ServerName (or the host dialled).
+	NoSNI bool
+	// MinVersion and MaxVersion bound the TLS versions offered (0: TLS 1.0
+	// to the newest); CipherSuites are the TLS 1.2 suites offered (nil:
+	// Go's defaults). TLS 1.3's suites are not configurable.
+	MinVersion, MaxVersion uint16
+	CipherSuites           []uint16
+	// ClientCert is presented when the server asks for one.
+	ClientCert *tls.Certificate
 }
 
 // TLSInfo is what a handshake negotiated, in the words a user needs.
@@ -184,11 +195,23 @@ func (c *Client) tlsConfig(info *TLSInfo) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	insecure := c.opts.TLS.Insecure
+	o := c.opts.TLS
+	insecure := o.Insecure
+	sni := info.ServerName
+	if o.NoSNI {
+		sni = "" // verification below still uses info.ServerName
+	}
+	var certs []tls.Certificate
+	if o.ClientCert != nil {
+		certs = []tls.Certificate{*o.ClientCert}
+	}
 	return &tls.Config{
-		ServerName:         info.ServerName,
+		ServerName:         sni,
 		InsecureSkipVerify: true, // verification happens in VerifyConnection
-		MinVersion:         tls.VersionTLS10,
+		MinVersion:         cmp.Or(o.MinVersion, tls.VersionTLS10),
+		MaxVersion:         o.MaxVersion,
+		CipherSuites:       o.CipherSuites,
+		Certificates:       certs,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			info.describe(cs.PeerCertificates)
 			info.VerifyErr = verifyChain(cs.PeerCertificates, roots, info.ServerName)

@@ -26,6 +26,7 @@ type connFlags struct {
 	cafile                  string
 	timeout                 time.Duration
 	noColor                 bool
+	tlsKnobs                tlsFlags
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
@@ -35,6 +36,7 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.cafile, "cafile", "", "trust this CA or self-signed certificate (PEM)")
 	fs.DurationVar(&c.timeout, "timeout", 60*time.Second, "per-reply timeout")
 	fs.BoolVar(&c.noColor, "no-color", false, "no colours (also: NO_COLOR)")
+	c.tlsKnobs.register(fs)
 }
 
 func (c *connFlags) validate() error {
@@ -49,14 +51,16 @@ func (c *connFlags) validate() error {
 			return usagef("--cafile: %v", err)
 		}
 	}
-	return nil
+	return c.tlsKnobs.validate()
 }
 
 func (c *connFlags) config() repl.Config {
-	return repl.Config{
+	cfg := repl.Config{
 		ImplicitTLS: c.tls, StartTLS: c.starttls, Timeout: c.timeout,
 		TLS: proto.TLSOptions{CAFile: c.cafile, Insecure: c.insecure},
 	}
+	c.tlsKnobs.apply(&cfg.TLS)
+	return cfg
 }
 
 type sessionFlags struct {
