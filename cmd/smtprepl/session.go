@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/repl"
 	"github.com/smtprepl/smtprepl/repl/term"
 )
@@ -71,6 +74,7 @@ type sessionFlags struct {
 	allowPlainAuth bool
 	timing         bool
 	wire           string
+	ehlo           string
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -83,6 +87,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	fs.BoolVar(&f.allowPlainAuth, "allow-plaintext-auth", false, "send AUTH credentials even after STARTTLS was asked for (--starttls) or refused")
 	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
+	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -93,13 +98,16 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	if f.wire != "" && f.wire != "hex" {
 		return exitUsage, usagef("--wire takes hex, got %q", f.wire)
 	}
+	if f.ehlo != "" && strings.IndexFunc(f.ehlo, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return exitUsage, usagef("--ehlo takes one name without spaces or control characters, got %s", visible.Clip(strconv.Quote(f.ehlo), 200))
+	}
 	if len(pos) > 1 {
 		return exitUsage, usagef("one server at most, got %q", pos)
 	}
 	colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
-	cfg.Timing, cfg.WireHex = f.timing, f.wire == "hex"
+	cfg.Timing, cfg.WireHex, cfg.EHLOName = f.timing, f.wire == "hex", f.ehlo
 	stop, err := target(&cfg, pos)
 	if err != nil {
 		return exitUsage, err

@@ -103,3 +103,16 @@ func TestTLSClientCertificate(t *testing.T) {
 		t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
 	}
 }
+
+func TestStartTLSSendsEHLOName(t *testing.T) {
+	code, out, errOut := runCLI(t, "QUIT\n", "--starttls", "--insecure", "--timeout", "5s", "--ehlo", "client.example.org")
+	if code != exitOK || !strings.Contains(out, "C: EHLO client.example.org\n") || strings.Contains(out, "EHLO localhost") {
+		t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	for _, bad := range []string{"two words", "x\x1b[2J"} {
+		code, _, errOut := runCLI(t, "", "--ehlo", bad)
+		if code != exitUsage || !strings.Contains(errOut, "--ehlo takes one name") || strings.Contains(errOut, "\x1b") {
+			t.Errorf("--ehlo %q: exit %d, %q", bad, code, errOut)
+		}
+	}
+}
