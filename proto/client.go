@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +31,9 @@ type Options struct {
 	// Now is the clock timings are read from; nil is time.Now (tests
 	// inject their own, so timings are the same on every run).
 	Now func() time.Time
+	// LocalAddr is the address to connect from, an IP literal with an
+	// optional port (ParseLocalAddr); nil lets the system choose.
+	LocalAddr *net.TCPAddr
 }
 
 // Timings are how long the connection's steps took: where the time of a
@@ -78,6 +82,9 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	if path, ok := strings.CutPrefix(addr, UnixPrefix); ok {
 		network, dialAddr = "unix", path
 	}
+	if opts.LocalAddr != nil && network == "tcp" {
+		d.LocalAddr = opts.LocalAddr
+	}
 	conn, err := d.DialContext(ctx, network, dialAddr)
 	if err != nil {
 		return nil, fmt.Errorf("proto: cannot connect to %s: %w", visible.Clip(addr, 200), err)
@@ -85,7 +92,7 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	c := NewClient(conn, addr, opts)
 	c.lastWrite = opts.Now()
 	c.timings.Connect = c.lastWrite.Sub(start)
-	c.event("connected to " + visible.Clip(remoteName(conn, addr), 200))
+	c.event(connectedEvent(conn, addr, opts.LocalAddr != nil))
 	if opts.ImplicitTLS {
 		if _, err := c.handshake(ctx); err != nil {
 			conn.Close()
@@ -348,6 +355,32 @@ func (c *Client) Close() error {
 
 // Closed reports whether the connection is known to be gone.
 func (c *Client) Closed() bool { return c.closed }
+
+// connectedEvent names the peer, and our own address when the user
+// chose it.
+func connectedEvent(conn net.Conn, addr string, local bool) string {
+	text := "connected to " + visible.Clip(remoteName(conn, addr), 200)
+	if local && conn.LocalAddr().Network() == "tcp" {
+		text += " from " + conn.LocalAddr().String()
+	}
+	return text
+}
+
+// ParseLocalAddr reads --local-addr: an IP literal, [IPv6], IP:PORT or
+// [IPv6]:PORT. Names are refused: which of a name's addresses is ours
+// would be a guess.
+func ParseLocalAddr(s string) (*net.TCPAddr, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		host, port = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"), "0"
+	}
+	ip := net.ParseIP(host)
+	n, perr := strconv.Atoi(port)
+	if ip == nil || perr != nil || n < 0 || n > 65535 {
+		return nil, fmt.Errorf("\"%s\" is not a local address: write an IP address, optionally with :PORT ([IPv6]:PORT)", visible.Clip(s, 100))
+	}
+	return &net.TCPAddr{IP: ip, Port: n}, nil
+}
 
 // remoteName is the peer's address, or for a Unix socket (whose peer has
 // no name) the path dialled.

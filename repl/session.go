@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -36,6 +37,8 @@ type Config struct {
 	Now    func() time.Time
 	// WireHex follows every wire line with its hex dump (--wire hex).
 	WireHex bool
+	// LocalAddr is the address to connect from (--local-addr); nil: any.
+	LocalAddr *net.TCPAddr
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,
@@ -142,7 +145,7 @@ func (s *Session) Open(ctx context.Context) error {
 		s.body = nil
 		s.view.dataMode(false)
 	}
-	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now}
+	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
 	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
 	if err != nil {
 		return err

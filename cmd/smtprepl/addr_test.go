@@ -97,3 +97,14 @@ func TestWireAndTimingFlags(t *testing.T) {
 		t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
 	}
 }
+
+func TestLocalAddrFlag(t *testing.T) {
+	code, _, errOut := runCLI(t, "", "--local-addr", "mx.example")
+	if code != exitUsage || !strings.Contains(errOut, `--local-addr: "mx.example" is not a local address`) {
+		t.Errorf("exit %d, %q", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "QUIT\n", "--local-addr", "127.0.0.1", "--timeout", "5s")
+	if code != exitOK || !strings.Contains(out, " from 127.0.0.1:") {
+		t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
+	}
+}

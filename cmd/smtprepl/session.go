@@ -75,6 +75,7 @@ type sessionFlags struct {
 	timing         bool
 	wire           string
 	ehlo           string
+	localAddr      string
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -88,6 +89,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
+	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -108,6 +110,11 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	cfg.Timing, cfg.WireHex, cfg.EHLOName = f.timing, f.wire == "hex", f.ehlo
+	if f.localAddr != "" {
+		if cfg.LocalAddr, err = proto.ParseLocalAddr(f.localAddr); err != nil {
+			return exitUsage, usagef("--local-addr: %v", err)
+		}
+	}
 	stop, err := target(&cfg, pos)
 	if err != nil {
 		return exitUsage, err
