@@ -276,7 +276,13 @@ func ipStrings(c *x509.Certificate) []string {
 	return out
 }
 
+// hostOf is the name a certificate is checked against by default. A
+// Unix socket is on this machine, so its name is localhost (--sni names
+// another).
 func hostOf(addr string) string {
+	if strings.HasPrefix(addr, UnixPrefix) {
+		return "localhost"
+	}
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		return host
 	}

@@ -86,6 +86,13 @@ func TestSessionOverIPv6AndUnixSocket(t *testing.T) {
 			t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
 		}
 	})
+	t.Run(":open unix", func(t *testing.T) {
+		path := unixRelay(t, startSandbox(t, "127.0.0.1:0").String())
+		code, out, errOut := runCLI(t, ":open unix:"+path+"\n"+script, "--timeout", "5s")
+		if code != exitOK || !strings.Contains(out, "=== connected to unix:"+path+"\nS: 220 ") {
+			t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
+		}
+	})
 }
 
 func TestWireAndTimingFlags(t *testing.T) {
