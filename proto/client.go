@@ -8,8 +8,12 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // Options configure a Client; the zero value dials plaintext with a 60 s
@@ -24,6 +28,21 @@ type Options struct {
 	// its output flushes it there, so output is never behind the dialogue
 	// yet costs no system call per line.
 	BeforeWait func()
+	// Now is the clock timings are read from; nil is time.Now (tests
+	// inject their own, so timings are the same on every run).
+	Now func() time.Time
+	// LocalAddr is the address to connect from, an IP literal with an
+	// optional port (ParseLocalAddr); nil lets the system choose.
+	LocalAddr *net.TCPAddr
+}
+
+// Timings are how long the connection's steps took: where the time of a
+// session went.
+type Timings struct {
+	Connect time.Duration // dialling, until the connection was up
+	// Reply is the last reply's: from the last write (or the connection
+	// or handshake, for a greeting) until the reply was complete.
+	Reply time.Duration
 }
 
 // Client is one SMTP client connection. It is not safe for concurrent use:
@@ -37,22 +56,43 @@ type Client struct {
 	opts    Options
 	tlsInfo *TLSInfo
 	closed  bool
+	timings Timings
+	// lastWrite is when the client last flushed, or the connection or
+	// handshake finished: where a reply's time starts.
+	lastWrite time.Time
 }
 
 const defaultTimeout = 60 * time.Second
 
-// Dial connects to addr (host:port). It does not read the greeting.
+// UnixPrefix marks an address as a Unix socket path: unix:/run/smtp.sock.
+const UnixPrefix = "unix:"
+
+// Dial connects to addr (host:port, or unix:/path for a Unix socket). It
+// does not read the greeting.
 func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultTimeout
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	start := opts.Now()
 	d := net.Dialer{Timeout: opts.Timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	network, dialAddr := "tcp", addr
+	if path, ok := strings.CutPrefix(addr, UnixPrefix); ok {
+		network, dialAddr = "unix", path
+	}
+	if opts.LocalAddr != nil && network == "tcp" {
+		d.LocalAddr = opts.LocalAddr
+	}
+	conn, err := d.DialContext(ctx, network, dialAddr)
 	if err != nil {
-		return nil, fmt.Errorf("proto: cannot connect to %s: %w", addr, err)
+		return nil, fmt.Errorf("proto: cannot connect to %s: %w", visible.Clip(addr, 200), err)
 	}
 	c := NewClient(conn, addr, opts)
-	c.event("connected to " + conn.RemoteAddr().String())
+	c.lastWrite = opts.Now()
+	c.timings.Connect = c.lastWrite.Sub(start)
+	c.event(connectedEvent(conn, addr, opts.LocalAddr != nil))
 	if opts.ImplicitTLS {
 		if _, err := c.handshake(ctx); err != nil {
 			conn.Close()
@@ -67,7 +107,11 @@ func NewClient(conn net.Conn, addr string, opts Options) *Client {
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultTimeout
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	c := &Client{conn: conn, addr: addr, opts: opts}
+	c.lastWrite = opts.Now()
 	c.wire(conn)
 	return c
 }
@@ -101,6 +145,9 @@ func (c *Client) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
 // TLS describes the TLS session, or nil for plaintext.
 func (c *Client) TLS() *TLSInfo { return c.tlsInfo }
 
+// Timings are how long connecting and the last reply took.
+func (c *Client) Timings() Timings { return c.timings }
+
 // Timeout is the per-reply deadline in force.
 func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
 
@@ -118,6 +165,7 @@ func (c *Client) ReadReply(ctx context.Context) (*Reply, error) {
 		if err != nil {
 			return nil, c.readErr(ctx, err)
 		}
+		c.timings.Reply = c.opts.Now().Sub(c.lastWrite)
 		return reply, nil
 	}
 	if c.opts.BeforeWait != nil {
@@ -134,6 +182,7 @@ func (c *Client) ReadReply(ctx context.Context) (*Reply, error) {
 		<-cancelled // else its deadline could land on the next read
 	}
 	if err == nil {
+		c.timings.Reply = c.opts.Now().Sub(c.lastWrite)
 		return reply, nil
 	}
 	return nil, c.readErr(ctx, err)
@@ -209,6 +258,7 @@ func (c *Client) Flush() error {
 		return c.writeErr(err)
 	}
 	c.tw.flushPartial()
+	c.lastWrite = c.opts.Now()
 	return nil
 }
 
@@ -305,3 +355,38 @@ func (c *Client) Close() error {
 
 // Closed reports whether the connection is known to be gone.
 func (c *Client) Closed() bool { return c.closed }
+
+// connectedEvent names the peer, and our own address when the user
+// chose it.
+func connectedEvent(conn net.Conn, addr string, local bool) string {
+	text := "connected to " + visible.Clip(remoteName(conn, addr), 200)
+	if local && conn.LocalAddr().Network() == "tcp" {
+		text += " from " + conn.LocalAddr().String()
+	}
+	return text
+}
+
+// ParseLocalAddr reads --local-addr: an IP literal, [IPv6], IP:PORT or
+// [IPv6]:PORT. Names are refused: which of a name's addresses is ours
+// would be a guess.
+func ParseLocalAddr(s string) (*net.TCPAddr, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		host, port = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"), "0"
+	}
+	ip := net.ParseIP(host)
+	n, perr := strconv.Atoi(port)
+	if ip == nil || perr != nil || n < 0 || n > 65535 {
+		return nil, fmt.Errorf("\"%s\" is not a local address: write an IP address, optionally with :PORT ([IPv6]:PORT)", visible.Clip(s, 100))
+	}
+	return &net.TCPAddr{IP: ip, Port: n}, nil
+}
+
+// remoteName is the peer's address, or for a Unix socket (whose peer has
+// no name) the path dialled.
+func remoteName(conn net.Conn, addr string) string {
+	if conn.RemoteAddr().Network() == "unix" {
+		return addr
+	}
+	return conn.RemoteAddr().String()
+}

@@ -2,6 +2,7 @@ package proto
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -23,6 +24,16 @@ type TLSOptions struct {
 	// certificate needs no temporary file.
 	RootPEM  []byte
 	Insecure bool // accept any certificate, but still report what is wrong
+	// NoSNI sends no server name in the handshake; the certificate is
+	// still checked against ServerName (or the host dialled).
+	NoSNI bool
+	// MinVersion and MaxVersion bound the TLS versions offered (0: TLS 1.0
+	// to the newest); CipherSuites are the TLS 1.2 suites offered (nil:
+	// Go's defaults). TLS 1.3's suites are not configurable.
+	MinVersion, MaxVersion uint16
+	CipherSuites           []uint16
+	// ClientCert is presented when the server asks for one.
+	ClientCert *tls.Certificate
 }
 
 // TLSInfo is what a handshake negotiated, in the words a user needs.
@@ -37,6 +48,8 @@ type TLSInfo struct {
 	// VerifyErr is why verification failed (nil: verified). With Insecure
 	// the session goes on anyway and this says what was waived.
 	VerifyErr error
+	// Handshake is how long the TLS handshake took.
+	Handshake time.Duration
 }
 
 // Verified reports whether the chain and name checked out.
@@ -150,9 +163,12 @@ func (c *Client) handshake(ctx context.Context) (*TLSInfo, error) {
 	// A deadline left from an earlier read must not cut the handshake short.
 	c.conn.SetDeadline(time.Now().Add(c.opts.Timeout))
 	defer c.conn.SetDeadline(time.Time{})
+	start := c.opts.Now()
 	if err := tc.HandshakeContext(hctx); err != nil {
 		return nil, c.handshakeErr(err, info)
 	}
+	c.lastWrite = c.opts.Now()
+	info.Handshake = c.lastWrite.Sub(start)
 	st := tc.ConnectionState()
 	info.Version, info.Cipher = tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite)
 	c.conn, c.tlsInfo = tc, info
@@ -179,11 +195,23 @@ func (c *Client) tlsConfig(info *TLSInfo) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	insecure := c.opts.TLS.Insecure
+	o := c.opts.TLS
+	insecure := o.Insecure
+	sni := info.ServerName
+	if o.NoSNI {
+		sni = "" // verification below still uses info.ServerName
+	}
+	var certs []tls.Certificate
+	if o.ClientCert != nil {
+		certs = []tls.Certificate{*o.ClientCert}
+	}
 	return &tls.Config{
-		ServerName:         info.ServerName,
+		ServerName:         sni,
 		InsecureSkipVerify: true, // verification happens in VerifyConnection
-		MinVersion:         tls.VersionTLS10,
+		MinVersion:         cmp.Or(o.MinVersion, tls.VersionTLS10),
+		MaxVersion:         o.MaxVersion,
+		CipherSuites:       o.CipherSuites,
+		Certificates:       certs,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			info.describe(cs.PeerCertificates)
 			info.VerifyErr = verifyChain(cs.PeerCertificates, roots, info.ServerName)
@@ -248,7 +276,13 @@ func ipStrings(c *x509.Certificate) []string {
 	return out
 }
 
+// hostOf is the name a certificate is checked against by default. A
+// Unix socket is on this machine, so its name is localhost (--sni names
+// another).
 func hostOf(addr string) string {
+	if strings.HasPrefix(addr, UnixPrefix) {
+		return "localhost"
+	}
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		return host
 	}

@@ -295,11 +295,12 @@ func TestClientTap(t *testing.T) {
 
 func TestHostOf(t *testing.T) {
 	for addr, want := range map[string]string{
-		"mx.example.test:25": "mx.example.test",
-		"127.0.0.1:587":      "127.0.0.1",
-		"[::1]:25":           "::1",
-		"mx.example.test":    "mx.example.test",
-		"::1":                "::1",
+		"mx.example.test:25":  "mx.example.test",
+		"127.0.0.1:587":       "127.0.0.1",
+		"[::1]:25":            "::1",
+		"mx.example.test":     "mx.example.test",
+		"::1":                 "::1",
+		"unix:/run/smtp.sock": "localhost",
 	} {
 		if got := hostOf(addr); got != want {
 			t.Errorf("hostOf(%q) = %q, want %q", addr, got, want)

@@ -4,26 +4,77 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
+
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
-// NormaliseAddr adds the default port: 465 for implicit TLS (RFC 8314),
-// 25 otherwise.
+// NormaliseAddr turns what the user typed into what proto.Dial takes:
+// host:port with the default port added (465 for implicit TLS, RFC 8314;
+// 25 otherwise), IPv6 literals in brackets, or unix:/path as it is.
 func NormaliseAddr(arg string, implicitTLS bool) (string, error) {
-	host, port, err := net.SplitHostPort(arg)
+	if path, ok := strings.CutPrefix(arg, proto.UnixPrefix); ok {
+		if path == "" {
+			return "", fmt.Errorf("%s names no socket: write unix:/path/to/socket", quoted(arg))
+		}
+		return arg, nil
+	}
+	host, port, err := splitAddr(arg)
 	if err != nil {
-		host, port = arg, "25"
+		return "", err
+	}
+	if port == "" {
+		port = "25"
 		if implicitTLS {
 			port = "465"
 		}
-		if ip := net.ParseIP(arg); ip != nil && ip.To4() == nil {
-			host = arg
-		}
-	}
-	if host == "" {
-		return "", fmt.Errorf("%q names no host", arg)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return "", fmt.Errorf("%q: port must be a number from 1 to 65535", arg)
+		return "", fmt.Errorf("%s: port must be a number from 1 to 65535", quoted(arg))
 	}
 	return net.JoinHostPort(host, port), nil
 }
+
+// splitAddr splits HOST, HOST:PORT, [IPv6] and [IPv6]:PORT (and a bare
+// IPv6 literal, whose colons cannot be a port); anything else with a
+// colon in its host, such as 127.0.0.1:53277:99, is refused rather than
+// guessed at. The port is "" when none was given.
+func splitAddr(arg string) (host, port string, err error) {
+	bad := fmt.Errorf("%s is not a server address: write HOST, HOST:PORT, [IPv6]:PORT or unix:/path", quoted(arg))
+	switch h, p, err := net.SplitHostPort(arg); {
+	case err == nil:
+		host, port = h, p
+		if port == "" || strings.HasPrefix(arg, "[") && !isIPv6(host) {
+			return "", "", bad
+		}
+	case strings.HasPrefix(arg, "[") && strings.HasSuffix(arg, "]"):
+		host = arg[1 : len(arg)-1]
+		if !isIPv6(host) {
+			return "", "", bad
+		}
+	case isIPv6(arg):
+		host = arg
+	case strings.ContainsAny(arg, ":[]"):
+		return "", "", bad
+	default:
+		host = arg
+	}
+	if host == "" {
+		return "", "", fmt.Errorf("%s names no host", quoted(arg))
+	}
+	if strings.Contains(host, ":") && !isIPv6(host) || strings.ContainsAny(host, "[]/ \t") {
+		return "", "", bad
+	}
+	return host, port, nil
+}
+
+// isIPv6 reports whether s is an IPv6 literal, zone allowed (fe80::1%eth0).
+func isIPv6(s string) bool {
+	addr, _, _ := strings.Cut(s, "%")
+	ip := net.ParseIP(addr)
+	return ip != nil && strings.Contains(addr, ":")
+}
+
+// quoted shows what the user typed in an error, bounded and escaped.
+func quoted(s string) string { return `"` + visible.Clip(s, 200) + `"` }

@@ -81,8 +81,10 @@ func baseCommands() []command {
 		composeCommand(),
 		{name: "mailbox", args: "[ID]", summary: "the practice server's received messages; with an ID, one message and its MIME tree",
 			run: runMailbox, complete: completeMailbox},
-		{name: "wire", args: "on|off", summary: "show exact bytes, Go-quoted with \\r\\n (C= \"EHLO x\\r\\n\"), or the readable C:/S: lines",
-			run: runWire, complete: func(_ *Session, arg string) []string { return matchPrefix(arg, []string{"on", "off"}) }},
+		{name: "wire", args: "on|off|hex", summary: "show exact bytes, Go-quoted with \\r\\n (C= \"EHLO x\\r\\n\"), or the readable C:/S: lines; hex adds offset, hex and ASCII under every line (script mode too)",
+			run: runWire, complete: func(_ *Session, arg string) []string { return matchPrefix(arg, []string{"on", "off", "hex"}) }},
+		{name: "timing", args: "on|off", summary: "show how long connecting, each TLS handshake and each reply took, in milliseconds",
+			run: runTiming, complete: func(_ *Session, arg string) []string { return matchPrefix(arg, []string{"on", "off"}) }},
 		{name: "record", args: "FILE|off", summary: "write the session from now on as a transcript (AUTH secrets redacted)",
 			run: runRecord, complete: func(_ *Session, arg string) []string { return completeFiles(arg) }},
 		{name: "quit", summary: "leave smtprepl (Ctrl-D too)", run: runQuit},
@@ -133,17 +135,11 @@ func runQuit(_ context.Context, s *Session, _ string) error {
 }
 
 func runWire(_ context.Context, s *Session, args string) error {
-	rv, ok := s.view.View.(RawViewer)
-	if !ok {
-		return errors.New(":wire is for the interactive shell; a script's output is the transcript already")
+	if err := s.setWire(args); err != nil {
+		return err
 	}
-	switch args {
-	case "on", "off":
-		rv.SetRaw(args == "on")
-		s.view.note("wire view " + args)
-		return nil
-	}
-	return errors.New("usage: :wire on|off")
+	s.view.note("wire view " + args)
+	return nil
 }
 
 func runRecord(_ context.Context, s *Session, args string) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -30,6 +31,14 @@ type Config struct {
 	// AllowPlaintextAuth sends credentials even when STARTTLS was asked
 	// for or tried and the connection is still not encrypted.
 	AllowPlaintextAuth bool
+	// Timing shows how long connecting, each TLS handshake and each reply
+	// took (--timing); Now is the clock read, nil for time.Now.
+	Timing bool
+	Now    func() time.Time
+	// WireHex follows every wire line with its hex dump (--wire hex).
+	WireHex bool
+	// LocalAddr is the address to connect from (--local-addr); nil: any.
+	LocalAddr *net.TCPAddr
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,
@@ -71,6 +80,11 @@ type Session struct {
 	// composer is :compose's message; its options (random boundaries and
 	// the real clock, or a lesson's fixed ones) are set with it.
 	composer *composer
+	timing   bool // :timing on
+	// wireHex is :wire hex; hexOffset counts the bytes dumped each way
+	// (sent, received) on this connection.
+	wireHex   bool
+	hexOffset [2]int
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -87,7 +101,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	if cfg.EHLOName == "" {
 		cfg.EHLOName = defaultEHLOName()
 	}
-	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask}
+	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, timing: cfg.Timing, wireHex: cfg.WireHex}
 	s.cmds, s.composer = newCommandTable(), &composer{}
 	s.sec = newSecretKeeper()
 	if sh, ok := s.view.View.(secretSharer); ok {
@@ -131,12 +145,14 @@ func (s *Session) Open(ctx context.Context) error {
 		s.body = nil
 		s.view.dataMode(false)
 	}
-	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView}
+	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
 	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
 	if err != nil {
 		return err
 	}
 	s.client, s.lastReply, s.guard = c, nil, s.guard.newConnection()
+	s.hexOffset = [2]int{}
+	s.showTiming("connect", c.Timings().Connect)
 	s.model.Restart()
 	if info := c.TLS(); info != nil {
 		s.model.TLSEstablished()
@@ -159,6 +175,7 @@ func (s *Session) Open(ctx context.Context) error {
 func (s *Session) tap(l proto.TapLine) {
 	l = s.sec.learnAndScrub(l)
 	s.view.wire(l)
+	s.hexTap(l)
 	s.recording.tap(l)
 }
 
@@ -256,6 +273,7 @@ func (s *Session) readReply(ctx context.Context) (*proto.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.replyTiming()
 	return s.sec.scrubReply(r), nil
 }
 

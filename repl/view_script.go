@@ -22,6 +22,9 @@ type scriptView struct {
 	bodyShown    int
 	hiddenLines  int
 	hiddenBytes  int
+	// lastSkipped: the last body line was counted, not shown, so its
+	// hex dump is left out too.
+	lastSkipped bool
 }
 
 // The transcript is a View and nothing more: explanations are not part
@@ -48,7 +51,8 @@ func (w writeOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
 func (v *scriptView) flush() { v.buf.Flush() }
 
 func (v *scriptView) Wire(l proto.TapLine) {
-	if v.countingText && l.Kind == proto.Sent && v.skipBodyLine(l.Data) {
+	v.lastSkipped = v.countingText && l.Kind == proto.Sent && v.skipBodyLine(l.Data)
+	if v.lastSkipped {
 		return
 	}
 	FeedRecorder(v.rec, l)
@@ -93,6 +97,21 @@ func (v *scriptView) Output(text string) {
 		v.rec.Comment(line)
 	}
 }
+
+// WireHex writes a dump as comments under its line, so the output
+// still replays.
+func (v *scriptView) WireHex(kind proto.LineKind, dump []string) {
+	if v.lastSkipped {
+		return
+	}
+	for _, line := range dump {
+		v.rec.Comment(HexLabel(kind) + line)
+	}
+}
+
+// Timing is a comment: a transcript keeps where the time went and
+// still replays.
+func (v *scriptView) Timing(text string) { v.rec.Comment(text) }
 
 // DataMode starts counting the message text shown: past bodyShowLimit
 // it is counted, not printed.

@@ -196,6 +196,7 @@ func replayError(err error) error {
 // certificate is then trusted unless --cafile or --insecure say otherwise.
 func (f *replayFlags) server() (addr string, tlsOpts proto.TLSOptions, stop func(), err error) {
 	tlsOpts = proto.TLSOptions{CAFile: f.cafile, Insecure: f.insecure}
+	f.tlsKnobs.apply(&tlsOpts)
 	if f.against != "" {
 		addr, err = repl.NormaliseAddr(f.against, f.tls)
 		if err != nil {

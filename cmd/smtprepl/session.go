@@ -7,15 +7,19 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/repl"
 	"github.com/smtprepl/smtprepl/repl/term"
 )
 
 const sessionUsage = `usage: smtprepl [flags] [HOST[:PORT]]
+HOST is a name or address, HOST:PORT, [IPv6]:PORT, or unix:/path for a Unix socket.
 Without HOST, smtprepl starts its practice server on 127.0.0.1 and connects to it.
 Script mode (stdin not a terminal, or -f FILE) prints the session as a transcript.`
 
@@ -25,6 +29,7 @@ type connFlags struct {
 	cafile                  string
 	timeout                 time.Duration
 	noColor                 bool
+	tlsKnobs                tlsFlags
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
@@ -34,6 +39,7 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.cafile, "cafile", "", "trust this CA or self-signed certificate (PEM)")
 	fs.DurationVar(&c.timeout, "timeout", 60*time.Second, "per-reply timeout")
 	fs.BoolVar(&c.noColor, "no-color", false, "no colours (also: NO_COLOR)")
+	c.tlsKnobs.register(fs)
 }
 
 func (c *connFlags) validate() error {
@@ -48,14 +54,16 @@ func (c *connFlags) validate() error {
 			return usagef("--cafile: %v", err)
 		}
 	}
-	return nil
+	return c.tlsKnobs.validate()
 }
 
 func (c *connFlags) config() repl.Config {
-	return repl.Config{
+	cfg := repl.Config{
 		ImplicitTLS: c.tls, StartTLS: c.starttls, Timeout: c.timeout,
 		TLS: proto.TLSOptions{CAFile: c.cafile, Insecure: c.insecure},
 	}
+	c.tlsKnobs.apply(&cfg.TLS)
+	return cfg
 }
 
 type sessionFlags struct {
@@ -64,6 +72,10 @@ type sessionFlags struct {
 	record         string
 	file           string
 	allowPlainAuth bool
+	timing         bool
+	wire           string
+	ehlo           string
+	localAddr      string
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -74,6 +86,10 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	fs.StringVar(&f.record, "record", "", "write the session as a transcript to FILE (secrets redacted)")
 	fs.StringVar(&f.file, "f", "", "script mode: run the lines of FILE")
 	fs.BoolVar(&f.allowPlainAuth, "allow-plaintext-auth", false, "send AUTH credentials even after STARTTLS was asked for (--starttls) or refused")
+	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
+	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
+	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
+	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -81,12 +97,24 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	if err := f.validate(); err != nil {
 		return exitUsage, err
 	}
+	if f.wire != "" && f.wire != "hex" {
+		return exitUsage, usagef("--wire takes hex, got %q", f.wire)
+	}
+	if f.ehlo != "" && strings.IndexFunc(f.ehlo, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return exitUsage, usagef("--ehlo takes one name without spaces or control characters, got %s", visible.Clip(strconv.Quote(f.ehlo), 200))
+	}
 	if len(pos) > 1 {
 		return exitUsage, usagef("one server at most, got %q", pos)
 	}
 	colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
+	cfg.Timing, cfg.WireHex, cfg.EHLOName = f.timing, f.wire == "hex", f.ehlo
+	if f.localAddr != "" {
+		if cfg.LocalAddr, err = proto.ParseLocalAddr(f.localAddr); err != nil {
+			return exitUsage, usagef("--local-addr: %v", err)
+		}
+	}
 	stop, err := target(&cfg, pos)
 	if err != nil {
 		return exitUsage, err

@@ -28,6 +28,8 @@ type termView struct {
 	assist   bool
 	hide     string // label for the next sent line, "" when none
 	dataMode bool   // set by DataMode: message text is echoed by body(); the tap's copy is late
+	// lastHidden: the last sent line was hidden, and so is its hex dump.
+	lastHidden bool
 	// Lines of the reply being read: shown, and left out past
 	// showReplyLines.
 	replyShown, replyHidden int
@@ -101,6 +103,7 @@ func (v *termView) Wire(l proto.TapLine) {
 
 func (v *termView) sent(data []byte) {
 	v.endReply()
+	v.lastHidden = v.hide != ""
 	switch {
 	case v.dataMode:
 		return
@@ -297,6 +300,24 @@ var diffWhy = map[string]string{
 func (v *termView) Note(text string) {
 	v.println(v.th.Explain.Sprint(wrap.Text(shown(text), v.width(), notePrefix, detailIndent)))
 }
+
+// WireHex is dim, under its line. Message text is not dumped here (a
+// message can be megabytes; script mode dumps what it shows), nor a
+// hidden line, nor reply lines past the ones shown.
+func (v *termView) WireHex(kind proto.LineKind, dump []string) {
+	switch {
+	case kind == proto.Sent && (v.lastHidden || v.dataMode):
+		return
+	case kind == proto.Received && v.replyHidden > 0:
+		return
+	}
+	for _, line := range dump {
+		v.println(v.th.Explain.Sprint(detailIndent + repl.HexLabel(kind) + line))
+	}
+}
+
+// Timing is dim, under the reply it times.
+func (v *termView) Timing(text string) { v.println(v.th.Explain.Sprint(detailIndent + shown(text))) }
 
 func (v *termView) Warn(text string) {
 	v.println(v.th.Warn.Sprint(wrap.Text(shown(text), v.width(), warnPrefix, detailIndent)))

@@ -1,0 +1,69 @@
+package repl
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestNormaliseAddr(t *testing.T) {
+	cases := []struct {
+		in       string
+		tls      bool
+		want     string // "" when refused
+		errWords string
+	}{
+		{"mx.example", false, "mx.example:25", ""},
+		{"mx.example", true, "mx.example:465", ""},
+		{"mx.example:2525", false, "mx.example:2525", ""},
+		{"127.0.0.1", false, "127.0.0.1:25", ""},
+		{"127.0.0.1:53277", false, "127.0.0.1:53277", ""},
+		{"[::1]:2525", false, "[::1]:2525", ""},
+		{"[::1]", false, "[::1]:25", ""},
+		{"[::1]", true, "[::1]:465", ""},
+		{"::1", false, "[::1]:25", ""},
+		{"[fe80::1%eth0]:25", false, "[fe80::1%eth0]:25", ""},
+		{"unix:/run/smtp.sock", false, "unix:/run/smtp.sock", ""},
+		{"127.0.0.1:53277:99", false, "", "not a server address"},
+		{"mx.example:25:26", false, "", "not a server address"},
+		{"[mx.example]:25", false, "", "not a server address"},
+		{"[127.0.0.1]", false, "", "not a server address"},
+		{"[::1]:", false, "", "not a server address"},
+		{"mx.example:", false, "", "not a server address"},
+		{"mx.example:99999", false, "", "port must be"},
+		{"mx.example:smtp", false, "", "port must be"},
+		{":25", false, "", "names no host"},
+		{"unix:", false, "", "names no socket"},
+		{"a/b:25", false, "", "not a server address"},
+	}
+	for _, tc := range cases {
+		got, err := NormaliseAddr(tc.in, tc.tls)
+		if tc.want != "" {
+			if err != nil || got != tc.want {
+				t.Errorf("NormaliseAddr(%q, %v) = %q, %v; want %q", tc.in, tc.tls, got, err, tc.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.errWords) {
+			t.Errorf("NormaliseAddr(%q) = %q, %v; want an error saying %q", tc.in, got, err, tc.errWords)
+		}
+	}
+}
+
+func FuzzNormaliseAddr(f *testing.F) {
+	for _, s := range []string{"mx.example:25", "[::1]:2525", "127.0.0.1:53277:99", "unix:/x", "[::1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := NormaliseAddr(s, false)
+		if err != nil {
+			return
+		}
+		if strings.HasPrefix(got, "unix:") {
+			return
+		}
+		again, err := NormaliseAddr(got, false)
+		if err != nil || again != got {
+			t.Errorf("NormaliseAddr(%q) = %q, which normalises to %q, %v", s, got, again, err)
+		}
+	})
+}
