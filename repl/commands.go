@@ -135,7 +135,7 @@ func runQuit(_ context.Context, s *Session, _ string) error {
 }
 
 func runWire(_ context.Context, s *Session, args string) error {
-	if err := s.setWire(args); err != nil {
+	if err := s.instruments.hex.set(s.view.View, args); err != nil {
 		return err
 	}
 	s.view.note("wire view " + args)

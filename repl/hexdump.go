@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/transcripts"
 )
 
 // hexDumpMax is how many bytes of one wire line are dumped: a line can be
@@ -64,10 +65,17 @@ type HexViewer interface {
 	WireHex(kind proto.LineKind, dump []string)
 }
 
-// hexTap dumps a tapped line when :wire hex is on. What the server said
-// was scrubbed already; what the client sent is scrubbed here, so that a
-// secret's bytes are no more in the dump than in the transcript.
-func (s *Session) hexTap(l proto.TapLine) {
+// hexDumper is :wire hex: on or off, and the bytes seen each way (sent,
+// received) on this connection.
+type hexDumper struct {
+	on     bool
+	offset [2]int
+}
+
+// tap dumps a tapped line to v when :wire hex is on. What the server said
+// was scrubbed already; what the client sent is scrubbed here with sec, so
+// that a secret's bytes are no more in the dump than in the transcript.
+func (d *hexDumper) tap(v View, sec *transcripts.Secrets, l proto.TapLine) {
 	if l.Kind == proto.Event {
 		return
 	}
@@ -78,15 +86,15 @@ func (s *Session) hexTap(l proto.TapLine) {
 	// The offset is where the line starts on the wire, counted whether or
 	// not dumps are on; a redacted line's dump is shorter or longer than
 	// what went out, and the next offset is still true.
-	offset := s.hexOffset[dir]
-	s.hexOffset[dir] += len(l.Data)
-	hv, ok := s.view.View.(HexViewer)
-	if !s.wireHex || !ok {
+	offset := d.offset[dir]
+	d.offset[dir] += len(l.Data)
+	hv, ok := v.(HexViewer)
+	if !d.on || !ok {
 		return
 	}
 	data := l.Data
 	if l.Kind == proto.Sent {
-		data = s.sec.set.ScrubBytes(data)
+		data = sec.ScrubBytes(data)
 	}
 	hv.WireHex(l.Kind, HexDump(offset, data))
 }
@@ -99,15 +107,15 @@ func HexLabel(kind proto.LineKind) string {
 	return "S "
 }
 
-// setWire is :wire and --wire: "hex" adds dumps, "on" the Go-quoted
-// lines of the shell, "off" neither.
-func (s *Session) setWire(mode string) error {
-	rv, raw := s.view.View.(RawViewer)
+// set is :wire and --wire: "hex" adds dumps, "on" the Go-quoted lines of
+// the shell (a RawViewer), "off" neither.
+func (d *hexDumper) set(v View, mode string) error {
+	rv, raw := v.(RawViewer)
 	switch mode {
 	case "hex":
-		s.wireHex = true
+		d.on = true
 	case "off":
-		s.wireHex = false
+		d.on = false
 		if raw {
 			rv.SetRaw(false)
 		}

@@ -80,11 +80,8 @@ type Session struct {
 	// composer is :compose's message; its options (random boundaries and
 	// the real clock, or a lesson's fixed ones) are set with it.
 	composer *composer
-	timing   bool // :timing on
-	// wireHex is :wire hex; hexOffset counts the bytes dumped each way
-	// (sent, received) on this connection.
-	wireHex   bool
-	hexOffset [2]int
+	// instruments are the optional displays of the wire: timings and hex.
+	instruments instruments
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -101,7 +98,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	if cfg.EHLOName == "" {
 		cfg.EHLOName = defaultEHLOName()
 	}
-	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, timing: cfg.Timing, wireHex: cfg.WireHex}
+	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, instruments: instruments{timing: cfg.Timing, hex: hexDumper{on: cfg.WireHex}}}
 	s.cmds, s.composer = newCommandTable(), &composer{}
 	s.sec = newSecretKeeper()
 	if sh, ok := s.view.View.(secretSharer); ok {
@@ -151,8 +148,8 @@ func (s *Session) Open(ctx context.Context) error {
 		return err
 	}
 	s.client, s.lastReply, s.guard = c, nil, s.guard.newConnection()
-	s.hexOffset = [2]int{}
-	s.showTiming("connect", c.Timings().Connect)
+	s.instruments.hex.offset = [2]int{}
+	s.instruments.show(s, "connect", c.Timings().Connect)
 	s.model.Restart()
 	if info := c.TLS(); info != nil {
 		s.model.TLSEstablished()
@@ -175,7 +172,7 @@ func (s *Session) Open(ctx context.Context) error {
 func (s *Session) tap(l proto.TapLine) {
 	l = s.sec.learnAndScrub(l)
 	s.view.wire(l)
-	s.hexTap(l)
+	s.instruments.hex.tap(s.view.View, s.sec.set, l)
 	s.recording.tap(l)
 }
 
@@ -273,7 +270,7 @@ func (s *Session) readReply(ctx context.Context) (*proto.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.replyTiming()
+	s.instruments.reply(s)
 	return s.sec.scrubReply(r), nil
 }
 

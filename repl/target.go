@@ -24,7 +24,7 @@ func (s *Session) tlsOptions() proto.TLSOptions {
 }
 
 func (s *Session) showTLS(info *proto.TLSInfo) {
-	s.showTiming("TLS handshake", info.Handshake)
+	s.instruments.show(s, "TLS handshake", info.Handshake)
 	s.view.tls(info)
 	s.sayWaived(info)
 	if s.tlsOptions().RootPEM != nil && info.Verified() {

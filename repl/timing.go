@@ -19,11 +19,18 @@ func (f front) timing(text string) {
 	f.View.Output(text)
 }
 
-// showTiming says how long a step took when timing is on (--timing,
-// :timing on), in the view and as a comment in any recording, so a
-// transcript shows where the time went.
-func (s *Session) showTiming(what string, d time.Duration) {
-	if !s.timing {
+// instruments are the session's optional views of the wire: how long each
+// step took (--timing, :timing on) and a hex dump of every line (--wire
+// hex, :wire hex).
+type instruments struct {
+	timing bool
+	hex    hexDumper
+}
+
+// show says how long a step took when timing is on, in the view and as a
+// comment in any recording, so a transcript shows where the time went.
+func (in *instruments) show(s *Session, what string, d time.Duration) {
+	if !in.timing {
 		return
 	}
 	text := fmt.Sprintf("time: %s %s ms", what, millis(d))
@@ -39,19 +46,19 @@ func millis(d time.Duration) string {
 	return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000)
 }
 
-// replyTiming shows how long the reply just read took.
-func (s *Session) replyTiming() {
+// reply shows how long the reply s just read took.
+func (in *instruments) reply(s *Session) {
 	what := "reply to " + s.pendingVerb
 	if s.pendingVerb == "" {
 		what = "greeting"
 	}
-	s.showTiming(what, s.client.Timings().Reply)
+	in.show(s, what, s.client.Timings().Reply)
 }
 
 func runTiming(_ context.Context, s *Session, args string) error {
 	switch args {
 	case "on", "off":
-		s.timing = args == "on"
+		s.instruments.timing = args == "on"
 		s.view.note("timing " + args)
 		return nil
 	}
