@@ -202,9 +202,12 @@ func (s *Session) Feed(line string, r *Reply) Phase {
 			s.greeting = r.Code
 		}
 		s.phase = PhaseClosed
-		return s.phase
+	} else {
+		feeders[s.phase](s, line, r)
 	}
-	feeders[s.phase](s, line, r)
+	if s.phase == PhaseClosed {
+		s.forgetOwed() // a closed connection answers nothing more
+	}
 	return s.phase
 }
 

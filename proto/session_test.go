@@ -441,6 +441,7 @@ func TestSessionSendReceive(t *testing.T) {
 		send    string
 		receive *Reply
 		event   func(*Session)
+		feed    string // with receive: the pair goes to Feed, past the queue
 	}
 	tests := []struct {
 		rfc, name string
@@ -458,6 +459,10 @@ func TestSessionSendReceive(t *testing.T) {
 			{event: (*Session).TLSEstablished}}, "greeted TLS", 0},
 		{"RFC 5321 §4.1.1.10", "a closed connection owes nothing", false, []step{
 			{receive: r(220, "mx")}, {send: "QUIT"}, {send: "NOOP"}, {receive: r(221, "bye")}}, "closed", 0},
+		{"RFC 5321 §4.1.1.10", "a pair fed past the queue that closes the connection drops what is owed", false, []step{
+			{receive: r(220, "mx")}, {send: "NOOP"}, {feed: "QUIT", receive: r(221, "bye")}}, "closed", 0},
+		{"RFC 5321 §3.8", "a 421 fed past the queue drops what is owed", false, []step{
+			{receive: r(220, "mx")}, {send: "NOOP"}, {send: "RSET"}, {feed: "NOOP", receive: r(421, "going")}}, "closed", 0},
 		{"RFC 5321 §3.3", "a refused DATA's line that went out anyway is a command", false, []step{
 			{receive: r(220, "mx")}, {send: "HELO x"}, {receive: r(250, "mx")}, {send: "DATA"}, {receive: r(503, "no")},
 			{send: "Subject: oops"}, {receive: r(500, "what")}}, "ready HELO", 0},
@@ -476,6 +481,8 @@ func TestSessionSendReceive(t *testing.T) {
 				switch {
 				case st.event != nil:
 					st.event(s)
+				case st.feed != "":
+					s.Feed(st.feed, st.receive)
 				case st.receive != nil:
 					s.Receive(st.receive)
 				default:

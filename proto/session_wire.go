@@ -46,7 +46,7 @@ func (s *Session) Receive(r *Reply) Phase {
 	}
 	phase := s.Feed(line, r)
 	switch {
-	case s.head == len(s.owed) || phase == PhaseClosed:
+	case s.head == len(s.owed):
 		s.forgetOwed()
 	case s.head >= 64 && 2*s.head >= len(s.owed):
 		s.compactOwed() // a client that always keeps a line waiting
