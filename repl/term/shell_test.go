@@ -34,30 +34,43 @@ func wantAll(t *testing.T, out string, wants ...string) {
 	}
 }
 
-func TestShellAuthLoginAssisted(t *testing.T) {
+// TestShellTypedAuthLoginSendsWireLines: after a typed AUTH LOGIN the
+// answers go out as typed, base64 as :b64 built it and the lesson
+// teaches, each shown decoded; the password is read without echo.
+func TestShellTypedAuthLoginSendsWireLines(t *testing.T) {
 	srv := startSandbox(t)
 	run := runShell(t, srv, []readStep{
-		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {line: "student"}, {line: "secret", secret: true},
+		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {line: "c3R1ZGVudA=="}, {line: "c2VjcmV0", secret: true}, {line: ":status"},
 	})
 	wantAll(t, run.out,
 		"S: 334 VXNlcm5hbWU6", `challenge decodes to "Username:"`,
-		"C: c3R1ZGVudA==", `base64 of "student"`,
+		"C: c3R1ZGVudA==", `decodes to "student"`,
 		"S: 334 UGFzc3dvcmQ6", `challenge decodes to "Password:"`,
-		"C: •••••••• (hidden: your password, base64-encoded)", "S: 235 2.7.0")
+		"C: •••••••• (hidden: your password, base64-encoded)", "S: 235 2.7.0", "logged in as student")
 	if rest := after(t, run.out, "S: 334 UGFzc3dvcmQ6"); strings.Contains(rest, "secret") || strings.Contains(rest, "c2VjcmV0") {
 		t.Errorf("the password reached the screen:\n%s", rest)
 	}
-	if diff := cmp.Diff([]string{"Username: ", "Password: "}, run.reader.prompts[2:4]); diff != "" {
+	if diff := cmp.Diff([]string{"Username: (base64) ", "Password: (base64, not echoed) "}, run.reader.prompts[2:4]); diff != "" {
 		t.Errorf("AUTH prompts (-want +got):\n%s", diff)
 	}
+}
+
+// TestShellTypedAuthLoginPlainTextAnswer: an answer that is not base64
+// goes out as typed, and the screen says why the server refuses it.
+func TestShellTypedAuthLoginPlainTextAnswer(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {line: "student"},
+	})
+	wantAll(t, run.out, "C: student", "not base64", ":b64 student")
 }
 
 func TestShellAuthPlainWithoutInitialResponse(t *testing.T) {
 	srv := startSandbox(t)
 	run := runShell(t, srv, []readStep{
-		{line: "EHLO me.example"}, {line: "AUTH PLAIN"}, {line: "student"}, {line: "secret", secret: true}, {line: ":status"},
+		{line: "EHLO me.example"}, {line: "AUTH PLAIN"}, {line: proto.PlainResponse("", "student", "secret"), secret: true}, {line: ":status"},
 	})
-	wantAll(t, run.out, "S: 334", `hidden: base64 of "\0student\0" and your password`, "S: 235", "logged in as student")
+	wantAll(t, run.out, "S: 334", "hidden: your PLAIN answer", "S: 235", "logged in as student")
 	if strings.Contains(run.out, proto.PlainResponse("", "student", "secret")) {
 		t.Errorf("the PLAIN response reached the screen:\n%s", run.out)
 	}
