@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/repl"
 	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 )
@@ -292,4 +293,33 @@ func TestShellCtrlCEndsRefusedText(t *testing.T) {
 		{line: "EHLO me"}, {line: "MAIL FROM:<x@example.org>"}, {line: "DATA"}, {line: "Subject: x"}, {err: errInterrupt}, {line: "NOOP"},
 	})
 	wantAll(t, run.out, "S: 554", "C: NOOP", "S: 250 2.0.0 Ok")
+}
+
+// TestShellEHLOHintFollowsTheOffer: where STARTTLS is offered and AUTH is
+// not, as on a submission port before TLS, the next step is STARTTLS,
+// not MAIL FROM; on the practice server's port 25 it is MAIL FROM.
+func TestShellEHLOHintFollowsTheOffer(t *testing.T) {
+	for _, tc := range []struct {
+		requireTLS     bool
+		want, unwanted string
+	}{
+		{true, "next: STARTTLS, then EHLO again", "next: MAIL FROM"},
+		{false, "next: MAIL FROM", "next: STARTTLS"},
+	} {
+		cfg := sandbox.DefaultConfig()
+		cfg.RequireTLS = tc.requireTLS
+		srv, err := sandbox.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Listen("127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		run := runShell(t, srv, []readStep{{line: "EHLO me.example"}})
+		wantAll(t, run.out, tc.want)
+		if strings.Contains(strings.Join(strings.Fields(run.out), " "), tc.unwanted) {
+			t.Errorf("requireTLS=%v: the EHLO hint says %q:\n%s", tc.requireTLS, tc.unwanted, run.out)
+		}
+	}
 }
