@@ -40,10 +40,30 @@ func (m *msgState) lineWarnings(line string, eightBit, declared bool) []string {
 		m.warned8 = true
 		out = append(out, eightBitWarning(m.line, eightBit, declared))
 	}
+	if verb := commandLike(line); verb != "" {
+		m.inHeader = false
+		return append(out, fmt.Sprintf("%q is message text here, not a command: inside DATA the server recognises no command until a line with a lone \".\" ends the message (RFC 5321 §4.1.1.4); end it, then type %s", verb, verb))
+	}
 	if m.inHeader {
 		out = append(out, m.headerWarnings(line)...)
 	}
 	return dropEmpty(out)
+}
+
+// commandLike names the SMTP verb a line of message text looks like, as
+// a person who forgot they were in DATA would type it, or "". Ordinary
+// sentences ("Data is here.", "Mail from: Bob") are not commands.
+func commandLike(line string) string {
+	up := strings.ToUpper(strings.TrimSpace(line))
+	switch {
+	case up == "RSET" || up == "QUIT" || up == "DATA" || up == "NOOP" || up == "STARTTLS":
+		return up
+	case strings.HasPrefix(up, "MAIL FROM:<"), strings.HasPrefix(up, "RCPT TO:<"):
+		return up[:4]
+	case (strings.HasPrefix(up, "EHLO ") || strings.HasPrefix(up, "HELO ")) && len(strings.Fields(up)) == 2:
+		return up[:4]
+	}
+	return ""
 }
 
 func eightBitWarning(n int, offered, declared bool) string {
