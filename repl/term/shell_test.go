@@ -323,3 +323,18 @@ func TestShellEHLOHintFollowsTheOffer(t *testing.T) {
 		}
 	}
 }
+
+// TestShellNotesBareAddresses: the practice server, like Postfix, takes
+// MAIL FROM: and RCPT TO: without angle brackets; RFC 5321 does not, and
+// the shell says so. With brackets there is no remark.
+func TestShellNotesBareAddresses(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me.example"}, {line: "MAIL FROM: alice@example.test"}, {line: "RCPT TO:<bob@example.test>"}, {line: "RCPT TO:carol@example.test"},
+	})
+	flat := strings.Join(strings.Fields(run.out), " ")
+	if n := strings.Count(flat, "without angle brackets"); n != 2 {
+		t.Errorf("%d remarks on angle brackets, want 2 (MAIL and the second RCPT):\n%s", n, run.out)
+	}
+	wantAll(t, run.out, "MAIL FROM:<alice@example.test>", "RCPT TO:<carol@example.test>")
+}
