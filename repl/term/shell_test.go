@@ -150,7 +150,10 @@ func TestShellConnectErrorLeavesAPrompt(t *testing.T) {
 
 func TestShellSTARTTLSShowsCertificateAndDiff(t *testing.T) {
 	srv := startSandbox(t)
-	run := runShell(t, srv, []readStep{{line: "EHLO a.example"}, {line: "STARTTLS"}, {line: "EHLO a.example"}})
+	run := runShell(t, srv, []readStep{{line: "EHLO a.example"}, {line: "STARTTLS"}, {line: "EHLO a.example"}, {line: ":status"}})
+	if strings.Contains(run.out, "TLS TLS") {
+		t.Errorf(":status names TLS twice:\n%s", run.out)
+	}
 	wantAll(t, run.out, "=== TLS established", "subject   CN=sandbox.smtprepl.test", "issuer    itself (self-signed)",
 		"names     sandbox.smtprepl.test, localhost, 127.0.0.1", "valid     until", "verified  yes",
 		"STARTTLS disappeared (TLS is already on)")
