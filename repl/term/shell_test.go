@@ -155,7 +155,7 @@ func TestShellSTARTTLSShowsCertificateAndDiff(t *testing.T) {
 		t.Errorf(":status names TLS twice:\n%s", run.out)
 	}
 	wantAll(t, run.out, "=== TLS established", "subject   CN=sandbox.smtprepl.test", "issuer    itself (self-signed)",
-		"names     sandbox.smtprepl.test, localhost, 127.0.0.1", "valid     until", "verified  yes",
+		"names     sandbox.smtprepl.test, localhost, 127.0.0.1", "valid     until", "verified  yes: this very certificate is trusted here",
 		"STARTTLS disappeared (TLS is already on)")
 }
 
