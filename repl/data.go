@@ -25,6 +25,24 @@ type msgState struct {
 	line     int  // lines so far
 	inHeader bool // no empty line yet
 	warned8  bool // the 8-bit warning is given once per message
+	hasFrom  bool // a From: field was typed
+	hasDate  bool // a Date: field was typed
+}
+
+// missingFields names the fields RFC 5322 §3.6 requires that the header
+// lacked: "no From: and no Date: field", or "".
+func (m *msgState) missingFields() string {
+	var miss []string
+	if !m.hasFrom {
+		miss = append(miss, "no From:")
+	}
+	if !m.hasDate {
+		miss = append(miss, "no Date:")
+	}
+	if len(miss) == 0 {
+		return ""
+	}
+	return strings.Join(miss, " and ") + " field"
 }
 
 // lineWarnings says what is probably wrong with the next line of message
@@ -84,7 +102,11 @@ func (m *msgState) headerWarnings(line string) []string {
 		m.inHeader = false
 	case m.line > 1 && (line[0] == ' ' || line[0] == '\t'):
 		// a folded continuation of the field above (RFC 5322 §2.2.3)
-	case !isHeaderField(line):
+	case isHeaderField(line):
+		name, _, _ := strings.Cut(line, ":")
+		m.hasFrom = m.hasFrom || strings.EqualFold(name, "From")
+		m.hasDate = m.hasDate || strings.EqualFold(name, "Date")
+	default:
 		m.inHeader = false
 		return []string{fmt.Sprintf("line %d is not a header field (Name: value), and no empty line came before it: the header ends only at an empty line (RFC 5322 §2.1), so this would be read as a broken header, not as the body; type an empty line first", m.line)}
 	}

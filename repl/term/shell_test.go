@@ -341,3 +341,30 @@ func TestShellNotesBareAddresses(t *testing.T) {
 	}
 	wantAll(t, run.out, "MAIL FROM:<alice@example.test>", "RCPT TO:<carol@example.test>")
 }
+
+// TestShellLintsATypedMessage: a message typed in DATA without From or
+// Date gets a remark when its "." is typed; a complete one gets none.
+func TestShellLintsATypedMessage(t *testing.T) {
+	for _, tc := range []struct {
+		header []string
+		want   string
+	}{
+		{[]string{"Subject: hi"}, "no From: and no Date: field"},
+		{[]string{"From: a@example.test", "Subject: hi"}, "no Date: field"},
+		{[]string{"From: a@example.test", "Date: Sat, 03 Feb 2001 04:05:06 +0000"}, ""},
+	} {
+		srv := startSandbox(t)
+		steps := []readStep{{line: "EHLO me.example"}, {line: "MAIL FROM:<a@example.test>"}, {line: "RCPT TO:<bob@example.test>"}, {line: "DATA"}}
+		for _, h := range append(tc.header, "", "body", ".") {
+			steps = append(steps, readStep{line: h})
+		}
+		run := runShell(t, srv, steps)
+		flat := strings.Join(strings.Fields(run.out), " ")
+		switch {
+		case tc.want == "" && strings.Contains(flat, "RFC 5322 §3.6"):
+			t.Errorf("a complete header got a remark:\n%s", run.out)
+		case tc.want != "":
+			wantAll(t, run.out, tc.want, "RFC 5322 §3.6")
+		}
+	}
+}
