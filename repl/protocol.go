@@ -116,6 +116,7 @@ func afterQUIT(_ context.Context, s *Session, _ proto.Command, _ *proto.Reply) e
 // In the shell a known colon-command still works here (:send, :status).
 func (s *Session) dataLine(ctx context.Context, line string) error {
 	if line == "." {
+		s.dotEnded = true
 		return s.endData(ctx)
 	}
 	if s.ask != nil && s.isColonCommand(line) {

@@ -61,6 +61,9 @@ type Session struct {
 	// messages.
 	pendingVerb string
 	msg         msgState
+	// dotEnded: the last line typed was the "." that ended a message, so
+	// an unknown command next was likely meant as more message text.
+	dotEnded bool
 	// refusedLines of a refused DATA's text the shell skipped so far, and
 	// refusedCode, the refusal; whether it skips is the model's to say.
 	refusedCode  int
@@ -246,7 +249,18 @@ func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 	}
 	s.noteReply(cmd.Verb, reply)
 	s.noteBareAddress(cmd)
+	s.noteAfterDot(reply)
 	return s.afterReply(ctx, cmd, reply)
+}
+
+// noteAfterDot explains, in the shell, an unknown command right after a
+// message ended: the line was meant as more message text, and the lone
+// "." before it ended the message instead.
+func (s *Session) noteAfterDot(r *proto.Reply) {
+	if s.ask != nil && s.dotEnded && (r.Code == 500 || r.Code == 502) {
+		s.view.note(`the lone "." above ended the message, so this line went to the server as a command; the message was sent without it (a new DATA starts another)`)
+	}
+	s.dotEnded = false
 }
 
 // noteBareAddress remarks, in the shell, on MAIL FROM: or RCPT TO: given

@@ -368,3 +368,18 @@ func TestShellLintsATypedMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestShellStrayDotIsNamed: a lone "." ends the message; the line typed
+// after it goes out as a command, and its 500 is explained by the ".".
+func TestShellStrayDotIsNamed(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me.example"}, {line: "MAIL FROM:<a@example.test>"}, {line: "RCPT TO:<bob@example.test>"}, {line: "DATA"},
+		{line: "From: a@example.test"}, {line: "Date: Sat, 03 Feb 2001 04:05:06 +0000"}, {line: ""}, {line: "first part"}, {line: "."},
+		{line: "and the rest of it"}, {line: "NOOP"}, {line: "NOOP"},
+	})
+	wantAll(t, run.out, "S: 500", `the lone "." above ended the message`)
+	if n := strings.Count(strings.Join(strings.Fields(run.out), " "), `the lone "." above`); n != 1 {
+		t.Errorf("the remark came %d times, want once:\n%s", n, run.out)
+	}
+}
