@@ -114,7 +114,10 @@ func advice(ln Line, v verdict) string {
 		verb = v.wrongVerb
 	}
 	if hint := explain.Hint(verb, v.reply.Code, e[0], e[1], e[2], v.reply.Text()); hint != "" {
-		text += ": " + shown(hint)
+		// The hint says what the code means here: the code's class is
+		// enough before it, as under a reply in the shell.
+		class, _, _ := strings.Cut(text, ":")
+		text = class + ": " + shown(hint)
 	}
 	return text
 }

@@ -78,7 +78,7 @@ func mechanismOf(cmd proto.Command) string {
 // answer answers one 334 challenge and reads the reply.
 func (run *authRun) answer(ctx context.Context, s *Session, r *proto.Reply) (*proto.Reply, error) {
 	if run.step == 0 && !run.narrate {
-		s.view.note("type the answers in plain text: smtprepl base64-encodes them (Ctrl-C or * cancels)")
+		s.view.note(typedAuthNote(run.mech))
 	}
 	step, err := run.next(s, r.Text())
 	if errors.Is(err, ErrAskCancelled) {
@@ -93,8 +93,23 @@ func (run *authRun) answer(ctx context.Context, s *Session, r *proto.Reply) (*pr
 	return s.sendAnswer(ctx, run, step)
 }
 
+// typedAuthNote says how to answer after a typed AUTH: as wire lines,
+// the way a script and the lessons do, except for CRAM-MD5, whose
+// digest nobody computes by hand.
+func typedAuthNote(mech string) string {
+	if mech == "CRAM-MD5" {
+		return "type the answers in plain text: smtprepl computes the digest and base64-encodes it (Ctrl-C or * cancels)"
+	}
+	return "type each answer as it goes on the wire, in base64 (:b64 TEXT shows it; :auth does it all for you); Ctrl-C or * cancels"
+}
+
 // next computes the answer to challenge, asking the user what it needs.
+// A typed AUTH takes its answers as typed (wireAnswerers); :auth builds
+// them.
 func (run *authRun) next(s *Session, challenge string) (authStep, error) {
+	if f, ok := wireAnswerers[run.mech]; ok && !run.narrate {
+		return f(s, run, challenge)
+	}
 	if f, ok := answerers[run.mech]; ok {
 		return f(s, run, challenge)
 	}
@@ -183,6 +198,60 @@ func answerCRAMMD5(s *Session, a *authRun, challenge string) (authStep, error) {
 		after:   fmt.Sprintf("base64 of %q: your user name and the HMAC-MD5 of the challenge keyed with your password (RFC 2195); the password itself never crosses the wire", decoded),
 		meaning: "the server sent a one-time challenge: answering with the user name and a keyed digest of it",
 	}, nil
+}
+
+// wireAnswerers read a typed AUTH's answers as the wire lines they are.
+var wireAnswerers = map[string]func(s *Session, a *authRun, challenge string) (authStep, error){
+	"LOGIN": answerWireLogin,
+	"PLAIN": answerWirePlain,
+}
+
+// answerWireLogin reads the base64 answer to a LOGIN question: the user
+// name in sight, the password without echo.
+func answerWireLogin(s *Session, a *authRun, challenge string) (authStep, error) {
+	decoded, kind := proto.ClassifyLoginChallenge(challenge)
+	if kind == proto.LoginUnknown {
+		kind = []proto.LoginChallenge{proto.LoginUsername, proto.LoginPassword}[min(a.step, 1)]
+	}
+	prompt := strings.TrimSpace(visible.Clip(strings.TrimSpace(s.sec.set.Scrub(decoded)), 80))
+	if kind == proto.LoginPassword {
+		s.warnCleartext(a.mech)
+		ans, err := s.ask.AskSecret(promptOr(prompt, "Password:") + " (base64, not echoed) ")
+		return s.wireStep(ans, hiddenPassword, false), err
+	}
+	ans, err := s.ask.Ask(promptOr(prompt, "Username:") + " (base64) ")
+	return s.wireStep(ans, "", true), err
+}
+
+// answerWirePlain reads PLAIN's base64 answer, which holds the password.
+func answerWirePlain(s *Session, a *authRun, _ string) (authStep, error) {
+	s.warnCleartext(a.mech)
+	ans, err := s.ask.AskSecret("base64 of NUL user NUL password (not echoed; :plain builds it): ")
+	return s.wireStep(ans, "•••••••• (hidden: your PLAIN answer)", false), err
+}
+
+// wireStep is a typed answer as it goes out: a :b64 or :plain placeholder
+// stands for what it built; the answer is shown decoded when it is no
+// secret, and an answer that is not base64 is sent anyway, since the
+// server's refusal is the lesson, with the reason beside it.
+func (s *Session) wireStep(ans, hidden string, show bool) authStep {
+	ans = strings.TrimSpace(ans)
+	if v, ok := s.sec.built[ans]; ok {
+		ans = v
+	}
+	step := authStep{wire: ans, hidden: hidden}
+	decoded, err := proto.UnB64(ans)
+	switch {
+	case ans == "*":
+		step.after = "cancelled: \"*\" tells the server to abandon the exchange (RFC 4954 §4)"
+	case err != nil && show:
+		step.after = fmt.Sprintf("not base64: the server cannot decode it and will refuse it; :b64 %s shows its base64", visible.Clip(ans, 80))
+	case err != nil:
+		step.after = "not base64: the server cannot decode it and will refuse it; :b64 TEXT shows the base64 of TEXT"
+	case show:
+		step.after = fmt.Sprintf("decodes to %q", visible.Clip(decoded, 80))
+	}
+	return step
 }
 
 // answerRaw is for mechanisms smtprepl cannot compute (XOAUTH2, SCRAM...):

@@ -159,9 +159,18 @@ func securityText(info *proto.TLSInfo) string {
 	case info == nil:
 		return "plaintext (anyone on the path can read it)"
 	case info.Verified():
-		return "TLS " + info.Version + ", certificate verified"
+		return tlsName(info.Version) + ", certificate verified"
 	}
-	return "TLS " + info.Version + ", certificate NOT verified (--insecure)"
+	return tlsName(info.Version) + ", certificate NOT verified (--insecure)"
+}
+
+// tlsName is a version as crypto/tls names it ("TLS 1.3"), or, for a
+// version it does not know ("0x0305"), with TLS said in front.
+func tlsName(version string) string {
+	if strings.HasPrefix(version, "TLS") {
+		return version
+	}
+	return "TLS " + version
 }
 
 func transactionText(st proto.State) string {

@@ -42,6 +42,7 @@ func (c *composer) runText(_ context.Context, s *Session, args string) error {
 		return err
 	}
 	c.ensure(s)
+	c.msg.SetEightBitMIME(s.model.Capabilities().EightBitMIME())
 	p := c.msg.Text(sub, body)
 	if err := p.Err(); err != nil {
 		return err

@@ -21,7 +21,7 @@ func (c *composer) runSend(ctx context.Context, s *Session, _ string) error {
 	if err != nil {
 		return err
 	}
-	ok, err := c.openTransaction(ctx, s)
+	ok, err := c.openTransaction(ctx, s, bodyParam(data))
 	if err != nil || !ok {
 		return err
 	}
@@ -31,7 +31,7 @@ func (c *composer) runSend(ctx context.Context, s *Session, _ string) error {
 // openTransaction does what is missing of MAIL, RCPT and DATA and reports
 // whether the server now waits for the message text. A refusal is not an
 // error: the reply on screen says why.
-func (c *composer) openTransaction(ctx context.Context, s *Session) (bool, error) {
+func (c *composer) openTransaction(ctx context.Context, s *Session, params string) (bool, error) {
 	switch {
 	case s.inData():
 		return true, nil
@@ -45,7 +45,7 @@ func (c *composer) openTransaction(ctx context.Context, s *Session) (bool, error
 		if err != nil {
 			return false, err
 		}
-		if err := s.command(ctx, "MAIL FROM:<"+from+">"); err != nil || !s.model.State().InTransaction {
+		if err := s.command(ctx, "MAIL FROM:<"+from+">"+params); err != nil || !s.model.State().InTransaction {
 			return false, err
 		}
 	}
@@ -58,6 +58,17 @@ func (c *composer) openTransaction(ctx context.Context, s *Session) (bool, error
 		return false, err
 	}
 	return s.inData(), nil
+}
+
+// bodyParam announces a body with 8-bit bytes (RFC 6152 §2): :compose
+// sends one only when the server offered 8BITMIME.
+func bodyParam(data []byte) string {
+	for _, b := range data {
+		if b >= 0x80 {
+			return " BODY=8BITMIME"
+		}
+	}
+	return ""
 }
 
 func (c *composer) sendRcpts(ctx context.Context, s *Session) error {

@@ -184,3 +184,43 @@ func TestComposeSendNeedsRecipientsAndEHLO(t *testing.T) {
 		t.Errorf("MAIL was sent for a message that could not go:\n%s", out)
 	}
 }
+
+// TestComposeEightBitFollowsEHLO: a non-ASCII body goes as 8bit when the
+// server offered 8BITMIME, announced with BODY=8BITMIME, and is encoded
+// to 7 bits when it did not (HELO: no extensions at all).
+func TestComposeEightBitFollowsEHLO(t *testing.T) {
+	for _, tc := range []struct {
+		hello           string
+		wants, unwanted []string
+	}{
+		{"EHLO me.example", []string{"C: MAIL FROM:<alice@example.test> BODY=8BITMIME\n", "Content-Transfer-Encoding: 8bit"},
+			[]string{"quoted-printable"}},
+		{"HELO me.example", []string{"C: MAIL FROM:<alice@example.test>\n", "quoted-printable"},
+			[]string{"BODY=8BITMIME"}},
+	} {
+		t.Run(tc.hello, func(t *testing.T) {
+			s, srv, out := composeSession(t)
+			if err := s.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			execAll(t, s, tc.hello, ":compose new", ":compose header From: alice@example.test",
+				":compose header To: bob@example.test", `:compose text plain "Grüße aus Köln"`, ":compose send")
+			s.Close()
+			msgs := srv.Mailbox().List()
+			if len(msgs) != 1 {
+				t.Fatalf("mailbox holds %d messages, want 1:\n%s", len(msgs), out)
+			}
+			got := out.String() + string(msgs[0].Data)
+			for _, w := range tc.wants {
+				if !strings.Contains(got, w) {
+					t.Errorf("output or message lacks %q:\n%s", w, got)
+				}
+			}
+			for _, w := range tc.unwanted {
+				if strings.Contains(got, w) {
+					t.Errorf("output or message holds %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}

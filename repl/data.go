@@ -25,6 +25,24 @@ type msgState struct {
 	line     int  // lines so far
 	inHeader bool // no empty line yet
 	warned8  bool // the 8-bit warning is given once per message
+	hasFrom  bool // a From: field was typed
+	hasDate  bool // a Date: field was typed
+}
+
+// missingFields names the fields RFC 5322 §3.6 requires that the header
+// lacked: "no From: and no Date: field", or "".
+func (m *msgState) missingFields() string {
+	var miss []string
+	if !m.hasFrom {
+		miss = append(miss, "no From:")
+	}
+	if !m.hasDate {
+		miss = append(miss, "no Date:")
+	}
+	if len(miss) == 0 {
+		return ""
+	}
+	return strings.Join(miss, " and ") + " field"
 }
 
 // lineWarnings says what is probably wrong with the next line of message
@@ -40,10 +58,30 @@ func (m *msgState) lineWarnings(line string, eightBit, declared bool) []string {
 		m.warned8 = true
 		out = append(out, eightBitWarning(m.line, eightBit, declared))
 	}
+	if verb := commandLike(line); verb != "" {
+		m.inHeader = false
+		return append(out, fmt.Sprintf("%q is message text here, not a command: inside DATA the server recognises no command until a line with a lone \".\" ends the message (RFC 5321 §4.1.1.4); end it, then type %s", verb, verb))
+	}
 	if m.inHeader {
 		out = append(out, m.headerWarnings(line)...)
 	}
 	return dropEmpty(out)
+}
+
+// commandLike names the SMTP verb a line of message text looks like, as
+// a person who forgot they were in DATA would type it, or "". Ordinary
+// sentences ("Data is here.", "Mail from: Bob") are not commands.
+func commandLike(line string) string {
+	up := strings.ToUpper(strings.TrimSpace(line))
+	switch {
+	case up == "RSET" || up == "QUIT" || up == "DATA" || up == "NOOP" || up == "STARTTLS":
+		return up
+	case strings.HasPrefix(up, "MAIL FROM:<"), strings.HasPrefix(up, "RCPT TO:<"):
+		return up[:4]
+	case (strings.HasPrefix(up, "EHLO ") || strings.HasPrefix(up, "HELO ")) && len(strings.Fields(up)) == 2:
+		return up[:4]
+	}
+	return ""
 }
 
 func eightBitWarning(n int, offered, declared bool) string {
@@ -64,7 +102,11 @@ func (m *msgState) headerWarnings(line string) []string {
 		m.inHeader = false
 	case m.line > 1 && (line[0] == ' ' || line[0] == '\t'):
 		// a folded continuation of the field above (RFC 5322 §2.2.3)
-	case !isHeaderField(line):
+	case isHeaderField(line):
+		name, _, _ := strings.Cut(line, ":")
+		m.hasFrom = m.hasFrom || strings.EqualFold(name, "From")
+		m.hasDate = m.hasDate || strings.EqualFold(name, "Date")
+	default:
 		m.inHeader = false
 		return []string{fmt.Sprintf("line %d is not a header field (Name: value), and no empty line came before it: the header ends only at an empty line (RFC 5322 §2.1), so this would be read as a broken header, not as the body; type an empty line first", m.line)}
 	}

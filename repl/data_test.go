@@ -22,6 +22,10 @@ func TestLineWarnings(t *testing.T) {
 		{"8-bit without 8BITMIME", []string{"", "café", "thé"}, false, false, []string{"did not offer 8BITMIME"}},
 		{"8-bit offered, not declared", []string{"", "café"}, true, false, []string{"did not declare BODY=8BITMIME"}},
 		{"8-bit offered and declared", []string{"", "café"}, true, true, nil},
+		{"a verb typed in the header", []string{"Subject: x", "QUIT"}, true, true, []string{`"QUIT" is message text here`}},
+		{"a verb typed in the body", []string{"Subject: x", "", "hello", "rset", "MAIL FROM:<a@b.test>"}, true, true,
+			[]string{`"RSET" is message text here`, `"MAIL" is message text here`}},
+		{"words that start like verbs", []string{"", "Data is here.", "Quit smoking", "Mail from: Bob"}, true, true, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

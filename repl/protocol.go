@@ -116,6 +116,7 @@ func afterQUIT(_ context.Context, s *Session, _ proto.Command, _ *proto.Reply) e
 // In the shell a known colon-command still works here (:send, :status).
 func (s *Session) dataLine(ctx context.Context, line string) error {
 	if line == "." {
+		s.dotEnded = true
 		return s.endData(ctx)
 	}
 	if s.ask != nil && s.cmds.isColonCommand(line) {
@@ -126,6 +127,10 @@ func (s *Session) dataLine(ctx context.Context, line string) error {
 }
 
 func (s *Session) endData(ctx context.Context) error {
+	if miss := s.msg.missingFields(); s.ask != nil && miss != "" {
+		// :compose fills these in; a typed message is stored as it is.
+		s.view.warn("this message has " + miss + ": RFC 5322 §3.6 requires From and Date in every message; the practice server stores it as it is, a real one may add them or refuse it (:compose fills them in)")
+	}
 	if err := s.closeBody(true); err != nil {
 		return err
 	}

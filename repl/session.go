@@ -12,6 +12,7 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // Config is what a session needs to know before it connects.
@@ -69,6 +70,9 @@ type Session struct {
 	// messages.
 	pendingVerb string
 	msg         msgState
+	// dotEnded: the last line typed was the "." that ended a message, so
+	// an unknown command next was likely meant as more message text.
+	dotEnded bool
 	// refusedLines of a refused DATA's text the shell skipped so far, and
 	// refusedCode, the refusal; whether it skips is the model's to say.
 	refusedCode  int
@@ -258,7 +262,38 @@ func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
 	s.noteReply(cmd.Verb, reply)
+	s.noteBareAddress(cmd)
+	s.noteAfterDot(reply)
 	return s.afterReply(ctx, cmd, reply)
+}
+
+// noteAfterDot explains, in the shell, an unknown command right after a
+// message ended: the line was meant as more message text, and the lone
+// "." before it ended the message instead.
+func (s *Session) noteAfterDot(r *proto.Reply) {
+	if s.ask != nil && s.dotEnded && (r.Code == 500 || r.Code == 502) {
+		s.view.note(`the lone "." above ended the message, so this line went to the server as a command; the message was sent without it (a new DATA starts another)`)
+	}
+	s.dotEnded = false
+}
+
+// noteBareAddress remarks, in the shell, on MAIL FROM: or RCPT TO: given
+// without angle brackets: many servers take it, RFC 5321 §4.1.2 does not
+// (a path is "<" mailbox ">"), and a strict server answers 501.
+func (s *Session) noteBareAddress(cmd proto.Command) {
+	prefix := map[string]string{"MAIL": "FROM:", "RCPT": "TO:"}[cmd.Verb]
+	if s.ask == nil || prefix == "" || len(cmd.Arg) < len(prefix) || !strings.EqualFold(cmd.Arg[:len(prefix)], prefix) {
+		return
+	}
+	path, params, _ := strings.Cut(strings.TrimSpace(cmd.Arg[len(prefix):]), " ")
+	if path == "" || strings.HasPrefix(path, "<") {
+		return
+	}
+	fixed := cmd.Verb + " " + strings.ToUpper(prefix) + "<" + path + ">"
+	if params != "" {
+		fixed += " " + params
+	}
+	s.view.note(fmt.Sprintf("address without angle brackets: RFC 5321 §4.1.2 requires them (a server may be lenient, the RFC is not); write %s", visible.Clip(fixed, 200)))
 }
 
 // readReply reads the next reply with the session's secrets cut out: the

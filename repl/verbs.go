@@ -36,7 +36,7 @@ func verbs() []verb {
 			summary: "switch this connection to TLS; smtprepl does the handshake and shows the certificate",
 			example: "STARTTLS", replies: "220 go ahead (then EHLO again); 454 TLS not available; 501 no arguments allowed"},
 		{name: "AUTH", syntax: "AUTH mechanism [initial-response]", complete: "AUTH ", rfc: "RFC 4954 §4", ext: "AUTH",
-			summary: "log in; smtprepl decodes the 334 challenges and base64-encodes your answers",
+			summary: "log in; smtprepl decodes the 334 challenges; type each answer in base64 (:b64 builds it, the password is not echoed), or let :auth do it all",
 			example: "AUTH LOGIN", replies: "334 challenge (answer it, or * to cancel); 235 logged in; 535 wrong credentials; 538/530 TLS needed; 504 unknown mechanism"},
 		{name: "MAIL", syntax: "MAIL FROM:<reverse-path> [parameters]", complete: "MAIL FROM:<", rfc: "RFC 5321 §4.1.1.2",
 			summary: "start a transaction: who the message is from (bounces go there)",

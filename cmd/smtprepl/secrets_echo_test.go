@@ -126,10 +126,14 @@ func TestEchoedSecretsInOtherEncodingsInTheShell(t *testing.T) {
 			var log lineLog
 			addr := serveOnce(t, echoingServer(&log, tc.echo))
 			var out bytes.Buffer
-			// The shell asks for LOGIN's answers in plain text, the password unechoed.
-			auth := strings.Replace(tc.auth, testB64User+"\n"+testB64Pass, testUser, 1)
+			// After a typed AUTH LOGIN the shell reads the answers as wire
+			// lines, the password unechoed; :auth asks for the password itself.
+			auth, password := strings.Replace(tc.auth, "\n"+testB64Pass, "", 1), testB64Pass
+			if strings.HasPrefix(tc.auth, ":auth") {
+				password = testPass
+			}
 			lines := append(append([]string{"EHLO me"}, strings.Split(auth, "\n")...), "QUIT")
-			lr := &secretTyper{typedLines: typedLines{lines: lines, out: &out}, password: testPass}
+			lr := &secretTyper{typedLines: typedLines{lines: lines, out: &out}, password: password}
 			if err := term.RunShell(context.Background(), repl.Config{Addr: addr, Timeout: 2 * time.Second}, &out, lr); err != nil {
 				t.Fatal(err)
 			}

@@ -185,7 +185,7 @@ func TestEchoedSecretsAreScrubbedInTheShell(t *testing.T) {
 	var log lineLog
 	addr := serveOnce(t, echoServer(&log, "221 bye "+testPlain))
 	var out bytes.Buffer
-	lr := &secretTyper{typedLines: typedLines{lines: []string{"EHLO me", "AUTH PLAIN " + testPlain, "AUTH LOGIN", testUser, "EHLO me", ":status", "QUIT"}, out: &out}, password: testPass}
+	lr := &secretTyper{typedLines: typedLines{lines: []string{"EHLO me", "AUTH PLAIN " + testPlain, "AUTH LOGIN", testB64User, "EHLO me", ":status", "QUIT"}, out: &out}, password: testB64Pass}
 	if err := term.RunShell(context.Background(), repl.Config{Addr: addr, Timeout: 2 * time.Second}, &out, lr); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package explain
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -29,7 +30,8 @@ func Explain(query string) (string, error) {
 	if q == "" {
 		return "", fmt.Errorf("explain: nothing to explain; %s", acceptedForms)
 	}
-	for _, form := range []func(string) (string, bool){explainReply, explainEnhanced, explainKeyword} {
+	q = fromPython(q)
+	for _, form := range []func(string) (string, bool){explainPort, explainNullSender, explainReply, explainEnhanced, explainKeyword} {
 		if long, ok := form(q); ok {
 			return shown(long), nil
 		}
@@ -38,6 +40,47 @@ func Explain(query string) (string, error) {
 		q = q[:60] + "..."
 	}
 	return "", fmt.Errorf("explain: cannot understand %q; %s", q, acceptedForms)
+}
+
+// pythonReply finds smtplib's form of a reply, (535, b'5.7.8 text'),
+// inside an exception's message.
+var pythonReply = regexp.MustCompile(`\(([2-5][0-9][0-9]), b?(?:'([^']*)'|"([^"]*)")\)`)
+
+// fromPython turns smtplib's (code, b'text') into the reply line it
+// stands for, its "\n" escapes (a multi-line reply) as spaces; any other
+// query is returned as it is.
+func fromPython(q string) string {
+	m := pythonReply.FindStringSubmatch(q)
+	if m == nil {
+		return q
+	}
+	text := strings.ReplaceAll(m[2]+m[3], `\r`, "")
+	return m[1] + " " + strings.Join(strings.Fields(strings.ReplaceAll(text, `\n`, " ")), " ")
+}
+
+// ports are the numbers people type for a reply code: they are ports.
+var ports = map[string]string{
+	"25":  "SMTP between mail servers (RFC 5321): relay and delivery to a domain's MX, usually without AUTH; many ISPs and campus networks block it outbound",
+	"465": "message submission over implicit TLS (RFC 8314 §3.3): TLS from the first byte, then EHLO and AUTH, no STARTTLS",
+	"587": "message submission (RFC 6409): mail clients send here, STARTTLS first, then AUTH (RFC 8314 prefers 465)",
+}
+
+func explainPort(q string) (string, bool) {
+	what, ok := ports[q]
+	if !ok {
+		return "", false
+	}
+	return q + " is a port, not a reply code: " + what, true
+}
+
+// explainNullSender explains MAIL FROM:<>, which people meet in bounces.
+func explainNullSender(q string) (string, bool) {
+	if q != "<>" && !strings.EqualFold(strings.ReplaceAll(q, " ", ""), "MAILFROM:<>") {
+		return "", false
+	}
+	return "<> is the null reverse-path: MAIL FROM:<> sends a message that must never be answered by a bounce, " +
+		"which is what bounces (delivery status notifications) and auto-replies use, so that two servers cannot bounce " +
+		"each other's bounces for ever (RFC 5321 §4.5.5, §3.6.3)", true
 }
 
 // shown escapes, line by line, what the long form quotes of the query:

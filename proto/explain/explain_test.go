@@ -87,6 +87,13 @@ func TestExplainForms(t *testing.T) {
 		{"chunking", []string{"  enables:     BDAT size [LAST] instead of DATA"}},
 		{"AUTH=LOGIN PLAIN", []string{"AUTH= - Legacy AUTH advertisement", "  here:        AUTH=LOGIN PLAIN: legacy spelling of AUTH", "  status:      unregistered"}},
 		{"XSECRET", []string{"XSECRET", "  meaning:     a private extension", "  reference:   RFC 5321 §4.1.5"}},
+		{"(535, b'5.7.8 Username and Password not accepted.')", []string{"reply: 535 5.7.8 Username and Password not accepted.", "535 ", "5.7.8 Authentication credentials invalid"}},
+		{`smtplib.SMTPRecipientsRefused: {'x@y.test': (550, b'5.1.1 <x@y.test>: Recipient address rejected\nUser unknown')}`, []string{"reply: 550 5.1.1 <x@y.test>: Recipient address rejected User unknown", "5.1.1 Bad destination mailbox address"}},
+		{"587", []string{"587 is a port, not a reply code: message submission (RFC 6409)"}},
+		{"465", []string{"465 is a port, not a reply code: message submission over implicit TLS (RFC 8314 §3.3)"}},
+		{"25", []string{"25 is a port, not a reply code: SMTP between mail servers (RFC 5321)"}},
+		{"<>", []string{"<> is the null reverse-path"}},
+		{"MAIL FROM:<>", []string{"<> is the null reverse-path"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

@@ -43,6 +43,11 @@ func New(opts Options) *Message {
 	return &Message{opts: opts, addrs: map[string][]*mail.Address{}}
 }
 
+// SetEightBitMIME says whether the server offers 8BITMIME, for the text
+// parts made from now on: a session learns it at EHLO, which may come
+// after the message was started.
+func (m *Message) SetEightBitMIME(ok bool) { m.opts.EightBitMIME = ok }
+
 // Steps returns every step recorded so far, in order.
 func (m *Message) Steps() []Step { return slices.Clone(m.steps) }
 

@@ -25,7 +25,7 @@ func TestShellRecordRedacts(t *testing.T) {
 	srv := startSandbox(t)
 	file := filepath.Join(t.TempDir(), "session.txt")
 	runShell(t, srv, []readStep{
-		{line: ":record " + file}, {line: "EHLO a.example"}, {line: "AUTH LOGIN"}, {line: "student"}, {line: "secret", secret: true}, {line: ":record off"},
+		{line: ":record " + file}, {line: "EHLO a.example"}, {line: "AUTH LOGIN"}, {line: "c3R1ZGVudA=="}, {line: "c2VjcmV0", secret: true}, {line: ":record off"},
 	})
 	data, err := os.ReadFile(file)
 	if err != nil {

@@ -59,7 +59,7 @@ func TestAuthAnswersNeverInHistory(t *testing.T) {
 	srv := startSandbox(t)
 	run := runShell(t, srv, []readStep{
 		{line: "EHLO me.example"},
-		{line: "AUTH LOGIN"}, {line: "student"}, {line: "secret", secret: true},
+		{line: "AUTH LOGIN"}, {line: "c3R1ZGVudA=="}, {line: "c2VjcmV0", secret: true},
 		{line: "RSET"},
 		{line: ":b64 secret"}, {line: ":plain student secret"},
 		{line: ":quit"},

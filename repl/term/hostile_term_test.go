@@ -142,7 +142,7 @@ func TestShellShowsHostileRepliesEscaped(t *testing.T) {
 				{line: "EHLO me.example"},
 				{line: "MAIL FROM:<a@b.test>"},
 				{line: ":explain"},
-				{line: "AUTH LOGIN"}, {line: "bob"}, {line: "pw", secret: true},
+				{line: "AUTH LOGIN"}, {line: "Ym9i"}, {line: "cHc=", secret: true},
 				{line: ":explain 550 5.1.1 " + visibletest.EvilAll},
 				{line: ":wire on"}, {line: "HELP"}, {line: "NOOP"}, {line: ":wire off"},
 				{line: ":status"},
@@ -172,7 +172,7 @@ func TestShellShowsHostileRepliesEscaped(t *testing.T) {
 func TestShellPromptFromChallengeIsEscaped(t *testing.T) {
 	addr := hostileServer{greeting: "220 evil.test\r\n", answer: evilAnswers}.start(t)
 	_, _, lr := shellWithTheme(t, repl.Config{Addr: addr}, []readStep{
-		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {line: "bob"}, {line: "pw", secret: true},
+		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {line: "Ym9i"}, {line: "cHc=", secret: true},
 	}, false)
 	var asked []string
 	for _, p := range lr.prompts {
@@ -180,7 +180,7 @@ func TestShellPromptFromChallengeIsEscaped(t *testing.T) {
 			asked = append(asked, p)
 		}
 	}
-	want := []string{`User\x1b]52;c;cm0gLXJmIH4=\x07name: `, `Pass\x1b[2J\x1b[H\u202egnp.exe\u2066\u2069word: `}
+	want := []string{`User\x1b]52;c;cm0gLXJmIH4=\x07name: (base64) `, `Pass\x1b[2J\x1b[H\u202egnp.exe\u2066\u2069word: (base64, not echoed) `}
 	if strings.Join(asked, "|") != strings.Join(want, "|") {
 		t.Errorf("AUTH prompts = %q, want %q", asked, want)
 	}

@@ -49,7 +49,7 @@ func phaseWords(p repl.PromptState, th Theme) []string {
 	case p.InTransaction:
 		out = append(out, fmt.Sprintf("MAIL ✓ RCPT ×%d", p.Recipients))
 	case p.Hello != "":
-		out = append(out, "EHLO ✓")
+		out = append(out, visible.Clip(p.Hello, 8)+" ✓") // HELO, EHLO or LHLO
 	default:
 		out = append(out, th.Explain.Sprint("no EHLO yet"))
 	}

@@ -16,6 +16,7 @@ func TestRenderPrompt(t *testing.T) {
 	}{
 		{"not connected", repl.PromptState{Target: "mx.example.com"}, "mx.example.com · not connected (:open reconnects) › "},
 		{"before EHLO", repl.PromptState{Connected: true, Target: "sandbox"}, "sandbox · plain · no EHLO yet › "},
+		{"greeted with HELO", repl.PromptState{Connected: true, Target: "sandbox", State: proto.State{Hello: "HELO"}}, "sandbox · plain · HELO ✓ › "},
 		{"greeted over TLS", repl.PromptState{Connected: true, Target: "sandbox", State: proto.State{TLS: true, Hello: "EHLO"}}, "sandbox · TLS · EHLO ✓ › "},
 		{"logged in, two recipients", repl.PromptState{Connected: true, Target: "sandbox",
 			State: proto.State{Phase: proto.PhaseMail, TLS: true, Authenticated: true, User: "student", Hello: "EHLO", InTransaction: true, Recipients: 2}},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/repl"
 	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 )
@@ -34,30 +35,43 @@ func wantAll(t *testing.T, out string, wants ...string) {
 	}
 }
 
-func TestShellAuthLoginAssisted(t *testing.T) {
+// TestShellTypedAuthLoginSendsWireLines: after a typed AUTH LOGIN the
+// answers go out as typed, base64 as :b64 built it and the lesson
+// teaches, each shown decoded; the password is read without echo.
+func TestShellTypedAuthLoginSendsWireLines(t *testing.T) {
 	srv := startSandbox(t)
 	run := runShell(t, srv, []readStep{
-		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {line: "student"}, {line: "secret", secret: true},
+		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {line: "c3R1ZGVudA=="}, {line: "c2VjcmV0", secret: true}, {line: ":status"},
 	})
 	wantAll(t, run.out,
 		"S: 334 VXNlcm5hbWU6", `challenge decodes to "Username:"`,
-		"C: c3R1ZGVudA==", `base64 of "student"`,
+		"C: c3R1ZGVudA==", `decodes to "student"`,
 		"S: 334 UGFzc3dvcmQ6", `challenge decodes to "Password:"`,
-		"C: •••••••• (hidden: your password, base64-encoded)", "S: 235 2.7.0")
+		"C: •••••••• (hidden: your password, base64-encoded)", "S: 235 2.7.0", "logged in as student")
 	if rest := after(t, run.out, "S: 334 UGFzc3dvcmQ6"); strings.Contains(rest, "secret") || strings.Contains(rest, "c2VjcmV0") {
 		t.Errorf("the password reached the screen:\n%s", rest)
 	}
-	if diff := cmp.Diff([]string{"Username: ", "Password: "}, run.reader.prompts[2:4]); diff != "" {
+	if diff := cmp.Diff([]string{"Username: (base64) ", "Password: (base64, not echoed) "}, run.reader.prompts[2:4]); diff != "" {
 		t.Errorf("AUTH prompts (-want +got):\n%s", diff)
 	}
+}
+
+// TestShellTypedAuthLoginPlainTextAnswer: an answer that is not base64
+// goes out as typed, and the screen says why the server refuses it.
+func TestShellTypedAuthLoginPlainTextAnswer(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me.example"}, {line: "AUTH LOGIN"}, {line: "student"},
+	})
+	wantAll(t, run.out, "C: student", "not base64", ":b64 student")
 }
 
 func TestShellAuthPlainWithoutInitialResponse(t *testing.T) {
 	srv := startSandbox(t)
 	run := runShell(t, srv, []readStep{
-		{line: "EHLO me.example"}, {line: "AUTH PLAIN"}, {line: "student"}, {line: "secret", secret: true}, {line: ":status"},
+		{line: "EHLO me.example"}, {line: "AUTH PLAIN"}, {line: proto.PlainResponse("", "student", "secret"), secret: true}, {line: ":status"},
 	})
-	wantAll(t, run.out, "S: 334", `hidden: base64 of "\0student\0" and your password`, "S: 235", "logged in as student")
+	wantAll(t, run.out, "S: 334", "hidden: your PLAIN answer", "S: 235", "logged in as student")
 	if strings.Contains(run.out, proto.PlainResponse("", "student", "secret")) {
 		t.Errorf("the PLAIN response reached the screen:\n%s", run.out)
 	}
@@ -136,9 +150,12 @@ func TestShellConnectErrorLeavesAPrompt(t *testing.T) {
 
 func TestShellSTARTTLSShowsCertificateAndDiff(t *testing.T) {
 	srv := startSandbox(t)
-	run := runShell(t, srv, []readStep{{line: "EHLO a.example"}, {line: "STARTTLS"}, {line: "EHLO a.example"}})
+	run := runShell(t, srv, []readStep{{line: "EHLO a.example"}, {line: "STARTTLS"}, {line: "EHLO a.example"}, {line: ":status"}})
+	if strings.Contains(run.out, "TLS TLS") {
+		t.Errorf(":status names TLS twice:\n%s", run.out)
+	}
 	wantAll(t, run.out, "=== TLS established", "subject   CN=sandbox.smtprepl.test", "issuer    itself (self-signed)",
-		"names     sandbox.smtprepl.test, localhost, 127.0.0.1", "valid     until", "verified  yes",
+		"names     sandbox.smtprepl.test, localhost, 127.0.0.1", "valid     until", "verified  yes: this very certificate is trusted here",
 		"STARTTLS disappeared (TLS is already on)")
 }
 
@@ -279,4 +296,90 @@ func TestShellCtrlCEndsRefusedText(t *testing.T) {
 		{line: "EHLO me"}, {line: "MAIL FROM:<x@example.org>"}, {line: "DATA"}, {line: "Subject: x"}, {err: errInterrupt}, {line: "NOOP"},
 	})
 	wantAll(t, run.out, "S: 554", "C: NOOP", "S: 250 2.0.0 Ok")
+}
+
+// TestShellEHLOHintFollowsTheOffer: where STARTTLS is offered and AUTH is
+// not, as on a submission port before TLS, the next step is STARTTLS,
+// not MAIL FROM; on the practice server's port 25 it is MAIL FROM.
+func TestShellEHLOHintFollowsTheOffer(t *testing.T) {
+	for _, tc := range []struct {
+		requireTLS     bool
+		want, unwanted string
+	}{
+		{true, "next: STARTTLS, then EHLO again", "next: MAIL FROM"},
+		{false, "next: MAIL FROM", "next: STARTTLS"},
+	} {
+		cfg := sandbox.DefaultConfig()
+		cfg.RequireTLS = tc.requireTLS
+		srv, err := sandbox.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Listen("127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		run := runShell(t, srv, []readStep{{line: "EHLO me.example"}})
+		wantAll(t, run.out, tc.want)
+		if strings.Contains(strings.Join(strings.Fields(run.out), " "), tc.unwanted) {
+			t.Errorf("requireTLS=%v: the EHLO hint says %q:\n%s", tc.requireTLS, tc.unwanted, run.out)
+		}
+	}
+}
+
+// TestShellNotesBareAddresses: the practice server, like Postfix, takes
+// MAIL FROM: and RCPT TO: without angle brackets; RFC 5321 does not, and
+// the shell says so. With brackets there is no remark.
+func TestShellNotesBareAddresses(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me.example"}, {line: "MAIL FROM: alice@example.test"}, {line: "RCPT TO:<bob@example.test>"}, {line: "RCPT TO:carol@example.test"},
+	})
+	flat := strings.Join(strings.Fields(run.out), " ")
+	if n := strings.Count(flat, "without angle brackets"); n != 2 {
+		t.Errorf("%d remarks on angle brackets, want 2 (MAIL and the second RCPT):\n%s", n, run.out)
+	}
+	wantAll(t, run.out, "MAIL FROM:<alice@example.test>", "RCPT TO:<carol@example.test>")
+}
+
+// TestShellLintsATypedMessage: a message typed in DATA without From or
+// Date gets a remark when its "." is typed; a complete one gets none.
+func TestShellLintsATypedMessage(t *testing.T) {
+	for _, tc := range []struct {
+		header []string
+		want   string
+	}{
+		{[]string{"Subject: hi"}, "no From: and no Date: field"},
+		{[]string{"From: a@example.test", "Subject: hi"}, "no Date: field"},
+		{[]string{"From: a@example.test", "Date: Sat, 03 Feb 2001 04:05:06 +0000"}, ""},
+	} {
+		srv := startSandbox(t)
+		steps := []readStep{{line: "EHLO me.example"}, {line: "MAIL FROM:<a@example.test>"}, {line: "RCPT TO:<bob@example.test>"}, {line: "DATA"}}
+		for _, h := range append(tc.header, "", "body", ".") {
+			steps = append(steps, readStep{line: h})
+		}
+		run := runShell(t, srv, steps)
+		flat := strings.Join(strings.Fields(run.out), " ")
+		switch {
+		case tc.want == "" && strings.Contains(flat, "RFC 5322 §3.6"):
+			t.Errorf("a complete header got a remark:\n%s", run.out)
+		case tc.want != "":
+			wantAll(t, run.out, tc.want, "RFC 5322 §3.6")
+		}
+	}
+}
+
+// TestShellStrayDotIsNamed: a lone "." ends the message; the line typed
+// after it goes out as a command, and its 500 is explained by the ".".
+func TestShellStrayDotIsNamed(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me.example"}, {line: "MAIL FROM:<a@example.test>"}, {line: "RCPT TO:<bob@example.test>"}, {line: "DATA"},
+		{line: "From: a@example.test"}, {line: "Date: Sat, 03 Feb 2001 04:05:06 +0000"}, {line: ""}, {line: "first part"}, {line: "."},
+		{line: "and the rest of it"}, {line: "NOOP"}, {line: "NOOP"},
+	})
+	wantAll(t, run.out, "S: 500", `the lone "." above ended the message`)
+	if n := strings.Count(strings.Join(strings.Fields(run.out), " "), `the lone "." above`); n != 1 {
+		t.Errorf("the remark came %d times, want once:\n%s", n, run.out)
+	}
 }

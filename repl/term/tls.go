@@ -21,7 +21,14 @@ func (v *termView) TLS(info *proto.TLSInfo) {
 		v.println(v.th.Explain.Sprint(wrap.Text(shown(row[1]), v.width(), lead, strings.Repeat(" ", len(lead)))))
 	}
 	if info.Verified() {
-		text := wrap.Text("yes: it chains to a trusted authority and names "+visible.Clip(info.ServerName, 200), v.width(), detailIndent+"verified  ", detailIndent+"          ")
+		why := "it chains to a trusted authority"
+		if info.SelfSigned {
+			// No authority vouches for a self-signed certificate: this
+			// session trusts the certificate itself (the practice
+			// server's own, or --cafile).
+			why = "this very certificate is trusted here (the practice server's own, or --cafile)"
+		}
+		text := wrap.Text("yes: "+why+" and names "+visible.Clip(info.ServerName, 200), v.width(), detailIndent+"verified  ", detailIndent+"          ")
 		v.println(v.th.Good.Sprint(text))
 		return
 	}

@@ -120,9 +120,9 @@ func TestTmuxInteractiveSession(t *testing.T) {
 
 	tm.keys("AUTH LOGIN", "Enter")
 	tm.waitText("Username:")
-	tm.keys("student", "Enter")
+	tm.keys("c3R1ZGVudA==", "Enter")
 	tm.waitText("Password:")
-	tm.keys("secret", "Enter")
+	tm.keys("c2VjcmV0", "Enter")
 	s = tm.waitText("S: 235 2.7.0")
 	_, afterPrompt, _ := strings.Cut(s, "Password:")
 	for _, secret := range []string{"secret", "c2VjcmV0"} {

@@ -181,6 +181,9 @@ func replyExplanation(verb string, r *proto.Reply, assist bool) string {
 	}
 	e := r.Enhanced
 	hint := explain.Hint(verb, r.Code, e[0], e[1], e[2], r.Text())
+	if h := tlsFirstHint(verb, r); h != "" {
+		hint = h
+	}
 	class, meaning := codeMeaning(r.Code)
 	parts := []string{meaning}
 	if hint != "" {
@@ -194,6 +197,21 @@ func replyExplanation(verb string, r *proto.Reply, assist bool) string {
 		parts = append(parts, hint)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// tlsFirstHint is the next step after an EHLO that offers STARTTLS and no
+// AUTH: a submission port shows AUTH, and takes MAIL, only once TLS is on
+// (RFC 8314 §3.3); an MX that takes mail in clear would accept MAIL FROM
+// too, but STARTTLS is right for both.
+func tlsFirstHint(verb string, r *proto.Reply) string {
+	if verb != "EHLO" || r.Code != 250 {
+		return ""
+	}
+	caps := proto.ParseEHLO(r)
+	if !caps.Has("STARTTLS") || len(caps.AuthMechanisms()) > 0 {
+		return ""
+	}
+	return "STARTTLS on offer and no AUTH: a submission port wants TLS before AUTH and MAIL (RFC 8314 §3.3); next: STARTTLS, then EHLO again"
 }
 
 // codeMeaning splits DescribeCode's "550 permanent failure: the mailbox
