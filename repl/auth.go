@@ -217,26 +217,26 @@ func answerWireLogin(s *Session, a *authRun, challenge string) (authStep, error)
 	if kind == proto.LoginPassword {
 		s.warnCleartext(a.mech)
 		ans, err := s.ask.AskSecret(promptOr(prompt, "Password:") + " (base64, not echoed) ")
-		return s.wireStep(ans, hiddenPassword, false), err
+		return s.sec.wireStep(ans, hiddenPassword, false), err
 	}
 	ans, err := s.ask.Ask(promptOr(prompt, "Username:") + " (base64) ")
-	return s.wireStep(ans, "", true), err
+	return s.sec.wireStep(ans, "", true), err
 }
 
 // answerWirePlain reads PLAIN's base64 answer, which holds the password.
 func answerWirePlain(s *Session, a *authRun, _ string) (authStep, error) {
 	s.warnCleartext(a.mech)
 	ans, err := s.ask.AskSecret("base64 of NUL user NUL password (not echoed; :plain builds it): ")
-	return s.wireStep(ans, "•••••••• (hidden: your PLAIN answer)", false), err
+	return s.sec.wireStep(ans, "•••••••• (hidden: your PLAIN answer)", false), err
 }
 
 // wireStep is a typed answer as it goes out: a :b64 or :plain placeholder
 // stands for what it built; the answer is shown decoded when it is no
 // secret, and an answer that is not base64 is sent anyway, since the
 // server's refusal is the lesson, with the reason beside it.
-func (s *Session) wireStep(ans, hidden string, show bool) authStep {
+func (k *secretKeeper) wireStep(ans, hidden string, show bool) authStep {
 	ans = strings.TrimSpace(ans)
-	if v, ok := s.sec.built[ans]; ok {
+	if v, ok := k.built[ans]; ok {
 		ans = v
 	}
 	step := authStep{wire: ans, hidden: hidden}
@@ -249,7 +249,7 @@ func (s *Session) wireStep(ans, hidden string, show bool) authStep {
 	case err != nil:
 		step.after = "not base64: the server cannot decode it and will refuse it; :b64 TEXT shows the base64 of TEXT"
 	case show:
-		step.after = fmt.Sprintf("decodes to %q", visible.Clip(decoded, 80))
+		step.after = `decodes to "` + visible.Clip(decoded, 80) + `"`
 	}
 	return step
 }

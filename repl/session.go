@@ -262,7 +262,9 @@ func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
 	s.noteReply(cmd.Verb, reply)
-	s.noteBareAddress(cmd)
+	if note := bareAddressNote(cmd); note != "" && s.ask != nil {
+		s.view.note(note)
+	}
 	s.noteAfterDot(reply)
 	return s.afterReply(ctx, cmd, reply)
 }
@@ -277,23 +279,23 @@ func (s *Session) noteAfterDot(r *proto.Reply) {
 	s.dotEnded = false
 }
 
-// noteBareAddress remarks, in the shell, on MAIL FROM: or RCPT TO: given
+// bareAddressNote is the shell's remark on MAIL FROM: or RCPT TO: given
 // without angle brackets: many servers take it, RFC 5321 §4.1.2 does not
 // (a path is "<" mailbox ">"), and a strict server answers 501.
-func (s *Session) noteBareAddress(cmd proto.Command) {
+func bareAddressNote(cmd proto.Command) string {
 	prefix := map[string]string{"MAIL": "FROM:", "RCPT": "TO:"}[cmd.Verb]
-	if s.ask == nil || prefix == "" || len(cmd.Arg) < len(prefix) || !strings.EqualFold(cmd.Arg[:len(prefix)], prefix) {
-		return
+	if prefix == "" || len(cmd.Arg) < len(prefix) || !strings.EqualFold(cmd.Arg[:len(prefix)], prefix) {
+		return ""
 	}
 	path, params, _ := strings.Cut(strings.TrimSpace(cmd.Arg[len(prefix):]), " ")
 	if path == "" || strings.HasPrefix(path, "<") {
-		return
+		return ""
 	}
 	fixed := cmd.Verb + " " + strings.ToUpper(prefix) + "<" + path + ">"
 	if params != "" {
 		fixed += " " + params
 	}
-	s.view.note(fmt.Sprintf("address without angle brackets: RFC 5321 §4.1.2 requires them (a server may be lenient, the RFC is not); write %s", visible.Clip(fixed, 200)))
+	return fmt.Sprintf("address without angle brackets: RFC 5321 §4.1.2 requires them (a server may be lenient, the RFC is not); write %s", visible.Clip(fixed, 200))
 }
 
 // readReply reads the next reply with the session's secrets cut out: the
