@@ -82,6 +82,33 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	var f sessionFlags
 	fs := newFlagSet("smtprepl", e, sessionUsage)
 	f.register(fs)
+	f.registerSessionOnly(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(pos) > 1 {
+		return exitUsage, usagef("one server at most, got %q", pos)
+	}
+	cfg, err := f.sessionConfig()
+	if err != nil {
+		return exitUsage, err
+	}
+	stop, err := target(&cfg, pos)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer stop()
+	if f.file == "" && e.stdinTTY {
+		colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
+		return runInteractive(ctx, e, cfg, colour)
+	}
+	return scriptExit(runScript(ctx, e, cfg, f.file))
+}
+
+// registerSessionOnly adds the flags of a session that replay does not
+// share.
+func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.BoolVar(&f.pipeline, "pipeline", false, "script mode: send RFC 2920 batches when the server offers PIPELINING")
 	fs.StringVar(&f.record, "record", "", "write the session as a transcript to FILE (secrets redacted)")
 	fs.StringVar(&f.file, "f", "", "script mode: run the lines of FILE")
@@ -90,40 +117,31 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return exitUsage, err
-	}
+}
+
+// sessionConfig checks the flags and makes the session's configuration;
+// an error is a usage error.
+func (f *sessionFlags) sessionConfig() (repl.Config, error) {
 	if err := f.validate(); err != nil {
-		return exitUsage, err
+		return repl.Config{}, err
 	}
 	if f.wire != "" && f.wire != "hex" {
-		return exitUsage, usagef("--wire takes hex, got %q", f.wire)
+		return repl.Config{}, usagef("--wire takes hex, got %q", f.wire)
 	}
 	if f.ehlo != "" && strings.IndexFunc(f.ehlo, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
-		return exitUsage, usagef("--ehlo takes one name without spaces or control characters, got %s", visible.Clip(strconv.Quote(f.ehlo), 200))
+		return repl.Config{}, usagef("--ehlo takes one name without spaces or control characters, got %s", visible.Clip(strconv.Quote(f.ehlo), 200))
 	}
-	if len(pos) > 1 {
-		return exitUsage, usagef("one server at most, got %q", pos)
-	}
-	colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	cfg.Timing, cfg.WireHex, cfg.EHLOName = f.timing, f.wire == "hex", f.ehlo
 	if f.localAddr != "" {
-		if cfg.LocalAddr, err = proto.ParseLocalAddr(f.localAddr); err != nil {
-			return exitUsage, usagef("--local-addr: %v", err)
+		addr, err := proto.ParseLocalAddr(f.localAddr)
+		if err != nil {
+			return repl.Config{}, usagef("--local-addr: %v", err)
 		}
+		cfg.LocalAddr = addr
 	}
-	stop, err := target(&cfg, pos)
-	if err != nil {
-		return exitUsage, err
-	}
-	defer stop()
-	if f.file == "" && e.stdinTTY {
-		return runInteractive(ctx, e, cfg, colour)
-	}
-	return scriptExit(runScript(ctx, e, cfg, f.file))
+	return cfg, nil
 }
 
 // runInteractive starts the readline shell; connection trouble is shown
