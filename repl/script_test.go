@@ -13,21 +13,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 )
 
-// startSandbox runs a practice server for one test.
-func startSandbox(t testing.TB) *sandbox.Server {
-	t.Helper()
-	srv, err := sandbox.New(sandbox.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
+// startSandbox is a practice server for one test.
+func startSandbox(t testing.TB) *sandbox.Server { return repltest.StartSandbox(t) }
 
 func runScriptAgainst(t *testing.T, srv *sandbox.Server, cfg Config, script string) (string, *Session, error) {
 	t.Helper()

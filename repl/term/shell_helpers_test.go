@@ -13,6 +13,7 @@ import (
 	"github.com/chzyer/readline"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 )
 
 // readStep is one thing the person at the keyboard does.
@@ -118,18 +119,7 @@ func keeperForTest() keeper {
 	return repl.NewScriptSession(repl.Config{}, io.Discard, io.Discard).Keepable
 }
 
-// startSandbox is a practice server on a loopback port, closed with t.
-func startSandbox(t testing.TB) *sandbox.Server {
-	t.Helper()
-	srv, err := sandbox.New(sandbox.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
+// startSandbox is a practice server for one test.
+func startSandbox(t testing.TB) *sandbox.Server { return repltest.StartSandbox(t) }
 
 var errInterrupt = readline.ErrInterrupt

@@ -1,5 +1,6 @@
 // Package repltest holds what the tests of repl and its terminal share
-// beyond terminal safety (proto/visible/visibletest): a fake server.
+// beyond terminal safety (proto/visible/visibletest): a fake server and
+// a practice server to run against.
 // Only tests import it.
 package repltest
 
