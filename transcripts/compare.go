@@ -2,7 +2,6 @@ package transcripts
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -197,19 +196,15 @@ func (r *stepReader) next() (*step, error) {
 		if r.done {
 			return nil, nil
 		}
-		e, err := r.src.Next()
+		done, err := r.sp.pull(r.src)
 		switch {
-		case errors.Is(err, io.EOF):
-			r.done = true
-			if !r.sp.cur.empty() {
-				r.sp.next()
-			}
-			r.drain(false)
-			r.unanswered()
 		case err != nil:
 			return nil, err
+		case done:
+			r.done = true
+			r.drain(false)
+			r.unanswered()
 		default:
-			r.sp.add(e)
 			r.drain(r.sp.open)
 		}
 	}

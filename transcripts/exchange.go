@@ -77,20 +77,14 @@ func (r *exchangeReader) next() (*Exchange, error) {
 		if r.done {
 			return nil, nil
 		}
-		e, err := r.src.Next()
+		done, err := r.sp.pull(r.src)
 		switch {
-		case errors.Is(err, io.EOF):
-			r.done = true
-			if !r.sp.cur.empty() {
-				r.sp.next()
-			}
 		case err != nil:
 			return nil, err
-		default:
-			r.sp.add(e)
-			if r.chunked {
-				r.cut()
-			}
+		case done:
+			r.done = true
+		case r.chunked:
+			r.cut()
 		}
 	}
 	x := r.sp.out[0]
@@ -149,6 +143,23 @@ func (s *splitter) turn() {
 func (s *splitter) next() {
 	s.out = append(s.out, s.cur)
 	s.cur = Exchange{}
+}
+
+// pull reads the next entry of src into the splitter; at the end of src
+// it hands on the exchange under way and reports done.
+func (s *splitter) pull(src EntrySource) (done bool, err error) {
+	e, err := src.Next()
+	switch {
+	case errors.Is(err, io.EOF):
+		if !s.cur.empty() {
+			s.next()
+		}
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	s.add(e)
+	return false, nil
 }
 
 // client files a client line: message text goes in Body; a command, or
