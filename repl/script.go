@@ -14,7 +14,7 @@ import (
 
 // NewScriptSession is a session whose output is the transcript notation.
 func NewScriptSession(cfg Config, out, errOut io.Writer) *Session {
-	return NewSession(cfg, newScriptView(out), errOut, nil)
+	return NewSession(cfg, newScriptView(out, cfg.Show), errOut, nil)
 }
 
 // RunScript runs the lines of r, one by one, until EOF, QUIT or an error.
@@ -33,7 +33,11 @@ type scriptRun struct {
 }
 
 func (s *scriptRun) run(ctx context.Context) error {
-	for !s.quit {
+	s.stops.script = true
+	if stopped, err := s.stopIfDue(ctx); stopped {
+		return err
+	}
+	for !s.quit && !s.stopped() {
 		if s.inData() {
 			if err := s.scriptBody(); err != nil {
 				return err
@@ -44,6 +48,9 @@ func (s *scriptRun) run(ctx context.Context) error {
 			if err := s.readPendingDot(ctx); err != nil {
 				return err
 			}
+			if s.stops.reached && !s.stopped() && !s.inData() {
+				return s.stopHere(ctx)
+			}
 			return s.scriptEOF()
 		}
 		var m scriptMistake
@@ -53,6 +60,9 @@ func (s *scriptRun) run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("reading the script: %w", err)
 		}
+		if stopped, err := s.stopBeforeLine(ctx, line); stopped {
+			return err
+		}
 		at, before := s.lines.n, s.wireMark()
 		if err := s.scriptStep(ctx, line); err != nil {
 			if errors.Is(err, ErrQuit) {
@@ -60,8 +70,20 @@ func (s *scriptRun) run(ctx context.Context) error {
 			}
 			return s.scriptFailed(ctx, at, line, before, err)
 		}
+		if stopped, err := s.stopIfDue(ctx); stopped {
+			return err
+		}
 	}
 	return nil
+}
+
+// stopBeforeLine stops the script before a command the stop-point comes
+// before; message text, answers and colon-commands go on.
+func (s *scriptRun) stopBeforeLine(ctx context.Context, line string) (bool, error) {
+	if s.stops.at == "" || s.inData() || strings.HasPrefix(line, ":") || !s.Connected() || s.model.Role(line) != proto.RoleCommand {
+		return false, nil
+	}
+	return s.stopBefore(ctx, line)
 }
 
 // nextScriptLine reads the next line, first showing the output so far
@@ -88,7 +110,7 @@ func (s *scriptRun) flushIfWaiting() {
 }
 
 func (s *scriptRun) scriptStep(ctx context.Context, line string) error {
-	if s.cfg.Pipeline && s.model.Role(line) == proto.RoleEndOfData && !s.model.MustWait(line) {
+	if s.cfg.Pipeline && s.model.Role(line) == proto.RoleEndOfData && !s.model.MustWait(line) && s.stops.at != StageDot {
 		// RFC 2920 §3.1 lets the end of data share a batch with the next
 		// transaction's commands: one round trip per message, not two.
 		return s.closeBody(false)
@@ -393,6 +415,7 @@ func (s *scriptRun) pipelineBatch(ctx context.Context, first string) error {
 		}
 		batch = append(batch, line)
 	}
+	batch = s.cutAtStop(batch)
 	for i, line := range batch {
 		if err := proto.ValidateLine(line); err != nil {
 			return scriptMistake{err, start + i} // nothing of the batch is sent
@@ -467,4 +490,20 @@ func (s *Session) queueBatch(batch []string, chunk []byte) error {
 		}
 	}
 	return s.client.Flush()
+}
+
+// cutAtStop keeps the lines of a batch before the stop-point and gives
+// the rest back to the script: they are read again after it, and the
+// stop-point stops there.
+func (s *scriptRun) cutAtStop(batch []string) []string {
+	verbs := make([]string, len(batch))
+	for i, line := range batch {
+		v, _ := proto.SplitVerb(line)
+		verbs[i] = strings.ToUpper(v)
+	}
+	n := max(s.stops.cut(verbs), 1) // the first line was checked before the batch
+	for i := len(batch) - 1; i >= n; i-- {
+		s.lines.push(batch[i])
+	}
+	return batch[:n]
 }

@@ -40,6 +40,14 @@ type Config struct {
 	WireHex bool
 	// LocalAddr is the address to connect from (--local-addr); nil: any.
 	LocalAddr *net.TCPAddr
+	// StopAfter is the stop-point (--quit-after, --drop-after): script
+	// mode and send say QUIT there, or hang up when DropAfter is set, and
+	// send nothing more. "" for none.
+	StopAfter Stage
+	DropAfter bool
+	// Show is how much message text script mode prints: all (the
+	// default), headers, or none.
+	Show Show
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,
@@ -86,6 +94,9 @@ type Session struct {
 	composer *composer
 	// instruments are the optional displays of the wire: timings and hex.
 	instruments instruments
+	// stops follows the stages passed, for the stop-points and for naming
+	// where a failure happened.
+	stops stops
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -104,6 +115,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	}
 	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, instruments: instruments{timing: cfg.Timing, hex: hexDumper{on: cfg.WireHex}}}
 	s.cmds, s.composer = newCommandTable(), &composer{}
+	s.stops = stops{at: cfg.StopAfter, drop: cfg.DropAfter}
 	s.sec = newSecretKeeper()
 	if sh, ok := s.view.View.(secretSharer); ok {
 		sh.useSecrets(s.sec.set)
@@ -122,6 +134,15 @@ func (s *Session) Start(ctx context.Context) error {
 	return s.Open(ctx)
 }
 
+// DefaultEHLOName is name, or when it is empty the name a session's
+// EHLO gives by default.
+func DefaultEHLOName(name string) string {
+	if name != "" {
+		return name
+	}
+	return defaultEHLOName()
+}
+
 func defaultEHLOName() string {
 	if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") {
 		return h
@@ -137,6 +158,17 @@ func (s *Session) Connected() bool { return s.client != nil && !s.client.Closed(
 
 // Open dials, reads the greeting, and does --starttls when asked.
 func (s *Session) Open(ctx context.Context) error {
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	if s.cfg.StartTLS {
+		return s.autoStartTLS(ctx)
+	}
+	return nil
+}
+
+// connect dials and reads the greeting.
+func (s *Session) connect(ctx context.Context) error {
 	if s.Connected() {
 		s.client.Close()
 	}
@@ -146,6 +178,7 @@ func (s *Session) Open(ctx context.Context) error {
 		s.body = nil
 		s.view.dataMode(false)
 	}
+	s.stops.current = StageConnect
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
 	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
 	if err != nil {
@@ -155,20 +188,21 @@ func (s *Session) Open(ctx context.Context) error {
 	s.instruments.hex.offset = [2]int{}
 	s.instruments.show(s, "connect", c.Timings().Connect)
 	s.model.Restart()
+	s.stops.connected()
 	if info := c.TLS(); info != nil {
 		s.model.TLSEstablished()
+		s.stops.note(StageTLS)
 		s.showTLS(info)
 	}
 	s.pendingVerb = "" // the greeting: no command asked for it
+	s.stops.awaiting(s.model.State(), "")
 	greeting, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the greeting: %w", err)
 	}
 	s.noteReply("", greeting)
+	s.stops.answered("", greeting)
 	s.model.Greeting(greeting)
-	if s.cfg.StartTLS {
-		return s.autoStartTLS(ctx)
-	}
 	return nil
 }
 
@@ -257,11 +291,13 @@ func (s *Session) command(ctx context.Context, line string) error {
 
 func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 	s.pendingVerb = replyTo(cmd)
+	s.stops.awaiting(s.model.State(), cmd.Verb)
 	reply, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
 	s.noteReply(cmd.Verb, reply)
+	s.stops.answered(cmd.Verb, reply)
 	if note := bareAddressNote(cmd); note != "" && s.ask != nil {
 		s.view.note(note)
 	}

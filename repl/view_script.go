@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
@@ -25,6 +26,10 @@ type scriptView struct {
 	// lastSkipped: the last body line was counted, not shown, so its
 	// hex dump is left out too.
 	lastSkipped bool
+	// show is how much of the message is printed (--show); inBody, that
+	// the header of the message being sent has ended.
+	show   Show
+	inBody bool
 }
 
 // The transcript is a View and nothing more: explanations are not part
@@ -34,12 +39,12 @@ var _ View = (*scriptView)(nil)
 // bodyShowLimit is how much message text script mode prints per message.
 const bodyShowLimit = 1 << 20
 
-func newScriptView(out io.Writer) *scriptView {
+func newScriptView(out io.Writer, show Show) *scriptView {
 	buf := bufio.NewWriterSize(out, 64<<10)
 	// writeOnly hides Flush from the recorder, which would otherwise flush
 	// every line: the session flushes before it waits instead.
 	w := writeOnly{buf}
-	return &scriptView{rec: transcripts.NewRecorder(w), out: w, buf: buf}
+	return &scriptView{rec: transcripts.NewRecorder(w), out: w, buf: buf, show: show}
 }
 
 type writeOnly struct{ w io.Writer }
@@ -62,19 +67,36 @@ func (v *scriptView) Wire(l proto.TapLine) {
 // it says how much was left out.
 func (v *scriptView) skipBodyLine(data []byte) bool {
 	if string(data) == ".\r\n" {
-		if v.hiddenLines > 0 {
-			v.rec.Comment(fmt.Sprintf("%d more line(s), %d bytes of message text sent but not shown", v.hiddenLines, v.hiddenBytes))
-		}
+		v.sayHidden()
 		v.countingText = false
 		return false
 	}
-	if v.bodyShown+len(data) <= bodyShowLimit {
+	if v.show == ShowHeaders && !v.inBody && string(data) == "\r\n" {
+		v.inBody = true // the empty line ends the header; it is shown
+		return false
+	}
+	if v.bodyShown+len(data) <= bodyShowLimit && (v.show == ShowAll || (v.show == ShowHeaders && !v.inBody)) {
 		v.bodyShown += len(data)
 		return false
 	}
 	v.hiddenLines++
 	v.hiddenBytes += len(data)
 	return true
+}
+
+// sayHidden counts, in one comment, the message text sent but not shown.
+func (v *scriptView) sayHidden() {
+	if v.hiddenLines == 0 {
+		return
+	}
+	switch v.show {
+	case ShowHeaders:
+		v.rec.Comment(fmt.Sprintf("message body: %d line(s), %d bytes sent but not shown (--show headers)", v.hiddenLines, v.hiddenBytes))
+	case ShowNone:
+		v.rec.Comment(fmt.Sprintf("message text: %d line(s), %d bytes sent but not shown (--show none)", v.hiddenLines, v.hiddenBytes))
+	default:
+		v.rec.Comment(fmt.Sprintf("%d more line(s), %d bytes of message text sent but not shown", v.hiddenLines, v.hiddenBytes))
+	}
 }
 
 // FeedRecorder is the one place tap lines become transcript entries, for
@@ -117,7 +139,7 @@ func (v *scriptView) Timing(text string) { v.rec.Comment(text) }
 // it is counted, not printed.
 func (v *scriptView) DataMode(on bool) {
 	if on {
-		v.countingText, v.bodyShown, v.hiddenLines, v.hiddenBytes = true, 0, 0, 0
+		v.countingText, v.bodyShown, v.hiddenLines, v.hiddenBytes, v.inBody = true, 0, 0, 0, false
 	}
 }
 
@@ -132,3 +154,25 @@ func (v *scriptView) builtSecret(name, token string) {
 }
 
 func (v *scriptView) useSecrets(set *transcripts.Secrets) { v.rec.UseSecrets(set) }
+
+// Show is how much message text script mode prints.
+type Show uint8
+
+const (
+	ShowAll     Show = iota // every line, up to bodyShowLimit per message
+	ShowHeaders             // the header; the body is counted in one comment
+	ShowNone                // nothing; one comment counts the message
+)
+
+// ParseShow reads all, headers or none.
+func ParseShow(s string) (Show, error) {
+	i := slices.Index(showNames, s)
+	if i < 0 {
+		return 0, fmt.Errorf("takes all, headers or none, got %q", s)
+	}
+	return Show(i), nil
+}
+
+var showNames = []string{"all", "headers", "none"}
+
+func (sh Show) String() string { return showNames[sh] }

@@ -1,0 +1,287 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
+)
+
+// Mail is one message for `smtprepl send`: the envelope, and the message
+// text with any line endings (it is sent with CRLF, dot-stuffed).
+type Mail struct {
+	From     string   // the reverse-path; "" is the null sender <>
+	To       []string // forward-paths, at least one
+	StartTLS bool     // STARTTLS after the first EHLO (RFC 3207)
+	Text     io.Reader
+	Name     string // what Text is, for messages: "the message", a file name
+	// Auth logs in after the hello, nil for no AUTH; it runs through the
+	// session's own AUTH, so it is shown, explained and redacted.
+	Auth func(ctx context.Context, s *Session) error
+}
+
+// StageError is a send that failed at a stage; its exit status is
+// swaks's for that stage, or 6 when the server hung up unexpectedly.
+type StageError struct {
+	Stage  Stage
+	Closed bool // the connection ended while a reply was awaited
+	Err    error
+}
+
+func (e *StageError) Error() string { return fmt.Sprintf("%s stage: %v", e.Stage, e.Err) }
+func (e *StageError) Unwrap() error { return e.Err }
+
+// ExitCode is swaks's exit status for the failure.
+func (e *StageError) ExitCode() int {
+	if e.Closed {
+		return 6
+	}
+	return e.Stage.ExitCode()
+}
+
+// Send runs one message through the session, the way swaks does: the
+// greeting, EHLO, STARTTLS and EHLO again when asked, AUTH when asked,
+// MAIL, RCPT for each recipient, DATA, the text, QUIT; pipelined (RFC 2920)
+// from MAIL to DATA when the config asks and the server offers it. Every
+// step is the session's own command, shown as script mode shows it. The
+// first stage that fails ends it (QUIT first, when the connection is
+// still there) with a *StageError; the stop-point ends it without error.
+func (s *Session) Send(ctx context.Context, m Mail) error {
+	if len(m.To) == 0 {
+		return errors.New("send: no recipient")
+	}
+	steps := []func(*Session, context.Context, Mail) error{
+		(*Session).sendConnect, (*Session).sendHello, (*Session).sendTLS, (*Session).sendAuth,
+		(*Session).sendEnvelope, (*Session).sendMessage,
+	}
+	for _, step := range steps {
+		if err := step(s, ctx, m); err != nil {
+			return err
+		}
+		if s.stopped() {
+			return nil
+		}
+	}
+	return s.sendQuit(ctx)
+}
+
+func (s *Session) sendConnect(ctx context.Context, _ Mail) error {
+	if s.cfg.Record != "" {
+		if err := s.StartRecording(s.cfg.Record); err != nil {
+			return err
+		}
+	}
+	if err := s.connect(ctx); err != nil {
+		return s.failedAt(ctx, err)
+	}
+	if s.model.State().Greeting/100 != 2 {
+		return s.refused(ctx, "the greeting refused the session")
+	}
+	_, err := s.stopIfDue(ctx)
+	return err
+}
+
+func (s *Session) sendHello(ctx context.Context, _ Mail) error {
+	verb := "EHLO"
+	if s.model.LMTP() {
+		verb = "LHLO"
+	}
+	return s.sendCommand(ctx, verb+" "+s.cfg.EHLOName, func() bool { return s.model.State().Hello != "" })
+}
+
+// sendTLS is STARTTLS and the EHLO after it (RFC 3207 §4.2), when asked.
+func (s *Session) sendTLS(ctx context.Context, m Mail) error {
+	if !m.StartTLS {
+		return nil
+	}
+	if stop, err := s.stopBefore(ctx, "STARTTLS"); stop {
+		return err
+	}
+	if !s.model.Capabilities().StartTLS() {
+		s.stops.current = StageTLS
+		return s.refused(ctx, fmt.Sprintf("%s does not offer STARTTLS in its EHLO reply", visible.Clip(s.cfg.Addr, 200)))
+	}
+	err := s.sendCommand(ctx, "STARTTLS", func() bool { return s.client.TLS() != nil })
+	if err != nil || s.stopped() {
+		return err
+	}
+	return s.sendHello(ctx, m)
+}
+
+func (s *Session) sendAuth(ctx context.Context, m Mail) error {
+	if m.Auth == nil {
+		return nil
+	}
+	if stop, err := s.stopBefore(ctx, "AUTH"); stop {
+		return err
+	}
+	s.stops.current = StageAuth
+	if err := m.Auth(ctx, s); err != nil {
+		return s.failedAt(ctx, err)
+	}
+	if !s.model.State().Authenticated {
+		return s.refused(ctx, "the login was not accepted")
+	}
+	_, err := s.stopIfDue(ctx)
+	return err
+}
+
+// sendEnvelope is MAIL, RCPT for each recipient and DATA: one batch when
+// pipelining, else one command at a time. Any RCPT accepted will do, as
+// with swaks; none is the rcpt stage's failure.
+func (s *Session) sendEnvelope(ctx context.Context, m Mail) error {
+	lines := []string{"MAIL FROM:<" + m.From + ">"}
+	for _, to := range m.To {
+		lines = append(lines, "RCPT TO:<"+to+">")
+	}
+	lines = append(lines, "DATA")
+	if s.cfg.Pipeline && s.model.Capabilities().Pipelining() {
+		return s.sendEnvelopeBatch(ctx, lines)
+	}
+	if err := s.sendCommand(ctx, lines[0], func() bool { return s.model.State().InTransaction }); err != nil || s.stopped() {
+		return err
+	}
+	for _, line := range lines[1 : len(lines)-1] {
+		if stop, err := s.stopBefore(ctx, line); stop || err != nil {
+			return err
+		}
+		if err := s.command(ctx, line); err != nil {
+			return s.failedAt(ctx, err)
+		}
+	}
+	if s.model.State().Recipients == 0 {
+		return s.refused(ctx, "no recipient was accepted")
+	}
+	return s.sendCommand(ctx, "DATA", s.inData)
+}
+
+func (s *Session) sendEnvelopeBatch(ctx context.Context, lines []string) error {
+	verbs := make([]string, len(lines))
+	for i, line := range lines {
+		verbs[i], _ = proto.SplitVerb(line)
+	}
+	n := s.stops.cut(verbs)
+	if n == 0 {
+		_, err := s.stopBefore(ctx, lines[0])
+		return err
+	}
+	replies, err := s.sendBatch(ctx, lines[:n], nil)
+	if err != nil {
+		return s.failedAt(ctx, err)
+	}
+	// The replies came in order; the first refusal names the stage.
+	st := s.model.State()
+	switch {
+	case s.inData() && st.Recipients == 0:
+		// DATA was accepted though no recipient was: the text must not
+		// go out.
+		s.stops.current = StageRcpt
+		_ = runClose(ctx, s, "")
+		return &StageError{Stage: StageRcpt, Err: errors.New("no recipient was accepted, yet DATA was answered 354: the connection was closed so no text went out")}
+	case replies[0].Failed():
+		s.stops.current = StageMail
+		return s.refusedBy(ctx, "MAIL FROM was refused", replies[0])
+	case n > 1 && st.Recipients == 0:
+		s.stops.current = StageRcpt
+		return s.refusedBy(ctx, "no recipient was accepted", replies[n-1])
+	case n == len(lines) && !s.inData():
+		s.stops.current = StageData
+		return s.refused(ctx, "DATA was refused")
+	}
+	if n < len(lines) {
+		_, err = s.stopBefore(ctx, lines[n])
+		return err
+	}
+	_, err = s.stopIfDue(ctx)
+	return err
+}
+
+func (s *Session) sendMessage(ctx context.Context, m Mail) error {
+	name := m.Name
+	if name == "" {
+		name = "the message"
+	}
+	if err := s.streamMessage(ctx, m.Text, name); err != nil {
+		return s.failedAt(ctx, err)
+	}
+	if r := s.lastReply; r == nil || r.Class() != 2 {
+		return s.refused(ctx, "the message was refused")
+	}
+	_, err := s.stopIfDue(ctx)
+	return err
+}
+
+func (s *Session) sendQuit(ctx context.Context) error {
+	if !s.Connected() {
+		return nil
+	}
+	if err := s.command(ctx, "QUIT"); err != nil && !errors.Is(err, proto.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// sendCommand sends one command of send's: the stop-point may come
+// first; ok says whether the reply let the session go on.
+func (s *Session) sendCommand(ctx context.Context, line string, ok func() bool) error {
+	if stop, err := s.stopBefore(ctx, line); stop {
+		return err
+	}
+	if err := s.command(ctx, line); err != nil {
+		return s.failedAt(ctx, err)
+	}
+	if !ok() {
+		verb, _ := proto.SplitVerb(line)
+		return s.refused(ctx, verb+" was refused")
+	}
+	_, err := s.stopIfDue(ctx)
+	return err
+}
+
+// refused ends a send at a refusal: QUIT, as swaks says it, then the
+// stage's error quoting the reply.
+func (s *Session) refused(ctx context.Context, what string) error {
+	return s.refusedBy(ctx, what, s.lastReply)
+}
+
+// refusedBy is refused quoting reply r.
+func (s *Session) refusedBy(ctx context.Context, what string, r *proto.Reply) error {
+	stage := s.stops.current
+	if r != nil && r.Failed() {
+		what += ": " + visible.Clip(replyText(r), 300)
+	}
+	s.abandon(ctx)
+	return &StageError{Stage: stage, Err: errors.New(what)}
+}
+
+// failedAt ends a send at an error (a timeout, a dropped connection, a
+// failed handshake).
+func (s *Session) failedAt(ctx context.Context, err error) error {
+	stage := s.stops.current
+	closed := errors.Is(err, proto.ErrClosed) && stage != StageConnect
+	s.abandon(ctx)
+	return &StageError{Stage: stage, Closed: closed, Err: err}
+}
+
+// abandon says QUIT when the session can still hear it, else hangs up.
+func (s *Session) abandon(ctx context.Context) {
+	if !s.Connected() {
+		return
+	}
+	if s.inData() || s.model.State().OutOfStep != "" || s.model.State().InAuth() {
+		_ = runClose(ctx, s, "")
+		return
+	}
+	_ = s.command(ctx, "QUIT")
+}
+
+// replyText is a reply's code and first line's text, for a sentence.
+func replyText(r *proto.Reply) string {
+	if len(r.Raw) > 0 {
+		return r.Raw[0]
+	}
+	return fmt.Sprint(r.Code)
+}
