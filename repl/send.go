@@ -151,6 +151,9 @@ func (s *Session) sendEnvelope(ctx context.Context, m Mail) error {
 		if err := s.command(ctx, line); err != nil {
 			return s.failedAt(ctx, err)
 		}
+		if s.model.State().Closed() { // 421: the server is closing (RFC 5321 §3.8)
+			return s.refused(ctx, "the server closed the session")
+		}
 	}
 	if s.model.State().Recipients == 0 {
 		return s.refused(ctx, "no recipient was accepted")
@@ -235,6 +238,9 @@ func (s *Session) sendCommand(ctx context.Context, line string, ok func() bool) 
 	}
 	if !ok() {
 		verb, _ := proto.SplitVerb(line)
+		if verb == "MAIL" {
+			verb = "MAIL FROM"
+		}
 		return s.refused(ctx, verb+" was refused")
 	}
 	_, err := s.stopIfDue(ctx)
@@ -271,7 +277,8 @@ func (s *Session) abandon(ctx context.Context) {
 	if !s.Connected() {
 		return
 	}
-	if s.inData() || s.model.State().OutOfStep != "" || s.model.State().InAuth() {
+	st := s.model.State()
+	if st.Closed() || st.InData() || st.OutOfStep != "" || st.InAuth() {
 		_ = runClose(ctx, s, "")
 		return
 	}
