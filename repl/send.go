@@ -189,7 +189,7 @@ func (s *Session) sendEnvelopeBatch(ctx context.Context, lines []string) error {
 		return s.refusedBy(ctx, "MAIL FROM was refused", replies[0])
 	case n > 1 && st.Recipients == 0:
 		s.stops.current = StageRcpt
-		return s.refusedBy(ctx, "no recipient was accepted", replies[n-1])
+		return s.refusedBy(ctx, "no recipient was accepted", replies[min(n, len(lines)-1)-1])
 	case n == len(lines) && !s.inData():
 		s.stops.current = StageData
 		return s.refused(ctx, "DATA was refused")

@@ -3,6 +3,7 @@ package repl
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -45,6 +46,13 @@ func (d Draft) Build() (*message.Message, error) {
 	if len(d.Attach) > 0 {
 		parts := []*message.Part{body}
 		for _, name := range d.Attach {
+			// Read when the message is written; opened now so that a
+			// missing file fails before any command is sent.
+			f, err := os.Open(name)
+			if err != nil {
+				return nil, fmt.Errorf("--attach: %w", err)
+			}
+			f.Close()
 			p := m.Attachment(name, "", message.File(name))
 			if err := p.Err(); err != nil {
 				return nil, err
