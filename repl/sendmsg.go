@@ -3,6 +3,7 @@ package repl
 import (
 	"fmt"
 	"io"
+	"mime"
 	"os"
 	"strings"
 	"time"
@@ -79,4 +80,28 @@ func MessageReader(m *message.Message) io.ReadCloser {
 		pw.CloseWithError(err)
 	}()
 	return pr
+}
+
+// Summary describes a message's MIME tree in one line, for the comment
+// that stands for a body --show does not print:
+// multipart/mixed [text/plain, application/pdf "report.pdf"].
+func Summary(m *message.Message) string {
+	if m.Body() == nil {
+		return "no body"
+	}
+	return partSummary(m.Body())
+}
+
+func partSummary(p *message.Part) string {
+	if kids := p.Parts(); len(kids) > 0 {
+		names := make([]string, len(kids))
+		for i, k := range kids {
+			names[i] = partSummary(k)
+		}
+		return p.MediaType() + " [" + strings.Join(names, ", ") + "]"
+	}
+	if _, params, err := mime.ParseMediaType(p.Header().Get("Content-Disposition")); err == nil && params["filename"] != "" {
+		return fmt.Sprintf("%s %q", p.MediaType(), params["filename"])
+	}
+	return p.MediaType()
 }

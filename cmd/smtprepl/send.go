@@ -73,7 +73,7 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	text, name, err := f.message(e, cfg)
+	text, name, summary, err := f.message(e, cfg)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -87,7 +87,7 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, err
 	}
 	defer stop()
-	return f.send(ctx, e, cfg, repl.Mail{From: f.from, To: f.to, StartTLS: f.starttls, Text: text, Name: name})
+	return f.send(ctx, e, cfg, repl.Mail{From: f.from, To: f.to, StartTLS: f.starttls, Text: text, Name: name, Summary: summary})
 }
 
 func (f *sendFlags) send(ctx context.Context, e *env, cfg repl.Config, m repl.Mail) (int, error) {
@@ -147,12 +147,13 @@ func needsRecipient(st repl.Stage) bool {
 
 // message opens what will be sent, before anything is: --data's file as
 // it is, or a message built from the other flags.
-func (f *sendFlags) message(e *env, cfg repl.Config) (io.ReadCloser, string, error) {
+func (f *sendFlags) message(e *env, cfg repl.Config) (text io.ReadCloser, name, summary string, err error) {
 	if f.data != "" {
 		if f.subject != "" || f.body != "" || len(f.headers) > 0 || len(f.attach) > 0 {
-			return nil, "", usagef("--data sends FILE as it is; --subject, --header, --body and --attach build a message instead: give one or the other")
+			return nil, "", "", usagef("--data sends FILE as it is; --subject, --header, --body and --attach build a message instead: give one or the other")
 		}
-		return f.dataFile(e)
+		text, name, err = f.dataFile(e)
+		return text, name, "", err
 	}
 	d := repl.Draft{To: f.to, Attach: f.attach, Subject: f.subject, Host: repl.DefaultEHLOName(cfg.EHLOName)}
 	if f.from != "<>" {
@@ -161,22 +162,21 @@ func (f *sendFlags) message(e *env, cfg repl.Config) (io.ReadCloser, string, err
 	if d.Subject == "" {
 		d.Subject = "test " + time.Now().Format(time.RFC1123Z)
 	}
-	var err error
 	if d.Body, err = f.bodyText(e); err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	for _, h := range f.headers {
 		name, value, ok := strings.Cut(h, ":")
 		if !ok || strings.TrimSpace(name) == "" {
-			return nil, "", usagef("--header takes 'Name: value', got %s", visible.Clip(fmt.Sprintf("%q", h), 200))
+			return nil, "", "", usagef("--header takes 'Name: value', got %s", visible.Clip(fmt.Sprintf("%q", h), 200))
 		}
 		d.Headers = append(d.Headers, [2]string{strings.TrimSpace(name), strings.TrimSpace(value)})
 	}
 	m, err := d.Build()
 	if err != nil {
-		return nil, "", usagef("%s", strings.ReplaceAll(err.Error(), "message: ", ""))
+		return nil, "", "", usagef("%s", strings.ReplaceAll(err.Error(), "message: ", ""))
 	}
-	return repl.MessageReader(m), "the message", nil
+	return repl.MessageReader(m), "the message", repl.Summary(m), nil
 }
 
 func (f *sendFlags) dataFile(e *env) (io.ReadCloser, string, error) {
