@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/visible"
@@ -123,6 +125,7 @@ func (s *Session) sendAuth(ctx context.Context, m Mail) error {
 	}
 	s.stops.current = StageAuth
 	if err := m.Auth(ctx, s); err != nil {
+		s.stops.current = StageAuth // the error is the auth stage's, whatever was sent
 		return s.failedAt(ctx, err)
 	}
 	if !s.model.State().Authenticated {
@@ -297,4 +300,36 @@ func replyText(r *proto.Reply) string {
 		return r.Raw[0]
 	}
 	return fmt.Sprint(r.Code)
+}
+
+// authPreference is send --auth's choice when no mechanism is named: the
+// strongest the server offers that never sends the password itself first.
+var authPreference = []string{"SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"}
+
+// AuthWith logs in as user through :auth, the session's own assisted
+// AUTH, so each step is shown, explained and redacted. mech "" picks the
+// best the server offers (authPreference). A server that offers no AUTH,
+// or none of the mechanisms, fails the auth stage.
+func AuthWith(mech, user string) func(ctx context.Context, s *Session) error {
+	return func(ctx context.Context, s *Session) error {
+		offered := s.model.Capabilities().AuthMechanisms()
+		if len(offered) == 0 {
+			return errors.New("the server offers no AUTH in its EHLO reply")
+		}
+		choice := strings.ToUpper(mech)
+		if choice == "" {
+			for _, m := range authPreference {
+				if slices.Contains(offered, m) {
+					choice = m
+					break
+				}
+			}
+			if choice == "" {
+				return fmt.Errorf("none of %s is offered (the server offers %s)", strings.Join(authPreference, ", "), visible.Clip(strings.Join(offered, " "), 200))
+			}
+		} else if !slices.Contains(offered, choice) {
+			return fmt.Errorf("%s is not offered (the server offers %s)", choice, visible.Clip(strings.Join(offered, " "), 200))
+		}
+		return s.Exec(ctx, ":auth "+strings.ToLower(choice)+" "+user)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,11 +38,49 @@ func (l *addrList) Set(v string) error {
 	return nil
 }
 
+// authFlag is --auth [MECH]: alone, the best mechanism the server offers.
+type authFlag struct {
+	on   bool
+	mech string
+}
+
+func (a *authFlag) String() string   { return a.mech }
+func (a *authFlag) IsBoolFlag() bool { return true }
+
+func (a *authFlag) Set(v string) error {
+	a.on = true
+	if v != "true" {
+		a.mech = v
+	}
+	return nil
+}
+
+// sendMechanisms are the names --auth takes, as :auth does.
+var sendMechanisms = []string{"plain", "login", "cram-md5", "xoauth2", "oauthbearer", "scram-sha-256"}
+
+// joinAuthMechanism reads "--auth PLAIN" as "--auth=PLAIN", as swaks
+// does: a flag with an optional value takes the next argument only when
+// it is a mechanism's name.
+func joinAuthMechanism(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if (a == "--auth" || a == "-auth") && i+1 < len(args) && slices.Contains(sendMechanisms, strings.ToLower(args[i+1])) {
+			a = "--auth=" + args[i+1]
+			i++
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 type sendFlags struct {
 	sessionFlags
 	server, from, subject, body, data, show string
 	to                                      addrList
 	attach, headers                         listFlag
+	auth                                    authFlag
+	authUser                                string
 }
 
 func (f *sendFlags) registerSend(fs *flag.FlagSet) {
@@ -55,6 +94,8 @@ func (f *sendFlags) registerSend(fs *flag.FlagSet) {
 	fs.StringVar(&f.body, "body", "", "the text: TEXT, @FILE, or - for stdin (default: This is a test mailing)")
 	fs.Var(&f.attach, "attach", "attach FILE (type guessed from its name), repeatable")
 	fs.StringVar(&f.data, "data", "", "send FILE (an .eml, - for stdin) as the message, as it is: line ends made CRLF, dots doubled")
+	fs.Var(&f.auth, "auth", "log in after EHLO; --auth MECH (plain, login, cram-md5, xoauth2, oauthbearer, scram-sha-256), alone the best offered")
+	fs.StringVar(&f.authUser, "auth-user", "", "the user name to log in as (implies --auth)")
 	fs.StringVar(&f.show, "show", "all", "how much of the message is printed: all, headers (and a count of the body), none (a count)")
 }
 
@@ -62,7 +103,7 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 	var f sendFlags
 	fs := newFlagSet("smtprepl send", e, sendUsage)
 	f.registerSend(fs)
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseInterleaved(fs, joinAuthMechanism(args))
 	if err != nil {
 		return exitUsage, err
 	}
@@ -87,7 +128,11 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, err
 	}
 	defer stop()
-	return f.send(ctx, e, cfg, repl.Mail{From: f.from, To: f.to, StartTLS: f.starttls, Text: text, Name: name, Summary: summary})
+	m := repl.Mail{From: f.from, To: f.to, StartTLS: f.starttls, Text: text, Name: name, Summary: summary}
+	if f.auth.on {
+		m.Auth = repl.AuthWith(f.auth.mech, f.authUser)
+	}
+	return f.send(ctx, e, cfg, m)
 }
 
 func (f *sendFlags) send(ctx context.Context, e *env, cfg repl.Config, m repl.Mail) (int, error) {
@@ -123,6 +168,9 @@ func (f *sendFlags) sendConfig() (repl.Config, error) {
 	if cfg.Show, err = repl.ParseShow(f.show); err != nil {
 		return cfg, usagef("--show %v", err)
 	}
+	if err := f.checkAuth(); err != nil {
+		return cfg, err
+	}
 	if len(f.to) == 0 && needsRecipient(cfg.StopAfter) {
 		return cfg, usagef("--to is needed: who the message is for (repeat it, or separate addresses with commas)")
 	}
@@ -138,6 +186,25 @@ func (f *sendFlags) sendConfig() (repl.Config, error) {
 		f.to = addrList{"postmaster"} // never sent: the stop-point comes first
 	}
 	return cfg, nil
+}
+
+// checkAuth checks --auth and --auth-user; the secret's sources are the
+// session's flags.
+func (f *sendFlags) checkAuth() error {
+	if f.authUser != "" {
+		f.auth.on = true // swaks: a user name means AUTH
+	}
+	switch {
+	case !f.auth.on:
+		return nil
+	case f.auth.mech != "" && !slices.Contains(sendMechanisms, strings.ToLower(f.auth.mech)):
+		return usagef("--auth %s: the mechanisms are %s", visible.Clip(fmt.Sprintf("%q", f.auth.mech), 100), strings.Join(sendMechanisms, ", "))
+	case f.authUser == "":
+		return usagef("--auth needs --auth-user USER: who to log in as")
+	case strings.ContainsAny(f.authUser, " \t\r\n\x00"):
+		return usagef("--auth-user takes one name without spaces or control characters")
+	}
+	return nil
 }
 
 // needsRecipient: a stop-point before RCPT needs no recipient (swaks).
