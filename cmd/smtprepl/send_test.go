@@ -218,6 +218,9 @@ func TestSendUsageErrors(t *testing.T) {
 		{"--tls with --starttls", []string{"--to", "a@example.test", "--tls", "--starttls", "--server", "127.0.0.1:1"}, "--tls and --starttls exclude each other"},
 		{"bad --timeout", []string{"--to", "a@example.test", "--timeout", "-1s"}, "--timeout must be positive"},
 		{"unknown flag", []string{"--to", "a@example.test", "--helo", "x"}, "unknown flag -helo"},
+		{"--auth without a user", []string{"--to", "a@example.test", "--auth"}, "--auth needs --auth-user USER"},
+		{"--auth with an unknown mechanism", []string{"--to", "a@example.test", "--auth=NTLM", "--auth-user", "bob"}, `--auth "NTLM": the mechanisms are plain, login`},
+		{"--auth-user with a space", []string{"--to", "a@example.test", "--auth-user", "bob smith"}, "--auth-user takes one name"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -357,5 +360,23 @@ func TestScriptQuitAfter(t *testing.T) {
 	}
 	if got := verbs(mta.lines()); got != "EHLO|MAIL|QUIT" {
 		t.Errorf("the server received %s", got)
+	}
+}
+
+// "--auth MECH" takes the next argument only when it names a mechanism:
+// anything else stays an argument of its own.
+func TestJoinAuthMechanism(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"--auth plain --auth-user bob", "--auth=plain --auth-user bob"},
+		{"--auth SCRAM-SHA-256 --to a@example.test", "--auth=SCRAM-SHA-256 --to a@example.test"},
+		{"--auth --auth-user bob", "--auth --auth-user bob"},
+		{"--auth mx.example.test", "--auth mx.example.test"},
+		{"-auth login", "--auth=login"},
+		{"--to plain --auth", "--to plain --auth"},
+	}
+	for _, tc := range cases {
+		if got := strings.Join(joinAuthMechanism(strings.Fields(tc.in)), " "); got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
