@@ -181,6 +181,10 @@ func (s *Session) connect(ctx context.Context) error {
 	s.stops.current = StageConnect
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
 	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
+	var he *proto.HandshakeError
+	if errors.As(err, &he) {
+		s.stops.current = StageTLS // connected; implicit TLS failed
+	}
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ type fakeMTA struct {
 	replies  map[string]string // verb → the reply line instead of the usual one
 	caps     []string          // EHLO keywords (default PIPELINING, STARTTLS)
 	hangUp   string            // verb after whose reply the server closes
+	implicit bool              // TLS from the first byte (port 465 style)
 	// received is every line read, message text included, in order.
 	mu       sync.Mutex
 	received []string
@@ -61,6 +62,13 @@ func (f *fakeMTA) reply(key, usual string) string {
 func (f *fakeMTA) serve(c net.Conn) {
 	defer func() { c.Close() }()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if f.implicit {
+		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{otherNameCert()}})
+		if tc.Handshake() != nil {
+			return
+		}
+		c = tc
+	}
 	write := func(s string) { c.Write([]byte(s + "\r\n")) }
 	write(f.reply("greeting", "220 fake.example ESMTP"))
 	br, tlsOn := bufio.NewReader(c), false
@@ -161,6 +169,8 @@ func TestSendStageExitCodes(t *testing.T) {
 		{"STARTTLS not offered", &fakeMTA{caps: []string{"PIPELINING"}}, []string{"--starttls", "--insecure"}, 29, "tls stage: "},
 		{"STARTTLS refused", &fakeMTA{replies: map[string]string{"STARTTLS": "454 4.7.0 TLS not available"}}, []string{"--starttls", "--insecure"}, 29, "tls stage: STARTTLS was refused: 454 4.7.0"},
 		{"certificate refused", &fakeMTA{}, []string{"--starttls"}, 29, "tls stage: "},
+		{"implicit TLS: certificate refused", &fakeMTA{implicit: true}, []string{"--tls"}, 29, "tls stage: the server's certificate"},
+		{"implicit TLS: accepted with --insecure", &fakeMTA{implicit: true}, []string{"--tls", "--insecure"}, 0, "warning: certificate NOT VERIFIED"},
 		{"EHLO after TLS refused", &fakeMTA{replies: map[string]string{"EHLO-TLS": "554 5.7.1 not over TLS"}}, []string{"--starttls", "--insecure"}, 32, "ehlo stage: EHLO was refused: 554 5.7.1"},
 		{"MAIL refused", &fakeMTA{replies: map[string]string{"MAIL": "550 5.1.8 bad sender"}}, nil, 23, "mail stage: MAIL FROM was refused: 550 5.1.8 bad sender"},
 		{"MAIL refused, pipelined", &fakeMTA{replies: map[string]string{"MAIL": "550 5.1.8 bad sender", "RCPT": "503 5.5.1 need MAIL", "DATA": "503 5.5.1 need RCPT"}}, []string{"--pipeline"}, 23, "mail stage: MAIL FROM was refused: 550 5.1.8"},
