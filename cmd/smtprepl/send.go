@@ -114,6 +114,9 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	if err := f.sendMX(e, &cfg); err != nil {
+		return exitUsage, err
+	}
 	text, name, summary, err := f.message(e, cfg)
 	if err != nil {
 		return exitUsage, err
@@ -186,6 +189,26 @@ func (f *sendFlags) sendConfig() (repl.Config, error) {
 		f.to = addrList{"postmaster"} // never sent: the stop-point comes first
 	}
 	return cfg, nil
+}
+
+// sendMX is --mx DOMAIN for send: the domain's MX hosts in order, as an
+// MTA would, instead of --server.
+func (f *sendFlags) sendMX(e *env, cfg *repl.Config) error {
+	if f.mx == "" {
+		return nil
+	}
+	if f.server != "" {
+		return usagef("--server HOST or --mx DOMAIN, not both")
+	}
+	if _, _, err := repl.ParseMXTarget(f.mx, f.tls); err != nil {
+		return usagef("%v", err)
+	}
+	var err error
+	if cfg.Resolver, err = resolverFlag(f.resolver, e.getenv); err != nil {
+		return err
+	}
+	cfg.MXDomain = f.mx
+	return nil
 }
 
 // checkAuth checks --auth and --auth-user; the secret's sources are the

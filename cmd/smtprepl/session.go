@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smtprepl/smtprepl/mx"
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/proto/visible"
@@ -78,6 +79,8 @@ type sessionFlags struct {
 	localAddr      string
 	quitAfter      string
 	dropAfter      string
+	mx             string
+	resolver       string
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -93,10 +96,22 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	if len(pos) > 1 {
 		return exitUsage, usagef("one server at most, got %q", pos)
 	}
+	if f.mx != "" && len(pos) > 0 {
+		return exitUsage, usagef("a HOST or --mx DOMAIN, not both")
+	}
+	if f.mx != "" {
+		if _, _, err := repl.ParseMXTarget(f.mx, f.tls); err != nil {
+			return exitUsage, usagef("%v", err)
+		}
+	}
 	cfg, err := f.sessionConfig()
 	if err != nil {
 		return exitUsage, err
 	}
+	if cfg.Resolver, err = resolverFlag(f.resolver, e.getenv); err != nil {
+		return exitUsage, err
+	}
+	cfg.MXDomain = f.mx
 	stop, err := target(&cfg, pos)
 	if err != nil {
 		return exitUsage, err
@@ -125,6 +140,8 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	stages := strings.Join(repl.Stages(), "|")
 	fs.StringVar(&f.quitAfter, "quit-after", "", "say QUIT after this stage and send nothing more: "+stages+" (swaks's names)")
 	fs.StringVar(&f.dropAfter, "drop-after", "", "hang up without QUIT after this stage: "+stages)
+	fs.StringVar(&f.mx, "mx", "", "connect to DOMAIN's MX hosts in order, as an MTA would, instead of HOST (DOMAIN:PORT: another port than 25)")
+	fs.StringVar(&f.resolver, "resolver", "", "send every DNS query (--mx, :mx) to HOST:PORT (default: $SMTPREPL_RESOLVER, else /etc/resolv.conf)")
 }
 
 // stopFlag names the stop-point flag given, for messages.
@@ -199,6 +216,9 @@ func runInteractive(ctx context.Context, e *env, cfg repl.Config, colour bool) (
 // target fills in the server address: the one named, or a sandbox started
 // in-process so that `smtprepl` alone works with no server anywhere.
 func target(cfg *repl.Config, pos []string) (stop func(), err error) {
+	if cfg.MXDomain != "" {
+		return func() {}, nil
+	}
 	if len(pos) == 1 {
 		cfg.Addr, err = repl.NormaliseAddr(pos[0], cfg.ImplicitTLS)
 		return func() {}, err
@@ -262,6 +282,22 @@ func sessionError(err error, cfg repl.Config) error {
 		return fmt.Errorf("%w; to go on, trust it with --cafile FILE or accept it with --insecure", err)
 	}
 	return err
+}
+
+// resolverFlag picks the DNS server: --resolver, else SMTPREPL_RESOLVER,
+// else "" (the system's), and checks its form before any query is made.
+func resolverFlag(flagValue string, getenv func(string) string) (string, error) {
+	v, from := flagValue, "--resolver"
+	if v == "" {
+		v, from = getenv("SMTPREPL_RESOLVER"), "SMTPREPL_RESOLVER"
+	}
+	if v == "" {
+		return "", nil
+	}
+	if _, err := mx.NewResolver(v, 0); err != nil {
+		return "", usagef("%s: %v", from, err)
+	}
+	return v, nil
 }
 
 var _ io.Writer = (*os.File)(nil)
