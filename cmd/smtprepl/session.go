@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,9 +138,10 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
-	stages := strings.Join(repl.Stages(), "|")
-	fs.StringVar(&f.quitAfter, "quit-after", "", "say QUIT after this stage and send nothing more: "+stages+" (swaks's names)")
-	fs.StringVar(&f.dropAfter, "drop-after", "", "hang up without QUIT after this stage: "+stages)
+	stages := repl.Stages()
+	quitStages := slices.DeleteFunc(slices.Clone(stages), func(s string) bool { return s == string(repl.StageData) })
+	fs.StringVar(&f.quitAfter, "quit-after", "", "say QUIT after this stage and send nothing more: "+strings.Join(quitStages, "|")+" (swaks's names)")
+	fs.StringVar(&f.dropAfter, "drop-after", "", "hang up without QUIT after this stage: "+strings.Join(stages, "|"))
 	fs.StringVar(&f.mx, "mx", "", "connect to DOMAIN's MX hosts in order, as an MTA would, instead of HOST (DOMAIN:PORT: another port than 25)")
 	fs.StringVar(&f.resolver, "resolver", "", "send every DNS query (--mx, :mx) to HOST:PORT (default: $SMTPREPL_RESOLVER, else /etc/resolv.conf)")
 }
