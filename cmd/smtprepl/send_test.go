@@ -17,7 +17,6 @@ import (
 // a reply by verb ("MAIL", "." for the end of the message, "EHLO-TLS" for
 // the EHLO after STARTTLS), or a hang-up after a verb's 250.
 type fakeMTA struct {
-	greeting string            // default 220
 	replies  map[string]string // verb → the reply line instead of the usual one
 	caps     []string          // EHLO keywords (default PIPELINING, STARTTLS)
 	hangUp   string            // verb after whose reply the server closes
