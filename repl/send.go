@@ -266,7 +266,7 @@ func (s *Session) refused(ctx context.Context, what string) error {
 func (s *Session) refusedBy(ctx context.Context, what string, r *proto.Reply) error {
 	stage := s.stops.current
 	if r != nil && r.Failed() {
-		what += ": " + visible.Clip(replyText(r), 300)
+		what += ": " + visible.Clip(firstReplyLine(r), 300)
 	}
 	s.abandon(ctx)
 	return &StageError{Stage: stage, Err: errors.New(what)}
@@ -294,8 +294,8 @@ func (s *Session) abandon(ctx context.Context) {
 	_ = s.command(ctx, "QUIT")
 }
 
-// replyText is a reply's code and first line's text, for a sentence.
-func replyText(r *proto.Reply) string {
+// firstReplyLine is a reply's code and first line's text, for a sentence.
+func firstReplyLine(r *proto.Reply) string {
 	if len(r.Raw) > 0 {
 		return r.Raw[0]
 	}
