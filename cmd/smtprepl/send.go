@@ -38,16 +38,16 @@ func (l *addrList) Set(v string) error {
 	return nil
 }
 
-// authFlag is --auth [MECH]: alone, the best mechanism the server offers.
-type authFlag struct {
+// sendAuthFlag is --auth [MECH]: alone, the best mechanism the server offers.
+type sendAuthFlag struct {
 	on   bool
 	mech string
 }
 
-func (a *authFlag) String() string   { return a.mech }
-func (a *authFlag) IsBoolFlag() bool { return true }
+func (a *sendAuthFlag) String() string   { return a.mech }
+func (a *sendAuthFlag) IsBoolFlag() bool { return true }
 
-func (a *authFlag) Set(v string) error {
+func (a *sendAuthFlag) Set(v string) error {
 	a.on = true
 	if v != "true" {
 		a.mech = v
@@ -79,7 +79,7 @@ type sendFlags struct {
 	server, from, subject, body, data, show string
 	to                                      addrList
 	attach, headers                         listFlag
-	auth                                    authFlag
+	authMech                                sendAuthFlag
 	authUser                                string
 }
 
@@ -94,7 +94,7 @@ func (f *sendFlags) registerSend(fs *flag.FlagSet) {
 	fs.StringVar(&f.body, "body", "", "the text: TEXT, @FILE, or - for stdin (default: This is a test mailing)")
 	fs.Var(&f.attach, "attach", "attach FILE (type guessed from its name), repeatable")
 	fs.StringVar(&f.data, "data", "", "send FILE (an .eml, - for stdin) as the message, as it is: line ends made CRLF, dots doubled")
-	fs.Var(&f.auth, "auth", "log in after EHLO; --auth MECH (plain, login, cram-md5, xoauth2, oauthbearer, scram-sha-256), alone the best offered")
+	fs.Var(&f.authMech, "auth", "log in after EHLO; --auth MECH (plain, login, cram-md5, xoauth2, oauthbearer, scram-sha-256), alone the best offered")
 	fs.StringVar(&f.authUser, "auth-user", "", "the user name to log in as (implies --auth)")
 	fs.StringVar(&f.show, "show", "all", "how much of the message is printed: all, headers (and a count of the body), none (a count)")
 }
@@ -132,8 +132,8 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	defer stop()
 	m := repl.Mail{From: f.from, To: f.to, StartTLS: f.starttls, Text: text, Name: name, Summary: summary}
-	if f.auth.on {
-		m.Auth = repl.AuthWith(f.auth.mech, f.authUser)
+	if f.authMech.on {
+		m.Auth = repl.AuthWith(f.authMech.mech, f.authUser)
 	}
 	return f.send(ctx, e, cfg, m)
 }
@@ -215,13 +215,13 @@ func (f *sendFlags) sendMX(e *env, cfg *repl.Config) error {
 // session's flags.
 func (f *sendFlags) checkAuth() error {
 	if f.authUser != "" {
-		f.auth.on = true // swaks: a user name means AUTH
+		f.authMech.on = true // swaks: a user name means AUTH
 	}
 	switch {
-	case !f.auth.on:
+	case !f.authMech.on:
 		return nil
-	case f.auth.mech != "" && !slices.Contains(sendMechanisms, strings.ToLower(f.auth.mech)):
-		return usagef("--auth %s: the mechanisms are %s", visible.Clip(fmt.Sprintf("%q", f.auth.mech), 100), strings.Join(sendMechanisms, ", "))
+	case f.authMech.mech != "" && !slices.Contains(sendMechanisms, strings.ToLower(f.authMech.mech)):
+		return usagef("--auth %s: the mechanisms are %s", visible.Clip(fmt.Sprintf("%q", f.authMech.mech), 100), strings.Join(sendMechanisms, ", "))
 	case f.authUser == "":
 		return usagef("--auth needs --auth-user USER: who to log in as")
 	case strings.ContainsAny(f.authUser, " \t\r\n\x00"):
