@@ -65,7 +65,7 @@ func (s *scriptRun) run(ctx context.Context) error {
 		}
 		at, before := s.lines.n, s.wireMark()
 		if err := s.scriptStep(ctx, line); err != nil {
-			if errors.Is(err, ErrQuit) {
+			if errors.Is(err, ErrQuit) || errors.Is(err, errStopped) {
 				return nil
 			}
 			return s.scriptFailed(ctx, at, line, before, err)

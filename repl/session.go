@@ -167,8 +167,8 @@ func (s *Session) Open(ctx context.Context) error {
 	if err := s.connect(ctx); err != nil {
 		return err
 	}
-	if s.cfg.StartTLS {
-		return s.autoStartTLS(ctx)
+	if err := s.autoStartTLS(ctx); err != nil && !errors.Is(err, errStopped) {
+		return err
 	}
 	return nil
 }
@@ -230,7 +230,12 @@ func (s *Session) tap(l proto.TapLine) {
 	s.recording.tap(l)
 }
 
+// autoStartTLS is --starttls: EHLO and STARTTLS straight after the
+// greeting.
 func (s *Session) autoStartTLS(ctx context.Context) error {
+	if !s.cfg.StartTLS {
+		return nil
+	}
 	if err := s.command(ctx, "EHLO "+s.cfg.EHLOName); err != nil {
 		return err
 	}
@@ -291,6 +296,9 @@ func (s *Session) command(ctx context.Context, line string) error {
 	}
 	if s.skipsAnswer(line) {
 		return nil
+	}
+	if err := s.stopFirst(ctx, line); err != nil {
+		return err // a colon-command's own command (:send's DATA) meets the stop-point too
 	}
 	cmd, err := proto.ParseCommand(line)
 	if err != nil {

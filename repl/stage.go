@@ -1,7 +1,9 @@
 package repl
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -269,6 +271,28 @@ func (s *Session) stopIfDue(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	return true, s.stopHere(ctx)
+}
+
+// errStopped ends what was under way when the stop-point came inside
+// it (a colon-command's DATA); the script stops without error.
+var errStopped = errors.New("stopped at the stop-point")
+
+// stopFirst stops the session before line, when the stop-point comes
+// first, and says so with errStopped.
+func (s *Session) stopFirst(ctx context.Context, line string) error {
+	if stop, err := s.stopBefore(ctx, line); stop {
+		return cmp.Or(err, errStopped)
+	}
+	return nil
+}
+
+// stopInside stops the session when the stop-point's stage just ended
+// inside a colon-command (:send's DATA was answered), with errStopped.
+func (s *Session) stopInside(ctx context.Context) error {
+	if stop, err := s.stopIfDue(ctx); stop {
+		return cmp.Or(err, errStopped)
+	}
+	return nil
 }
 
 // stopHere ends the session at its stop-point: QUIT, or a hang-up with
