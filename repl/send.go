@@ -58,22 +58,27 @@ func (s *Session) Send(ctx context.Context, m Mail) error {
 	if len(m.To) == 0 {
 		return errors.New("send: no recipient")
 	}
-	steps := []func(*Session, context.Context, Mail) error{
-		(*Session).sendConnect, (*Session).sendHello, (*Session).sendTLS, (*Session).sendAuth,
-		(*Session).sendEnvelope, (*Session).sendMessage,
+	r := &sendRun{s}
+	steps := []func(*sendRun, context.Context, Mail) error{
+		(*sendRun).sendConnect, (*sendRun).sendHello, (*sendRun).sendTLS, (*sendRun).sendAuth,
+		(*sendRun).sendEnvelope, (*sendRun).sendMessage,
 	}
 	for _, step := range steps {
-		if err := step(s, ctx, m); err != nil {
+		if err := step(r, ctx, m); err != nil {
 			return err
 		}
 		if s.stopped() {
 			return nil
 		}
 	}
-	return s.sendQuit(ctx)
+	return r.sendQuit(ctx)
 }
 
-func (s *Session) sendConnect(ctx context.Context, _ Mail) error {
+// sendRun is a session driven by Send: what only send does (its steps,
+// and ending at the first stage that fails) lives here, not on Session.
+type sendRun struct{ *Session }
+
+func (s *sendRun) sendConnect(ctx context.Context, _ Mail) error {
 	if s.cfg.Record != "" {
 		if err := s.StartRecording(s.cfg.Record); err != nil {
 			return err
@@ -89,7 +94,7 @@ func (s *Session) sendConnect(ctx context.Context, _ Mail) error {
 	return err
 }
 
-func (s *Session) sendHello(ctx context.Context, _ Mail) error {
+func (s *sendRun) sendHello(ctx context.Context, _ Mail) error {
 	verb := "EHLO"
 	if s.model.LMTP() {
 		verb = "LHLO"
@@ -98,7 +103,7 @@ func (s *Session) sendHello(ctx context.Context, _ Mail) error {
 }
 
 // sendTLS is STARTTLS and the EHLO after it (RFC 3207 §4.2), when asked.
-func (s *Session) sendTLS(ctx context.Context, m Mail) error {
+func (s *sendRun) sendTLS(ctx context.Context, m Mail) error {
 	if !m.StartTLS {
 		return nil
 	}
@@ -116,7 +121,7 @@ func (s *Session) sendTLS(ctx context.Context, m Mail) error {
 	return s.sendHello(ctx, m)
 }
 
-func (s *Session) sendAuth(ctx context.Context, m Mail) error {
+func (s *sendRun) sendAuth(ctx context.Context, m Mail) error {
 	if m.Auth == nil {
 		return nil
 	}
@@ -124,7 +129,7 @@ func (s *Session) sendAuth(ctx context.Context, m Mail) error {
 		return err
 	}
 	s.stops.current = StageAuth
-	if err := m.Auth(ctx, s); err != nil {
+	if err := m.Auth(ctx, s.Session); err != nil {
 		s.stops.current = StageAuth // the error is the auth stage's, whatever was sent
 		return s.failedAt(ctx, err)
 	}
@@ -138,7 +143,7 @@ func (s *Session) sendAuth(ctx context.Context, m Mail) error {
 // sendEnvelope is MAIL, RCPT for each recipient and DATA: one batch when
 // pipelining, else one command at a time. Any RCPT accepted will do, as
 // with swaks; none is the rcpt stage's failure.
-func (s *Session) sendEnvelope(ctx context.Context, m Mail) error {
+func (s *sendRun) sendEnvelope(ctx context.Context, m Mail) error {
 	lines := []string{"MAIL FROM:<" + m.From + ">"}
 	for _, to := range m.To {
 		lines = append(lines, "RCPT TO:<"+to+">")
@@ -167,7 +172,7 @@ func (s *Session) sendEnvelope(ctx context.Context, m Mail) error {
 	return s.sendCommand(ctx, "DATA", s.inData)
 }
 
-func (s *Session) sendEnvelopeBatch(ctx context.Context, lines []string) error {
+func (s *sendRun) sendEnvelopeBatch(ctx context.Context, lines []string) error {
 	verbs := make([]string, len(lines))
 	for i, line := range lines {
 		verbs[i], _ = proto.SplitVerb(line)
@@ -188,7 +193,7 @@ func (s *Session) sendEnvelopeBatch(ctx context.Context, lines []string) error {
 		// DATA was accepted though no recipient was: the text must not
 		// go out.
 		s.stops.current = StageRcpt
-		_ = runClose(ctx, s, "")
+		_ = runClose(ctx, s.Session, "")
 		return &StageError{Stage: StageRcpt, Err: errors.New("no recipient was accepted, yet DATA was answered 354: the connection was closed so no text went out")}
 	case replies[0].Failed():
 		s.stops.current = StageMail
@@ -208,7 +213,7 @@ func (s *Session) sendEnvelopeBatch(ctx context.Context, lines []string) error {
 	return err
 }
 
-func (s *Session) sendMessage(ctx context.Context, m Mail) error {
+func (s *sendRun) sendMessage(ctx context.Context, m Mail) error {
 	name := m.Name
 	if name == "" {
 		name = "the message"
@@ -226,7 +231,7 @@ func (s *Session) sendMessage(ctx context.Context, m Mail) error {
 	return err
 }
 
-func (s *Session) sendQuit(ctx context.Context) error {
+func (s *sendRun) sendQuit(ctx context.Context) error {
 	if !s.Connected() {
 		return nil
 	}
@@ -238,7 +243,7 @@ func (s *Session) sendQuit(ctx context.Context) error {
 
 // sendCommand sends one command of send's: the stop-point may come
 // first; ok says whether the reply let the session go on.
-func (s *Session) sendCommand(ctx context.Context, line string, ok func() bool) error {
+func (s *sendRun) sendCommand(ctx context.Context, line string, ok func() bool) error {
 	if stop, err := s.stopBefore(ctx, line); stop {
 		return err
 	}
@@ -258,12 +263,12 @@ func (s *Session) sendCommand(ctx context.Context, line string, ok func() bool) 
 
 // refused ends a send at a refusal: QUIT, as swaks says it, then the
 // stage's error quoting the reply.
-func (s *Session) refused(ctx context.Context, what string) error {
+func (s *sendRun) refused(ctx context.Context, what string) error {
 	return s.refusedBy(ctx, what, s.lastReply)
 }
 
 // refusedBy is refused quoting reply r.
-func (s *Session) refusedBy(ctx context.Context, what string, r *proto.Reply) error {
+func (s *sendRun) refusedBy(ctx context.Context, what string, r *proto.Reply) error {
 	stage := s.stops.current
 	if r != nil && r.Failed() {
 		what += ": " + visible.Clip(firstReplyLine(r), 300)
@@ -274,7 +279,7 @@ func (s *Session) refusedBy(ctx context.Context, what string, r *proto.Reply) er
 
 // failedAt ends a send at an error (a timeout, a dropped connection, a
 // failed handshake).
-func (s *Session) failedAt(ctx context.Context, err error) error {
+func (s *sendRun) failedAt(ctx context.Context, err error) error {
 	stage := s.stops.current
 	closed := errors.Is(err, proto.ErrClosed) && stage != StageConnect
 	s.abandon(ctx)
@@ -282,13 +287,13 @@ func (s *Session) failedAt(ctx context.Context, err error) error {
 }
 
 // abandon says QUIT when the session can still hear it, else hangs up.
-func (s *Session) abandon(ctx context.Context) {
+func (s *sendRun) abandon(ctx context.Context) {
 	if !s.Connected() {
 		return
 	}
 	st := s.model.State()
 	if st.Closed() || st.InData() || st.OutOfStep != "" || st.InAuth() {
-		_ = runClose(ctx, s, "")
+		_ = runClose(ctx, s.Session, "")
 		return
 	}
 	_ = s.command(ctx, "QUIT")
