@@ -20,8 +20,8 @@ type Mail struct {
 	StartTLS bool     // STARTTLS after the first EHLO (RFC 3207)
 	Text     io.Reader
 	Name     string // what Text is, for messages: "the message", a file name
-	// Summary describes the message in one line, shown when --show
-	// leaves its body out; "" for none.
+	// Summary describes the message in one line, for the comment that
+	// counts what --show leaves out; "" for none.
 	Summary string
 	// Auth logs in after the hello, nil for no AUTH; it runs through the
 	// session's own AUTH, so it is shown, explained and redacted.
@@ -218,8 +218,8 @@ func (s *sendRun) sendMessage(ctx context.Context, m Mail) error {
 	if name == "" {
 		name = "the message"
 	}
-	if m.Summary != "" && s.cfg.Show != ShowAll {
-		s.view.output("the message: " + m.Summary)
+	if d, ok := s.view.View.(interface{ describeMessage(string) }); ok {
+		d.describeMessage(m.Summary)
 	}
 	if err := s.streamMessage(ctx, m.Text, name); err != nil {
 		return s.failedAt(ctx, err)

@@ -30,7 +30,14 @@ type scriptView struct {
 	// the header of the message being sent has ended.
 	show   Show
 	inBody bool
+	// about describes the message being sent (its MIME tree), for the
+	// comment that stands for what --show left out; "" when unknown.
+	about string
 }
+
+// describeMessage tells the view what the next message is, for the one
+// comment that counts what --show leaves out.
+func (v *scriptView) describeMessage(about string) { v.about = about }
 
 // The transcript is a View and nothing more: explanations are not part
 // of it.
@@ -89,11 +96,16 @@ func (v *scriptView) sayHidden() {
 	if v.hiddenLines == 0 {
 		return
 	}
+	about := ""
+	if v.about != "" {
+		about = ", " + v.about
+	}
+	v.about = ""
 	switch v.show {
 	case ShowHeaders:
-		v.rec.Comment(fmt.Sprintf("message body: %d line(s), %d bytes sent but not shown (--show headers)", v.hiddenLines, v.hiddenBytes))
+		v.rec.Comment(fmt.Sprintf("message body%s: %d line(s), %d bytes sent but not shown (--show headers)", about, v.hiddenLines, v.hiddenBytes))
 	case ShowNone:
-		v.rec.Comment(fmt.Sprintf("message text: %d line(s), %d bytes sent but not shown (--show none)", v.hiddenLines, v.hiddenBytes))
+		v.rec.Comment(fmt.Sprintf("message%s: %d line(s), %d bytes sent but not shown (--show none)", about, v.hiddenLines, v.hiddenBytes))
 	default:
 		v.rec.Comment(fmt.Sprintf("%d more line(s), %d bytes of message text sent but not shown", v.hiddenLines, v.hiddenBytes))
 	}
