@@ -82,6 +82,7 @@ type sessionFlags struct {
 	dropAfter      string
 	mx             string
 	resolver       string
+	json           bool
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -143,6 +144,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.quitAfter, "quit-after", "", "say QUIT after this stage and send nothing more: "+strings.Join(quitStages, "|")+" (swaks's names)")
 	fs.StringVar(&f.dropAfter, "drop-after", "", "hang up without QUIT after this stage: "+strings.Join(stages, "|"))
 	fs.StringVar(&f.mx, "mx", "", "connect to DOMAIN's MX hosts in order, as an MTA would, instead of HOST (DOMAIN:PORT: another port than 25)")
+	fs.BoolVar(&f.json, "json", false, "script mode: write JSON Lines, one object per wire line and event, instead of the transcript (schema: transcripts/README.md)")
 	fs.StringVar(&f.resolver, "resolver", "", "send every DNS query (--mx, :mx) to HOST:PORT (default: $SMTPREPL_RESOLVER, else /etc/resolv.conf)")
 }
 
@@ -187,7 +189,7 @@ func (f *sessionFlags) sessionConfig() (repl.Config, error) {
 	}
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
-	cfg.Timing, cfg.WireHex, cfg.EHLOName = f.timing, f.wire == "hex", f.ehlo
+	cfg.Timing, cfg.WireHex, cfg.EHLOName, cfg.JSON = f.timing, f.wire == "hex", f.ehlo, f.json
 	var err error
 	if cfg.StopAfter, cfg.DropAfter, err = f.stopPoint(); err != nil {
 		return repl.Config{}, err
