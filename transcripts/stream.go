@@ -114,7 +114,7 @@ func (r *Reader) step() error {
 		raw = strings.Join(pieces, "")
 	}
 	line, err := cutEOL(raw, r.n)
-	if err != nil && r.format != native && r.format != swaks && strings.Contains(raw, "\r") {
+	if err != nil && r.format != native && r.format != swaks && curlMeter(raw) {
 		// curl's progress meter redraws its line with CRs, and a curl -v
 		// log holds it: keep what a terminal would show, the text after
 		// the last CR.
@@ -159,6 +159,13 @@ func (r *Reader) wait(line string, n int) error {
 		return r.decide(native)
 	}
 	return nil
+}
+
+// curlMeter reports a line that starts with curl's progress meter, which
+// redraws itself with carriage returns: "\r  0     0 ..." or "  % Total".
+func curlMeter(raw string) bool {
+	first, _, found := strings.Cut(raw, "\r")
+	return found && (first == "" || strings.HasPrefix(first, "  ") || first[0] >= '0' && first[0] <= '9')
 }
 
 // decide fixes the notation and parses the lines that waited for it.
