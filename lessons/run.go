@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
 )
@@ -52,6 +53,9 @@ type Runner struct {
 	// Width is the terminal's width, for wrapping the lesson's
 	// explanations; nil leaves lines as they are.
 	Width func() int
+	// Now times the run and its checkpoints, for the report; nil is
+	// time.Now.
+	Now func() time.Time
 }
 
 // Result is how a run went.
@@ -65,6 +69,72 @@ type Result struct {
 	// Input is every line sent, in the lesson's notation ({{name}} not
 	// expanded) when it was the suggested one, with secrets redacted.
 	Input []string
+	// Started and Ended bound the run; Checkpoints are the lesson's
+	// checkpoints in order, those not reached included: what a teacher
+	// grades from (see Report).
+	Started, Ended time.Time
+	Checkpoints    []Checkpoint
+}
+
+// Checkpoint is how one checkpoint went.
+type Checkpoint struct {
+	Step      int    // 1-based
+	StepTitle string // the step's title
+	Source    int    // the line to type's line in the lesson file
+	Line      string // the line to type, as the lesson writes it, secrets redacted
+	Expect    string // the expectation, as the lesson writes it
+	Match     string // the regular expression of its match line, if any
+	Reached   bool   // the line was sent at least once
+	Passed    bool
+	Attempts  int    // times it was sent (a guided student may try again)
+	Reply     string // the last reply's codes ("250 2.1.0"); "" when none came
+	// Took is from the line first being asked for to its last verdict.
+	Took time.Duration
+}
+
+// plan lists l's checkpoints, none reached yet.
+func plan(l Lesson, s Session) []Checkpoint {
+	var out []Checkpoint
+	for i, st := range l.Steps {
+		for _, ln := range st.Lines {
+			if !ln.Expect.IsZero() {
+				out = append(out, Checkpoint{Step: i + 1, StepTitle: st.Title, Source: ln.Source,
+					Line: s.Redact(ln.Text), Expect: ln.Expect.codes(), Match: ln.Expect.Text})
+			}
+		}
+	}
+	return out
+}
+
+// checkpoint is the entry for ln, nil when ln checks nothing.
+func (res *Result) checkpoint(ln Line) *Checkpoint {
+	for i := range res.Checkpoints {
+		if res.Checkpoints[i].Source == ln.Source {
+			return &res.Checkpoints[i]
+		}
+	}
+	return nil
+}
+
+// mark notes one attempt at a checkpoint; cp may be nil.
+func (cp *Checkpoint) mark(v verdict, since, now time.Time) {
+	if cp == nil {
+		return
+	}
+	cp.Reached, cp.Passed = true, v.ok
+	cp.Attempts++
+	cp.Reply = ""
+	if v.reply != nil {
+		cp.Reply = replyText(v.reply)
+	}
+	cp.Took = now.Sub(since)
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
 }
 
 // Passed reports whether every step ran and every checkpoint held.
@@ -74,15 +144,16 @@ func (r Result) Passed() bool { return r.Done == r.Steps && r.Failed == "" && !r
 var errLeft = errors.New("the student left")
 
 // Run plays l on s, step by step.
-func (r *Runner) Run(ctx context.Context, l Lesson, s Session) (Result, error) {
-	res := Result{Lesson: l.Name, Steps: len(l.Steps)}
-	if err := r.checkVars(l); err != nil {
+func (r *Runner) Run(ctx context.Context, l Lesson, s Session) (res Result, err error) {
+	res = Result{Lesson: l.Name, Steps: len(l.Steps), Started: r.now(), Checkpoints: plan(l, s)}
+	defer func() { res.Ended = r.now() }()
+	if err = r.checkVars(l); err != nil {
 		return res, err
 	}
 	r.intro(l)
 	for i, st := range l.Steps {
 		r.stepHeader(i, len(l.Steps), st)
-		err := r.runStep(ctx, s, st, &res)
+		err = r.runStep(ctx, s, st, &res)
 		switch {
 		case errors.Is(err, errLeft):
 			res.Left = true
@@ -101,9 +172,6 @@ func (r *Runner) Run(ctx context.Context, l Lesson, s Session) (Result, error) {
 }
 
 func (r *Runner) runStep(ctx context.Context, s Session, st Step, res *Result) error {
-	if len(st.Lines) == 0 && r.Student != nil {
-		return r.pause(ctx)
-	}
 	for i := 0; i < len(st.Lines); {
 		n := 1
 		for st.Lines[i].Batch && i+n < len(st.Lines) && st.Lines[i+n].Batch {
@@ -121,16 +189,6 @@ func (r *Runner) runStep(ctx context.Context, s Session, st Step, res *Result) e
 		i += n
 	}
 	return nil
-}
-
-// pause waits for Enter after a step that is prose only.
-func (r *Runner) pause(ctx context.Context) error {
-	r.say(r.paint(r.Paint.Dim, "  (Enter goes on)"))
-	line, err := r.Student.ReadLine(ctx)
-	if errors.Is(err, io.EOF) || strings.TrimSpace(line) == ":quit" {
-		return errLeft
-	}
-	return err
 }
 
 func (r *Runner) say(text string) { fmt.Fprintln(r.Out, text) }

@@ -23,6 +23,7 @@ type verdict struct {
 // types it (Enter sends the suggestion) until the checkpoint holds.
 func (r *Runner) single(ctx context.Context, s Session, ln Line, res *Result) error {
 	want := r.expand(ln.Text)
+	cp, since := res.checkpoint(ln), r.now()
 	for {
 		typed, err := r.typed(ctx, s, want)
 		if err != nil {
@@ -38,6 +39,7 @@ func (r *Runner) single(ctx context.Context, s Session, ln Line, res *Result) er
 		}
 		res.Input = append(res.Input, s.Redact(written))
 		v := r.send(ctx, s, want, typed, ln.Expect)
+		cp.mark(v, since, r.now())
 		r.report(ln, v)
 		switch {
 		case v.ok:

@@ -86,6 +86,9 @@ func sandboxNote(v *termView, t repl.LessonTarget, l lessons.Lesson) {
 	if o.MaxErrors > 0 {
 		want = append(want, fmt.Sprintf("421 after %d errors", o.MaxErrors))
 	}
+	if o.Greylist {
+		want = append(want, "greylisting (451 4.7.1 to a first RCPT)")
+	}
 	v.Note("this lesson was written for a server with " + strings.Join(want, " and ") + "; yours may answer differently")
 }
 
