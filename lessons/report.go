@@ -45,6 +45,10 @@ func (r *Runner) expandProse(text string) string {
 
 func (r *Runner) outro(l Lesson, res Result) {
 	r.say("")
+	if r.Stored != nil {
+		r.say(r.Stored())
+		r.say("")
+	}
 	if res.Failed != "" {
 		r.say(r.paint(r.Paint.Bad, fmt.Sprintf("✗ Lesson %s stopped at step %d of %d: %s", l.Name, res.Done+1, res.Steps, res.Failed)))
 		return

@@ -56,6 +56,10 @@ type Runner struct {
 	// Now times the run and its checkpoints, for the report; nil is
 	// time.Now.
 	Now func() time.Time
+	// Stored, when set, is what the server stored during the lesson,
+	// already escaped: shown at the end, before the verdict, so that a
+	// lesson ends with the message as it arrived.
+	Stored func() string
 }
 
 // Result is how a run went.

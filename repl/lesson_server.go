@@ -21,6 +21,9 @@ type LessonTarget struct {
 	// Names replace addresses in recorded events ("connected to sandbox"),
 	// so a golden transcript does not hold a port chosen at random.
 	Names map[string]string
+	// Stored is what the server stored, shown at the lesson's end; nil
+	// for a server the user named, whose mailboxes smtprepl cannot see.
+	Stored func() string
 }
 
 // LessonServer is the in-process practice server set up for one lesson:
@@ -100,7 +103,8 @@ func (ls *LessonServer) Target() LessonTarget {
 		Config: Config{Addr: addr, Sandbox: ls.Server, TLS: proto.TLSOptions{CAFile: ls.CAFile}},
 		Vars: map[string]string{"implicit-tls": ls.TLSAddr, "submission": ls.SubmissionAddr,
 			"cafile": ls.CAFile, "trust": "--cafile " + ls.CAFile},
-		Names: map[string]string{addr: "sandbox", ls.TLSAddr: "sandbox-tls", ls.SubmissionAddr: "sandbox-submission"},
+		Names:  map[string]string{addr: "sandbox", ls.TLSAddr: "sandbox-tls", ls.SubmissionAddr: "sandbox-submission"},
+		Stored: ls.Stored,
 	}
 }
 

@@ -49,7 +49,7 @@ func RunLesson(ctx context.Context, t repl.LessonTarget, l lessons.Lesson, opt L
 	compose.Files = l.FS()
 	s.SetComposeOptions(compose)
 	sandboxNote(tv, t, l)
-	r := &lessons.Runner{Out: opt.Out, Vars: t.Vars, Paint: paintOf(th), Width: opt.Width}
+	r := &lessons.Runner{Out: opt.Out, Vars: t.Vars, Paint: paintOf(th), Width: opt.Width, Stored: t.Stored}
 	var res lessons.Result
 	var err error
 	if opt.Auto {
