@@ -38,6 +38,7 @@ func (r *Runner) single(ctx context.Context, s Session, ln Line, res *Result) er
 			written = ln.Text
 		}
 		res.Input = append(res.Input, s.Redact(written))
+		cp.sending(s, ln)
 		v := r.send(ctx, s, want, typed, ln.Expect)
 		cp.mark(v, since, r.now())
 		r.report(ln, v)
