@@ -28,6 +28,10 @@ type Reader struct {
 	// that only compare or play a transcript have no use for them.
 	keepMeta bool
 	meta     []KV
+	// secrets follows an smtplib log, whose AUTH lines hold the real
+	// credentials, to redact them as a Recorder would have.
+	secrets redactor
+	sawWire bool // a line of the dialogue has been read
 }
 
 // format is the notation of a file, decided by its first dialogue line.
@@ -37,6 +41,7 @@ const (
 	undecided format = iota
 	native           // the C:/S: notation of this package
 	swaks            // swaks's " -> " / "<-  " arrows
+	smtplib          // Python smtplib's set_debuglevel output
 )
 
 type pendingLine struct {
@@ -52,8 +57,9 @@ const (
 	maxPendingBytes = 64 << 10
 )
 
-// NewReader returns a Reader of r in either notation: a file whose first
-// dialogue line uses swaks's arrows is read as [ParseSwaks] would.
+// NewReader returns a Reader of r in any notation: a file whose first
+// dialogue line uses swaks's arrows is read as [ParseSwaks] would, one
+// whose first is smtplib's "send: " or "reply: " as [ParseSmtplib] would.
 func NewReader(r io.Reader) *Reader { return newReaderSize(r, 64<<10) }
 
 // newReaderSize lets the fuzz test make lines longer than the buffer.
@@ -169,15 +175,46 @@ func (r *Reader) decide(f format) error {
 func (r *Reader) parse(line string, n int) error {
 	var e Entry
 	keep, err := true, error(nil)
-	if r.format == swaks {
+	switch r.format {
+	case smtplib:
+		return r.parseSmtplib(line, n)
+	case swaks:
 		e, keep, err = parseSwaksLine(line, n)
-	} else {
+	default:
 		e, err = parseLine(line, n)
 	}
 	if err != nil {
 		return err
 	}
 	if keep {
+		r.out = append(r.out, e)
+	}
+	return nil
+}
+
+// parseSmtplib files the entries of one smtplib line, the AUTH secrets
+// in it redacted: a log from set_debuglevel holds them in clear (base64
+// is no cipher), and a transcript never does.
+func (r *Reader) parseSmtplib(line string, n int) error {
+	entries, err := parseSmtplibLine(line, n)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Wire() && !r.sawWire {
+			r.sawWire = true
+			if e.Kind == Client {
+				r.out = append(r.out, unloggedGreeting(n)...)
+			}
+		}
+		switch {
+		case e.Kind == Server:
+			r.secrets.server(string(e.Bytes()))
+		case e.Kind == Client && e.Redacted == "":
+			if text, secret := r.secrets.client(string(e.Bytes())); secret != "" {
+				e = Entry{Kind: Client, Text: text, Redacted: secret, Line: e.Line}
+			}
+		}
 		r.out = append(r.out, e)
 	}
 	return nil
@@ -191,6 +228,9 @@ func notationOf(line string) format {
 	}
 	if h, _, ok := matchSwaks(line); ok && (h.kind != Event || h.event != "") {
 		return swaks
+	}
+	if isSmtplib(line) {
+		return smtplib
 	}
 	return undecided
 }

@@ -1,0 +1,144 @@
+package transcripts
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestSmtplibGolden reads each smtplib log in testdata, written by
+// /usr/bin/python3's smtplib against the practice server (level 1 and 2,
+// STARTTLS, SMTP_SSL, AUTH PLAIN and LOGIN by login() and by docmd), and
+// compares the transcript with the .txt file of the same name; -update
+// rewrites the .txt files, never the logs.
+func TestSmtplibGolden(t *testing.T) {
+	logs, err := filepath.Glob("testdata/smtplib-*.log")
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no smtplib logs: %v", err)
+	}
+	for _, name := range logs {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			log, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := Parse(bytes.NewReader(log)) // auto-detected
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if _, err := tr.WriteTo(&got); err != nil {
+				t.Fatal(err)
+			}
+			for _, secret := range []string{"c2VjcmV0", "AHN0dWRlbnQAc2VjcmV0", "c3R1ZGVudA=="} {
+				if strings.Contains(got.String(), secret) {
+					t.Errorf("the transcript holds the credential %q", secret)
+				}
+			}
+			golden := strings.TrimSuffix(name, ".log") + ".txt"
+			if *update {
+				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), got.String()); diff != "" {
+				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
+			}
+		})
+	}
+}
+
+func TestParseSmtplibLines(t *testing.T) {
+	tests := []struct {
+		name, line string
+		want       []Entry
+	}{
+		{"command", `send: 'ehlo laptop.example\r\n'`, []Entry{{Kind: Client, Text: "ehlo laptop.example"}}},
+		{"reply", `reply: b'250-PIPELINING\r\n'`, []Entry{{Kind: Server, Text: "250-PIPELINING"}}},
+		{"level 2", `20:14:29.639106 reply: b'221 2.0.0 Bye\r\n'`, []Entry{{Kind: Server, Text: "221 2.0.0 Bye"}}},
+		{"level 2, no fraction", `20:14:29 send: 'quit\r\n'`, []Entry{{Kind: Client, Text: "quit"}}},
+		{"summary", `reply: retcode (250); Msg: b'2.1.0 Ok'`, nil},
+		{"data summary", `data: (354, b'End data with <CR><LF>.<CR><LF>')`, nil},
+		{"connect", `connect: ('127.0.0.1', 465)`, []Entry{{Kind: Event, Text: "smtplib connects to 127.0.0.1:465"}}},
+		{"connect repeated", `connect: to ('127.0.0.1', 465) None`, nil},
+		{"greeting repeated", `connect: b'sandbox ESMTP'`, nil},
+		{"message in one write", `send: b'Subject: Monday\'s\r\n\r\n..dot\r\n.\r\n'`, []Entry{
+			{Kind: Client, Text: "Subject: Monday's"}, {Kind: Client}, {Kind: Client, Text: "..dot"}, {Kind: Client, Text: "."}}},
+		{"double quotes", `reply: b"250 it's ok\r\n"`, []Entry{{Kind: Server, Text: "250 it's ok"}}},
+		{"str with UTF-8", `send: 'ehlo zo\xeb.example\r\n'`, []Entry{{Kind: Client, Text: "ehlo zoë.example"}}},
+		{"bytes escape", `reply: b'250 \xc3\xa9\r\n'`, []Entry{{Kind: Server, Text: "250 é"}}},
+		{"control kept exact", `reply: b'250 a\x1bb\r\n'`, []Entry{{Kind: Server, Text: "250 a\x1bb\r\n", Exact: true}}},
+		{"no CRLF", `send: 'NOOP'`, []Entry{{Kind: Client, Text: "NOOP", Exact: true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseSmtplibLine(tt.line, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestParseSmtplibErrors(t *testing.T) {
+	tests := []struct {
+		name, input, want string
+	}{
+		{"traceback", "send: 'NOOP\\r\\n'\nTraceback (most recent call last):\n", "line 2: not an smtplib debug line"},
+		{"unquoted", "send: 'NOOP\\r\\n'\nreply: 250 ok\n", "line 2: bad Python literal"},
+		{"cut escape", "send: 'NOOP\\r\\n'\nreply: b'250 \\x4'\n", "line 2: bad Python literal"},
+		{"stray quote", "send: 'NO'OP'\n", "line 1: bad Python literal"},
+		{"unicode escape in bytes", "send: 'x\\r\\n'\nreply: b'\\u00e9'\n", "line 2: bad Python literal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader(tt.input))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestSmtplibRedactsOnImport: every form of AUTH smtplib sends leaves the
+// import with a redaction marker that replay's --secret fills in.
+func TestSmtplibRedactsOnImport(t *testing.T) {
+	in := `send: 'AUTH PLAIN AHN0dWRlbnQAc2VjcmV0\r\n'
+reply: b'235 2.7.0 Authentication successful\r\n'
+send: 'AUTH LOGIN c3R1ZGVudA==\r\n'
+reply: b'334 UGFzc3dvcmQ6\r\n'
+send: 'c2VjcmV0\r\n'
+reply: b'235 2.7.0 Authentication successful\r\n'
+send: 'AUTH LOGIN\r\n'
+reply: b'334 VXNlcm5hbWU6\r\n'
+send: 'c3R1ZGVudA==\r\n'
+reply: b'334 UGFzc3dvcmQ6\r\n'
+send: 'c2VjcmV0\r\n'
+reply: b'235 2.7.0 Authentication successful\r\n'
+`
+	tr, err := ParseSmtplib([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range tr.Entries {
+		if e.Kind == Client {
+			got = append(got, e.Redacted)
+		}
+	}
+	want := []string{"AUTH PLAIN credentials", "AUTH LOGIN username", "AUTH LOGIN password", "", "AUTH LOGIN username", "AUTH LOGIN password"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("redacted (-want +got):\n%s", diff)
+	}
+}
