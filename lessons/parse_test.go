@@ -157,4 +157,17 @@ func TestExpectMatch(t *testing.T) {
 	if (Expect{Alts: []string{"250"}}).Match(nil) {
 		t.Error("a missing reply matched 250")
 	}
+	queued := reply(250, "2.0.0")
+	queued = proto.NewReply(250, queued.Enhanced, "Ok: queued as 9E3779B97F5")
+	for _, tt := range []struct {
+		text string
+		want bool
+	}{{"queued as [0-9A-F]+$", true}, {"^Ok", true}, {"rejected", false}, {"(", false}} {
+		if got := (Expect{Alts: []string{"250"}, Text: tt.text}).Match(queued); got != tt.want {
+			t.Errorf("250 with /%s/ matches %s: got %v, want %v", tt.text, queued, got, tt.want)
+		}
+	}
+	if (Expect{Alts: []string{"550"}, Text: "queued"}).Match(queued) {
+		t.Error("the text matched and the code did not, yet the expectation held")
+	}
 }
