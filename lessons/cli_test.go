@@ -1,6 +1,7 @@
 package lessons_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -204,4 +205,34 @@ func TestReportFile(t *testing.T) {
 			t.Errorf("totals %+v", rep.Totals)
 		}
 	})
+}
+
+// TestCheckHostileFiles: a lesson file is a stranger's input; what check
+// prints of it is escaped, and a file too large is refused unread.
+func TestCheckHostileFiles(t *testing.T) {
+	run := buildBinary(t)
+	dir := t.TempDir()
+	escape := filepath.Join(dir, "escape.txtar")
+	if err := os.WriteFile(escape, []byte("title: T\x1b]0;owned\x07\n-- step: A\u202e --\n> NOOP\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge.txtar")
+	if err := os.WriteFile(huge, bytes.Repeat([]byte("title: T\n"), 200_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		file, want string
+	}{
+		{escape, `escape.txtar:1: a control or invisible character, shown escaped: title: T\x1b]0;owned\x07; a lesson is plain text`},
+		{escape, `escape.txtar:2: a control or invisible character, shown escaped: step: A\u202e`},
+		{huge, "huge.txtar is larger than 1024 KiB, the most a lesson file may be"},
+	} {
+		out, code := run("lesson", "check", tt.file)
+		if code != 1 || !strings.Contains(out, tt.want) {
+			t.Errorf("check %s: exit %d, want 1 and %q in:\n%s", filepath.Base(tt.file), code, tt.want, out)
+		}
+		if strings.ContainsAny(out, "\x1b\x07\u202e") {
+			t.Errorf("check %s printed a control or bidi character: %q", filepath.Base(tt.file), out)
+		}
+	}
 }
