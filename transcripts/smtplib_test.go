@@ -12,9 +12,10 @@ import (
 
 // TestSmtplibGolden reads each smtplib log in testdata, written by
 // /usr/bin/python3's smtplib against the practice server (level 1 and 2,
-// STARTTLS, SMTP_SSL, AUTH PLAIN and LOGIN by login() and by docmd), and
-// compares the transcript with the .txt file of the same name; -update
-// rewrites the .txt files, never the logs.
+// STARTTLS, SMTP_SSL, AUTH PLAIN and LOGIN by login() and by docmd;
+// testdata/smtplib-logs.py writes them), and compares the transcript with
+// the .txt file of the same name; -update rewrites the .txt files, never
+// the logs.
 func TestSmtplibGolden(t *testing.T) {
 	logs, err := filepath.Glob("testdata/smtplib-*.log")
 	if err != nil || len(logs) == 0 {
