@@ -114,8 +114,9 @@ func TestGolden(t *testing.T) {
 // goldenArchive is the golden file: metadata in the comment, what was
 // typed, the lesson's data files, and the wire.
 func goldenArchive(l lessons.Lesson, p played) []byte {
-	comment := fmt.Sprintf(`# The wire of "smtprepl lesson %s --auto" against the practice server, with
-# its clock, queue ids, MIME boundaries and Message-IDs fixed. Generated from
+	comment := fmt.Sprintf(`# The wire of "smtprepl lesson %s --auto" against the practice server, and
+# what its end showed of the mailbox ("stored"), with the server's clock,
+# queue ids, MIME boundaries and Message-IDs fixed. Generated from
 # lessons/%s.txtar (the input, never rewritten) by
 # go test ./lessons -run 'TestGolden/%s$' -update
 lesson: %s
