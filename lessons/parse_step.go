@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -53,6 +54,7 @@ var directives = map[string]func(r *stepReader, n int, rest string){
 const directiveNames = ">, >>, expect, match, ok: and if CODE:"
 
 func (r *stepReader) line(n int, line string) {
+	r.p.variables(n, line)
 	word, rest, _ := strings.Cut(line, " ")
 	if f, ok := directives[word]; ok && isDirective(word, rest) {
 		f(r, n, rest)
@@ -214,4 +216,19 @@ func validEnhanced(e string) bool {
 		}
 	}
 	return true
+}
+
+// Variables are the {{name}} values a runner fills in (README.md,
+// "Variables"): a name outside them is a typo the run would stop at.
+var Variables = []string{"implicit-tls", "submission", "cafile", "trust"}
+
+var variableRE = regexp.MustCompile(`\{\{([^{}]*)\}\}`)
+
+// variables notes every {{name}} on a line that no runner fills in.
+func (p *parser) variables(n int, line string) {
+	for _, m := range variableRE.FindAllStringSubmatch(line, -1) {
+		if !slices.Contains(Variables, m[1]) {
+			p.errorf(n, "unknown variable {{%s}} (%s)", m[1], "{{"+strings.Join(Variables, "}}, {{")+"}}")
+		}
+	}
 }

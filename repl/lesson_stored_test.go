@@ -2,7 +2,9 @@ package repl
 
 import (
 	"fmt"
+	"maps"
 	"net/smtp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +90,21 @@ func sendPlain(t *testing.T, addr, body string, to ...string) {
 	}
 	if err := c.Quit(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLessonTargetVariables: both kinds of target fill in every variable
+// lesson check accepts, and no other.
+func TestLessonTargetVariables(t *testing.T) {
+	ls, err := StartLessonServer(sandbox.DefaultConfig(), lessons.SandboxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	want := slices.Sorted(slices.Values(lessons.Variables))
+	for name, vars := range map[string]map[string]string{"sandbox": ls.Target().Vars, "server": ServerTarget(Config{Addr: "mx.lab:25"}).Vars} {
+		if got := slices.Sorted(maps.Keys(vars)); !slices.Equal(got, want) {
+			t.Errorf("%s target's variables %q, want %q", name, got, want)
+		}
 	}
 }
