@@ -16,12 +16,11 @@ func (r *Runner) batch(ctx context.Context, s Session, lines []Line, res *Result
 	for i, ln := range lines {
 		texts[i] = r.expand(ln.Text)
 		res.Input = append(res.Input, s.Redact(ln.Text))
-		res.checkpoint(ln).sending(s, ln)
+		r.asking(s, ln)
 	}
 	if err := r.confirmBatch(ctx, texts); err != nil {
 		return err
 	}
-	since := r.now()
 	replies, err := s.ExecBatch(ctx, texts)
 	for i, ln := range lines {
 		v := verdict{err: err}
@@ -29,7 +28,6 @@ func (r *Runner) batch(ctx context.Context, s Session, lines []Line, res *Result
 			v = verdict{reply: replies[i]}
 		}
 		v.ok = ln.Expect.holds(v.reply, v.err)
-		res.checkpoint(ln).mark(v, since, r.now())
 		r.report(ln, v)
 		if !v.ok {
 			res.Failed = fmt.Sprintf("line %d, %q: %s", ln.Source, ln.Text, v.summary(ln.Expect))

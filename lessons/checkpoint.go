@@ -18,7 +18,8 @@ type Checkpoint struct {
 	Attempts int    // times it was sent (a guided student may try again)
 	Reply    string // the last reply's codes ("250 2.1.0"); "" when none came
 	// Took is from the line first being asked for to its last verdict.
-	Took time.Duration
+	Took  time.Duration
+	asked time.Time
 }
 
 // plan lists l's checkpoints, none reached yet.
@@ -35,26 +36,32 @@ func plan(l Lesson) []Checkpoint {
 	return out
 }
 
-// checkpoint is the entry for ln, nil when ln checks nothing.
-func (res *Result) checkpoint(ln Line) *Checkpoint {
-	for i := range res.Checkpoints {
-		if res.Checkpoints[i].Source == ln.Source {
-			return &res.Checkpoints[i]
+// checkpoint is the run's entry for ln, nil when ln checks nothing.
+func (r *Runner) checkpoint(ln Line) *Checkpoint {
+	for i := range r.checkpoints {
+		if r.checkpoints[i].Source == ln.Source {
+			return &r.checkpoints[i]
 		}
 	}
 	return nil
 }
 
-// sending notes that the line is about to be sent, redacted by s where
-// it stands; cp may be nil.
-func (cp *Checkpoint) sending(s Session, ln Line) {
-	if cp != nil && !cp.Reached {
-		cp.Line = s.Redact(ln.Text)
+// asking notes that ln is about to be asked for: when, the first time,
+// and the line as it will be written down, redacted by s where it stands.
+func (r *Runner) asking(s Session, ln Line) {
+	cp := r.checkpoint(ln)
+	if cp == nil || cp.Reached {
+		return
+	}
+	cp.Line = s.Redact(ln.Text)
+	if cp.asked.IsZero() {
+		cp.asked = r.now()
 	}
 }
 
-// mark notes one attempt at a checkpoint; cp may be nil.
-func (cp *Checkpoint) mark(v verdict, since, now time.Time) {
+// mark notes one verdict on ln's checkpoint, if it has one.
+func (r *Runner) mark(ln Line, v verdict) {
+	cp := r.checkpoint(ln)
 	if cp == nil {
 		return
 	}
@@ -64,5 +71,5 @@ func (cp *Checkpoint) mark(v verdict, since, now time.Time) {
 	if v.reply != nil {
 		cp.Reply = replyText(v.reply)
 	}
-	cp.Took = now.Sub(since)
+	cp.Took = r.now().Sub(cp.asked)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // tick is a clock that moves one second each time it is read.
@@ -32,7 +33,7 @@ func TestCheckpointsGuided(t *testing.T) {
 		{Step: 2, StepTitle: "Send", Source: 11, Line: "DATA", Expect: "354", Reached: true, Passed: true, Attempts: 1, Reply: "354", Took: time.Second},
 		{Step: 2, StepTitle: "Send", Source: 14, Line: ".", Expect: "250", Reached: true, Passed: true, Attempts: 1, Reply: "250", Took: time.Second},
 	}
-	if diff := cmp.Diff(want, res.Checkpoints); diff != "" {
+	if diff := cmp.Diff(want, res.Checkpoints, cmpopts.IgnoreUnexported(Checkpoint{})); diff != "" {
 		t.Errorf("Checkpoints (-want +got):\n%s", diff)
 	}
 }

@@ -59,6 +59,7 @@ func (r *Runner) outro(l Lesson, res Result) {
 // report says whether the checkpoint held and, when not, why in the
 // lesson's words and the server's.
 func (r *Runner) report(ln Line, v verdict) {
+	r.mark(ln, v)
 	if v.ok {
 		r.held(ln, v)
 		return

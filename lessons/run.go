@@ -50,16 +50,17 @@ type Runner struct {
 	// what only the runner knows, such as the implicit-TLS address.
 	Vars  map[string]string
 	Paint Paint
-	// Width is the terminal's width, for wrapping the lesson's
-	// explanations; nil leaves lines as they are.
-	Width func() int
 	// Now times the run and its checkpoints, for the report; nil is
 	// time.Now.
 	Now func() time.Time
 	// Stored, when set, is what the server stored during the lesson,
 	// already escaped: shown at the end, before the verdict, so that a
 	// lesson ends with the message as it arrived.
-	Stored func() string
+	Stored      func() string
+	checkpoints []Checkpoint // the run's: Result.Checkpoints, shared
+	// Width is the terminal's width, for wrapping the lesson's
+	// explanations; nil leaves lines as they are.
+	Width func() int
 }
 
 // Result is how a run went.
@@ -96,6 +97,7 @@ var errLeft = errors.New("the student left")
 // Run plays l on s, step by step.
 func (r *Runner) Run(ctx context.Context, l Lesson, s Session) (res Result, err error) {
 	res = Result{Lesson: l.Name, Steps: len(l.Steps), Started: r.now(), Checkpoints: plan(l)}
+	r.checkpoints = res.Checkpoints
 	defer func() { res.Ended = r.now() }()
 	if err = r.checkVars(l); err != nil {
 		return res, err

@@ -23,7 +23,7 @@ type verdict struct {
 // types it (Enter sends the suggestion) until the checkpoint holds.
 func (r *Runner) single(ctx context.Context, s Session, ln Line, res *Result) error {
 	want := r.expand(ln.Text)
-	cp, since := res.checkpoint(ln), r.now()
+	r.asking(s, ln)
 	for {
 		typed, err := r.typed(ctx, s, want)
 		if err != nil {
@@ -38,9 +38,7 @@ func (r *Runner) single(ctx context.Context, s Session, ln Line, res *Result) er
 			written = ln.Text
 		}
 		res.Input = append(res.Input, s.Redact(written))
-		cp.sending(s, ln)
 		v := r.send(ctx, s, want, typed, ln.Expect)
-		cp.mark(v, since, r.now())
 		r.report(ln, v)
 		switch {
 		case v.ok:
