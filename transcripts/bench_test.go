@@ -98,20 +98,3 @@ func BenchmarkCompareStream10000Lines(b *testing.B) {
 		}
 	}
 }
-
-// BenchmarkParseSmtplib10000Lines imports a long smtplib debug log (the
-// level 2 one in testdata, repeated), redaction included.
-func BenchmarkParseSmtplib10000Lines(b *testing.B) {
-	one, err := os.ReadFile("testdata/smtplib-ssl-login-debuglevel2.log")
-	if err != nil {
-		b.Fatal(err)
-	}
-	data := bytes.Repeat(one, 10000/bytes.Count(one, []byte("\n"))+1)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseBytes(data); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

@@ -143,3 +143,41 @@ reply: b'235 2.7.0 Authentication successful\r\n'
 		t.Errorf("redacted (-want +got):\n%s", diff)
 	}
 }
+
+// FuzzParseSmtplib: an smtplib log is pasted by a student; whatever it
+// holds, the import never panics, reads back as it writes, and keeps
+// no AUTH secret in clear.
+func FuzzParseSmtplib(f *testing.F) {
+	addFiles(f, "testdata/smtplib-*.log")
+	for _, s := range []string{"send: 'AUTH PLAIN AHN0\\r\\n'\n", "reply: b'334 \\x00'\n", "12:00:00.1 send: b\"a\\r\\nb\"\n",
+		"connect: ('h', 1)\nsend: 'x'\n", "send: '\\U0010ffff\\r\\n'\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		t1, err := ParseSmtplib(data)
+		if err != nil {
+			return
+		}
+		checkStable(t, t1)
+		if n := t1.Redact(); n != 0 {
+			t.Fatalf("redacting the import again changed %d lines: a secret was left in clear", n)
+		}
+	})
+}
+
+// BenchmarkParseSmtplib10000Lines imports a long smtplib debug log (the
+// level 2 one in testdata, repeated), redaction included.
+func BenchmarkParseSmtplib10000Lines(b *testing.B) {
+	one, err := os.ReadFile("testdata/smtplib-ssl-login-debuglevel2.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := bytes.Repeat(one, 10000/bytes.Count(one, []byte("\n"))+1)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseBytes(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

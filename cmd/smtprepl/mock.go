@@ -12,7 +12,7 @@ import (
 )
 
 const mockUsage = `usage: smtprepl mock FILE [--listen ADDR] [--once] [--write-cert FILE] [--timeout DURATION]
-Play the server's side of a transcript (or a swaks or smtplib log) for a client under
+Play the server's side of a transcript (or a swaks log) for a client under
 test: the recorded greeting, then the recorded reply to each command.
 Commands are matched by verb; other arguments are reported, not refused; an
 unexpected verb is answered 503; any message body is accepted; STARTTLS
