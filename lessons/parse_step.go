@@ -220,15 +220,22 @@ func validEnhanced(e string) bool {
 
 // Variables are the {{name}} values a runner fills in (README.md,
 // "Variables"): a name outside them is a typo the run would stop at.
-var Variables = []string{"implicit-tls", "submission", "cafile", "trust"}
-
-var variableRE = regexp.MustCompile(`\{\{([^{}]*)\}\}`)
+func Variables() []string { return []string{"implicit-tls", "submission", "cafile", "trust"} }
 
 // variables notes every {{name}} on a line that no runner fills in.
 func (p *parser) variables(n int, line string) {
-	for _, m := range variableRE.FindAllStringSubmatch(line, -1) {
-		if !slices.Contains(Variables, m[1]) {
-			p.errorf(n, "unknown variable {{%s}} (%s)", m[1], "{{"+strings.Join(Variables, "}}, {{")+"}}")
+	for {
+		_, after, ok := strings.Cut(line, "{{")
+		if !ok {
+			return
 		}
+		name, rest, ok := strings.Cut(after, "}}")
+		if !ok {
+			return
+		}
+		if !strings.Contains(name, "{") && !slices.Contains(Variables(), name) {
+			p.errorf(n, "unknown variable {{%s}} (%s)", name, "{{"+strings.Join(Variables(), "}}, {{")+"}}")
+		}
+		line = rest
 	}
 }

@@ -101,7 +101,7 @@ func TestLessonTargetVariables(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ls.Close()
-	want := slices.Sorted(slices.Values(lessons.Variables))
+	want := slices.Sorted(slices.Values(lessons.Variables()))
 	for name, vars := range map[string]map[string]string{"sandbox": ls.Target().Vars, "server": ServerTarget(Config{Addr: "mx.lab:25"}).Vars} {
 		if got := slices.Sorted(maps.Keys(vars)); !slices.Equal(got, want) {
 			t.Errorf("%s target's variables %q, want %q", name, got, want)
