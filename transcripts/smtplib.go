@@ -167,7 +167,24 @@ const (
 	errBadEscape  = literalError("unknown or cut escape")
 )
 
-var pythonEscapes = map[byte]string{'\\': `\`, '\'': `'`, '"': `"`, 'n': "\n", 'r': "\r", 't': "\t", 'a': "\a", 'b': "\b", 'f': "\f", 'v': "\v", '0': "\x00"}
+// pythonSimple pairs, two bytes each, the letter of each one-character
+// escape of Python's with the character it stands for: a backslash for a
+// backslash, a newline for n, and so on.
+const pythonSimple = "\\\\''\"\"n\nr\rt\ta\ab\bf\fv\v0\x00"
+
+// pythonHex is the number of hex digits after \x, \u and \U; 0 for any
+// other letter.
+func pythonHex(c byte) int {
+	switch c {
+	case 'x':
+		return 2
+	case 'u':
+		return 4
+	case 'U':
+		return 8
+	}
+	return 0
+}
 
 // unescapePython writes the character of the escape at the start of s and
 // returns the escape's length.
@@ -175,11 +192,13 @@ func unescapePython(b *strings.Builder, s string, isBytes bool) (int, error) {
 	if len(s) < 2 {
 		return 0, errBadEscape
 	}
-	if v, ok := pythonEscapes[s[1]]; ok {
-		b.WriteString(v)
-		return 2, nil
+	for i := 0; i < len(pythonSimple); i += 2 {
+		if pythonSimple[i] == s[1] {
+			b.WriteByte(pythonSimple[i+1])
+			return 2, nil
+		}
 	}
-	digits := map[byte]int{'x': 2, 'u': 4, 'U': 8}[s[1]]
+	digits := pythonHex(s[1])
 	if digits == 0 || isBytes && s[1] != 'x' || len(s) < 2+digits {
 		return 0, errBadEscape
 	}
