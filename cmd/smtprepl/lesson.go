@@ -17,14 +17,14 @@ import (
 )
 
 const lessonUsage = `usage: smtprepl lesson [NAME|FILE] [--auto] [--report FILE] [--server HOST:PORT] [--insecure] [--cafile FILE]
-       smtprepl lesson check FILE
+       smtprepl lesson check FILE...
 Without NAME, list the lessons. With NAME, or the path of a lesson file of
 your own (it holds a / or ends in .txtar), run one against the practice
 server: guided (type each line, or press Enter to send the one shown), or
 with --auto every step unattended, exiting 0 only if every checkpoint held.
 --report writes how each checkpoint went as JSON, to grade from.
-check reads a lesson file and lists what is wrong in it, file:line: what;
-exit 0 when nothing is, 1 when something is.`
+check reads lesson files and lists what is wrong in them, file:line: what;
+exit 0 when nothing is, 1 when something is, 64 without a file.`
 
 type lessonFlags struct {
 	auto, insecure, noColor bool
