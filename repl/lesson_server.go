@@ -21,8 +21,9 @@ type LessonTarget struct {
 	// Names replace addresses in recorded events ("connected to sandbox"),
 	// so a golden transcript does not hold a port chosen at random.
 	Names map[string]string
-	// Stored is what the server stored, shown at the lesson's end; nil
-	// for a server the user named, whose mailboxes smtprepl cannot see.
+	// Stored is what the server stored, shown at the lesson's end; for a
+	// server the user named, whose mailboxes smtprepl cannot see, a
+	// sentence saying so.
 	Stored func() string
 }
 
@@ -133,5 +134,9 @@ func ServerTarget(cfg Config) LessonTarget {
 		Config: cfg,
 		Vars: map[string]string{"implicit-tls": net.JoinHostPort(host, "465"), "submission": net.JoinHostPort(host, "587"),
 			"cafile": cafile, "trust": trust},
+		Stored: func() string {
+			return "What this server stored is in its own mailboxes, which smtprepl cannot see; " +
+				"against the practice server a lesson ends by showing them."
+		},
 	}
 }
