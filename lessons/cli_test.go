@@ -54,6 +54,8 @@ func TestCommandLine(t *testing.T) {
 		{"teacher's file with mistakes", []string{"lesson", teacher + "broken.txtar", "--auto"}, 64,
 			`broken.txtar:2: unknown header key "colour" (title, summary, order, sandbox) (and 4 more; smtprepl lesson check lists them)`},
 		{"no such file", []string{"lesson", "./nope.txtar", "--auto"}, 64, "cannot read ./nope.txtar: no such file or directory"},
+		{"a built-in lesson's file name", []string{"lesson", "hello.txtar", "--auto"}, 64,
+			"cannot read hello.txtar: no such file or directory; the built-in lesson is smtprepl lesson hello"},
 		{"check fine", []string{"lesson", "check", teacher + "week3.txtar"}, 0, `week3.txtar: ok: "Week 3: one message, start to finish", 5 steps, 7 checkpoints`},
 		{"check nothing", []string{"lesson", "check"}, 64, "lesson check needs the lesson file(s)"},
 		{"check a device", []string{"lesson", "check", "/dev/zero"}, 1, "/dev/zero is not a regular file"},

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -75,7 +77,12 @@ func findLesson(arg string) (lessons.Lesson, error) {
 	}
 	l, err := lessons.ReadFile(arg)
 	if err != nil {
-		return l, usagef("%s", strings.TrimPrefix(err.Error(), "lessons: "))
+		msg := strings.TrimPrefix(err.Error(), "lessons: ")
+		name := strings.TrimSuffix(filepath.Base(arg), ".txtar")
+		if _, lerr := lessons.Lookup(name); errors.Is(err, fs.ErrNotExist) && lerr == nil {
+			msg += fmt.Sprintf("; the built-in lesson is smtprepl lesson %s", name)
+		}
+		return l, usagef("%s", msg)
 	}
 	return l, nil
 }
