@@ -98,6 +98,11 @@ func parseSmtplibLine(line string, n int) ([]Entry, error) {
 	return out, nil
 }
 
+// SmtplibTLSEvent follows a 220 to STARTTLS in an imported smtplib log:
+// starttls() then did a TLS handshake, of a version the log does not
+// say. Compare takes it as TLS of any version.
+const SmtplibTLSEvent = "TLS started (smtplib's log does not say which version)"
+
 // unloggedGreeting stands for the greeting of a log that starts with a
 // command: smtplib.SMTP(host, port) connects before set_debuglevel can
 // be called, as course texts write it. connect() raises unless the

@@ -181,3 +181,28 @@ func BenchmarkParseSmtplib10000Lines(b *testing.B) {
 		}
 	}
 }
+
+// TestCompareSmtplibTLS: an imported smtplib log says TLS started but not
+// which version; a replay's TLS of any version matches it, no TLS does not.
+func TestCompareSmtplibTLS(t *testing.T) {
+	rec := func(event string) *Transcript {
+		lines := []string{"S: 220 mx", "C: STARTTLS", "S: 220 go"}
+		if event != "" {
+			lines = append(lines, "=== "+event)
+		}
+		tr, err := ParseBytes([]byte(strings.Join(append(lines, "C: EHLO a", "S: 250 mx", "C: QUIT", "S: 221 bye"), "\n") + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	log := rec(SmtplibTLSEvent)
+	for _, got := range []string{"TLS established: TLS 1.3 TLS_AES_128_GCM_SHA256", "TLS established: TLS 1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"} {
+		if diffs := Compare(log, rec(got), DefaultRules()); len(diffs) != 0 {
+			t.Errorf("%q differs from the smtplib log's TLS: %+v", got, diffs)
+		}
+	}
+	if diffs := Compare(log, rec(""), DefaultRules()); len(diffs) != 1 || !strings.Contains(diffs[0].Why, `TLS: want "TLS", got "none"`) {
+		t.Errorf("no TLS at all: %+v, want one TLS difference", diffs)
+	}
+}

@@ -32,6 +32,9 @@ type Reader struct {
 	// credentials, to redact them as a Recorder would have.
 	secrets redactor
 	sawWire bool // a line of the dialogue has been read
+	// startTLS: the last command was STARTTLS, so a 220 to it starts TLS,
+	// which an smtplib log does not say.
+	startTLS bool
 }
 
 // format is the notation of a file, decided by its first dialogue line.
@@ -216,8 +219,24 @@ func (r *Reader) parseSmtplib(line string, n int) error {
 			}
 		}
 		r.out = append(r.out, e)
+		r.followStartTLS(e)
 	}
 	return nil
+}
+
+// followStartTLS adds the event a recording has where an smtplib log has
+// nothing: after a 220 to STARTTLS, smtplib's starttls() did a handshake.
+func (r *Reader) followStartTLS(e Entry) {
+	text := string(e.Bytes())
+	switch {
+	case e.Kind == Client:
+		r.startTLS = strings.EqualFold(strings.TrimSpace(text), "STARTTLS")
+	case e.Kind == Server && r.startTLS && (len(text) < 4 || text[3] != '-'):
+		if strings.HasPrefix(text, "220") {
+			r.out = append(r.out, Entry{Kind: Event, Text: SmtplibTLSEvent, Line: e.Line})
+		}
+		r.startTLS = false
+	}
 }
 
 // notationOf says which notation a line belongs to, if it says: the test
