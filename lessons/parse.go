@@ -133,7 +133,7 @@ func (p *parser) sandbox(line int, value string) SandboxOptions {
 	for _, opt := range strings.Split(value, ",") {
 		f := strings.Fields(opt)
 		switch {
-		case len(f) == 1 && f[0] == "require-tls":
+		case len(f) == 1 && (f[0] == "require-tls" || f[0] == "tls-required"): // the latter: --scenario's name
 			o.RequireTLS = true
 		case len(f) == 1 && f[0] == "greylisting":
 			o.Greylist = true
@@ -144,7 +144,7 @@ func (p *parser) sandbox(line int, value string) SandboxOptions {
 			}
 			o.MaxErrors = n
 		default:
-			p.errorf(line, "unknown sandbox option or scenario %q (require-tls, greylisting, max-errors N)", strings.TrimSpace(opt))
+			p.errorf(line, "unknown sandbox option or scenario %q (require-tls or tls-required, greylisting, max-errors N)", strings.TrimSpace(opt))
 		}
 	}
 	return o

@@ -14,7 +14,7 @@ func TestParse(t *testing.T) {
 title: Two steps
 summary: A lesson for the parser.
 order: 7
-sandbox: require-tls, max-errors 3
+sandbox: tls-required, max-errors 3
 -- step: First --
 Some prose
 on two lines.
