@@ -58,6 +58,7 @@ func TestCommandLine(t *testing.T) {
 			"cannot read testdata/hello.txtar: no such file or directory; the built-in lesson is smtprepl lesson hello"},
 		{"check fine", []string{"lesson", "check", teacher + "week3.txtar"}, 0, `week3.txtar: ok: "Week 3: one message, start to finish", 5 steps, 7 checkpoints`},
 		{"check nothing", []string{"lesson", "check"}, 64, "lesson check needs the lesson file(s)"},
+		{"report without a lesson", []string{"lesson", "--report", "x.json"}, 64, "--report is for running a lesson"},
 		{"check a device", []string{"lesson", "check", "/dev/zero"}, 1, "/dev/zero is not a regular file"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -48,6 +48,8 @@ func runLesson(ctx context.Context, e *env, args []string) (int, error) {
 	switch {
 	case err != nil:
 		return exitUsage, err
+	case f.report != "" && (len(pos) == 0 || pos[0] == "check"):
+		return exitUsage, usagef("--report is for running a lesson: smtprepl lesson NAME|FILE --report FILE")
 	case len(pos) == 0:
 		return listLessons(e)
 	case pos[0] == "check":
