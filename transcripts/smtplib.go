@@ -21,6 +21,35 @@ import (
 // already given line by line, and "connect:" lines say where it connects:
 // only that last one is kept, as an event.
 
+// pyTraceback follows a Python traceback in an smtplib log: the program
+// stopped on an exception (smtplib.SMTPAuthenticationError, say), which
+// ends the story the log tells. Its last line, the exception, is kept as
+// an error event; the lines of source code above it are dropped, and with
+// them any password written in the program.
+type pyTraceback struct{ in bool }
+
+// The lines between the tracebacks of chained exceptions.
+const (
+	pyDuring = "During handling of the above exception, another exception occurred:"
+	pyCause  = "The above exception was the direct cause of the following exception:"
+)
+
+// line reports whether line belongs to a traceback, with the event its
+// exception line makes (nil for the other lines).
+func (tb *pyTraceback) line(line string, n int) (bool, *Entry) {
+	switch {
+	case strings.HasPrefix(line, "Traceback (most recent call last):"):
+		tb.in = true
+		return true, nil
+	case tb.in && (strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t")):
+		return true, nil
+	case tb.in:
+		tb.in = false
+		return true, &Entry{Kind: Event, Text: "error: Python: " + strings.TrimSpace(line), Line: n}
+	}
+	return line == pyDuring || line == pyCause, nil
+}
+
 // smtplibLine is one debug line, its time dropped: the word before the
 // colon and the rest.
 func smtplibLine(line string) (word, rest string, ok bool) {

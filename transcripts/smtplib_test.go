@@ -35,7 +35,7 @@ func TestSmtplibGolden(t *testing.T) {
 			if _, err := tr.WriteTo(&got); err != nil {
 				t.Fatal(err)
 			}
-			for _, secret := range []string{"c2VjcmV0", "AHN0dWRlbnQAc2VjcmV0", "c3R1ZGVudA=="} {
+			for _, secret := range []string{"c2VjcmV0", "AHN0dWRlbnQAc2VjcmV0", "c3R1ZGVudA==", "AHN0dWRlbnQAd3Jvbmc="} {
 				if strings.Contains(got.String(), secret) {
 					t.Errorf("the transcript holds the credential %q", secret)
 				}
@@ -96,7 +96,7 @@ func TestParseSmtplibErrors(t *testing.T) {
 	tests := []struct {
 		name, input, want string
 	}{
-		{"traceback", "send: 'NOOP\\r\\n'\nTraceback (most recent call last):\n", "line 2: not an smtplib debug line"},
+		{"a print", "send: 'NOOP\\r\\n'\n(250, b'2.0.0 Ok')\n", "line 2: not an smtplib debug line"},
 		{"unquoted", "send: 'NOOP\\r\\n'\nreply: 250 ok\n", "line 2: bad Python literal"},
 		{"cut escape", "send: 'NOOP\\r\\n'\nreply: b'250 \\x4'\n", "line 2: bad Python literal"},
 		{"stray quote", "send: 'NO'OP'\n", "line 1: bad Python literal"},
@@ -109,6 +109,40 @@ func TestParseSmtplibErrors(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestSmtplibTraceback: the exception that stopped the program is kept as
+// an error event; the traceback's source lines, where a password may be
+// written, are not.
+func TestSmtplibTraceback(t *testing.T) {
+	in := `reply: b'535 5.7.8 Error: authentication failed\r\n'
+Traceback (most recent call last):
+  File "send.py", line 9, in <module>
+    s.login("student", "hunter2")
+smtplib.SMTPAuthenticationError: (535, b'5.7.8 Error: authentication failed')
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "send.py", line 11, in <module>
+    s.quit()
+smtplib.SMTPServerDisconnected: please run connect() first
+`
+	tr, err := ParseSmtplib([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if _, err := tr.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `S: 535 5.7.8 Error: authentication failed
+=== error: Python: smtplib.SMTPAuthenticationError: (535, b'5.7.8 Error: authentication failed')
+=== error: Python: smtplib.SMTPServerDisconnected: please run connect() first
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 

@@ -34,7 +34,8 @@ type Reader struct {
 	sawWire bool // a line of the dialogue has been read
 	// startTLS: the last command was STARTTLS, so a 220 to it starts TLS,
 	// which an smtplib log does not say.
-	startTLS bool
+	startTLS  bool
+	traceback pyTraceback // of an smtplib log
 }
 
 // format is the notation of a file, decided by its first dialogue line.
@@ -199,6 +200,12 @@ func (r *Reader) parse(line string, n int) error {
 // in it redacted: a log from set_debuglevel holds them in clear (base64
 // is no cipher), and a transcript never does.
 func (r *Reader) parseSmtplib(line string, n int) error {
+	if ok, e := r.traceback.line(line, n); ok {
+		if e != nil {
+			r.out = append(r.out, *e)
+		}
+		return nil
+	}
 	entries, err := parseSmtplibLine(line, n)
 	if err != nil {
 		return err

@@ -3,13 +3,14 @@
 #   smtprepl sandbox --listen 127.0.0.1:2525 --listen-tls 127.0.0.1:2465 \
 #       --submission 127.0.0.1:2587 --write-cert /tmp/sandbox.pem
 # and run as
-#   /usr/bin/python3 smtplib-logs.py 2465 2587 /tmp/sandbox.pem
+#   cd transcripts/testdata && /usr/bin/python3 smtplib-logs.py 2465 2587 /tmp/sandbox.pem
 # Then go test ./transcripts -run TestSmtplibGolden -update, and review.
 import base64
 import contextlib
 import smtplib
 import ssl
 import sys
+import traceback
 from email.message import EmailMessage
 
 tls_port, submission_port, cafile = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -60,8 +61,23 @@ def docmd_auth_login():
     s.quit()
 
 
+def login_refused():
+    """Level 1, a wrong password: the log ends in Python's traceback."""
+    s = smtplib.SMTP("127.0.0.1", submission_port, local_hostname="laptop.example")
+    s.set_debuglevel(1)
+    s.ehlo()
+    s.starttls(context=ctx)
+    s.ehlo()
+    s.esmtp_features["auth"] = "PLAIN"
+    try:
+        s.login("student", "wrong")
+    except smtplib.SMTPAuthenticationError:
+        traceback.print_exc()  # what an uncaught exception prints
+
+
 for name, run in [("smtplib-submission-plain.log", submission_plain),
                   ("smtplib-ssl-login-debuglevel2.log", ssl_login_level2),
-                  ("smtplib-docmd-auth-login.log", docmd_auth_login)]:
+                  ("smtplib-docmd-auth-login.log", docmd_auth_login),
+                  ("smtplib-login-refused.log", login_refused)]:
     with open(name, "w") as log, contextlib.redirect_stderr(log):
         run()
