@@ -28,6 +28,7 @@ type Reader struct {
 	// that only compare or play a transcript have no use for them.
 	keepMeta bool
 	meta     []KV
+	curl     curlState
 	// secrets follows an smtplib log, whose AUTH lines hold the real
 	// credentials, to redact them as a Recorder would have.
 	secrets redactor
@@ -45,6 +46,7 @@ const (
 	undecided format = iota
 	native           // the C:/S: notation of this package
 	swaks            // swaks's " -> " / "<-  " arrows
+	curl             // curl -v's "> " / "< " lines
 	smtplib          // Python smtplib's set_debuglevel output
 )
 
@@ -63,7 +65,8 @@ const (
 
 // NewReader returns a Reader of r in any notation: a file whose first
 // dialogue line uses swaks's arrows is read as [ParseSwaks] would, one
-// whose first is smtplib's "send: " or "reply: " as [ParseSmtplib] would.
+// whose first is curl -v's "> " or "< " as a curl log, one whose first is
+// smtplib's "send: " or "reply: " as [ParseSmtplib] would.
 func NewReader(r io.Reader) *Reader { return newReaderSize(r, 64<<10) }
 
 // newReaderSize lets the fuzz test make lines longer than the buffer.
@@ -122,6 +125,13 @@ func (r *Reader) step() error {
 		raw = strings.Join(pieces, "")
 	}
 	line, err := cutEOL(raw, r.n)
+	if err != nil && r.format != native && r.format != swaks && strings.Contains(raw, "\r") {
+		// curl's progress meter redraws its line with CRs, and a curl -v
+		// log holds it: keep what a terminal would show, the text after
+		// the last CR.
+		line, err = raw[strings.LastIndexByte(strings.TrimRight(raw, "\r\n"), '\r')+1:], nil
+		line = strings.TrimRight(line, "\r\n")
+	}
 	if err != nil {
 		return err
 	}
@@ -180,6 +190,9 @@ func (r *Reader) parse(line string, n int) error {
 	var e Entry
 	keep, err := true, error(nil)
 	switch r.format {
+	case curl:
+		r.out = append(r.out, r.curl.parseCurlLine(line, n)...)
+		return nil
 	case smtplib:
 		return r.parseSmtplib(line, n)
 	case swaks:
@@ -254,6 +267,9 @@ func notationOf(line string) format {
 	}
 	if h, _, ok := matchSwaks(line); ok && (h.kind != Event || h.event != "") {
 		return swaks
+	}
+	if isCurlDialogue(line) {
+		return curl
 	}
 	if isSmtplib(line) {
 		return smtplib
