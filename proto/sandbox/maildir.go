@@ -39,7 +39,6 @@ func openMaildir(dir, hostname string) (*maildir, error) {
 	return &maildir{root: root, host: host}, nil
 }
 
-// safeMailboxName reports whether name may be a directory of the tree.
 // safeMailboxName is what a mailbox name may be before it becomes a
 // directory: [a-z0-9][a-z0-9._+-]{0,63}, so no separator, no leading dot
 // (neither "." nor ".."), short. A loop, not a regexp: compiling that
