@@ -88,7 +88,7 @@ func (run *authRun) answer(ctx context.Context, s *Session, r *proto.Reply) (*pr
 		return nil, err
 	}
 	if run.narrate && step.meaning != "" {
-		s.view.note(fmt.Sprintf("step %d: %s", run.step+2, step.meaning))
+		s.authNote(fmt.Sprintf("step %d: %s", run.step+2, step.meaning))
 	}
 	return s.sendAnswer(ctx, run, step)
 }
@@ -128,7 +128,7 @@ func (s *Session) sendAnswer(ctx context.Context, run *authRun, step authStep) (
 		return nil, fmt.Errorf("sending %s: %w", what, err)
 	}
 	if step.after != "" {
-		s.view.note(step.after)
+		s.authNote(step.after)
 	}
 	run.step++
 	s.pendingVerb = what
@@ -311,11 +311,14 @@ func runAuth(ctx context.Context, s *Session, args string) error {
 	if !slices.Contains(authMechs, mech) || user == "" {
 		return errors.New("usage: :auth plain|login|cram-md5 USER")
 	}
+	if !s.cfg.AuthSecret.Given() && s.ask == nil {
+		return scriptMistake{error: errNoSecret}
+	}
 	if err := s.authReady(strings.ToUpper(mech)); err != nil {
 		return err
 	}
 	s.warnCleartext(strings.ToUpper(mech))
-	pass, err := s.ask.AskSecret("Password for " + user + ": ")
+	pass, err := s.authSecret(user)
 	if err != nil {
 		return err
 	}
@@ -326,9 +329,6 @@ func runAuth(ctx context.Context, s *Session, args string) error {
 
 // authReady refuses :auth where it cannot work, and says why.
 func (s *Session) authReady(mech string) error {
-	if s.ask == nil {
-		return errors.New(":auth asks for a password, which needs the interactive shell; in a script, build the lines with :plain or :b64")
-	}
 	if err := s.requireConn(); err != nil {
 		return err
 	}
@@ -339,7 +339,7 @@ func (s *Session) authReady(mech string) error {
 		return errCredentialsWithheld
 	}
 	if offered := s.model.Capabilities().AuthMechanisms(); !slices.Contains(offered, mech) {
-		s.view.warn(fmt.Sprintf("the server did not offer %s (it offers %s); trying anyway, its reply is the lesson", mech, orNone(offered)))
+		s.authNote(fmt.Sprintf("warning: the server did not offer %s (it offers %s); trying anyway, its reply is the lesson", mech, orNone(offered)))
 	}
 	return nil
 }
@@ -355,10 +355,21 @@ func orNone(list []string) string {
 // response at once (RFC 4954 §4 initial response), hidden on screen.
 func (a *authRun) firstLine(s *Session) string {
 	if a.mech != "PLAIN" {
-		s.view.note(fmt.Sprintf("step 1: AUTH %s: the server answers with 334 challenges, one per question", a.mech))
+		s.authNote(fmt.Sprintf("step 1: AUTH %s: the server answers with 334 challenges, one per question", a.mech))
 		return "AUTH " + a.mech
 	}
-	s.view.note("step 1: AUTH PLAIN with an initial response: base64 of NUL user NUL password in the same line (RFC 4616), so there is no 334 at all")
+	s.authNote("step 1: AUTH PLAIN with an initial response: base64 of NUL user NUL password in the same line (RFC 4616), so there is no 334 at all")
 	s.view.hideNext(fmt.Sprintf("AUTH PLAIN •••••••• (hidden: base64 of \"\\0%s\\0\" and your password)", a.user))
 	return "AUTH PLAIN " + proto.PlainResponse("", a.user, a.pass)
+}
+
+// authNote explains a step of :auth: a note in the shell, a comment in a
+// script's transcript, where :auth's exchange would otherwise go
+// unexplained (a typed AUTH's lines speak for themselves).
+func (s *Session) authNote(text string) {
+	if s.ask == nil {
+		s.view.output(text)
+		return
+	}
+	s.view.note(text)
 }

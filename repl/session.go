@@ -40,6 +40,9 @@ type Config struct {
 	WireHex bool
 	// LocalAddr is the address to connect from (--local-addr); nil: any.
 	LocalAddr *net.TCPAddr
+	// AuthSecret is the password or token :auth uses instead of asking
+	// (--auth-password-env, --auth-password-file, SMTPREPL_PASSWORD).
+	AuthSecret Secret
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,
@@ -105,6 +108,10 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, instruments: instruments{timing: cfg.Timing, hex: hexDumper{on: cfg.WireHex}}}
 	s.cmds, s.composer = newCommandTable(), &composer{}
 	s.sec = newSecretKeeper()
+	if cfg.AuthSecret.Given() {
+		// Known from the start: a server may echo it before AUTH is over.
+		s.sec.set.Add("your password", cfg.AuthSecret.value)
+	}
 	if sh, ok := s.view.View.(secretSharer); ok {
 		sh.useSecrets(s.sec.set)
 	}

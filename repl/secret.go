@@ -1,0 +1,56 @@
+package repl
+
+import "errors"
+
+// Secret is a password or bearer token given before the session starts:
+// read from the environment or a file by the command line's flags, so that
+// :auth needs no terminal to ask at, and never from the command line
+// itself, where ps and shell history would show it. The zero Secret is
+// none: :auth asks at the terminal, and a script fails.
+type Secret struct {
+	value string
+	from  string
+}
+
+// NewSecret is value, found where from says ("--auth-password-env
+// MAIL_PASS"), for messages.
+func NewSecret(value, from string) Secret { return Secret{value: value, from: from} }
+
+// Given reports whether a secret was given.
+func (s Secret) Given() bool { return s.value != "" }
+
+// From says where the secret came from.
+func (s Secret) From() string { return s.from }
+
+// String keeps the secret out of any %v or %s of a Config.
+func (s Secret) String() string {
+	if s.Given() {
+		return "<redacted: secret from " + s.from + ">"
+	}
+	return "<no secret>"
+}
+
+// GoString keeps it out of %#v too.
+func (s Secret) GoString() string { return s.String() }
+
+// errNoSecret is :auth in a script that was given no secret: nobody is at
+// a terminal to be asked.
+var errNoSecret = errors.New(":auth needs the password (or token), and a script has no terminal to ask at: give it with --auth-password-env VAR, --auth-password-file FILE, or the SMTPREPL_PASSWORD environment variable")
+
+// authSecret is the password or token for :auth: the one given, else
+// asked for without echo (runAuth made sure someone can be asked). Either way it becomes a secret of the session,
+// scrubbed from anything a server echoes, in every encoding.
+func (s *Session) authSecret(user string) (string, error) {
+	pass, from := s.cfg.AuthSecret.value, s.cfg.AuthSecret.from
+	switch {
+	case s.cfg.AuthSecret.Given():
+		s.authNote("the password comes from " + from + " (never shown)")
+	default:
+		var err error
+		if pass, err = s.ask.AskSecret("Password for " + user + ": "); err != nil {
+			return "", err
+		}
+	}
+	s.sec.set.Add("your password", pass)
+	return pass, nil
+}
