@@ -44,11 +44,11 @@ var OAuthFinalResponses = map[string]string{"OAUTHBEARER": "AQ==", "XOAUTH2": ""
 // refuses a token (RFC 7628 §3.2.2; XOAUTH2 sends the same fields).
 // Values are kept as the server wrote them; a number is kept as its text.
 type OAuthError struct {
-	Status        string // "invalid_token", "insufficient_scope", or an HTTP code ("401")
-	Schemes       string // the authorization schemes it takes ("bearer")
-	Scope         string // the scope a token needs, space-separated
-	OpenIDConfig  string // "openid-configuration": where to find the provider
-	Other         []string
+	Status       string // "invalid_token", "insufficient_scope", or an HTTP code ("401")
+	Schemes      string // the authorization schemes it takes ("bearer")
+	Scope        string // the scope a token needs, space-separated
+	OpenIDConfig string // "openid-configuration": where to find the provider
+	Other        []string
 }
 
 // maxOAuthError bounds the JSON decoded: real errors are a few hundred bytes.
