@@ -75,3 +75,18 @@ func FuzzParseOAuthError(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseOAuthResponse(f *testing.F) {
+	f.Add("user=a\x01auth=Bearer t\x01\x01")
+	f.Add("n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4q\x01\x01")
+	f.Add("n,,\x01auth=Bearer x\x01\x01")
+	f.Add("\x01")
+	f.Fuzz(func(t *testing.T, msg string) {
+		if _, token, err := ParseXOAUTH2(msg); err == nil && token == "" {
+			t.Errorf("XOAUTH2 %q: no token but no error", msg)
+		}
+		if _, token, err := ParseOAuthBearer(msg); err == nil && token == "" {
+			t.Errorf("OAUTHBEARER %q: no token but no error", msg)
+		}
+	})
+}

@@ -143,3 +143,77 @@ func (e *OAuthError) Explain() []string {
 	}
 	return out
 }
+
+// ParseXOAUTH2 reads a decoded XOAUTH2 response, as a server does:
+// "user=USER ^A auth=Bearer TOKEN ^A ^A".
+func ParseXOAUTH2(msg string) (user, token string, err error) {
+	kv, err := oauthPairs(msg)
+	if err != nil {
+		return "", "", fmt.Errorf("proto: XOAUTH2 response: %w", err)
+	}
+	user, ok := kv["user"]
+	if !ok {
+		return "", "", errors.New("proto: XOAUTH2 response has no user=")
+	}
+	if token, err = bearer(kv); err != nil {
+		return "", "", err
+	}
+	return user, token, nil
+}
+
+// ParseOAuthBearer reads a decoded OAUTHBEARER client response (RFC 7628
+// §3.1), as a server does: the GS2 header's a= is the user.
+func ParseOAuthBearer(msg string) (user, token string, err error) {
+	gs2, rest, ok := strings.Cut(msg, "\x01")
+	if !ok {
+		return "", "", errors.New("proto: OAUTHBEARER response has no ^A after its GS2 header")
+	}
+	flag, authzid, ok1 := strings.Cut(gs2, ",")
+	authzid, tail, ok2 := strings.Cut(authzid, ",")
+	switch {
+	case !ok1 || !ok2 || tail != "":
+		return "", "", errors.New("proto: OAUTHBEARER GS2 header is not \"n,a=USER,\"")
+	case flag != "n" && flag != "y":
+		return "", "", errors.New("proto: OAUTHBEARER GS2 header asks for channel binding, which RFC 7628 does not use")
+	case authzid != "" && !strings.HasPrefix(authzid, "a="):
+		return "", "", errors.New("proto: OAUTHBEARER GS2 header's identity does not start with a=")
+	}
+	if user, err = unescapeSASLName(strings.TrimPrefix(authzid, "a=")); err != nil {
+		return "", "", err
+	}
+	kv, err := oauthPairs(rest)
+	if err != nil {
+		return "", "", fmt.Errorf("proto: OAUTHBEARER response: %w", err)
+	}
+	if token, err = bearer(kv); err != nil {
+		return "", "", err
+	}
+	return user, token, nil
+}
+
+// oauthPairs reads key=value pairs, each ended by ^A, the whole ended by
+// one more ^A.
+func oauthPairs(msg string) (map[string]string, error) {
+	body, ok := strings.CutSuffix(msg, "\x01\x01")
+	if !ok {
+		return nil, errors.New("it does not end in ^A^A")
+	}
+	kv := map[string]string{}
+	for pair := range strings.SplitSeq(body, "\x01") {
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || k == "" {
+			return nil, errors.New("a field is not key=value")
+		}
+		kv[k] = v
+	}
+	return kv, nil
+}
+
+func bearer(kv map[string]string) (string, error) {
+	auth, ok := kv["auth"]
+	scheme, token, _ := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", errors.New("proto: OAuth response has no auth=Bearer TOKEN")
+	}
+	return token, nil
+}

@@ -198,3 +198,31 @@ func BenchmarkSCRAMClient(b *testing.B) {
 		}
 	}
 }
+
+func TestParseOAuthResponses(t *testing.T) {
+	tests := []struct {
+		name, msg   string
+		bearer      bool // OAUTHBEARER, else XOAUTH2
+		user, token string
+		err         string
+	}{
+		{"xoauth2", "user=someuser@example.com\x01auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\x01\x01", false, "someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg", ""},
+		{"xoauth2 no user", "auth=Bearer x\x01\x01", false, "", "", "no user="},
+		{"xoauth2 not ended", "user=a\x01auth=Bearer x\x01", false, "", "", "^A^A"},
+		{"xoauth2 basic", "user=a\x01auth=Basic x\x01\x01", false, "", "", "auth=Bearer"},
+		{"RFC 7628 §4.1", "n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01", true, "user@example.com", "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==", ""},
+		{"escaped user", "n,a=a=2Cb,\x01auth=Bearer t\x01\x01", true, "a,b", "t", ""},
+		{"channel binding", "p=x,a=u,\x01auth=Bearer t\x01\x01", true, "", "", "channel binding"},
+		{"no gs2", "auth=Bearer t\x01\x01", true, "", "", "GS2"},
+	}
+	for _, tc := range tests {
+		parse := ParseXOAUTH2
+		if tc.bearer {
+			parse = ParseOAuthBearer
+		}
+		user, token, err := parse(tc.msg)
+		if user != tc.user || token != tc.token || (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%s: got %q, %q, %v; want %q, %q, %q", tc.name, user, token, err, tc.user, tc.token, tc.err)
+		}
+	}
+}

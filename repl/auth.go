@@ -34,6 +34,10 @@ type authRun struct {
 	havePass bool
 	step     int
 	narrate  bool // :auth explains each step; typed AUTH lets replies speak
+	// scram is SCRAM's client side; verified says the server's signature
+	// matched, forged that it did not.
+	scram            *proto.SCRAMClient
+	verified, forged bool
 }
 
 // authStep is one answer to a 334: the wire line, what to show instead of
@@ -47,7 +51,10 @@ type authStep struct {
 var answerers = map[string]func(s *Session, a *authRun, challenge string) (authStep, error){
 	"LOGIN":    answerLogin,
 	"PLAIN":    answerPlain,
-	"CRAM-MD5": answerCRAMMD5,
+	"CRAM-MD5":      answerCRAMMD5,
+	"XOAUTH2":       answerOAuth,
+	"OAUTHBEARER":   answerOAuth,
+	"SCRAM-SHA-256": answerSCRAM,
 }
 
 // assistAuth answers 334 challenges until the server gives a final reply:
@@ -80,7 +87,11 @@ func (run *authRun) answer(ctx context.Context, s *Session, r *proto.Reply) (*pr
 	if run.step == 0 && !run.narrate {
 		s.view.note(typedAuthNote(run.mech))
 	}
-	step, err := run.next(s, r.Text())
+	challenge := r.Text()
+	if s.rawReply != nil && s.rawReply.Code == r.Code && len(s.rawReply.Lines) == len(r.Lines) {
+		challenge = s.rawReply.Text()
+	}
+	step, err := run.next(s, challenge)
 	if errors.Is(err, ErrAskCancelled) {
 		step, err = authStep{wire: "*", after: "cancelled: \"*\" tells the server to abandon the exchange (RFC 4954 §4)"}, nil
 	}
@@ -295,36 +306,45 @@ func (a *authRun) password(s *Session, prompt string) (string, error) {
 // before a password is asked for on a plaintext connection to another
 // machine.
 func (s *Session) warnCleartext(mech string) {
-	if s.client != nil && (mech == "PLAIN" || mech == "LOGIN") {
+	if s.client != nil && slices.Contains([]string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"}, mech) {
 		s.warnPlaintextAuth()
 	}
 }
 
 // authMechs are the mechanisms :auth can drive itself.
-var authMechs = []string{"plain", "login", "cram-md5"}
+var authMechs = []string{"plain", "login", "cram-md5", "xoauth2", "oauthbearer", "scram-sha-256"}
 
-// runAuth is :auth MECH USER: ask for the password, then do the whole
-// exchange, saying what each step means.
+// runAuth is :auth MECH USER: find the password or token, then do the
+// whole exchange, saying what each step means.
 func runAuth(ctx context.Context, s *Session, args string) error {
 	mech, user, _ := strings.Cut(args, " ")
 	mech, user = strings.ToLower(mech), strings.TrimSpace(user)
 	if !slices.Contains(authMechs, mech) || user == "" {
-		return errors.New("usage: :auth plain|login|cram-md5 USER")
+		return errors.New("usage: :auth " + strings.Join(authMechs, "|") + " USER")
 	}
 	if !s.cfg.AuthSecret.Given() && s.ask == nil {
 		return scriptMistake{error: errNoSecret}
 	}
-	if err := s.authReady(strings.ToUpper(mech)); err != nil {
+	mech = strings.ToUpper(mech)
+	if err := s.authReady(mech); err != nil {
 		return err
 	}
-	s.warnCleartext(strings.ToUpper(mech))
-	pass, err := s.authSecret(user)
+	s.warnCleartext(mech)
+	pass, err := s.authSecret(user, secretWord(mech))
 	if err != nil {
 		return err
 	}
-	s.auth = &authRun{mech: strings.ToUpper(mech), user: user, pass: pass, haveUser: true, havePass: true, narrate: true}
+	run := &authRun{mech: mech, user: user, pass: pass, haveUser: true, havePass: true, narrate: true}
+	first, err := run.firstLine(s)
+	if err != nil {
+		return scriptMistake{error: err}
+	}
+	s.auth = run
 	defer func() { s.auth = nil }()
-	return s.command(ctx, s.auth.firstLine(s))
+	if err := s.command(ctx, first); err != nil {
+		return err
+	}
+	return run.verdict(s)
 }
 
 // authReady refuses :auth where it cannot work, and says why.
@@ -351,16 +371,28 @@ func orNone(list []string) string {
 	return strings.Join(list, " ")
 }
 
-// firstLine is the AUTH command :auth sends; PLAIN carries its whole
-// response at once (RFC 4954 §4 initial response), hidden on screen.
-func (a *authRun) firstLine(s *Session) string {
-	if a.mech != "PLAIN" {
-		s.authNote(fmt.Sprintf("step 1: AUTH %s: the server answers with 334 challenges, one per question", a.mech))
-		return "AUTH " + a.mech
+// firstLine is the AUTH command :auth sends. PLAIN, the OAuth
+// mechanisms and SCRAM carry their first response in it (RFC 4954 §4
+// initial response); the secret ones are hidden on screen.
+func (a *authRun) firstLine(s *Session) (string, error) {
+	if f, ok := firstLines[a.mech]; ok {
+		return f(s, a)
 	}
+	s.authNote(fmt.Sprintf("step 1: AUTH %s: the server answers with 334 challenges, one per question", a.mech))
+	return "AUTH " + a.mech, nil
+}
+
+var firstLines = map[string]func(s *Session, a *authRun) (string, error){
+	"PLAIN":         firstPlain,
+	"XOAUTH2":       firstXOAUTH2,
+	"OAUTHBEARER":   firstOAuthBearer,
+	"SCRAM-SHA-256": firstSCRAM,
+}
+
+func firstPlain(s *Session, a *authRun) (string, error) {
 	s.authNote("step 1: AUTH PLAIN with an initial response: base64 of NUL user NUL password in the same line (RFC 4616), so there is no 334 at all")
 	s.view.hideNext(fmt.Sprintf("AUTH PLAIN •••••••• (hidden: base64 of \"\\0%s\\0\" and your password)", a.user))
-	return "AUTH PLAIN " + proto.PlainResponse("", a.user, a.pass)
+	return "AUTH PLAIN " + proto.PlainResponse("", a.user, a.pass), nil
 }
 
 // authNote explains a step of :auth: a note in the shell, a comment in a

@@ -1,6 +1,9 @@
 package repl
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Secret is a password or bearer token given before the session starts:
 // read from the environment or a file by the command line's flags, so that
@@ -40,17 +43,27 @@ var errNoSecret = errors.New(":auth needs the password (or token), and a script 
 // authSecret is the password or token for :auth: the one given, else
 // asked for without echo (runAuth made sure someone can be asked). Either way it becomes a secret of the session,
 // scrubbed from anything a server echoes, in every encoding.
-func (s *Session) authSecret(user string) (string, error) {
+func (s *Session) authSecret(user, word string) (string, error) {
 	pass, from := s.cfg.AuthSecret.value, s.cfg.AuthSecret.from
 	switch {
 	case s.cfg.AuthSecret.Given():
-		s.authNote("the password comes from " + from + " (never shown)")
+		s.authNote("the " + word + " comes from " + from + " (never shown)")
 	default:
 		var err error
-		if pass, err = s.ask.AskSecret("Password for " + user + ": "); err != nil {
+		if pass, err = s.ask.AskSecret(capitalise(word) + " for " + user + ": "); err != nil {
 			return "", err
 		}
 	}
-	s.sec.set.Add("your password", pass)
+	s.sec.set.Add("your "+word, pass)
 	return pass, nil
 }
+
+// secretWord names what a mechanism needs: a token for the OAuth ones.
+func secretWord(mech string) string {
+	if mech == "XOAUTH2" || mech == "OAUTHBEARER" {
+		return "token"
+	}
+	return "password"
+}
+
+func capitalise(w string) string { return strings.ToUpper(w[:1]) + w[1:] }

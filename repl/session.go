@@ -43,6 +43,9 @@ type Config struct {
 	// AuthSecret is the password or token :auth uses instead of asking
 	// (--auth-password-env, --auth-password-file, SMTPREPL_PASSWORD).
 	AuthSecret Secret
+	// SCRAMNonce fixes :auth scram-sha-256's client nonce, for tests and
+	// lessons; empty draws a random one.
+	SCRAMNonce string
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,
@@ -68,6 +71,10 @@ type Session struct {
 	// auth is the exchange :auth is driving, nil when AUTH was typed.
 	auth      *authRun
 	lastReply *proto.Reply
+	// rawReply is the last reply as it came, before secrets were cut out
+	// of it for the view: AUTH computes its answers from the challenge
+	// itself (a CRAM-MD5 or SCRAM challenge may look like a piece of one).
+	rawReply *proto.Reply
 	lastVerb  string
 	// pendingVerb names what the reply being waited for answers, for
 	// messages.
@@ -110,7 +117,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	s.sec = newSecretKeeper()
 	if cfg.AuthSecret.Given() {
 		// Known from the start: a server may echo it before AUTH is over.
-		s.sec.set.Add("your password", cfg.AuthSecret.value)
+		s.sec.set.Add("your secret", cfg.AuthSecret.value)
 	}
 	if sh, ok := s.view.View.(secretSharer); ok {
 		sh.useSecrets(s.sec.set)
@@ -315,6 +322,7 @@ func (s *Session) readReply(ctx context.Context) (*proto.Reply, error) {
 		return nil, err
 	}
 	s.instruments.reply(s)
+	s.rawReply = r
 	return s.sec.scrubReply(r), nil
 }
 
