@@ -49,8 +49,8 @@ type authStep struct {
 // answerers compute the answer to a challenge per mechanism; the rest get
 // the raw answer typed by the user, hidden.
 var answerers = map[string]func(s *Session, a *authRun, challenge string) (authStep, error){
-	"LOGIN":    answerLogin,
-	"PLAIN":    answerPlain,
+	"LOGIN":         answerLogin,
+	"PLAIN":         answerPlain,
 	"CRAM-MD5":      answerCRAMMD5,
 	"XOAUTH2":       answerOAuth,
 	"OAUTHBEARER":   answerOAuth,

@@ -158,4 +158,3 @@ func (s *Session) authWarn(text string) {
 	}
 	s.view.warn(text)
 }
-

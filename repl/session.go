@@ -75,7 +75,7 @@ type Session struct {
 	// of it for the view: AUTH computes its answers from the challenge
 	// itself (a CRAM-MD5 or SCRAM challenge may look like a piece of one).
 	rawReply *proto.Reply
-	lastVerb  string
+	lastVerb string
 	// pendingVerb names what the reply being waited for answers, for
 	// messages.
 	pendingVerb string
