@@ -205,9 +205,10 @@ func answerCRAMMD5(s *Session, a *authRun, challenge string) (authStep, error) {
 		return authStep{}, err
 	}
 	decoded, _ := proto.UnB64(wire)
+	// Said before the answer goes: once sent, it is a secret of the
+	// session, and a note quoting it would show only a marker.
 	return authStep{wire: wire,
-		after:   fmt.Sprintf("base64 of %q: your user name and the HMAC-MD5 of the challenge keyed with your password (RFC 2195); the password itself never crosses the wire", decoded),
-		meaning: "the server sent a one-time challenge: answering with the user name and a keyed digest of it",
+		meaning: fmt.Sprintf("the server sent a one-time challenge: answering with base64 of %q, your user name and the HMAC-MD5 of the challenge keyed with your password (RFC 2195); the password itself never crosses the wire", visible.Clip(decoded, 120)),
 	}, nil
 }
 

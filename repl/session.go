@@ -123,7 +123,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	s.sec = newSecretKeeper()
 	if cfg.AuthSecret.Given() {
 		// Known from the start: a server may echo it before AUTH is over.
-		s.sec.set.Add("your secret", cfg.AuthSecret.value)
+		s.sec.set.Add("your password or token", cfg.AuthSecret.value)
 	}
 	if sh, ok := s.view.View.(secretSharer); ok {
 		sh.useSecrets(s.sec.set)

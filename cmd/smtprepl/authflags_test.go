@@ -38,6 +38,11 @@ func TestAuthSecretSources(t *testing.T) {
 		{"file with CRLF, cram-md5", nil, []string{"--auth-password-file", crlf}, "cram-md5", 0, "235 2.7.0", "", "secret"},
 		{"SMTPREPL_PASSWORD", map[string]string{"SMTPREPL_PASSWORD": "secret"}, nil, "plain", 0, "235 2.7.0", "", "secret"},
 		{"flag wins over SMTPREPL_PASSWORD", map[string]string{"SMTPREPL_PASSWORD": "nope", "P": "secret"}, []string{"--auth-password-env", "P"}, "login", 0, "235 2.7.0", "", "secret"},
+		{"oauthbearer practice token", map[string]string{"SMTPREPL_PASSWORD": "smtprepl-practice-token"}, nil, "oauthbearer", 0, "235 2.7.0", "", "smtprepl-practice-token"},
+		{"oauthbearer wrong token", map[string]string{"T": "ya29.A0AfB_byExpired"}, []string{"--auth-password-env", "T"}, "oauthbearer", 1,
+			"#   status \"invalid_token\": the token is expired, revoked, malformed or for another service", "smtprepl: :auth oauthbearer student: the server refused the login: 535 5.7.8", "ya29.A0AfB_byExpired"},
+		{"scram-sha-256", map[string]string{"SMTPREPL_PASSWORD": "secret"}, nil, "scram-sha-256", 0, "v= is HMAC(ServerKey, AuthMessage) and matches ours", "", "secret"},
+		{"scram-sha-256 non-ASCII password", map[string]string{"SMTPREPL_PASSWORD": "s\u00e9cret"}, nil, "scram-sha-256", 64, "", "script line 2: SCRAM password: it holds a character outside ASCII", "s\u00e9cret"},
 		{"wrong password", nil, []string{"--auth-password-file", wrong}, "plain", 1, "535 5.7.8", "", testPass},
 		{"no source in a script", nil, nil, "plain", 64, "script line 2", "script line 2: :auth needs the password (or token), and a script has no terminal to ask at: give it with --auth-password-env VAR, --auth-password-file FILE, or the SMTPREPL_PASSWORD environment variable", ""},
 		{"variable not set", nil, []string{"--auth-password-env", "UNSET_VAR"}, "plain", 64, "", "--auth-password-env UNSET_VAR: that environment variable is not set, or empty", ""},
@@ -46,6 +51,7 @@ func TestAuthSecretSources(t *testing.T) {
 		{"unreadable file", nil, []string{"--auth-password-file", unreadable}, "plain", 64, "", "cannot read it: no such file or directory", ""},
 		{"a directory", nil, []string{"--auth-password-file", dir}, "plain", 64, "", "cannot read it", ""},
 		{"both flags", map[string]string{"P": "secret"}, []string{"--auth-password-env", "P", "--auth-password-file", good}, "plain", 64, "", "exclude each other", ""},
+		{"a bare password is no flag", nil, []string{"--auth-password", "secret"}, "plain", 64, "", "smtprepl takes no password on the command line", ""},
 		{"NUL in the secret", nil, []string{"--auth-password-file", nul}, "plain", 64, "", "holds a NUL, CR or LF", "sec\x00ret"},
 	}
 	for _, tc := range tests {
