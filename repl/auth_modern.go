@@ -75,7 +75,7 @@ func (s *Session) outside(text string) string {
 func firstSCRAM(s *Session, a *authRun) (string, error) {
 	c, err := proto.NewSCRAMClient(a.user, a.pass, s.cfg.SCRAMNonce)
 	if err != nil {
-		return "", fmt.Errorf("%w; SCRAM-SHA-256 cannot use it", err)
+		return "", err
 	}
 	a.scram = c
 	s.authNote(s.outside(fmt.Sprintf("step 1: AUTH SCRAM-SHA-256 with the client-first-message as initial response: %q = \"n,,\" (no channel binding, no other identity), n= the user name, r= a random nonce of ours (RFC 5802 §5.1)", c.First())))
