@@ -49,9 +49,15 @@ type authStep struct {
 // answerers compute the answer to a challenge per mechanism; the rest get
 // the raw answer typed by the user, hidden.
 var answerers = map[string]func(s *Session, a *authRun, challenge string) (authStep, error){
-	"LOGIN":         answerLogin,
-	"PLAIN":         answerPlain,
-	"CRAM-MD5":      answerCRAMMD5,
+	"LOGIN":    answerLogin,
+	"PLAIN":    answerPlain,
+	"CRAM-MD5": answerCRAMMD5,
+}
+
+// narratedAnswerers answer for :auth only: a typed AUTH of these has its
+// answers typed too, since the state they need (SCRAM's nonce and keys)
+// is :auth's.
+var narratedAnswerers = map[string]func(s *Session, a *authRun, challenge string) (authStep, error){
 	"XOAUTH2":       answerOAuth,
 	"OAUTHBEARER":   answerOAuth,
 	"SCRAM-SHA-256": answerSCRAM,
@@ -111,6 +117,9 @@ func typedAuthNote(mech string) string {
 	if mech == "CRAM-MD5" {
 		return "type the answers in plain text: smtprepl computes the digest and base64-encodes it (Ctrl-C or * cancels)"
 	}
+	if slices.Contains(authMechs, strings.ToLower(mech)) && mech != "PLAIN" && mech != "LOGIN" {
+		return "type each answer as it goes on the wire, in base64 (Ctrl-C or * cancels); :auth " + strings.ToLower(mech) + " USER builds every step for you and explains it"
+	}
 	return "type each answer as it goes on the wire, in base64 (:b64 TEXT shows it; :auth does it all for you); Ctrl-C or * cancels"
 }
 
@@ -122,6 +131,9 @@ func (run *authRun) next(s *Session, challenge string) (authStep, error) {
 		return f(s, run, challenge)
 	}
 	if f, ok := answerers[run.mech]; ok {
+		return f(s, run, challenge)
+	}
+	if f, ok := narratedAnswerers[run.mech]; ok && run.narrate {
 		return f(s, run, challenge)
 	}
 	return answerRaw(s, run, challenge)
@@ -268,8 +280,10 @@ func (k *secretKeeper) wireStep(ans, hidden string, show bool) authStep {
 
 // answerRaw is for mechanisms smtprepl cannot compute (XOAUTH2, SCRAM...):
 // the user types the base64 answer itself, which may hold a token.
-func answerRaw(s *Session, _ *authRun, _ string) (authStep, error) {
-	s.view.note("type the answer as it goes on the wire (base64; not echoed, never kept), or * to cancel")
+func answerRaw(s *Session, a *authRun, _ string) (authStep, error) {
+	if a.step > 0 || typedAuthNote(a.mech) == typedAuthNote("") {
+		s.view.note("type the answer as it goes on the wire (base64; not echoed, never kept), or * to cancel")
+	}
 	ans, err := s.ask.AskSecret("answer: ")
 	return authStep{wire: ans, hidden: "•••••••• (hidden: your answer)"}, err
 }
