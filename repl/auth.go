@@ -54,6 +54,10 @@ var answerers = map[string]func(s *Session, a *authRun, challenge string) (authS
 	"CRAM-MD5": answerCRAMMD5,
 }
 
+// maxAuthAnswers bounds :auth's answers to one exchange: SCRAM, the
+// longest, needs two, LOGIN two, the others one, and a cancelled one more.
+const maxAuthAnswers = 3
+
 // narratedAnswerers answer for :auth only: a typed AUTH of these has its
 // answers typed too, since the state they need (SCRAM's nonce and keys)
 // is :auth's.
@@ -74,6 +78,12 @@ func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Re
 	}
 	s.auth = nil
 	for r.Code == 334 {
+		if run.narrate && run.step >= maxAuthAnswers {
+			// No mechanism :auth drives takes this many: a server that
+			// keeps asking would keep a script answering for ever.
+			s.client.Close()
+			return nil, fmt.Errorf("the server asked for more than %d AUTH answers, which no %s exchange needs: the connection was closed", maxAuthAnswers, run.mech)
+		}
 		next, err := run.answer(ctx, s, r)
 		if err != nil {
 			return nil, err
