@@ -50,7 +50,7 @@ func answerOAuth(s *Session, a *authRun, challenge string) (authStep, error) {
 	final := proto.OAuthFinalResponses[a.mech]
 	e, err := proto.ParseOAuthError(challenge)
 	if e == nil {
-		s.authNote(s.outside(fmt.Sprintf("the server refused the token, but its 334 is not the JSON error RFC 7628 §3.2.2 describes (%v)", err)))
+		s.authNote(s.outside(fmt.Sprintf("the server refused the token, but its 334 is not the JSON error RFC 7628 §3.2.2 describes (%s)", errText(err))))
 	} else {
 		s.authNote("the server refused the token; its 334 is a JSON error, decoded:")
 		for _, line := range e.Explain() {
@@ -103,7 +103,7 @@ func scramFinal(s *Session, a *authRun, msg string) (authStep, error) {
 	s.authNote(s.outside(fmt.Sprintf("server-first-message, decoded: %q", msg)))
 	final, sf, err := a.scram.Final(msg)
 	if err != nil {
-		s.authNote(s.outside(fmt.Sprintf("it cannot be answered: %v", err)))
+		s.authNote(s.outside("it cannot be answered: " + errText(err)))
 		return authStep{wire: "*", after: "cancelled with \"*\" (RFC 4954 §4)"}, nil
 	}
 	s.authNote("  r= is our nonce with the server's own part appended (checked: it starts with ours, so the message is fresh)")
@@ -132,7 +132,7 @@ func scramVerify(s *Session, a *authRun, msg string) (authStep, error) {
 		a.forged = true
 		s.authWarn("THE SERVER'S SIGNATURE DOES NOT MATCH: this server does not know the password, or it is an impostor. Cancelling.")
 	default:
-		s.authNote(s.outside(err.Error()))
+		s.authNote(s.outside(errText(err)))
 	}
 	return authStep{wire: "*", after: "cancelled with \"*\" (RFC 4954 §4)"}, nil
 }
@@ -163,3 +163,6 @@ func (s *Session) authWarn(text string) {
 	}
 	s.view.warn(text)
 }
+
+// errText is a proto error as a sentence: without the package's prefixes.
+func errText(err error) string { return strings.ReplaceAll(err.Error(), "proto: ", "") }
