@@ -347,6 +347,11 @@ func runAuth(ctx context.Context, s *Session, args string) error {
 	if !slices.Contains(authMechs, mech) || user == "" {
 		return errors.New("usage: :auth " + strings.Join(authMechs, "|") + " USER")
 	}
+	if strings.IndexFunc(user, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		// ^A separates XOAUTH2's fields and NUL PLAIN's: a user name
+		// holding one would rewrite the response.
+		return errors.New(":auth: the user name holds a control character, which no AUTH response can carry")
+	}
 	if !s.cfg.AuthSecret.Given() && s.ask == nil {
 		return scriptMistake{error: errNoSecret}
 	}
