@@ -41,14 +41,14 @@ func (s Secret) GoString() string { return s.String() }
 var errNoSecret = errors.New(":auth needs the password (or token), and a script has no terminal to ask at: give it with --auth-password-env VAR, --auth-password-file FILE, or the SMTPREPL_PASSWORD environment variable")
 
 // authSecret is the password or token for :auth: the one given, else
-// asked for without echo (runAuth made sure someone can be asked). Either way it becomes a secret of the session,
-// scrubbed from anything a server echoes, in every encoding.
+// asked for without echo (runAuth made sure someone can be asked).
+// Either way it becomes a secret of the session, scrubbed in every
+// encoding from anything a server echoes.
 func (s *Session) authSecret(user, word string) (string, error) {
-	pass, from := s.cfg.AuthSecret.value, s.cfg.AuthSecret.from
-	switch {
-	case s.cfg.AuthSecret.Given():
-		s.authNote("the " + word + " comes from " + from + " (never shown)")
-	default:
+	pass := s.cfg.AuthSecret.value
+	if s.cfg.AuthSecret.Given() {
+		s.authNote("the " + word + " comes from " + s.cfg.AuthSecret.from + " (never shown)")
+	} else {
 		var err error
 		if pass, err = s.ask.AskSecret(capitalise(word) + " for " + user + ": "); err != nil {
 			return "", err
