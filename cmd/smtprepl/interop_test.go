@@ -4,8 +4,8 @@ package main
 
 // Interop tests: the real smtprepl binary, in script mode, against the real
 // servers that .ci/peers/start.sh runs on 127.0.0.1 (Postfix's plain,
-// smtps and submission listeners, aiosmtpd, smtp-sink and, when it started,
-// Exim). Run them with
+// smtps, submission and SCRAM listeners, aiosmtpd, smtp-sink and, when it
+// started, Exim). Run them with
 //
 //	bash .ci/peers/install.sh
 //	DIR=$(mktemp -d /tmp/peers.XXXXXX); bash .ci/peers/start.sh $DIR
