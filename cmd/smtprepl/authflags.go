@@ -27,8 +27,8 @@ type authFlags struct {
 }
 
 func (a *authFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&a.passwordEnv, "auth-password-env", "", "AUTH password or token: the value of the environment variable VAR")
-	fs.StringVar(&a.passwordFile, "auth-password-file", "", "AUTH password or token: the first line of FILE")
+	fs.StringVar(&a.passwordEnv, "auth-password-env", "", "AUTH password or token: the value of the environment variable `VAR`")
+	fs.StringVar(&a.passwordFile, "auth-password-file", "", "AUTH password or token: the first line of `FILE`")
 }
 
 // secret finds the secret: the flag's source, else $SMTPREPL_PASSWORD,
