@@ -389,7 +389,7 @@ func (s *Session) authReady(mech string) error {
 		return errCredentialsWithheld
 	}
 	if offered := s.model.Capabilities().AuthMechanisms(); !slices.Contains(offered, mech) {
-		s.authNote(fmt.Sprintf("warning: the server did not offer %s (it offers %s); trying anyway, its reply is the lesson", mech, orNone(offered)))
+		s.authWarn(fmt.Sprintf("the server did not offer %s (it offers %s); trying anyway, its reply is the lesson", mech, orNone(offered)))
 	}
 	return nil
 }
