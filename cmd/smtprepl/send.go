@@ -110,7 +110,7 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 	if len(pos) > 0 {
 		return exitUsage, usagef("send takes flags only, got %q: the server is --server HOST[:PORT]", pos)
 	}
-	cfg, err := f.sendConfig()
+	cfg, err := f.sendConfig(e.getenv)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -156,11 +156,11 @@ func (f *sendFlags) send(ctx context.Context, e *env, cfg repl.Config, m repl.Ma
 }
 
 // sendConfig checks send's flags and makes the session's configuration.
-func (f *sendFlags) sendConfig() (repl.Config, error) {
+func (f *sendFlags) sendConfig(getenv func(string) string) (repl.Config, error) {
 	// send does its own STARTTLS, at its place among the stages.
 	starttls := f.starttls
 	f.starttls = false
-	cfg, err := f.sessionConfig()
+	cfg, err := f.sessionConfig(getenv)
 	f.starttls = starttls
 	if err != nil {
 		return cfg, err

@@ -80,6 +80,7 @@ type sessionFlags struct {
 	localAddr      string
 	quitAfter      string
 	dropAfter      string
+	auth           authFlags
 	mx             string
 	resolver       string
 	json           bool
@@ -106,7 +107,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 			return exitUsage, usagef("%v", err)
 		}
 	}
-	cfg, err := f.sessionConfig()
+	cfg, err := f.sessionConfig(e.getenv)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -138,6 +139,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
+	f.auth.register(fs)
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
 	stages := repl.Stages()
 	quitStages := slices.DeleteFunc(slices.Clone(stages), func(s string) bool { return s == string(repl.StageData) })
@@ -177,7 +179,7 @@ func (f *sessionFlags) stopPoint() (repl.Stage, bool, error) {
 
 // sessionConfig checks the flags and makes the session's configuration;
 // an error is a usage error.
-func (f *sessionFlags) sessionConfig() (repl.Config, error) {
+func (f *sessionFlags) sessionConfig(getenv func(string) string) (repl.Config, error) {
 	if err := f.validate(); err != nil {
 		return repl.Config{}, err
 	}
@@ -194,6 +196,11 @@ func (f *sessionFlags) sessionConfig() (repl.Config, error) {
 	if cfg.StopAfter, cfg.DropAfter, err = f.stopPoint(); err != nil {
 		return repl.Config{}, err
 	}
+	secret, err := f.auth.secret(getenv)
+	if err != nil {
+		return repl.Config{}, err
+	}
+	cfg.AuthSecret = secret
 	if f.localAddr != "" {
 		addr, err := proto.ParseLocalAddr(f.localAddr)
 		if err != nil {
