@@ -58,6 +58,7 @@ func (s *Session) Send(ctx context.Context, m Mail) error {
 	if len(m.To) == 0 {
 		return errors.New("send: no recipient")
 	}
+	s.sending = true
 	r := &sendRun{s}
 	steps := []func(*sendRun, context.Context, Mail) error{
 		(*sendRun).sendConnect, (*sendRun).sendHello, (*sendRun).sendTLS, (*sendRun).sendAuth,

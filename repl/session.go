@@ -116,6 +116,9 @@ type Session struct {
 	// stops follows the stages passed, for the stop-points and for naming
 	// where a failure happened.
 	stops stops
+	// sending: Send drives the session, and its one error sentence says
+	// what failed; nothing else writes one.
+	sending bool
 }
 
 // ErrQuit ends a session loop without being an error.

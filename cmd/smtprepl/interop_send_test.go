@@ -24,6 +24,9 @@ func TestInteropSend(t *testing.T) {
 	cases := []iopCase{
 		{"send with a header and an attachment", nil, iopSendAttachment},
 		{"send --starttls verified with --cafile", []string{fStartTLS}, iopSendStartTLS},
+		{"send --auth, the best mechanism offered, right password", []string{fAuth}, iopSendAuth("", true)},
+		{"send --auth login, right password", []string{fAuth}, iopSendAuth("login", true)},
+		{"send --auth plain, wrong password exits 28", []string{fAuth}, iopSendAuth("plain", false)},
 	}
 	for _, s := range iopServers() {
 		t.Run(s.name, func(t *testing.T) {
@@ -177,4 +180,46 @@ func startSink(t *testing.T, flags ...string) string {
 	}
 	t.Fatalf("smtp-sink did not listen on %s", addr)
 	return ""
+}
+
+// iopSendAuth logs in with the secret from --auth-password-file; a wrong
+// one is swaks's exit 28, one sentence, and never shown.
+func iopSendAuth(mech string, right bool) func(t *testing.T, s *iopServer) {
+	return func(t *testing.T, s *iopServer) {
+		pass := iopPass()
+		if !right {
+			pass = "not-" + pass
+		}
+		// A file, not the environment: these run in parallel.
+		file := filepath.Join(t.TempDir(), "secret")
+		if err := os.WriteFile(file, []byte(pass+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args := s.sendArgs("--from", "bob@example.test", "--to", "alice@example.test", "--show", "none",
+			"--auth-user", os.Getenv("SMTPREPL_PEERS_USER"), "--auth-password-file", file)
+		if mech != "" {
+			args = append(args, "--auth", mech)
+		}
+		r := iopRun(t, nil, args...)
+		if strings.Contains(r.stdout+r.stderr, pass) {
+			t.Errorf("the password shows in the output\n%s", r.describe())
+		}
+		if !right {
+			if r.exit != 28 {
+				t.Errorf("exit %d, want 28\n%s", r.exit, r.describe())
+			}
+			if !strings.HasPrefix(r.stderr, "smtprepl: auth stage: the login was not accepted: "+s.reply("auth bad")) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("stderr = %q, want one sentence quoting %q", r.stderr, s.reply("auth bad"))
+			}
+			return
+		}
+		iopExpectExit(t, r, exitOK)
+		if mech != "" && !strings.Contains(r.stdout, "C: AUTH "+strings.ToUpper(mech)) {
+			t.Errorf("no AUTH %s in the transcript\n%s", strings.ToUpper(mech), r.describe())
+		}
+		iopExpectReplies(t, r, iopWant{"MAIL", "250"}, iopWant{".", s.reply("data")})
+		if !strings.Contains(r.stdout, "S: "+s.reply("auth ok")) {
+			t.Errorf("no %q in the transcript\n%s", s.reply("auth ok"), r.describe())
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/term"
 )
 
 const sendUsage = `usage: smtprepl send --to ADDR[,ADDR...] [--server HOST[:PORT]] [flags]
@@ -133,6 +134,11 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 	defer stop()
 	m := repl.Mail{From: f.from, To: f.to, StartTLS: f.starttls, Text: text, Name: name, Summary: summary}
 	if f.authMech.on {
+		if !cfg.AuthSecret.Given() {
+			if cfg.AuthSecret, err = askAuthSecret(e, f.authUser); err != nil {
+				return exitUsage, err
+			}
+		}
 		m.Auth = repl.AuthWith(f.authMech.mech, f.authUser)
 	}
 	return f.send(ctx, e, cfg, m)
@@ -209,6 +215,26 @@ func (f *sendFlags) sendMX(e *env, cfg *repl.Config) error {
 	}
 	cfg.MXDomain = f.mx
 	return nil
+}
+
+// askAuthSecret asks for --auth's password at the terminal, without
+// echo, before anything is sent: send has no shell to ask in later.
+// Without a terminal it is a usage error naming the three sources.
+func askAuthSecret(e *env, user string) (repl.Secret, error) {
+	f, ok := e.stdin.(*os.File)
+	if !e.stdinTTY || !ok || !isTerminal(f) {
+		return repl.Secret{}, usagef("--auth needs the password (or token), and stdin is not a terminal to ask at: give it with --auth-password-env VAR, --auth-password-file FILE, or the SMTPREPL_PASSWORD environment variable")
+	}
+	fmt.Fprintf(e.stderr, "Password for %s (not echoed): ", visible.Clip(user, 100))
+	b, err := term.ReadPassword(f)
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return repl.Secret{}, usagef("reading the password: %v", err)
+	}
+	if len(b) == 0 {
+		return repl.Secret{}, usagef("no password was typed")
+	}
+	return repl.NewSecret(string(b), "the prompt"), nil
 }
 
 // checkAuth checks --auth and --auth-user; the secret's sources are the
