@@ -146,6 +146,7 @@ func (f *fakeMTA) readText(br *bufio.Reader) bool {
 // Every stage's exit status comes from a server that really fails there,
 // and matches swaks's number for it.
 func TestSendStageExitCodes(t *testing.T) {
+	t.Setenv("SMTPREPL_TEST_SECRET", "hunter2")
 	closed := func(t *testing.T) string {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -171,6 +172,9 @@ func TestSendStageExitCodes(t *testing.T) {
 		{"implicit TLS: certificate refused", &fakeMTA{implicit: true}, []string{"--tls"}, 29, "tls stage: the server's certificate"},
 		{"implicit TLS: accepted with --insecure", &fakeMTA{implicit: true}, []string{"--tls", "--insecure"}, 0, "warning: certificate NOT VERIFIED"},
 		{"EHLO after TLS refused", &fakeMTA{replies: map[string]string{"EHLO-TLS": "554 5.7.1 not over TLS"}}, []string{"--starttls", "--insecure"}, 32, "ehlo stage: EHLO was refused: 554 5.7.1"},
+		{"AUTH not offered", &fakeMTA{}, []string{"--auth-user", "bob", "--auth-password-env", "SMTPREPL_TEST_SECRET"}, 28, "auth stage: the server offers no AUTH in its EHLO reply"},
+		{"AUTH mechanism not offered", &fakeMTA{caps: []string{"AUTH LOGIN"}}, []string{"--auth", "cram-md5", "--auth-user", "bob", "--auth-password-env", "SMTPREPL_TEST_SECRET"}, 28, "auth stage: CRAM-MD5 is not offered (the server offers LOGIN)"},
+		{"AUTH refused", &fakeMTA{caps: []string{"AUTH PLAIN"}, replies: map[string]string{"AUTH": "535 5.7.8 bad credentials"}}, []string{"--auth-user", "bob", "--auth-password-env", "SMTPREPL_TEST_SECRET"}, 28, "auth stage: the login was not accepted: 535 5.7.8 bad credentials"},
 		{"MAIL refused", &fakeMTA{replies: map[string]string{"MAIL": "550 5.1.8 bad sender"}}, nil, 23, "mail stage: MAIL FROM was refused: 550 5.1.8 bad sender"},
 		{"MAIL refused, pipelined", &fakeMTA{replies: map[string]string{"MAIL": "550 5.1.8 bad sender", "RCPT": "503 5.5.1 need MAIL", "DATA": "503 5.5.1 need RCPT"}}, []string{"--pipeline"}, 23, "mail stage: MAIL FROM was refused: 550 5.1.8"},
 		{"every RCPT refused", &fakeMTA{replies: map[string]string{"RCPT": "550 5.1.1 no such user"}}, []string{"--to", "b@example.test"}, 24, "rcpt stage: no recipient was accepted: 550 5.1.1"},
@@ -193,6 +197,9 @@ func TestSendStageExitCodes(t *testing.T) {
 			}
 			// --insecure's warning may come first; the error is the last line.
 			lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+			if strings.Contains(out+errOut, "hunter2") {
+				t.Errorf("the password shows:\n%s\n%s", out, errOut)
+			}
 			if last := lines[len(lines)-1]; !strings.HasPrefix(last, "smtprepl: "+tc.stderr) || !strings.HasSuffix(errOut, "\n") {
 				t.Errorf("stderr = %q, want one sentence starting %q", errOut, "smtprepl: "+tc.stderr)
 			}
@@ -229,6 +236,7 @@ func TestSendUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"--to", "a@example.test", "--helo", "x"}, "unknown flag -helo"},
 		{"--auth without a user", []string{"--to", "a@example.test", "--auth"}, "--auth needs --auth-user USER"},
 		{"--auth with an unknown mechanism", []string{"--to", "a@example.test", "--auth=NTLM", "--auth-user", "bob"}, `--auth "NTLM": the mechanisms are plain, login`},
+		{"--auth with no secret and no terminal", []string{"--to", "a@example.test", "--auth-user", "bob"}, "--auth needs the password (or token), and stdin is not a terminal"},
 		{"--auth-user with a space", []string{"--to", "a@example.test", "--auth-user", "bob smith"}, "--auth-user takes one name"},
 	}
 	for _, tc := range cases {
