@@ -223,3 +223,27 @@ func iopSendAuth(mech string, right bool) func(t *testing.T, s *iopServer) {
 		}
 	}
 }
+
+// TestInteropSendAuthBest: send --auth with no mechanism picks the best
+// each peer offers (SCRAM-SHA-256 > CRAM-MD5 > PLAIN > LOGIN) and logs in.
+func TestInteropSendAuthBest(t *testing.T) {
+	want := map[string]string{"postfix": "PLAIN", "postfix-scram": "SCRAM-SHA-256", "aiosmtpd": "PLAIN", "exim": "PLAIN"}
+	for _, p := range iopAuthPeers() {
+		t.Run(p.server.name, func(t *testing.T) {
+			s := p.server
+			if s.addr() == "" {
+				t.Skipf("%s is not set: start the peers with .ci/peers/start.sh and export DIR/peers.env", s.addrEnv)
+			}
+			file := filepath.Join(t.TempDir(), "secret")
+			if err := os.WriteFile(file, []byte(iopPass()+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := iopRun(t, nil, "send", "--server", s.addr(), "--from", "bob@example.test", "--to", "alice@example.test", "--show", "none",
+				"--auth", "--auth-user", os.Getenv("SMTPREPL_PEERS_USER"), "--auth-password-file", file)
+			iopExpectExit(t, r, exitOK)
+			if !strings.Contains(r.stdout, "C: AUTH "+want[s.name]) || !strings.Contains(r.stdout, "S: "+s.reply("auth ok")) {
+				t.Errorf("want AUTH %s and %q\n%s", want[s.name], s.reply("auth ok"), r.describe())
+			}
+		})
+	}
+}
