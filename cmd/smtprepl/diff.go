@@ -209,7 +209,10 @@ func printDifferences(w io.Writer, what string, r diffReport, steps int, rules t
 		fmt.Fprintf(w, "… and %d more differing steps, not shown\n", r.more)
 	}
 	compared := "code, enhanced code and line count"
-	if rules.Exact {
+	switch {
+	case rules.Exact && len(rules.Volatile) == 0:
+		compared = "exact text, nothing masked"
+	case rules.Exact:
 		compared = "exact text, volatile parts masked"
 	}
 	// The shell's colours, enabled by our own decision, not fatih/color's

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/smtprepl/smtprepl/proto/visible"
@@ -67,16 +68,18 @@ func runMock(ctx context.Context, e *env, args []string) (int, error) {
 }
 
 func serveMock(ctx context.Context, e *env, f *mockFlags, m *transcripts.Mock, name string) (int, error) {
-	if f.certOut != "" {
-		if err := os.WriteFile(f.certOut, m.CertPEM(), 0o644); err != nil {
-			return exitFailure, fmt.Errorf("--write-cert: %w", err)
-		}
-	}
+	// Listen first: a mock that cannot listen must not replace the
+	// certificate a running mock's clients trust.
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return exitFailure, fmt.Errorf("mock cannot listen on %s: %w", f.listen, err)
 	}
 	defer ln.Close()
+	if f.certOut != "" {
+		if err := writeFileAtomic(f.certOut, m.CertPEM()); err != nil {
+			return exitFailure, fmt.Errorf("--write-cert: %w", err)
+		}
+	}
 	fmt.Fprintf(e.stdout, "smtprepl mock listening on %s, playing %s (%d steps). Ctrl-C stops it.\n", ln.Addr(), visible.Clip(name, 200), m.Steps())
 	rep, err := m.Serve(ctx, ln, f.once)
 	if err != nil || !f.once || ctx.Err() != nil {
@@ -94,4 +97,26 @@ func serveMock(ctx context.Context, e *env, f *mockFlags, m *transcripts.Mock, n
 		fmt.Fprintf(e.stdout, "  … and %d more deviation(s) or note(s), on stderr\n", rep.Dropped)
 	}
 	return exitReplies, nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it into place, so that a reader sees the old file or the new, never half.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

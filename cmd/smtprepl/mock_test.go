@@ -218,11 +218,11 @@ func recordAndReplay(t *testing.T, bin string) {
 		io.WriteString(stdout, out)
 		return code
 	})
-	code, out := runBinary(t, bin, "", "replay", rec)
+	code, out := runBinary(t, bin, "", "replay", rec, "--against", "sandbox")
 	if want := `the recording needs the secret "AUTH PLAIN credentials" and stdin is not a terminal`; code != 64 || !strings.Contains(out, want) {
 		t.Errorf("replay without the secret: exit %d, want 64 and %q\n%s", code, want, out)
 	}
-	code, out = runBinary(t, bin, "", "replay", rec, "--secret", "AUTH PLAIN credentials="+plainCredentials, "--exact")
+	code, out = runBinary(t, bin, "", "replay", rec, "--against", "sandbox", "--secret", "AUTH PLAIN credentials="+plainCredentials, "--exact")
 	if code != 0 {
 		t.Errorf("replay: exit %d, want 0\n%s", code, out)
 	}
@@ -239,11 +239,28 @@ func recordAndReplay(t *testing.T, bin string) {
 	os.WriteFile(editedFile, []byte(edited), 0o600)
 	ctx, cancel := context.WithTimeout(context.Background(), binaryTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "replay", editedFile)
+	cmd := exec.CommandContext(ctx, bin, "replay", editedFile, "--against", "sandbox")
 	cmd.Env = append(os.Environ(), "SMTPREPL_SECRET_AUTH_PLAIN_CREDENTIALS="+plainCredentials)
 	out2, _ := cmd.CombinedOutput()
 	want := "step 8   RCPT TO:<carol@example.test>\n         reply code: want 550, got 250\n"
 	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out2), want) {
 		t.Errorf("replay of the edited recording: exit %d, want 1 and %q\n%s", cmd.ProcessState.ExitCode(), want, out2)
+	}
+}
+
+// TestMockWriteCertAfterListen: a mock that cannot listen leaves the
+// certificate file alone, since a running mock's clients trust it.
+func TestMockWriteCertAfterListen(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cert := filepath.Join(t.TempDir(), "mock.pem")
+	const old = "the certificate a running mock's clients trust\n"
+	os.WriteFile(cert, []byte(old), 0o644)
+	code, _, errOut := runCmd(t, "", "mock", testdata+"rfc5321-d1-typical.txt", "--listen", ln.Addr().String(), "--write-cert", cert)
+	if b, _ := os.ReadFile(cert); code != exitFailure || string(b) != old {
+		t.Errorf("mock on a busy address: exit %d (want %d), certificate file now %q\nstderr: %s", code, exitFailure, b, errOut)
 	}
 }

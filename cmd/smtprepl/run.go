@@ -20,7 +20,6 @@ const (
 	exitReplies  = 1  // some reply was 4xx/5xx (replay: some reply differed)
 	exitFailure  = 2  // connection, TLS, timeout or protocol error
 	exitUsage    = 64 // bad flags or arguments (EX_USAGE)
-	usageSummary = "usage: smtprepl [flags] [HOST[:PORT]] | sandbox | lesson | replay | mock | diff | explain (smtprepl --help)"
 )
 
 // maxErrorBytes bounds the one sentence an error prints on stderr.
@@ -94,7 +93,8 @@ func report(e *env, code int, err error) int {
 	msg := visible.TextClip(strings.ReplaceAll(err.Error(), "proto: ", ""), maxErrorBytes)
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(e.stderr, "smtprepl: %s\n%s\n", msg, usageSummary)
+		// One sentence, as README promises; -h prints the usage.
+		fmt.Fprintf(e.stderr, "smtprepl: %s\n", msg)
 		return exitUsage
 	}
 	fmt.Fprintf(e.stderr, "smtprepl: %s\n", msg)
