@@ -16,10 +16,10 @@ import (
 
 // Exit codes, as documented in README.md's "Exit status".
 const (
-	exitOK       = 0  // the session ran and no reply was 4xx/5xx
-	exitReplies  = 1  // some reply was 4xx/5xx (replay: some reply differed)
-	exitFailure  = 2  // connection, TLS, timeout or protocol error
-	exitUsage    = 64 // bad flags or arguments (EX_USAGE)
+	exitOK      = 0  // the session ran and no reply was 4xx/5xx
+	exitReplies = 1  // some reply was 4xx/5xx (replay: some reply differed)
+	exitFailure = 2  // connection, TLS, timeout or protocol error
+	exitUsage   = 64 // bad flags or arguments (EX_USAGE)
 )
 
 // maxErrorBytes bounds the one sentence an error prints on stderr.
