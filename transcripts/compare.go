@@ -143,6 +143,11 @@ type step struct {
 	more int
 	sum  [sha256.Size]byte
 	last Entry // the reply's last line, when more > 0
+	// body is the message text before the lone "." that cmd is, when the
+	// stepReader keeps bodies; anyBody says it holds an elision or was
+	// too long to keep, so that no body can be held against it.
+	body    []Entry
+	anyBody bool
 }
 
 // replyLines is the number of lines of the reply, kept or not.
@@ -182,6 +187,12 @@ type stepReader struct {
 	sp    splitter
 	bound bool    // keep at most maxKeptLines of a reply
 	queue []Entry // commands not answered yet, oldest first
+	// keepBody makes each "." step carry the message text before it
+	// (mock compares it); bodies runs beside queue, body gathers the text
+	// until its "." comes, anyBody says it cannot be compared.
+	keepBody bool
+	bodies   []keptBody
+	body     keptBody
 	ready []step
 	count int // steps made
 	done  bool
@@ -218,6 +229,7 @@ func (r *stepReader) next() (*step, error) {
 // current one's commands and replies, but for a reply still open.
 func (r *stepReader) drain(open bool) {
 	for i := range r.sp.out {
+		r.keep(r.sp.out[i].Body)
 		r.take(r.sp.out[i].Commands, r.sp.out[i].Replies)
 	}
 	clear(r.sp.out)
@@ -228,6 +240,7 @@ func (r *stepReader) drain(open bool) {
 		n--
 		r.bound1(&cur.Replies[n])
 	}
+	r.keep(cur.Body)
 	r.take(cur.Commands, cur.Replies[:n])
 	cur.Events, cur.Body, cur.Commands = nil, nil, nil
 	cur.Replies = append(cur.Replies[:0], cur.Replies[n:]...)
@@ -251,21 +264,65 @@ func (r *stepReader) bound1(reply *[]Entry) {
 	*reply = (*reply)[:maxKeptLines]
 }
 
+// keptBody is the message text a "." step carries.
+type keptBody struct {
+	lines []Entry
+	any   bool
+}
+
+// maxBodyLines bounds the message lines a step keeps to compare; a
+// longer recorded body accepts any.
+const maxBodyLines = 10000
+
+// keep gathers message text for the "." that will end it.
+func (r *stepReader) keep(body []Entry) {
+	if !r.keepBody {
+		return
+	}
+	for _, e := range body {
+		switch {
+		case e.Kind == Elision || len(r.body.lines) >= maxBodyLines:
+			r.body.any, r.body.lines = true, nil
+		case !r.body.any:
+			r.body.lines = append(r.body.lines, e)
+		}
+	}
+}
+
+// pop takes the oldest command waiting, with its body.
+func (r *stepReader) pop(s *step) {
+	s.cmd, s.hasCmd = r.queue[0], true
+	r.queue[0] = Entry{}
+	r.queue = r.queue[1:]
+	if r.keepBody {
+		s.body, s.anyBody = r.bodies[0].lines, r.bodies[0].any
+		r.bodies[0] = keptBody{}
+		r.bodies = r.bodies[1:]
+	}
+}
+
 // take turns commands and whole replies into steps.
 func (r *stepReader) take(commands []Entry, replies [][]Entry) {
 	r.queue = append(r.queue, commands...)
+	if r.keepBody {
+		for _, c := range commands {
+			var b keptBody
+			if dataEnd(c) {
+				b, r.body = r.body, keptBody{}
+			}
+			r.bodies = append(r.bodies, b)
+		}
+	}
 	for len(r.queue) > maxWaiting {
-		r.ready = append(r.ready, step{cmd: r.queue[0], hasCmd: true, first: r.count == 0})
-		r.queue[0] = Entry{}
-		r.queue = r.queue[1:]
+		s := step{first: r.count == 0}
+		r.pop(&s)
+		r.ready = append(r.ready, s)
 		r.count++
 	}
 	for _, reply := range replies {
 		s := step{reply: reply, first: r.count == 0}
 		if len(r.queue) > 0 {
-			s.cmd, s.hasCmd = r.queue[0], true
-			r.queue[0] = Entry{}
-			r.queue = r.queue[1:]
+			r.pop(&s)
 		}
 		r.bound1(&s.reply)
 		s.more, s.last = r.more, r.last
@@ -280,11 +337,13 @@ func (r *stepReader) take(commands []Entry, replies [][]Entry) {
 
 // unanswered ends the stream with the commands no reply answered.
 func (r *stepReader) unanswered() {
-	for _, c := range r.queue {
-		r.ready = append(r.ready, step{cmd: c, hasCmd: true})
+	for len(r.queue) > 0 {
+		var s step
+		r.pop(&s)
+		r.ready = append(r.ready, s)
 		r.count++
 	}
-	r.queue = nil
+	r.queue, r.bodies = nil, nil
 }
 
 // label is the step's command as a report shows it.
@@ -347,8 +406,17 @@ func differ(w, g *step, rules Rules) []string {
 	return append(why, differReply(w, g, rules)...)
 }
 
-// sameCommand compares two client lines; a redacted secret matches any.
+// sameCommand compares two client lines; a redacted secret matches any,
+// and a C~ pattern any line it matches.
 func sameCommand(a, b Entry) bool {
+	switch {
+	case a.Pattern && b.Pattern:
+		return a.Text == b.Text
+	case a.Pattern:
+		return matchPattern(a.Text, lineText(b))
+	case b.Pattern:
+		return matchPattern(b.Text, lineText(a))
+	}
 	if a.Redacted == "" && b.Redacted == "" {
 		return string(a.Bytes()) == string(b.Bytes())
 	}

@@ -47,9 +47,13 @@ func startMock(t *testing.T, tr *Transcript) (addr, caFile string, report func()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	done := make(chan MockReport, 1)
 	go func() {
-		rep, err := m.Serve(ctx, ln, true)
+		reps, err := m.Serve(ctx, ln, true)
 		if err != nil {
 			t.Error(err)
+		}
+		var rep MockReport
+		if len(reps) > 0 {
+			rep = reps[0]
 		}
 		done <- rep
 	}()
