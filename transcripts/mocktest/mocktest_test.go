@@ -1,0 +1,81 @@
+package mocktest_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/smtprepl/smtprepl/transcripts/mocktest"
+)
+
+// TestApp: the app passes against its recordings, and a test of it fails
+// for each change the recordings do not allow.
+func TestApp(t *testing.T) {
+	for _, tc := range appCases {
+		t.Run(tc.name, func(t *testing.T) {
+			rt := &recordingT{TB: t}
+			m := mocktest.Start(rt, tc.file, mocktest.User("reports", "s3cret"))
+			app := weekly
+			if tc.change != nil {
+				tc.change(&app)
+			}
+			err := app.send(m.Addr, m.TLSConfig())
+			m.Stop()
+			failures := rt.failures()
+			switch {
+			case tc.fails == "" && (err != nil || len(failures) > 0):
+				t.Errorf("app as recorded: send: %v; the mock failed the test with:\n%s", err, strings.Join(failures, "\n"))
+			case tc.fails != "" && !slices.ContainsFunc(failures, func(f string) bool { return strings.Contains(f, tc.fails) }):
+				t.Errorf("the mock did not fail the test with %q; it said:\n%s", tc.fails, strings.Join(failures, "\n"))
+			}
+		})
+	}
+}
+
+// TestMessages: what the app sent can be asserted on, envelope and
+// headers.
+func TestMessages(t *testing.T) {
+	m := mocktest.Start(t, "testdata/submission.txt", mocktest.User("reports", "s3cret"))
+	if err := weekly.send(m.Addr, m.TLSConfig()); err != nil {
+		t.Fatal(err)
+	}
+	msgs := m.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages received, want 1", len(msgs))
+	}
+	msg := msgs[0]
+	p, err := msg.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintln(msg.Session, msg.MailFrom, msg.RcptTo, msg.AuthUser, msg.AuthMechanism, msg.TLS, p.Header.Get("Subject"))
+	if want := "1 reports@app.example [alice@customer.example] reports PLAIN true Your weekly report\n"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// recordingT keeps what a mock reports, to check that it fails a test.
+type recordingT struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *recordingT) Helper()          {}
+func (r *recordingT) Cleanup(f func()) { r.TB.Cleanup(f) }
+func (r *recordingT) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func (r *recordingT) failures() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.errs)
+}
+
+// testingTB lets printT, in the example, stand in for a *testing.T.
+type testingTB = testing.TB
