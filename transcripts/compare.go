@@ -193,12 +193,12 @@ type stepReader struct {
 	keepBody bool
 	bodies   []keptBody
 	body     keptBody
-	ready []step
-	count int // steps made
-	done  bool
-	more  int       // lines of the open reply past maxKeptLines
-	sum   hash.Hash // their digest
-	last  Entry     // the last of them
+	ready    []step
+	count    int // steps made
+	done     bool
+	more     int       // lines of the open reply past maxKeptLines
+	sum      hash.Hash // their digest
+	last     Entry     // the last of them
 }
 
 // next returns the next step, or nil after the last.
