@@ -274,6 +274,9 @@ type mockSession struct {
 	closed  bool // the client hung up
 	quitted bool // the last step played was the recording's QUIT
 	heard   bool // the client has sent something
+	// authFinal is the recorded final reply of an AUTH that --user
+	// refused, kept for the client's next try.
+	authFinal []Entry
 	// What the messages of the session are received with.
 	env      envelope
 	authUser string
@@ -403,6 +406,9 @@ func (s *mockSession) command(st step) error {
 		return s.answer(st)
 	}
 	verb := commandVerb(got)
+	if verb == "AUTH" && s.authFinal != nil {
+		return s.authenticate(st, string(line)) // another try after a refusal
+	}
 	if verb == "QUIT" && commandVerb(st.cmd) != "QUIT" {
 		s.deviate("step %d: the client sent QUIT; the recording expected %s", s.i+1, shown(st.cmd))
 		return s.bye()
@@ -415,7 +421,9 @@ func (s *mockSession) command(st step) error {
 		return s.authenticate(st, string(line))
 	}
 	switch {
-	case st.cmd.Pattern && !s.patterns.match(st.cmd.Text, trimEOL(string(line))):
+	case st.cmd.Pattern && !s.patterns.match(upperVerb(st.cmd).Text, upperVerb(got).Text):
+		// Verbs are case-insensitive (RFC 5321 section 2.4): smtplib
+		// sends "mail FROM:", and a pattern says "MAIL FROM:".
 		// A pattern says what may vary; what it does not match, may not.
 		s.deviate("step %d: got %s, which the recorded pattern %s does not match", s.i+1, quoteClip(red, maxShown), quoteClip("C~ "+st.cmd.Text, maxShown))
 	case !st.cmd.Pattern && !sameCommand(upperVerb(st.cmd), upperVerb(got)):

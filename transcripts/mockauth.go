@@ -43,21 +43,28 @@ func (s *mockSession) authenticate(st step, line string) error {
 	mech, initial := cutField(args)
 	mech, initial = strings.ToUpper(mech), strings.TrimSpace(initial)
 	s.authMech = mech
-	if want := recordedMech(st.cmd); want != "" && want != mech {
-		s.note("step %d: AUTH %s, recorded AUTH %s", s.i+1, visible.Clip(mech, maxShown), visible.Clip(want, maxShown))
-	}
-	final, err := s.skipAuth(st)
-	if err != nil {
-		return err
+	final := s.authFinal
+	if final == nil { // not a second try after a refusal
+		if want := recordedMech(st.cmd); want != "" && want != mech {
+			s.note("step %d: AUTH %s, recorded AUTH %s", s.i+1, visible.Clip(mech, maxShown), visible.Clip(want, maxShown))
+		}
+		var err error
+		if final, err = s.skipAuth(st); err != nil {
+			return err
+		}
 	}
 	user, fail, err := s.sasl(mech, initial)
 	if err != nil || s.closed {
 		return err
 	}
 	recordedOK := len(final) > 0 && strings.HasPrefix(lineText(final[0]), "2")
+	s.authFinal = nil
 	switch {
 	case fail != nil && recordedOK:
 		s.deviate("step %d: AUTH %s: %s", s.i, visible.Clip(mech, maxShown), fail.why)
+		// The recording stays after its AUTH: a client may try again,
+		// as smtplib does with its next mechanism.
+		s.authFinal = final
 		return s.reply([]Entry{{Kind: Server, Text: fail.code}})
 	case fail == nil && !recordedOK:
 		s.note("step %d: AUTH %s: the credentials are right, but the recording refused them", s.i, visible.Clip(mech, maxShown))
