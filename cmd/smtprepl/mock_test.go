@@ -36,6 +36,7 @@ func TestBinary(t *testing.T) {
 	t.Run("swaks", func(t *testing.T) { swaksAgainstMock(t, bin) })
 	t.Run("record and replay", func(t *testing.T) { recordAndReplay(t, bin) })
 	t.Run("mock deviation", func(t *testing.T) { mockDeviation(t, bin) })
+	t.Run("python app", func(t *testing.T) { pythonApp(t, bin) })
 }
 
 // mockDeviation: a client that sends HELO where the recording has EHLO
@@ -102,7 +103,13 @@ func startMock(t *testing.T, bin, file string, extra ...string) *mockProcess {
 	ctx, cancel := context.WithTimeout(context.Background(), binaryTimeout)
 	t.Cleanup(cancel)
 	args := append([]string{"mock", file, "--listen", "127.0.0.1:0", "--once", "--timeout", "10s"}, extra...)
-	m := &mockProcess{cmd: exec.CommandContext(ctx, bin, args...)}
+	return startMockCmd(t, exec.CommandContext(ctx, bin, args...))
+}
+
+// startMockCmd starts a mock command and reads the address it prints.
+func startMockCmd(t *testing.T, cmd *exec.Cmd) *mockProcess {
+	t.Helper()
+	m := &mockProcess{cmd: cmd}
 	m.cmd.Stderr = &m.stderr
 	pipe, err := m.cmd.StdoutPipe()
 	if err != nil {
