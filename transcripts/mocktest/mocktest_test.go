@@ -2,6 +2,7 @@ package mocktest_test
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +32,25 @@ func TestApp(t *testing.T) {
 				t.Errorf("the mock did not fail the test with %q; it said:\n%s", tc.fails, strings.Join(failures, "\n"))
 			}
 		})
+	}
+}
+
+// TestWeeklyReport is the README's Go example, as it is there.
+func TestWeeklyReport(t *testing.T) {
+	m := mocktest.Start(t, "testdata/submission.txt", mocktest.User("reports", "s3cret"))
+	if err := weekly.send(m.Addr, m.TLSConfig()); err != nil {
+		t.Fatal(err)
+	}
+	msgs := m.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages received, want 1", len(msgs))
+	}
+	p, err := msgs[0].Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Header.Get("Subject"); got != "Your weekly report" {
+		t.Errorf("Subject %q", got)
 	}
 }
 
@@ -79,3 +99,28 @@ func (r *recordingT) failures() []string {
 
 // testingTB lets printT, in the example, stand in for a *testing.T.
 type testingTB = testing.TB
+
+// TestREADME: the README's examples are the ones CI runs, literally: the
+// Python app is testdata/app.py, and the Go example is TestWeeklyReport.
+func TestREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := os.ReadFile("testdata/app.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```python\n"+string(app)+"```\n") {
+		t.Errorf("README.md does not show testdata/app.py as it is")
+	}
+	src, err := os.ReadFile("mocktest_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(src), "// TestWeeklyReport is the README's Go example, as it is there.\n")
+	example, _, _ := strings.Cut(rest, "\n}\n")
+	if example == "" || !strings.Contains(string(readme), "```go\n"+example+"\n}\n```\n") {
+		t.Errorf("README.md does not show TestWeeklyReport as it is:\n%s", example)
+	}
+}
