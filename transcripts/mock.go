@@ -277,6 +277,7 @@ type mockSession struct {
 	// authFinal is the recorded final reply of an AUTH that --user
 	// refused, kept for the client's next try.
 	authFinal []Entry
+	authStep  int // the step of the recorded AUTH
 	// What the messages of the session are received with.
 	env      envelope
 	authUser string

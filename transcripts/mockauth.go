@@ -45,6 +45,7 @@ func (s *mockSession) authenticate(st step, line string) error {
 	s.authMech = mech
 	final := s.authFinal
 	if final == nil { // not a second try after a refusal
+		s.authStep = s.i + 1
 		if want := recordedMech(st.cmd); want != "" && want != mech {
 			s.note("step %d: AUTH %s, recorded AUTH %s", s.i+1, visible.Clip(mech, maxShown), visible.Clip(want, maxShown))
 		}
@@ -61,13 +62,13 @@ func (s *mockSession) authenticate(st step, line string) error {
 	s.authFinal = nil
 	switch {
 	case fail != nil && recordedOK:
-		s.deviate("step %d: AUTH %s: %s", s.i, visible.Clip(mech, maxShown), fail.why)
+		s.deviate("step %d: AUTH %s: %s", s.authStep, visible.Clip(mech, maxShown), fail.why)
 		// The recording stays after its AUTH: a client may try again,
 		// as smtplib does with its next mechanism.
 		s.authFinal = final
 		return s.reply([]Entry{{Kind: Server, Text: fail.code}})
 	case fail == nil && !recordedOK:
-		s.note("step %d: AUTH %s: the credentials are right, but the recording refused them", s.i, visible.Clip(mech, maxShown))
+		s.note("step %d: AUTH %s: the credentials are right, but the recording refused them", s.authStep, visible.Clip(mech, maxShown))
 	case fail == nil:
 		s.authUser = user
 	}

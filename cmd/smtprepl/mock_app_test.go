@@ -36,7 +36,7 @@ func pythonApp(t *testing.T, bin string) {
 		{"as recorded", "python-submission.txt", nil, password, "1 followed, 0 deviated", 0},
 		{"wrong recipient", "python-submission.txt", []string{"--to", "bob@customer.example"}, password,
 			`step 8: got "rcpt TO:<bob@customer.example>", recorded "RCPT TO:<alice@customer.example>"`, 1},
-		{"wrong password", "python-submission.txt", nil, "wrong-password", "step 6: AUTH CRAM-MD5: wrong credentials", 1},
+		{"wrong password", "python-submission.txt", nil, "wrong-password", "step 5: AUTH CRAM-MD5: wrong credentials", 1},
 		{"changed Subject", "python-submission.txt", []string{"--subject", "Weekly report"}, password,
 			`message line 3 is "Subject: Weekly report", recorded "Subject: Your weekly report"`, 1},
 		{"retried after 451", "python-retry.txt", nil, password, "2 followed, 0 deviated", 0},

@@ -82,6 +82,9 @@ func runReplay(ctx context.Context, e *env, args []string) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	if sv.Pattern != 0 {
+		return exitUsage, usagef("%s", strings.TrimPrefix(sv.PatternError().Error(), "transcripts: "))
+	}
 	secret, err := resolveSecrets(e, sv.Redactions, f.secrets)
 	if err != nil {
 		return exitUsage, err

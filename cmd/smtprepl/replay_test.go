@@ -90,6 +90,8 @@ func TestReplayUsage(t *testing.T) {
 		{name: "missing secret", args: []string{testdata + "design-example.txt"}, code: 64,
 			stderr: `the recording needs the secret "AUTH LOGIN username" and stdin is not a terminal`},
 		{name: "list rules", args: []string{"--list-rules", "--exact"}, code: 0, stdout: "Each reply's code, enhanced code, number of lines and text are compared"},
+		{name: "a pattern", args: []string{"../../transcripts/mocktest/testdata/submission.txt"}, code: 64,
+			stderr: "smtprepl: line 26 is a C~ pattern, which replay cannot send (patterns are for mock and diff)\n"},
 		{name: "nobody listening", args: []string{d1, "--against", "127.0.0.1:1", "--timeout", "5s"}, code: 2, stderr: "cannot connect to 127.0.0.1:1"},
 	}
 	for _, tc := range tests {
