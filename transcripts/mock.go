@@ -278,6 +278,7 @@ type mockSession struct {
 	// refused, kept for the client's next try.
 	authFinal []Entry
 	authStep  int // the step of the recorded AUTH
+	keptBytes int // message data the report holds
 	// What the messages of the session are received with.
 	env      envelope
 	authUser string

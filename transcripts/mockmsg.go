@@ -23,7 +23,8 @@ type Message struct {
 	// TLS says the message came under TLS (STARTTLS or implicit).
 	TLS bool `json:"tls"`
 	// Size is the message's size in bytes as received, unstuffed;
-	// Truncated says Data holds only the first MaxMessage of them.
+	// Truncated says Data holds only the first MaxMessage of them, or
+	// none, when the session's report already held 256 MiB.
 	Size      int64 `json:"size"`
 	Truncated bool  `json:"truncated,omitempty"`
 	// Data is the message as received: dot-unstuffed, lines ending in CRLF.
@@ -94,10 +95,20 @@ func (s *mockSession) received(data []byte, size int64, truncated bool) {
 		s.m.cfg.OnMessage(msg)
 		return
 	}
-	if len(s.rep.Messages) < maxKept {
-		s.rep.Messages = append(s.rep.Messages, msg)
+	if len(s.rep.Messages) >= maxKept {
+		return
 	}
+	// A report holds at most maxReportBytes of message data: past it a
+	// message keeps its envelope and loses its bytes.
+	if s.keptBytes+len(data) > maxReportBytes {
+		msg.Data, msg.Truncated = nil, true
+	}
+	s.keptBytes += len(msg.Data)
+	s.rep.Messages = append(s.rep.Messages, msg)
 }
+
+// maxReportBytes bounds the message data one session's report keeps.
+const maxReportBytes = 256 << 20
 
 // compareBody holds a message against the recorded text, line by line
 // as it went on the wire (dot-stuffed), each recorded line matched

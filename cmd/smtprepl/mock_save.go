@@ -43,6 +43,7 @@ func (r *mockRecord) message(msg transcripts.Message) {
 			fmt.Fprintf(r.e.stderr, "mock: --save: %v\n", err)
 		}
 	}
+	env.Data = nil // saved; --json lists envelopes only
 	if len(r.envelopes) < maxEnvelopes {
 		r.envelopes = append(r.envelopes, env)
 	}
