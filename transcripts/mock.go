@@ -676,7 +676,7 @@ func (s *mockSession) implicitTLS() error {
 	switch {
 	case err != nil:
 		s.closed = true
-		s.deviate("the client sent no TLS handshake within %s: it waits for a plaintext greeting, but the mock is TLS from the first byte (--tls)", min(s.m.cfg.Timeout, firstByteWait))
+		s.deviate("the client sent no TLS handshake (it waits for a plaintext greeting, or hung up), but the mock is TLS from the first byte (--tls)")
 		return nil
 	case b[0] != tlsRecordHandshake:
 		s.closed = true

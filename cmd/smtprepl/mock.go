@@ -162,12 +162,12 @@ func serveMock(ctx context.Context, e *env, f *mockFlags, m *transcripts.Mock, n
 			return exitFailure, fmt.Errorf("--write-cert: %w", err)
 		}
 	}
-	how := "playing"
+	tlsNote := ""
 	if f.tls {
-		how = "TLS from the first byte, playing"
+		tlsNote = ", TLS from the first byte"
 	}
-	fmt.Fprintf(e.stdout, "smtprepl mock listening on %s, %s %s (%d steps, %d session(s)). Ctrl-C stops it.\n",
-		ln.Addr(), how, visible.Clip(name, 200), m.Steps(), m.Sessions())
+	fmt.Fprintf(e.stdout, "smtprepl mock listening on %s, playing %s (%d steps, %d session(s)%s). Ctrl-C stops it.\n",
+		ln.Addr(), visible.Clip(name, 200), m.Steps(), m.Sessions(), tlsNote)
 	reps, err := m.Serve(ctx, ln, f.once)
 	if err != nil {
 		return exitFailure, err

@@ -37,6 +37,7 @@ func TestBinary(t *testing.T) {
 	t.Run("record and replay", func(t *testing.T) { recordAndReplay(t, bin) })
 	t.Run("mock deviation", func(t *testing.T) { mockDeviation(t, bin) })
 	t.Run("python app", func(t *testing.T) { pythonApp(t, bin) })
+	t.Run("implicit TLS", func(t *testing.T) { implicitTLS(t, bin) })
 }
 
 // mockDeviation: a client that sends HELO where the recording has EHLO
@@ -74,6 +75,12 @@ func TestMockUsage(t *testing.T) {
 		{[]string{testdata + "rfc5321-d1-typical.txt", "--timeout", "0s"}, "--timeout must be positive"},
 		{[]string{"nope.txt"}, "cannot read the transcript"},
 		{[]string{testdata + "rfc5321-d1-typical.txt", "--listen", "256.0.0.1:1"}, "mock cannot listen on 256.0.0.1:1"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user", "app"}, "--user app needs its secret: --user-password-env VAR or --user-password-file FILE"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user", ":x"}, "--user needs a user name"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user", "app:x", "--user-password-env", "HOME"}, "--user takes its secret from one place"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user", "app", "--user-password-env", "SMTPREPL_TEST_NO_SUCH_VARIABLE"}, "--user-password-env: $SMTPREPL_TEST_NO_SUCH_VARIABLE is empty or not set"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user", "app", "--user-password-file", "/nonexistent/pw"}, "--user-password-file: open /nonexistent/pw: no such file or directory"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user-password-file", "/nonexistent/pw"}, "--user-password-env and --user-password-file need --user NAME"},
 	}
 	for _, tc := range tests {
 		code, _, errOut := runCmd(t, "", append([]string{"mock"}, tc.args...)...)
@@ -81,7 +88,7 @@ func TestMockUsage(t *testing.T) {
 		if strings.HasPrefix(tc.stderr, "mock cannot listen") {
 			wantCode = exitFailure
 		}
-		if code != wantCode || !strings.Contains(errOut, tc.stderr) {
+		if code != wantCode || !strings.Contains(errOut, tc.stderr) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("mock %q: exit %d, stderr %q; want %d and %q", tc.args, code, errOut, wantCode, tc.stderr)
 		}
 	}
@@ -269,5 +276,70 @@ func TestMockWriteCertAfterListen(t *testing.T) {
 	code, _, errOut := runCmd(t, "", "mock", testdata+"rfc5321-d1-typical.txt", "--listen", ln.Addr().String(), "--write-cert", cert)
 	if b, _ := os.ReadFile(cert); code != exitFailure || string(b) != old {
 		t.Errorf("mock on a busy address: exit %d (want %d), certificate file now %q\nstderr: %s", code, exitFailure, b, errOut)
+	}
+}
+
+// TestMockUserInline: a secret on the command line works, with a warning
+// that never repeats it.
+func TestMockUserInline(t *testing.T) {
+	var stdout, stderr strings.Builder
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: os.Getenv}
+	f := &mockFlags{user: "app:hunter2-secret"}
+	u, err := f.mockUser(e)
+	if err != nil || u.Name != "app" || u.Secret != "hunter2-secret" {
+		t.Fatalf("mockUser = %+v, %v", u, err)
+	}
+	want := "mock: warning: a secret in --user NAME:SECRET shows in ps and in the shell's history; use --user-password-env or --user-password-file\n"
+	if stderr.String() != want {
+		t.Errorf("stderr = %q, want %q", stderr.String(), want)
+	}
+}
+
+// implicitTLS: mock --tls speaks TLS from the first byte to smtplib's
+// SMTP_SSL, with the certificate --write-cert wrote; a plaintext client
+// of it, and a TLS client of a plaintext mock, are one sentence each.
+func implicitTLS(t *testing.T, bin string) {
+	const python = "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		t.Skipf("%s is not installed: skipping the SMTP_SSL client test", python)
+	}
+	dir := t.TempDir()
+	rec, cert := filepath.Join(dir, "465.txt"), filepath.Join(dir, "mock.pem")
+	os.WriteFile(rec, []byte("S: 220 mx.test ESMTP\nC: ehlo localhost\nS: 250 mx.test\nC: quit\nS: 221 2.0.0 Bye\n"), 0o600)
+	const script = `import smtplib, ssl, sys
+host, port, mode, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+try:
+    if mode == "tls":
+        s = smtplib.SMTP_SSL(host, port, local_hostname="localhost", timeout=10, context=ssl.create_default_context(cafile=cafile))
+    else:
+        s = smtplib.SMTP(host, port, local_hostname="localhost", timeout=3)
+    s.ehlo()
+    s.quit()
+except Exception as e:
+    print(type(e).__name__)
+`
+	tests := []struct {
+		name, mode string
+		tls        bool
+		exit       int
+		want       string
+	}{
+		{"SMTP_SSL and --tls", "tls", true, 0, "mock: the client followed the recording (3 of 3 steps, 0 note(s))"},
+		{"plaintext client and --tls", "plain", true, 1, "  - the client sent no TLS handshake (it waits for a plaintext greeting, or hung up), but the mock is TLS from the first byte (--tls)\n"},
+		{"SMTP_SSL and a plaintext mock", "tls", false, 1, "  - the client began a TLS handshake, but the recording starts in plaintext: use --tls\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			extra := []string{"--write-cert", cert, "--timeout", "5s"}
+			if tc.tls {
+				extra = append(extra, "--tls")
+			}
+			m := startMock(t, bin, rec, extra...)
+			code, out := runBinary(t, python, "", "-c", script, "127.0.0.1", m.port(t), tc.mode, cert)
+			mcode, mout := m.wait(t)
+			if mcode != tc.exit || !strings.Contains(mout, tc.want) {
+				t.Errorf("mock: exit %d, want %d and %q\n%s\nclient: exit %d %s", mcode, tc.exit, tc.want, mout, code, out)
+			}
+		})
 	}
 }
