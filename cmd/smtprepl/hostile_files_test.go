@@ -77,7 +77,7 @@ func hostileFiles() []hostileFile {
 			"S: 220 x\nC: NOOP \x1b]8;;http://evil.test\a\x9b\nS: 250 ok\n", "S: 220 x\nC: NOOP\nS: 250 ok\n"},
 			exit: exitReplies, phrase: `NOOP \x1b]8;;http://evil.test\a\x9b`, maxOut: 2048},
 		{name: "terminal escapes in a line in no notation", files: [2]string{"#\n\x1b]0;pwned\a\x1b[?1049h\n"},
-			exit: exitUsage, phrase: `line 2: unknown line prefix (want C:, S:, C=, S=, ===, # or ...): "\x1b]0;pwned\a\x1b[?1049h"`, maxOut: 512},
+			exit: exitUsage, phrase: `line 2: unknown line prefix (want C:, S:, C=, S=, C~, ===, # or ...): "\x1b]0;pwned\a\x1b[?1049h"`, maxOut: 512},
 		{name: "a reply of 100000 lines", files: [2]string{
 			reply(strings.Repeat("S: 250-x\n", 100000) + "S: 250 end"), reply("S: 250 ok")},
 			exit: exitReplies, phrase: "… (100001 lines in all)", maxOut: 4096},
