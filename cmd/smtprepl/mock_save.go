@@ -34,6 +34,9 @@ func (r *mockRecord) message(msg transcripts.Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.count++
+	if msg.RcptTo == nil {
+		msg.RcptTo = []string{} // "rcpt_to": [], not null
+	}
 	env := savedEnvelope{Message: msg}
 	if r.dir != "" && r.failed == nil {
 		base := fmt.Sprintf("session-%d-message-%d", msg.Session, r.count)
