@@ -422,6 +422,12 @@ func (s *mockSession) command(st step) error {
 	if verb == "AUTH" && s.m.cfg.User != nil {
 		return s.authenticate(st, string(line))
 	}
+	if want, got := recordedMech(st.cmd), recordedMech(got); verb == "AUTH" && want != got && !st.cmd.Pattern {
+		// The recorded exchange is another mechanism's: its 334s and its
+		// 235 would not fit. The client may try the recorded one next.
+		s.note("step %d: AUTH %s, recorded AUTH %s (--user checks any mechanism)", s.i+1, visible.Clip(got, maxShown), visible.Clip(want, maxShown))
+		return s.reply([]Entry{{Kind: Server, Text: "504 5.5.4 smtprepl mock: the recording has AUTH " + visible.Clip(want, maxShown)}})
+	}
 	switch {
 	case st.cmd.Pattern && !s.patterns.match(upperVerb(st.cmd).Text, upperVerb(got).Text):
 		// Verbs are case-insensitive (RFC 5321 section 2.4): smtplib

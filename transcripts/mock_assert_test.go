@@ -338,3 +338,26 @@ func TestComparePattern(t *testing.T) {
 		}
 	}
 }
+
+// TestMockAuthOtherMechanism: without a user, an AUTH with another
+// mechanism than recorded is answered 504 (the recorded 334s and 235
+// would not fit it), and the client may go on with the recorded one.
+func TestMockAuthOtherMechanism(t *testing.T) {
+	m, err := NewMock(mustParse(t, authRecording), MockConfig{Timeout: testTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, reports := serveMock(t, m)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	dialogue{{"", "220"}, {"EHLO localhost", "250-"}, {"", "250 AUTH"}, {"AUTH CRAM-MD5", "504 5.5.4 smtprepl mock: the recording has AUTH LOGIN"},
+		{"AUTH LOGIN", "334 VXNlcm5hbWU6"}, {b64("u"), "334 UGFzc3dvcmQ6"}, {b64("p"), "235"}, {"QUIT", "221"}}.run(t, conn)
+	rep := reports()[0]
+	want := []string{"step 3: AUTH CRAM-MD5, recorded AUTH LOGIN (--user checks any mechanism)"}
+	if d := cmp.Diff(want, rep.Notes); d != "" || len(rep.Deviations) > 0 {
+		t.Errorf("notes (-want +got):\n%s\ndeviations: %v", d, rep.Deviations)
+	}
+}
