@@ -57,6 +57,7 @@ func subcommands() []subcommand {
 		{"replay", "send a transcript's client side to a server and compare the replies", runReplay},
 		{"mock", "play a transcript's server side for a client under test", runMock},
 		{"diff", "compare two transcripts with replay's rules", runDiff},
+		{"probe", "everything a server says about itself, without sending mail: TLS, EHLO, DANE, MTA-STS, findings", runProbe},
 	}
 }
 
