@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func mustParse(t *testing.T, s string) *Transcript {
+func mustParse(t testing.TB, s string) *Transcript {
 	t.Helper()
 	tr, err := ParseBytes([]byte(s))
 	if err != nil {

@@ -63,6 +63,9 @@ type Mock struct {
 	tls      *tls.Config
 	certPEM  []byte
 	conns    atomic.Int64 // connections served, to pick each one's session
+	// secrets holds --user's secret in every form a client could send
+	// it in, so that a report never shows it, even where no AUTH was.
+	secrets Secrets
 }
 
 // MockReport is how one client session went.
@@ -105,6 +108,10 @@ func NewMockStream(open func() (EntrySource, func(), error), cfg MockConfig) (*M
 		cfg.MaxMessage = 64 << 20
 	}
 	m := &Mock{open: open, cfg: cfg}
+	if u := cfg.User; u != nil {
+		m.secrets.Add("mock --user secret", u.Secret)
+		m.secrets.Add("AUTH PLAIN credentials", "\x00"+u.Name+"\x00"+u.Secret)
+	}
 	greeting, err := m.survey()
 	if err != nil {
 		return nil, err
@@ -542,7 +549,11 @@ func (s *mockSession) readLine() ([]byte, error) {
 	case errors.Is(err, bufio.ErrBufferFull):
 		return nil, fmt.Errorf("step %d: command line longer than %d bytes", s.i+1, maxCommandLine)
 	case err != nil:
-		return nil, s.readFailed(err, *s.st)
+		want := step{cmd: Entry{Kind: Client, Text: "an answer to the mock's AUTH challenge"}} // --user's own exchange
+		if s.st != nil {
+			want = *s.st
+		}
+		return nil, s.readFailed(err, want)
 	}
 	return bytes.Clone(line), nil
 }
@@ -599,7 +610,7 @@ func (s *mockSession) startTLS() error {
 const maxKept = 100
 
 func (s *mockSession) deviate(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	msg := s.m.secrets.Scrub(fmt.Sprintf(format, args...))
 	s.rep.Deviations = s.keep(s.rep.Deviations, msg)
 	s.m.logf("%s: deviation: %s", s.peer, msg)
 }
@@ -609,7 +620,7 @@ func (s *mockSession) note(format string, args ...any) {
 		s.deviate(format, args...)
 		return
 	}
-	msg := fmt.Sprintf(format, args...)
+	msg := s.m.secrets.Scrub(fmt.Sprintf(format, args...))
 	s.rep.Notes = s.keep(s.rep.Notes, msg)
 	s.m.logf("%s: note: %s", s.peer, msg)
 }

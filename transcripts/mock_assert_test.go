@@ -10,12 +10,14 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // serveMock serves m on 127.0.0.1 until the test ends; reports waits for
@@ -360,4 +362,41 @@ func TestMockAuthOtherMechanism(t *testing.T) {
 	if d := cmp.Diff(want, rep.Notes); d != "" || len(rep.Deviations) > 0 {
 		t.Errorf("notes (-want +got):\n%s\ndeviations: %v", d, rep.Deviations)
 	}
+}
+
+// FuzzMockClient: whatever a client sends to a strict mock that checks
+// AUTH, the session ends, its reports are one line each, escaped, and
+// never hold the secret.
+func FuzzMockClient(f *testing.F) {
+	const secret = "fuzz-Secret-42"
+	for _, s := range []string{
+		"EHLO localhost\r\nAUTH PLAIN " + b64("\x00reports\x00"+secret) + "\r\nQUIT\r\n",
+		"EHLO a\r\nAUTH LOGIN\r\n" + b64("reports") + "\r\n" + b64(secret) + "\r\nMAIL FROM:<a@app.example>\r\nRCPT TO:<b@c>\r\nDATA\r\nDate: x\r\n.\r\n",
+		"EHLO a\r\nAUTH CRAM-MD5\r\n*\r\nAUTH PLAIN\r\n=\r\n",
+		"\x16\x03\x01\x00",
+		"EHLO a\r\nAUTH PLAIN !!!\r\nMAIL FROM:<\x1b[31m>\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	rec := mustParse(f, strings.Replace(authRecording, "C: QUIT\n",
+		"C~ MAIL FROM:<[a-z]+@app\\.example>\nS: 250 ok\nC: RCPT TO:<b@c>\nS: 250 ok\nC: DATA\nS: 354 go\nC~ Date: .+\nC: .\nS: 250 ok\nC: QUIT\n", 1))
+	m, err := NewMock(rec, MockConfig{Timeout: 20 * time.Millisecond, User: &MockUser{Name: "reports", Secret: secret}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		server, client := net.Pipe()
+		go func() {
+			client.Write(data)
+			client.Close()
+		}()
+		go io.Copy(io.Discard, client)
+		m.conns.Store(0)
+		rep := m.ServeConn(context.Background(), server)
+		for _, line := range append(rep.Deviations, rep.Notes...) {
+			if strings.Contains(line, secret) || strings.Contains(line, b64(secret)) || strings.Contains(line, "\n") || !visible.Safe(strings.ReplaceAll(line, `\`, "")) {
+				t.Fatalf("report line %q", line)
+			}
+		}
+	})
 }
