@@ -436,7 +436,7 @@ func (s *mockSession) command(st step) error {
 		return s.reply([]Entry{{Kind: Server, Text: "504 5.5.4 smtprepl mock: the recording has AUTH " + visible.Clip(want, maxShown)}})
 	}
 	switch {
-	case st.cmd.Pattern && !s.patterns.match(upperVerb(st.cmd).Text, upperVerb(got).Text):
+	case st.cmd.Pattern && !s.patterns.match(patternVerbUpper(st.cmd.Text), upperVerb(got).Text):
 		// Verbs are case-insensitive (RFC 5321 section 2.4): smtplib
 		// sends "mail FROM:", and a pattern says "MAIL FROM:".
 		// A pattern says what may vary; what it does not match, may not.
@@ -726,3 +726,14 @@ type bufferedConn struct {
 }
 
 func (c bufferedConn) Read(p []byte) (int, error) { return c.br.Read(p) }
+
+// patternVerbUpper upper-cases a pattern's first word when it is a plain
+// verb, so that it matches the client's verb in any case; a first word
+// with regexp syntax in it is left as it is.
+func patternVerbUpper(p string) string {
+	verb, rest := cutField(p)
+	if verb == "" || strings.Trim(verb, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return p
+	}
+	return strings.ToUpper(verb) + rest
+}
