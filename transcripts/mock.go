@@ -414,40 +414,51 @@ func (s *mockSession) command(st step) error {
 		}
 		return s.answer(st)
 	}
-	verb := commandVerb(got)
-	if verb == "AUTH" && s.authFinal != nil {
+	switch verb := commandVerb(got); {
+	case verb == "AUTH" && s.authFinal != nil:
 		return s.authenticate(st, string(line)) // another try after a refusal
-	}
-	if verb == "QUIT" && commandVerb(st.cmd) != "QUIT" {
+	case verb == "QUIT" && commandVerb(st.cmd) != "QUIT":
 		s.deviate("step %d: the client sent QUIT; the recording expected %s", s.i+1, shown(st.cmd))
 		return s.bye()
-	}
-	if verb != commandVerb(st.cmd) {
+	case verb != commandVerb(st.cmd):
 		s.deviate("step %d: got %s, expected %s (recorded: %s)", s.i+1, quoteClip(red, maxShown), visible.Clip(commandVerb(st.cmd), maxShown), shown(st.cmd))
 		return s.reply(unexpected(st.cmd))
+	case verb == "AUTH":
+		return s.auth(st, got, red)
 	}
-	if verb == "AUTH" && s.m.cfg.User != nil {
-		return s.authenticate(st, string(line))
-	}
-	if want, got := recordedMech(st.cmd), recordedMech(got); verb == "AUTH" && want != got && !st.cmd.Pattern {
-		// The recorded exchange is another mechanism's: its 334s and its
-		// 235 would not fit. The client may try the recorded one next.
-		s.note("step %d: AUTH %s, recorded AUTH %s (--user checks any mechanism)", s.i+1, visible.Clip(got, maxShown), visible.Clip(want, maxShown))
-		return s.reply([]Entry{{Kind: Server, Text: "504 5.5.4 smtprepl mock: the recording has AUTH " + visible.Clip(want, maxShown)}})
-	}
+	s.arguments(st, got, red)
+	s.track(commandVerb(got), lineText(got), parseReplyLine(lineText(firstLine(st.reply))).code)
+	return s.answer(st)
+}
+
+// arguments holds a command whose verb is the recorded one against the
+// recorded line: a pattern must match it; another line is a note.
+func (s *mockSession) arguments(st step, got Entry, red string) {
 	switch {
 	case st.cmd.Pattern && !s.patterns.match(patternVerbUpper(st.cmd.Text), upperVerb(got).Text):
 		// Verbs are case-insensitive (RFC 5321 section 2.4): smtplib
-		// sends "mail FROM:", and a pattern says "MAIL FROM:".
-		// A pattern says what may vary; what it does not match, may not.
+		// sends "mail FROM:", and a pattern says "MAIL FROM:". What a
+		// pattern does not match may not vary.
 		s.deviate("step %d: got %s, which the recorded pattern %s does not match", s.i+1, quoteClip(red, maxShown), quoteClip("C~ "+st.cmd.Text, maxShown))
 	case !st.cmd.Pattern && !sameCommand(upperVerb(st.cmd), upperVerb(got)):
 		s.note("step %d: got %s, recorded %s", s.i+1, quoteClip(red, maxShown), quoteClip(display(st.cmd), maxShown))
 	}
-	if verb == "AUTH" {
-		s.authMech = recordedMech(got)
+}
+
+// auth answers an AUTH where the recording has one: --user's own check,
+// or the recorded exchange when the mechanism is the recorded one.
+func (s *mockSession) auth(st step, got Entry, red string) error {
+	if s.m.cfg.User != nil {
+		return s.authenticate(st, string(got.Bytes()))
 	}
-	s.track(verb, trimEOL(string(line)), parseReplyLine(lineText(firstLine(st.reply))).code)
+	if want, mech := recordedMech(st.cmd), recordedMech(got); want != mech && !st.cmd.Pattern {
+		// The recorded exchange is another mechanism's: its 334s and its
+		// 235 would not fit. The client may try the recorded one next.
+		s.note("step %d: AUTH %s, recorded AUTH %s (--user checks any mechanism)", s.i+1, visible.Clip(mech, maxShown), visible.Clip(want, maxShown))
+		return s.reply([]Entry{{Kind: Server, Text: "504 5.5.4 smtprepl mock: the recording has AUTH " + visible.Clip(want, maxShown)}})
+	}
+	s.arguments(st, got, red)
+	s.authMech = recordedMech(got)
 	return s.answer(st)
 }
 
