@@ -1,8 +1,11 @@
 package mocktest_test
 
 import (
+	"crypto/tls"
 	"fmt"
+	"net/smtp"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -122,5 +125,27 @@ func TestREADME(t *testing.T) {
 	example, _, _ := strings.Cut(rest, "\n}\n")
 	if example == "" || !strings.Contains(string(readme), "```go\n"+example+"\n}\n```\n") {
 		t.Errorf("README.md does not show TestWeeklyReport as it is:\n%s", example)
+	}
+}
+
+// TestImplicitTLS: a mock started with ImplicitTLS is TLS from the first
+// byte, with the process's certificate that CertPool trusts.
+func TestImplicitTLS(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "465.txt")
+	os.WriteFile(file, []byte("S: 220 mx.test ESMTP\nC: EHLO localhost\nS: 250 mx.test\nC: QUIT\nS: 221 2.0.0 Bye\n"), 0o600)
+	m := mocktest.Start(t, file, mocktest.ImplicitTLS())
+	conn, err := tls.Dial("tcp", m.Addr, m.TLSConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := smtp.NewClient(conn, "localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	if reps := m.Stop(); len(reps) != 1 || reps[0].Steps != 3 {
+		t.Errorf("reports %+v, want one of 3 steps", reps)
 	}
 }
