@@ -78,6 +78,10 @@ func hostileFiles() []hostileFile {
 			exit: exitReplies, phrase: `NOOP \x1b]8;;http://evil.test\a\x9b`, maxOut: 2048},
 		{name: "terminal escapes in a line in no notation", files: [2]string{"#\n\x1b]0;pwned\a\x1b[?1049h\n"},
 			exit: exitUsage, phrase: `line 2: unknown line prefix (want C:, S:, C=, S=, C~, ===, # or ...): "\x1b]0;pwned\a\x1b[?1049h"`, maxOut: 512},
+		{name: "a 1 MiB C~ pattern", files: [2]string{"S: 220 x\nC~ NOOP " + strings.Repeat("(a|b)*", mib/6) + "\nS: 250 ok\n"},
+			exit: exitUsage, phrase: "line 2: a C~ pattern is longer than 4096 bytes", maxOut: 1024},
+		{name: "a C~ pattern with terminal escapes", files: [2]string{"S: 220 x\nC~ NOOP \x1b]0;pwned\a\nS: 250 ok\n"},
+			exit: exitUsage, phrase: `line 2: a C~ pattern holds control characters`, maxOut: 1024},
 		{name: "a reply of 100000 lines", files: [2]string{
 			reply(strings.Repeat("S: 250-x\n", 100000) + "S: 250 end"), reply("S: 250 ok")},
 			exit: exitReplies, phrase: "… (100001 lines in all)", maxOut: 4096},
