@@ -267,12 +267,16 @@ func (r *stepReader) bound1(reply *[]Entry) {
 // keptBody is the message text a "." step carries.
 type keptBody struct {
 	lines []Entry
+	bytes int
 	any   bool
 }
 
-// maxBodyLines bounds the message lines a step keeps to compare; a
-// longer recorded body accepts any.
-const maxBodyLines = 10000
+// maxBodyLines and maxBodyBytes bound the message a step keeps to
+// compare; a longer recorded body accepts any.
+const (
+	maxBodyLines = 10000
+	maxBodyBytes = 16 << 20
+)
 
 // keep gathers message text for the "." that will end it.
 func (r *stepReader) keep(body []Entry) {
@@ -281,10 +285,11 @@ func (r *stepReader) keep(body []Entry) {
 	}
 	for _, e := range body {
 		switch {
-		case e.Kind == Elision || len(r.body.lines) >= maxBodyLines:
-			r.body.any, r.body.lines = true, nil
+		case e.Kind == Elision || len(r.body.lines) >= maxBodyLines || r.body.bytes+len(e.Text) > maxBodyBytes:
+			r.body = keptBody{any: true}
 		case !r.body.any:
 			r.body.lines = append(r.body.lines, e)
+			r.body.bytes += len(e.Text)
 		}
 	}
 }

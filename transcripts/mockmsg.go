@@ -118,48 +118,80 @@ func (s *mockSession) compareBody(st step, data []byte, truncated bool) {
 	if st.anyBody || len(st.body) == 0 || truncated {
 		return // nothing recorded to hold it against, or not all of it kept
 	}
-	lines := bodyLines(data)
-	for i, want := range st.body {
+	lines, want := bodyLines(data), recordedLines(st.body)
+	for i, w := range want {
 		if i >= len(lines) {
-			s.note("step %d: the message has %d line(s), the recording %d", s.i+1, len(lines), len(st.body))
-			return
+			break
 		}
-		if !s.bodyLineMatches(want, lines[i]) {
-			s.note("step %d: message line %d is %s, recorded %s", s.i+1, i+1, quoteClip(trimEOL(lines[i]), maxShown), quoteClip(display(want), maxShown))
+		if !s.bodyLineMatches(w, lines[i]) {
+			s.note("step %d: message line %d is %s, recorded %s", s.i+1, i+1, quoteClip(trimEOL(lines[i]), maxShown), quoteClip(trimEOL(w.text), maxShown))
 			return
 		}
 	}
-	if len(lines) > len(st.body) {
-		s.note("step %d: the message has %d line(s), the recording %d", s.i+1, len(lines), len(st.body))
+	if len(lines) != len(want) {
+		s.note("step %d: the message has %d line(s), the recording %d", s.i+1, len(lines), len(want))
 	}
 }
 
-func (s *mockSession) bodyLineMatches(want Entry, wire string) bool {
-	switch {
-	case want.Pattern:
-		return s.patterns.match(want.Text, trimEOL(wire))
-	case want.Exact:
-		return want.Text == wire
-	}
-	return want.Text+"\r\n" == wire
+// bodyLine is a recorded message line: its wire bytes, or a pattern.
+type bodyLine struct {
+	text    string
+	pattern bool
 }
 
-// bodyLines cuts message data into its wire lines, each with its CRLF
-// (the last may lack one) and dot-stuffed again, as a recording holds them.
+func (s *mockSession) bodyLineMatches(want bodyLine, wire string) bool {
+	if want.pattern {
+		return s.patterns.match(want.text, trimEOL(wire))
+	}
+	return want.text == wire
+}
+
+// recordedLines turns recorded message entries into wire lines: exact
+// entries that split a line (or hold several) are joined and cut again at
+// each CRLF, as the client's message is.
+func recordedLines(body []Entry) []bodyLine {
+	var out []bodyLine
+	var pending []byte
+	flush := func() {
+		for _, l := range cutLines(pending) {
+			out = append(out, bodyLine{text: l})
+		}
+		pending = pending[:0]
+	}
+	for _, e := range body {
+		if e.Pattern {
+			flush()
+			out = append(out, bodyLine{text: e.Text, pattern: true})
+			continue
+		}
+		pending = append(pending, e.Bytes()...)
+	}
+	flush()
+	return out
+}
+
+// bodyLines cuts message data into its wire lines, dot-stuffed again, as
+// a recording holds them.
 func bodyLines(data []byte) []string {
+	lines := cutLines(data)
+	for i, l := range lines {
+		if strings.HasPrefix(l, ".") {
+			lines[i] = "." + l
+		}
+	}
+	return lines
+}
+
+// cutLines cuts data after each CRLF; the last line may lack one.
+func cutLines(data []byte) []string {
 	var out []string
 	for len(data) > 0 {
-		i := bytes.Index(data, []byte("\r\n"))
 		line := data
-		if i >= 0 {
+		if i := bytes.Index(data, []byte("\r\n")); i >= 0 {
 			line = data[:i+2]
 		}
 		data = data[len(line):]
-		l := string(line)
-		if strings.HasPrefix(l, ".") {
-			l = "." + l
-		}
-		out = append(out, l)
+		out = append(out, string(line))
 	}
 	return out
 }
