@@ -248,6 +248,25 @@ func TestMockUserRetry(t *testing.T) {
 	}
 }
 
+// TestMockUserRecordingEndsInAuth: a recording cut inside its AUTH
+// exchange still answers the client's AUTH, by the credentials.
+func TestMockUserRecordingEndsInAuth(t *testing.T) {
+	for _, tc := range []struct{ pass, want string }{{"p", "235 2.7.0"}, {"wrong", "535 5.7.8"}} {
+		m, err := NewMock(mustParse(t, "S: 220 x\nC: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\n"), MockConfig{Timeout: testTimeout, User: &MockUser{Name: "u", Secret: "p"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr, reports := serveMock(t, m)
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dialogue{{"", "220"}, {"AUTH PLAIN " + b64("\x00u\x00"+tc.pass), tc.want}}.run(t, conn)
+		conn.Close()
+		reports()
+	}
+}
+
 // TestMockSessionsPerConnection: connection n plays session n; one more
 // is told 421; a session's message is received with its number.
 func TestMockSessionsPerConnection(t *testing.T) {
@@ -369,22 +388,31 @@ func TestMockAuthOtherMechanism(t *testing.T) {
 // never hold the secret.
 func FuzzMockClient(f *testing.F) {
 	const secret = "fuzz-Secret-42"
-	for _, s := range []string{
+	for i, s := range []string{
 		"EHLO localhost\r\nAUTH PLAIN " + b64("\x00reports\x00"+secret) + "\r\nQUIT\r\n",
 		"EHLO a\r\nAUTH LOGIN\r\n" + b64("reports") + "\r\n" + b64(secret) + "\r\nMAIL FROM:<a@app.example>\r\nRCPT TO:<b@c>\r\nDATA\r\nDate: x\r\n.\r\n",
 		"EHLO a\r\nAUTH CRAM-MD5\r\n*\r\nAUTH PLAIN\r\n=\r\n",
 		"\x16\x03\x01\x00",
 		"EHLO a\r\nAUTH PLAIN !!!\r\nMAIL FROM:<\x1b[31m>\r\n",
 	} {
-		f.Add([]byte(s))
+		f.Add([]byte(s), uint8(i))
 	}
-	rec := mustParse(f, strings.Replace(authRecording, "C: QUIT\n",
-		"C~ MAIL FROM:<[a-z]+@app\\.example>\nS: 250 ok\nC: RCPT TO:<b@c>\nS: 250 ok\nC: DATA\nS: 354 go\nC~ Date: .+\nC: .\nS: 250 ok\nC: QUIT\n", 1))
-	m, err := NewMock(rec, MockConfig{Timeout: 20 * time.Millisecond, User: &MockUser{Name: "reports", Secret: secret}})
-	if err != nil {
-		f.Fatal(err)
+	full := strings.Replace(authRecording, "C: QUIT\n",
+		"C~ MAIL FROM:<[a-z]+@app\\.example>\nS: 250 ok\nC: RCPT TO:<b@c>\nS: 250 ok\nC: DATA\nS: 354 go\nC~ Date: .+\nC: .\nS: 250 ok\nC: QUIT\n", 1)
+	var mocks []*Mock
+	for _, rec := range []string{
+		full,
+		authRecording[:strings.Index(authRecording, "C: <redacted: AUTH LOGIN password>")], // cut inside AUTH
+		"S: 220 x\nC: EHLO a\nS: 250 x\n=== connected to x\n" + full,                       // two sessions
+	} {
+		m, err := NewMock(mustParse(f, rec), MockConfig{Timeout: 20 * time.Millisecond, User: &MockUser{Name: "reports", Secret: secret}})
+		if err != nil {
+			f.Fatal(err)
+		}
+		mocks = append(mocks, m)
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
+		m := mocks[int(which)%len(mocks)]
 		server, client := net.Pipe()
 		go func() {
 			client.Write(data)

@@ -26,6 +26,9 @@ type errAuth struct {
 	code, why string
 }
 
+// authOK answers good credentials when the recording has no final reply.
+const authOK = "235 2.7.0 Authentication successful"
+
 var (
 	authWrong     = &errAuth{"535 5.7.8 Error: authentication failed", "wrong credentials"}
 	authCancelled = &errAuth{"501 5.7.0 Authentication cancelled", "the client cancelled"}
@@ -72,8 +75,11 @@ func (s *mockSession) authenticate(st step, line string) error {
 	case fail == nil:
 		s.authUser = user
 	}
-	if len(final) == 0 {
-		final = []Entry{{Kind: Server, Text: fail.code}}
+	if len(final) == 0 { // the recording ends inside its AUTH exchange
+		final = []Entry{{Kind: Server, Text: authOK}}
+		if fail != nil {
+			final[0].Text = fail.code
+		}
 	}
 	return s.reply(final)
 }
