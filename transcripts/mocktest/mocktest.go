@@ -88,6 +88,9 @@ func Start(t testing.TB, file string, opts ...Option) *Mock {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
 	m.m, err = open(file, cfg)
 	if err != nil {
 		t.Fatalf("mocktest: %v", err)
