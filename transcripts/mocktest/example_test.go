@@ -3,6 +3,7 @@ package mocktest_test
 import (
 	"fmt"
 	"os"
+	"testing"
 
 	"github.com/smtprepl/smtprepl/transcripts/mocktest"
 )
@@ -12,7 +13,7 @@ import (
 func ExampleStart() {
 	t := printT{}
 	m := mocktest.Start(t, "testdata/submission.txt", mocktest.User("reports", "s3cret"))
-	app := weekly
+	app := weekly                   // the code under test: net/smtp, in app_test.go
 	app.to = "bob@customer.example" // the bug the test is there for
 	if err := app.send(m.Addr, m.TLSConfig()); err != nil {
 		t.Errorf("send: %v", err)
@@ -31,7 +32,7 @@ func ExampleStart() {
 }
 
 // printT prints what a mock reports through t.
-type printT struct{ testingTB }
+type printT struct{ testing.TB }
 
 func (printT) Helper()          {}
 func (printT) Cleanup(f func()) {}

@@ -100,9 +100,6 @@ func (r *recordingT) failures() []string {
 	return slices.Clone(r.errs)
 }
 
-// testingTB lets printT, in the example, stand in for a *testing.T.
-type testingTB = testing.TB
-
 // TestREADME: the README's examples are the ones CI runs, literally: the
 // Python app is testdata/app.py, and the Go example is TestWeeklyReport.
 func TestREADME(t *testing.T) {
