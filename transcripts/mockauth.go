@@ -61,7 +61,9 @@ func (s *mockSession) authenticate(st step, line string) error {
 	if err != nil || s.closed {
 		return err
 	}
-	recordedOK := len(final) > 0 && strings.HasPrefix(lineText(final[0]), "2")
+	// A recording that ends inside its AUTH does not say: take it as one
+	// that accepted the right credentials.
+	recordedOK := len(final) == 0 || strings.HasPrefix(lineText(final[0]), "2")
 	s.authFinal = nil
 	switch {
 	case fail != nil && recordedOK:
