@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -263,7 +264,10 @@ func TestMockUserRecordingEndsInAuth(t *testing.T) {
 		}
 		dialogue{{"", "220"}, {"AUTH PLAIN " + b64("\x00u\x00"+tc.pass), tc.want}}.run(t, conn)
 		conn.Close()
-		reports()
+		devs := reports()[0].Deviations
+		if wrong := tc.pass != "p"; wrong != slices.Contains(devs, "step 2: AUTH PLAIN: wrong credentials") {
+			t.Errorf("password %q: deviations %q", tc.pass, devs)
+		}
 	}
 }
 
