@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -253,26 +252,4 @@ func listDeviations(w io.Writer, rep transcripts.MockReport, indent string) {
 	if rep.Dropped > 0 {
 		fmt.Fprintf(w, "%s… and %d more deviation(s) or note(s), on stderr\n", indent, rep.Dropped)
 	}
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it into place, so that a reader sees the old file or the new, never half.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
