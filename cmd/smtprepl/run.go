@@ -51,6 +51,7 @@ type subcommand struct {
 
 func subcommands() []subcommand {
 	return []subcommand{
+		{"send", "send one message, as swaks does, and print it as a transcript", runSend},
 		{"sandbox", "run the practice server in the foreground", runSandbox},
 		{"explain", "explain a reply code, enhanced code or EHLO keyword", runExplain},
 		{"lesson", "list the guided lessons, or run one (--auto: unattended)", runLesson},
@@ -136,6 +137,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 func flagErrorText(err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		if strings.TrimLeft(name, "-") == "auth-password" {
+			return "unknown flag " + name + ": smtprepl takes no password on the command line, where ps and shell history show it; use --auth-password-env VAR or --auth-password-file FILE"
+		}
 		return "unknown flag " + name
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
