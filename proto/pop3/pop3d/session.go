@@ -89,7 +89,7 @@ func (s *session) readLine() (string, error) {
 	s.conn.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
 	line, err := s.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
-		s.errf("Input line too long.")
+		s.errf("Input buffer full, aborting")
 		return "", errLineLong
 	}
 	if err != nil {
@@ -144,7 +144,7 @@ func (s *session) errf(format string, args ...any) { s.status("-ERR", fmt.Sprint
 
 func (s *session) status(ind, text string) {
 	line := ind
-	if text != "" {
+	if text != "" || ind == "+" { // RFC 5034 §4: a challenge is "+" SP, even an empty one
 		line += " " + text
 	}
 	s.bw.WriteString(line + "\r\n")
