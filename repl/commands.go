@@ -57,6 +57,9 @@ func (s *Session) colon(ctx context.Context, line string) error {
 	if !ok {
 		return fmt.Errorf("unknown command :%s (try :help)", name)
 	}
+	if s.pop3Refuses(name) {
+		return errPOP3Only
+	}
 	return c.run(ctx, s, strings.TrimSpace(args))
 }
 

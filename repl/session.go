@@ -40,6 +40,9 @@ type Config struct {
 	WireHex bool
 	// LocalAddr is the address to connect from (--local-addr); nil: any.
 	LocalAddr *net.TCPAddr
+	// POP3 makes the session speak POP3 (--pop3, :open pop3://HOST):
+	// lines are POP3 commands and answers are +OK/-ERR (pop3.go).
+	POP3 bool
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,
@@ -86,6 +89,8 @@ type Session struct {
 	composer *composer
 	// instruments are the optional displays of the wire: timings and hex.
 	instruments instruments
+	// p3 is where a POP3 session stands (Config.POP3).
+	p3 pop3State
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -159,6 +164,9 @@ func (s *Session) Open(ctx context.Context) error {
 		s.model.TLSEstablished()
 		s.showTLS(info)
 	}
+	if s.cfg.POP3 {
+		return s.pop3Greeting(ctx)
+	}
 	s.pendingVerb = "" // the greeting: no command asked for it
 	greeting, err := s.readReply(ctx)
 	if err != nil {
@@ -209,6 +217,8 @@ func (s *Session) flushView() {
 // or an SMTP command sent as typed.
 func (s *Session) Exec(ctx context.Context, line string) error {
 	switch {
+	case s.cfg.POP3 && (s.p3.inAuth || !strings.HasPrefix(line, ":")):
+		return s.pop3Line(ctx, line)
 	case s.RefusedText():
 		s.skipRefusedLine(line)
 		return nil

@@ -21,6 +21,7 @@ import (
 const sessionUsage = `usage: smtprepl [flags] [HOST[:PORT]]
 HOST is a name or address, HOST:PORT, [IPv6]:PORT, or unix:/path for a Unix socket.
 Without HOST, smtprepl starts its practice server on 127.0.0.1 and connects to it.
+--pop3 speaks POP3 instead (port 110; without HOST, the practice server's POP3).
 Script mode (stdin not a terminal, or -f FILE) prints the session as a transcript.`
 
 // connFlags are shared by sessions, replay and lessons.
@@ -76,6 +77,7 @@ type sessionFlags struct {
 	wire           string
 	ehlo           string
 	localAddr      string
+	pop3           bool
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -116,6 +118,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
+	fs.BoolVar(&f.pop3, "pop3", false, "speak POP3 (default port 110, 995 with --tls): USER, PASS, STAT, RETR... typed and explained")
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
 }
 
@@ -131,7 +134,11 @@ func (f *sessionFlags) sessionConfig() (repl.Config, error) {
 	if f.ehlo != "" && strings.IndexFunc(f.ehlo, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
 		return repl.Config{}, usagef("--ehlo takes one name without spaces or control characters, got %s", visible.Clip(strconv.Quote(f.ehlo), 200))
 	}
+	if f.pop3 && (f.starttls || f.pipeline || f.ehlo != "") {
+		return repl.Config{}, usagef("--starttls, --pipeline and --ehlo are SMTP's; with --pop3, type STLS to start TLS")
+	}
 	cfg := f.config()
+	cfg.POP3 = f.pop3
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	cfg.Timing, cfg.WireHex, cfg.EHLOName = f.timing, f.wire == "hex", f.ehlo
 	if f.localAddr != "" {
@@ -160,8 +167,12 @@ func runInteractive(ctx context.Context, e *env, cfg repl.Config, colour bool) (
 // target fills in the server address: the one named, or a sandbox started
 // in-process so that `smtprepl` alone works with no server anywhere.
 func target(cfg *repl.Config, pos []string) (stop func(), err error) {
+	normalise := repl.NormaliseAddr
+	if cfg.POP3 {
+		normalise = repl.NormalisePOP3Addr
+	}
 	if len(pos) == 1 {
-		cfg.Addr, err = repl.NormaliseAddr(pos[0], cfg.ImplicitTLS)
+		cfg.Addr, err = normalise(pos[0], cfg.ImplicitTLS)
 		return func() {}, err
 	}
 	if cfg.ImplicitTLS {
@@ -176,6 +187,12 @@ func target(cfg *repl.Config, pos []string) (stop func(), err error) {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
 	cfg.Addr, cfg.Sandbox = addr.String(), srv
+	if cfg.POP3 {
+		if cfg.Addr, err = repl.SandboxPOP3(srv); err != nil {
+			srv.Close()
+			return nil, err
+		}
+	}
 	return func() { srv.Close() }, nil
 }
 

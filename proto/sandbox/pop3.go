@@ -116,7 +116,19 @@ func (s *Server) ListenPOP3(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: listen: %w", err)
 	}
+	s.mu.Lock()
+	if s.pop3Addr == nil {
+		s.pop3Addr = ln.Addr()
+	}
+	s.mu.Unlock()
 	return s.serve(ln, s.handlePOP3)
+}
+
+// POP3Addr is the first POP3 listener's address, or nil before ListenPOP3.
+func (s *Server) POP3Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pop3Addr
 }
 
 // ServePOP3Conn runs one POP3 session on c and returns when it ends.

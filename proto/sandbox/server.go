@@ -34,11 +34,13 @@ type Server struct {
 	buffers    sync.Pool     // *buffers of ended sessions
 	pop3       *pop3Store
 
-	mu     sync.Mutex
-	lns    []net.Listener
-	conns  map[net.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup // accept loops and sessions
+	mu  sync.Mutex
+	lns []net.Listener
+	// pop3Addr is the first POP3 listener's, for clients in this process.
+	pop3Addr net.Addr
+	conns    map[net.Conn]struct{}
+	closed   bool
+	wg       sync.WaitGroup // accept loops and sessions
 }
 
 // New prepares a server (and its certificate) without listening yet.

@@ -1,0 +1,237 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/smtprepl/smtprepl/proto/pop3"
+	"github.com/smtprepl/smtprepl/proto/visible"
+)
+
+// The session speaks POP3 when Config.POP3 is set (--pop3, :open
+// pop3://): lines typed are POP3 commands, sent as typed, and each answer
+// is read whole (to the lone "." of a multi-line one) and explained. The
+// wire, the terminal, script mode and the secrets rules are the SMTP
+// session's; only the framing and the explanations are POP3's.
+
+// pop3State is where a POP3 session stands, for the prompt and for what
+// the next line means.
+type pop3State struct {
+	inAuth bool   // a "+ " challenge waits for the client's answer
+	user   string // USER's argument, shown once PASS succeeds
+	login  string // who is logged in; "" before
+}
+
+// Bounds on one multi-line answer: a hostile server must not hold the
+// session, or fill the screen or a script's output, without end.
+const (
+	pop3MaxLines = 1 << 20
+	pop3MaxBytes = 64 << 20
+)
+
+// POP3 reports whether the session speaks POP3.
+func (s *Session) POP3() bool { return s.cfg.POP3 }
+
+// pop3Greeting reads and explains the greeting of a fresh connection.
+func (s *Session) pop3Greeting(ctx context.Context) error {
+	s.p3 = pop3State{}
+	s.pendingVerb = ""
+	st, _, err := s.pop3Response(ctx, pop3.Command{})
+	if err != nil {
+		return fmt.Errorf("reading the greeting: %w", err)
+	}
+	if st.Indicator != pop3.OK {
+		s.failed = true
+		s.view.note("the server refused the connection (-ERR in place of the greeting)")
+		return nil
+	}
+	s.view.note("a POP3 server: USER name, then PASS password, logs in (STLS first to encrypt them); CAPA lists what it offers")
+	return nil
+}
+
+// pop3Line sends one typed line and deals with its answer.
+func (s *Session) pop3Line(ctx context.Context, line string) error {
+	if err := s.requireConn(); err != nil {
+		return err
+	}
+	if s.p3.inAuth {
+		return s.pop3Answer(ctx, line)
+	}
+	cmd, err := pop3.ParseCommand(line)
+	if err != nil {
+		return err
+	}
+	s.pop3Hide(cmd)
+	if err := s.client.Send(line); err != nil {
+		return err
+	}
+	s.pendingVerb = cmd.Keyword
+	st, n, err := s.pop3Response(ctx, cmd)
+	if err != nil {
+		return fmt.Errorf("waiting for the answer to %s: %w", cmd.Keyword, err)
+	}
+	return s.pop3After(ctx, cmd, st, n)
+}
+
+// pop3Hide keeps PASS's password and AUTH's initial response off the
+// screen, and teaches them to the secrets set, so that an echo, a script's
+// transcript or a recording never shows them.
+func (s *Session) pop3Hide(cmd pop3.Command) {
+	switch {
+	case cmd.Keyword == "PASS" && len(cmd.Args) > 0:
+		s.sec.set.Add("POP3 password", strings.Join(cmd.Args, " "))
+		s.pop3WarnClear()
+		s.view.hideNext("PASS •••••••• (hidden: your password)")
+	case cmd.Keyword == "AUTH" && len(cmd.Args) > 1:
+		s.sec.set.Learn("AUTH PLAIN credentials", cmd.Args[1])
+		s.pop3WarnClear()
+		s.view.hideNext("AUTH " + visible.Clip(cmd.Args[0], 20) + " •••••••• (hidden: your credentials)")
+	}
+}
+
+// pop3WarnClear says so when a password is about to cross the network
+// unencrypted (on this machine it stays on it).
+func (s *Session) pop3WarnClear() {
+	if s.client.TLS() == nil && !isLoopback(s.client) {
+		s.view.warn("the password goes over the network in clear: STLS first encrypts it (RFC 2595)")
+	}
+}
+
+// pop3Answer sends the answer to an AUTH challenge, as typed (base64),
+// hidden and remembered as a secret.
+func (s *Session) pop3Answer(ctx context.Context, line string) error {
+	s.p3.inAuth = false
+	if line != "*" {
+		s.sec.set.Learn("AUTH PLAIN credentials", line)
+		s.view.hideNext("•••••••• (hidden: your AUTH answer)")
+	}
+	if err := s.client.Send(line); err != nil {
+		return err
+	}
+	st, _, err := s.pop3Response(ctx, pop3.Command{})
+	if err != nil {
+		return fmt.Errorf("waiting for the answer to AUTH: %w", err)
+	}
+	return s.pop3After(ctx, pop3.Command{Keyword: "AUTH", Args: []string{"PLAIN", "*"}}, st, 0)
+}
+
+// pop3Response reads one answer: its first line, and when that is +OK to
+// a multi-line command, every line to the lone ".". The lines reach the
+// view through the tap as they arrive; n is how many were dot-stuffed.
+func (s *Session) pop3Response(ctx context.Context, cmd pop3.Command) (pop3.Status, int, error) {
+	first, err := s.client.ReadLine(ctx)
+	if err != nil {
+		return pop3.Status{}, 0, err
+	}
+	s.instruments.reply(s)
+	st, err := pop3.ParseStatus(s.sec.set.Scrub(string(first)))
+	if err != nil {
+		return st, 0, err
+	}
+	if st.Indicator != pop3.OK || !cmd.MultiLine() {
+		return st, 0, nil
+	}
+	stuffed, lines, bytes := 0, 0, 0
+	for {
+		line, err := s.client.ReadLine(ctx)
+		if err != nil {
+			return st, stuffed, fmt.Errorf("in the middle of a multi-line answer, after %d line(s): %w", lines, err)
+		}
+		if _, end := pop3.Unstuff(line); end {
+			return st, stuffed, nil
+		}
+		lines, bytes = lines+1, bytes+len(line)+2
+		if len(line) > 1 && line[0] == '.' {
+			stuffed++
+		}
+		if lines > pop3MaxLines || bytes > pop3MaxBytes {
+			s.client.Close()
+			return st, stuffed, fmt.Errorf("the answer to %s is longer than %d lines or %d MiB with no lone \".\" to end it; connection closed", cmd.Keyword, pop3MaxLines, pop3MaxBytes>>20)
+		}
+	}
+}
+
+// pop3After explains an answer and acts on it: STLS's handshake, QUIT's
+// hang-up, the login shown in the prompt.
+func (s *Session) pop3After(ctx context.Context, cmd pop3.Command, st pop3.Status, stuffed int) error {
+	if st.Indicator == pop3.Err {
+		s.failed = true
+	}
+	if st.Indicator == pop3.Continue {
+		s.p3.inAuth = true
+		s.view.note("the server waits for the SASL answer (RFC 5034): base64 of \"\\0user\\0password\" for PLAIN (:plain USER PASS builds it), or * to cancel")
+		return nil
+	}
+	if text := pop3.Explain(cmd.Keyword, st.Indicator); text != "" {
+		s.view.note(text)
+	}
+	if cmd.MultiLine() && st.Indicator == pop3.OK {
+		s.view.note(pop3StuffingNote(stuffed))
+	}
+	return s.pop3State(ctx, cmd, st)
+}
+
+func pop3StuffingNote(stuffed int) string {
+	note := `the lone "." ended the answer`
+	if stuffed > 0 {
+		note += fmt.Sprintf(`; %d line(s) began with ".." on the wire: the server doubled their leading "." (byte-stuffing, RFC 1939 §3), so in the message they begin with one "."`, stuffed)
+	}
+	return note
+}
+
+// pop3State follows logins, STLS and QUIT.
+func (s *Session) pop3State(ctx context.Context, cmd pop3.Command, st pop3.Status) error {
+	ok := st.Indicator == pop3.OK
+	switch {
+	case cmd.Keyword == "USER":
+		s.p3.user = cmd.Arg(0)
+	case cmd.Keyword == "PASS" && ok:
+		s.p3.login = s.p3.user
+	case cmd.Keyword == "AUTH" && ok && len(cmd.Args) > 0:
+		s.p3.login = "(authenticated)"
+	case cmd.Keyword == "STLS" && ok:
+		info, err := s.client.StartTLS(ctx)
+		if err != nil {
+			s.client.Close()
+			return err
+		}
+		s.p3 = pop3State{}
+		s.showTLS(info)
+		s.view.note("TLS is on; what was said before it no longer counts: log in now (CAPA shows what is offered inside TLS)")
+	case cmd.Keyword == "QUIT" && ok:
+		s.client.Close()
+		s.quit = true
+		s.view.note(":open reconnects; :quit leaves")
+	}
+	return nil
+}
+
+// pop3Prompt is what the prompt shows of a POP3 session.
+func (s *Session) pop3Prompt() string {
+	switch {
+	case s.p3.inAuth:
+		return "AUTH answer?"
+	case s.p3.login != "":
+		return s.p3.login
+	}
+	return "not logged in"
+}
+
+// errPOP3Only refuses a colon-command that speaks SMTP in a POP3 session.
+var errPOP3Only = errors.New("this session speaks POP3: :auth, :send and :compose are SMTP's (type USER and PASS, or AUTH PLAIN; :open HOST goes back to SMTP)")
+
+// pop3Refuses reports whether a colon-command must not run in POP3.
+func (s *Session) pop3Refuses(name string) bool {
+	if !s.cfg.POP3 {
+		return false
+	}
+	switch strings.ToLower(name) {
+	case "auth", "send", "compose":
+		return true
+	}
+	return false
+}
+
+
