@@ -233,5 +233,3 @@ func (s *Session) pop3Refuses(name string) bool {
 	}
 	return false
 }
-
-
