@@ -114,69 +114,102 @@ func (s *Session) pop3Answer(ctx context.Context, line string) error {
 	if err != nil {
 		return fmt.Errorf("waiting for the answer to AUTH: %w", err)
 	}
-	return s.pop3After(ctx, pop3.Command{Keyword: "AUTH", Args: []string{"PLAIN", "*"}}, st, 0)
+	return s.pop3After(ctx, pop3.Command{Keyword: "AUTH", Args: []string{"PLAIN", "*"}}, st, pop3Body{})
 }
 
 // pop3Response reads one answer: its first line, and when that is +OK to
 // a multi-line command, every line to the lone ".". The lines reach the
-// view through the tap as they arrive; n is how many were dot-stuffed.
-func (s *Session) pop3Response(ctx context.Context, cmd pop3.Command) (pop3.Status, int, error) {
+// view through the tap as they arrive; what is kept is counted
+// (pop3Body), so a long answer costs no memory.
+func (s *Session) pop3Response(ctx context.Context, cmd pop3.Command) (pop3.Status, pop3Body, error) {
+	var body pop3Body
 	first, err := s.client.ReadLine(ctx)
 	if err != nil {
-		return pop3.Status{}, 0, err
+		return pop3.Status{}, body, err
 	}
 	s.instruments.reply(s)
 	st, err := pop3.ParseStatus(s.sec.set.Scrub(string(first)))
 	if err != nil {
-		return st, 0, err
+		return st, body, err
 	}
 	if st.Indicator != pop3.OK || !cmd.MultiLine() {
-		return st, 0, nil
+		return st, body, nil
 	}
-	stuffed, lines, bytes := 0, 0, 0
 	for {
 		line, err := s.client.ReadLine(ctx)
 		if err != nil {
-			return st, stuffed, fmt.Errorf("in the middle of a multi-line answer, after %d line(s): %w", lines, err)
+			return st, body, fmt.Errorf("in the middle of a multi-line answer, after %d line(s): %w", body.lines, err)
 		}
-		if _, end := pop3.Unstuff(line); end {
-			return st, stuffed, nil
+		text, end := pop3.Unstuff(line)
+		if end {
+			return st, body, nil
 		}
-		lines, bytes = lines+1, bytes+len(line)+2
-		if len(line) > 1 && line[0] == '.' {
-			stuffed++
-		}
-		if lines > pop3MaxLines || bytes > pop3MaxBytes {
+		body.add(len(text), len(text) != len(line))
+		if body.lines > pop3MaxLines || body.octets > pop3MaxBytes {
 			s.client.Close()
-			return st, stuffed, fmt.Errorf("the answer to %s is longer than %d lines or %d MiB with no lone \".\" to end it; connection closed", cmd.Keyword, pop3MaxLines, pop3MaxBytes>>20)
+			return st, body, fmt.Errorf("the answer to %s is longer than %d lines or %d MiB with no lone \".\" to end it; connection closed", cmd.Keyword, pop3MaxLines, pop3MaxBytes>>20)
 		}
+	}
+}
+
+// pop3Body counts a multi-line answer as it arrives.
+type pop3Body struct {
+	lines   int
+	octets  int // unstuffed, each line with its CRLF: what RETR's count counts
+	stuffed int // lines that began with ".." on the wire
+}
+
+func (b *pop3Body) add(n int, stuffed bool) {
+	b.lines, b.octets = b.lines+1, b.octets+n+2
+	if stuffed {
+		b.stuffed++
 	}
 }
 
 // pop3After explains an answer and acts on it: STLS's handshake, QUIT's
 // hang-up, the login shown in the prompt.
-func (s *Session) pop3After(ctx context.Context, cmd pop3.Command, st pop3.Status, stuffed int) error {
+func (s *Session) pop3After(ctx context.Context, cmd pop3.Command, st pop3.Status, body pop3Body) error {
 	if st.Indicator == pop3.Err {
 		s.failed = true
 	}
 	if st.Indicator == pop3.Continue {
 		s.p3.inAuth = true
 		s.view.note("the server waits for the SASL answer (RFC 5034): base64 of \"\\0user\\0password\" for PLAIN (:plain USER PASS builds it), or * to cancel")
-		return nil
+		if s.ask == nil {
+			return nil // a script's next line is the answer
+		}
+		answer, err := s.ask.AskSecret("AUTH answer (base64, not echoed): ")
+		if errors.Is(err, ErrAskCancelled) {
+			answer, err = "*", nil
+		}
+		if err != nil {
+			return err
+		}
+		return s.pop3Answer(ctx, answer)
 	}
 	if text := pop3.Explain(cmd.Keyword, st.Indicator); text != "" {
 		s.view.note(text)
 	}
 	if cmd.MultiLine() && st.Indicator == pop3.OK {
-		s.view.note(pop3StuffingNote(stuffed))
+		s.view.note(pop3BodyNote(cmd, st, body))
 	}
 	return s.pop3State(ctx, cmd, st)
 }
 
-func pop3StuffingNote(stuffed int) string {
-	note := `the lone "." ended the answer`
-	if stuffed > 0 {
-		note += fmt.Sprintf(`; %d line(s) began with ".." on the wire: the server doubled their leading "." (byte-stuffing, RFC 1939 §3), so in the message they begin with one "."`, stuffed)
+// pop3BodyNote says how a multi-line answer ended, what its stuffing
+// was, and for RETR whether the octet count announced was right.
+func pop3BodyNote(cmd pop3.Command, st pop3.Status, body pop3Body) string {
+	note := fmt.Sprintf(`the lone "." ended the answer (%d line(s))`, body.lines)
+	if body.stuffed > 0 {
+		note += fmt.Sprintf(`; %d line(s) began with ".." on the wire: the server doubled their leading "." (byte-stuffing, RFC 1939 §3), so in the message they begin with one "."`, body.stuffed)
+	}
+	var announced int
+	if _, err := fmt.Sscanf(st.Text, "%d octets", &announced); err == nil && cmd.Keyword == "RETR" {
+		if announced == body.octets {
+			note += fmt.Sprintf("; %d octets announced, %d received: exact", announced, body.octets)
+		} else {
+			note += fmt.Sprintf("; %d octets announced but %d received (unstuffed, CRLF line ends): the server's count is wrong, and a client that trusts it cuts the message or waits", announced, body.octets)
+		}
 	}
 	return note
 }

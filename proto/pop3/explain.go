@@ -66,9 +66,9 @@ func Explain(keyword string, ind Indicator) string {
 	}
 	switch ind {
 	case OK:
-		return keyword + " " + e.does + ": " + e.ok
+		return keyword + ": " + e.does + ". +OK: " + e.ok
 	case Err:
-		return keyword + " " + e.does + ": " + e.err
+		return keyword + ": " + e.does + ". -ERR: " + e.err
 	}
-	return keyword + " " + e.does
+	return keyword + ": " + e.does
 }
