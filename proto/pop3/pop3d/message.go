@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"time"
-
-	"github.com/smtprepl/smtprepl/proto/pop3"
 )
 
 // wireSize is data's size as RETR sends it, before stuffing: every line
@@ -45,9 +43,11 @@ type topper struct {
 // lines writes data's lines and reports whether more may follow.
 func (t *topper) lines(data []byte) bool {
 	for len(data) > 0 {
-		line, rest, _ := bytes.Cut(data, []byte{'\n'})
+		line, rest, ended := bytes.Cut(data, []byte{'\n'})
 		data = rest
-		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if ended { // a last line without LF keeps a CR of its own: wireSize counts it
+			line = bytes.TrimSuffix(line, []byte{'\r'})
+		}
 		if t.inBody {
 			if t.left == 0 {
 				return false
@@ -56,7 +56,10 @@ func (t *topper) lines(data []byte) bool {
 				t.left--
 			}
 		}
-		t.w.Write(pop3.Stuff(line))
+		if len(line) > 0 && line[0] == '.' {
+			t.w.WriteByte('.') // pop3.Stuff, without a copy of the line
+		}
+		t.w.Write(line)
 		t.w.WriteString("\r\n")
 		t.inBody = t.inBody || len(line) == 0
 	}
