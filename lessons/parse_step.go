@@ -115,7 +115,7 @@ func isDirective(word, rest string) bool {
 
 func looksLikePattern(s string) bool {
 	s = strings.TrimSpace(s)
-	return s == "error" || s != "" && strings.Trim(s, "0123456789xX.| ") == ""
+	return s == "error" || s != "" && strings.Trim(s, "0123456789xX.| +OKER-") == ""
 }
 
 // pattern reads "250", "2xx", "5.1.1", "550 5.1.1", "250|251" or "error".
@@ -128,7 +128,7 @@ func (p *parser) pattern(n int, s string) Expect {
 	for _, alt := range strings.Split(s, "|") {
 		alt = strings.TrimSpace(alt)
 		if !validAlt(alt) {
-			p.errorf(n, "%q is not a reply pattern (250, 2xx, 5.1.1, \"550 5.1.1\", 250|251 or error)", alt)
+			p.errorf(n, "%q is not a reply pattern (250, 2xx, 5.1.1, \"550 5.1.1\", 250|251, +OK, -ERR or error)", alt)
 		}
 		e.Alts = append(e.Alts, alt)
 	}
@@ -136,6 +136,9 @@ func (p *parser) pattern(n int, s string) Expect {
 }
 
 func validAlt(alt string) bool {
+	if pop3Alt(alt) {
+		return true
+	}
 	code, enh, both := strings.Cut(alt, " ")
 	if !both && strings.Contains(code, ".") {
 		code, enh = "", code

@@ -98,7 +98,7 @@ func (s *Session) retarget(o openArgs) error {
 func completeOpen(s *Session, arg string) []string {
 	cands := []string{"--tls", "--insecure", "--cafile"}
 	if s.cfg.Sandbox != nil {
-		cands = append(cands, "sandbox")
+		cands = append(cands, "sandbox", "pop3://sandbox")
 	}
 	return matchPrefix(arg, cands)
 }

@@ -92,6 +92,9 @@ func runExplain(_ context.Context, s *Session, args string) error {
 		if r == nil {
 			return errors.New("no reply yet: :explain 550, :explain 5.7.8, :explain \"550 5.1.1\" or :explain PIPELINING")
 		}
+		if r.Code == 0 { // a POP3 answer
+			return s.explainPOP3(r)
+		}
 		query = strings.Join(dropEmpty([]string{strconv.Itoa(r.Code), r.Enhanced.String(), r.Lines[0]}), " ")
 	}
 	long, err := explain.Explain(query)

@@ -9,6 +9,9 @@ func (s *Session) Keepable(line string) (string, bool) {
 	if s.RefusedText() || s.p3.inAuth || !isScriptCommand(line) && (s.guard.answersOver != "" || s.model.State().InAuth()) {
 		return "", false
 	}
+	if s.pop3Word(line) {
+		return strings.TrimSpace(line), true
+	}
 	return keepable(line, s.inData(), s.cmds)
 }
 

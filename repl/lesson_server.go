@@ -27,8 +27,9 @@ type LessonTarget struct {
 // plain SMTP with STARTTLS, an implicit-TLS listener, and its certificate
 // in a file.
 type LessonServer struct {
-	Server  *sandbox.Server
-	TLSAddr string
+	Server   *sandbox.Server
+	TLSAddr  string
+	POP3Addr string // its POP3 listener, for retrieval lessons
 	// CAFile holds the server's self-signed certificate. The lesson runner
 	// trusts it explicitly, as --cafile does for a lab CA, so STARTTLS is
 	// verified rather than waved through.
@@ -57,6 +58,10 @@ func StartLessonServer(base sandbox.Config, o lessons.SandboxOptions) (*LessonSe
 		return nil, fmt.Errorf("starting the practice server's TLS port: %w", err)
 	}
 	ls.TLSAddr = tlsAddr.String()
+	if ls.POP3Addr, err = SandboxPOP3(srv); err != nil {
+		srv.Close()
+		return nil, err
+	}
 	if ls.CAFile, err = writeCertFile(srv.CertPEM()); err != nil {
 		srv.Close()
 		return nil, err
@@ -88,8 +93,8 @@ func (ls *LessonServer) Target() LessonTarget {
 	addr := ls.Server.Addr().String()
 	return LessonTarget{
 		Config: Config{Addr: addr, Sandbox: ls.Server, TLS: proto.TLSOptions{CAFile: ls.CAFile}},
-		Vars:   map[string]string{"implicit-tls": ls.TLSAddr, "cafile": ls.CAFile, "trust": "--cafile " + ls.CAFile},
-		Names:  map[string]string{addr: "sandbox", ls.TLSAddr: "sandbox-tls"},
+		Vars:   map[string]string{"implicit-tls": ls.TLSAddr, "pop3": ls.POP3Addr, "cafile": ls.CAFile, "trust": "--cafile " + ls.CAFile},
+		Names:  map[string]string{addr: "sandbox", ls.TLSAddr: "sandbox-tls", ls.POP3Addr: "sandbox-pop3"},
 	}
 }
 
@@ -116,6 +121,6 @@ func ServerTarget(cfg Config) LessonTarget {
 	}
 	return LessonTarget{
 		Config: cfg,
-		Vars:   map[string]string{"implicit-tls": net.JoinHostPort(host, "465"), "cafile": cafile, "trust": trust},
+		Vars:   map[string]string{"implicit-tls": net.JoinHostPort(host, "465"), "pop3": net.JoinHostPort(host, "110"), "cafile": cafile, "trust": trust},
 	}
 }

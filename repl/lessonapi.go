@@ -39,6 +39,9 @@ func (s *Session) Redact(line string) string {
 	if s.inData() || strings.TrimSpace(line) == "" {
 		return line
 	}
+	if s.pop3Word(line) {
+		return line
+	}
 	kept, ok := keepable(line, false, s.cmds)
 	switch {
 	case !ok && strings.HasPrefix(line, ":"):

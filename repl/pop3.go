@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/pop3"
 	"github.com/smtprepl/smtprepl/proto/visible"
 )
@@ -128,10 +129,14 @@ func (s *Session) pop3Response(ctx context.Context, cmd pop3.Command) (pop3.Stat
 		return pop3.Status{}, body, err
 	}
 	s.instruments.reply(s)
-	st, err := pop3.ParseStatus(s.sec.set.Scrub(string(first)))
+	shown := s.sec.set.Scrub(string(first))
+	st, err := pop3.ParseStatus(shown)
 	if err != nil {
 		return st, body, err
 	}
+	// The last answer, as a lesson's checkpoint and :explain read one: no
+	// code, the first line as it came (pop3Alt in lessons matches it).
+	s.lastReply, s.lastVerb = &proto.Reply{Lines: []string{st.Text}, Raw: []string{shown}}, cmd.Keyword
 	if st.Indicator != pop3.OK || !cmd.MultiLine() {
 		return st, body, nil
 	}
@@ -238,6 +243,31 @@ func (s *Session) pop3State(ctx context.Context, cmd pop3.Command, st pop3.Statu
 		s.quit = true
 		s.view.note(":open reconnects; :quit leaves")
 	}
+	return nil
+}
+
+// pop3Word reports whether line is a POP3 command of one word (STAT,
+// LIST...) in a POP3 session outside AUTH: kept in history, where a lone
+// word that is no command is taken for an AUTH answer and dropped.
+func (s *Session) pop3Word(line string) bool {
+	f := strings.Fields(line)
+	if !s.cfg.POP3 || s.p3.inAuth || len(f) != 1 {
+		return false
+	}
+	return pop3.Explain(strings.ToUpper(f[0]), pop3.OK) != ""
+}
+
+// explainPOP3 is :explain of the last POP3 answer.
+func (s *Session) explainPOP3(r *proto.Reply) error {
+	st, err := pop3.ParseStatus(r.Raw[0])
+	if err != nil {
+		return err
+	}
+	text := pop3.Explain(s.lastVerb, st.Indicator)
+	if text == "" {
+		text = "the server's greeting: +OK means it is ready for USER, CAPA or STLS (RFC 1939 §4)"
+	}
+	s.view.output(text)
 	return nil
 }
 
