@@ -141,8 +141,12 @@ func (s *Session) statusText() string {
 	if user := login(st); user != "" {
 		who = "logged in as " + visible.Clip(user, 100)
 	}
-	rows = append(rows, [2]string{"login", who}, [2]string{"protocol", transactionText(st)})
-	if caps := s.model.Capabilities(); caps != nil {
+	if s.cfg.POP3 {
+		rows = append(rows, s.pop3Status()...)
+	} else {
+		rows = append(rows, [2]string{"login", who}, [2]string{"protocol", transactionText(st)})
+	}
+	if caps := s.model.Capabilities(); caps != nil && !s.cfg.POP3 {
 		// The server named these; a script prints them too, as a comment.
 		rows = append(rows, [2]string{"extensions", visible.Clip(strings.Join(caps.Keywords(), " "), 1000)})
 	}

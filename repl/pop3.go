@@ -41,7 +41,7 @@ func (s *Session) pop3Greeting(ctx context.Context) error {
 	s.pendingVerb = ""
 	st, _, err := s.pop3Response(ctx, pop3.Command{})
 	if err != nil {
-		return fmt.Errorf("reading the greeting: %w", err)
+		return fmt.Errorf("reading the greeting: %w (is this not a POP3 server? :open HOST speaks SMTP)", err)
 	}
 	if st.Indicator != pop3.OK {
 		s.failed = true
@@ -255,6 +255,19 @@ func (s *Session) pop3Word(line string) bool {
 		return false
 	}
 	return pop3.Explain(strings.ToUpper(f[0]), pop3.OK) != ""
+}
+
+// pop3Status is :status's rows for a POP3 session.
+func (s *Session) pop3Status() [][2]string {
+	who, state := "not logged in", "POP3, AUTHORIZATION state: USER and PASS (or AUTH) log in"
+	switch {
+	case s.p3.inAuth:
+		state = "POP3, AUTH: the server waits for the SASL answer"
+	case s.p3.login != "":
+		who = "logged in as " + visible.Clip(s.p3.login, 100)
+		state = "POP3, TRANSACTION state: STAT LIST UIDL RETR TOP DELE RSET NOOP; QUIT deletes what DELE marked"
+	}
+	return [][2]string{{"login", who}, {"protocol", state}}
 }
 
 // explainPOP3 is :explain of the last POP3 answer.
