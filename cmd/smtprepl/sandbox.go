@@ -260,6 +260,12 @@ func (l *sandboxLog) describe(ev sandbox.Event) (*color.Color, string) {
 	case sandbox.EventServer:
 		code := 0
 		fmt.Sscanf(ev.Text, "%3d", &code)
+		switch { // POP3's answers have no code: colour them as 2xx and 5xx
+		case strings.HasPrefix(ev.Text, "+OK"):
+			code = 250
+		case strings.HasPrefix(ev.Text, "-ERR"):
+			code = 550
+		}
 		return l.th.Class[min(max(code/100, 0), 5)], "S: " + t
 	}
 	return l.th.Event, t
