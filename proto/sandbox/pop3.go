@@ -154,16 +154,19 @@ func (s *Server) handlePOP3(c net.Conn) {
 	cfg := pop3d.Config{Greeting: "smtprepl sandbox POP3 ready.", TLS: s.tlsConf, Backend: s.pop3,
 		IdleTimeout: s.cfg.IdleTimeout, Transcript: s.cfg.Transcript}
 	if s.cfg.Events != nil {
+		kinds := pop3Kinds()
 		cfg.Events = func(ev pop3d.Event) {
-			s.cfg.Events(Event{Session: id, Remote: remote, Kind: pop3Kinds[ev.Kind], Text: ev.Text, Commands: ev.Commands})
+			s.cfg.Events(Event{Session: id, Remote: remote, Kind: kinds[ev.Kind], Text: ev.Text, Commands: ev.Commands})
 		}
 	}
 	pop3d.Serve(c, cfg)
 }
 
 // pop3Kinds maps pop3d's events onto the log's.
-var pop3Kinds = map[pop3d.EventKind]EventKind{
-	pop3d.EventConnect: EventConnect, pop3d.EventTLS: EventTLS, pop3d.EventLogin: EventPOP3Login,
-	pop3d.EventRetrieve: EventPOP3Retrieve, pop3d.EventDelete: EventPOP3Delete, pop3d.EventClose: EventClose,
-	pop3d.EventClient: EventClient, pop3d.EventServer: EventServer,
+func pop3Kinds() map[pop3d.EventKind]EventKind {
+	return map[pop3d.EventKind]EventKind{
+		pop3d.EventConnect: EventConnect, pop3d.EventTLS: EventTLS, pop3d.EventLogin: EventPOP3Login,
+		pop3d.EventRetrieve: EventPOP3Retrieve, pop3d.EventDelete: EventPOP3Delete, pop3d.EventClose: EventClose,
+		pop3d.EventClient: EventClient, pop3d.EventServer: EventServer,
+	}
 }

@@ -4,7 +4,9 @@ package sandbox
 
 import (
 	"flag"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -41,4 +43,23 @@ func TestPOP3FidelityInteropDovecot(t *testing.T) {
 			}
 		})
 	}
+}
+
+// formatPOP3Captures is the capture file's text for a run of the probes.
+func formatPOP3Captures(runs map[string][]pop3Exchange, probes []pop3Probe) string {
+	var b strings.Builder
+	b.WriteString("# Dovecot 2.3 POP3 (Debian 12) answering the probes of pop3_fidelity_test.go.\n")
+	b.WriteString("# Regenerate: go test -tags interop ./proto/sandbox -run POP3FidelityInterop -update-pop3-captures\n")
+	for _, p := range probes {
+		fmt.Fprintf(&b, "== %s\n", p.name)
+		for i, ex := range runs[p.name] {
+			if i > 0 {
+				fmt.Fprintf(&b, "C: %s\n", ex.send)
+			}
+			for _, l := range ex.lines {
+				fmt.Fprintf(&b, "S: %s\n", l)
+			}
+		}
+	}
+	return b.String()
 }

@@ -13,9 +13,10 @@ import (
 
 type handler func(s *session, cmd pop3.Command) error
 
-// The commands of each state (RFC 1939 §4 and §5); anything else is a bad
-// command there. CAPA and QUIT are in both.
-var (
+// commandTables are the commands of each state (RFC 1939 §4 and §5);
+// anything else is a bad command there. CAPA and QUIT are in both. A
+// function, not package variables, so no session can change another's.
+func commandTables() (authorization, transaction map[string]handler) {
 	authorization = map[string]handler{
 		"USER": (*session).cmdUser, "PASS": (*session).cmdPass, "AUTH": (*session).cmdAuth,
 		"APOP": (*session).cmdAPOP, "STLS": (*session).cmdSTLS, "CAPA": (*session).cmdCAPA,
@@ -27,7 +28,8 @@ var (
 		"RSET": (*session).cmdRset, "NOOP": (*session).cmdNoop, "CAPA": (*session).cmdCAPA,
 		"QUIT": (*session).cmdQuit,
 	}
-)
+	return authorization, transaction
+}
 
 func (s *session) cmdUser(cmd pop3.Command) error {
 	// Dovecot answers +OK even to a bare USER; PASS then fails.

@@ -29,6 +29,8 @@ type session struct {
 	deleted  []bool
 	bad      int // unknown or misplaced commands, for Dovecot's limits
 	commands int
+	// before and after login: the command tables of the two states
+	before, after map[string]handler
 }
 
 var (
@@ -43,6 +45,7 @@ var (
 func Serve(conn net.Conn, cfg Config) {
 	cfg = cfg.withDefaults()
 	s := &session{cfg: &cfg, conn: conn}
+	s.before, s.after = commandTables()
 	_, s.tls = conn.(*tls.Conn)
 	s.wire(conn)
 	kind := "POP3"
@@ -109,9 +112,9 @@ func (s *session) dispatch(line string) error {
 	if err != nil {
 		return s.badCommand("Unknown command.")
 	}
-	table, loggedIn := authorization, s.drop != nil
+	table, loggedIn := s.before, s.drop != nil
 	if loggedIn {
-		table = transaction
+		table = s.after
 	}
 	if f, ok := table[cmd.Keyword]; ok {
 		return f(s, cmd)
