@@ -10,7 +10,10 @@ import (
 )
 
 // A lesson drives a Session through the very methods the shell uses.
-var _ lessons.Session = (*Session)(nil)
+var (
+	_ lessons.Session      = (*Session)(nil)
+	_ lessons.Prerequisite = (*Session)(nil)
+)
 
 // LastReply is the latest complete reply, nil before the first: a lesson's
 // checkpoint looks at it after each line.

@@ -22,7 +22,10 @@ import (
 type pop3State struct {
 	inAuth bool   // a "+ " challenge waits for the client's answer
 	user   string // USER's argument, shown once PASS succeeds
-	login  string // who is logged in; "" before
+	// named: USER was taken and no PASS has been answered since; a
+	// refused PASS makes the server forget the name (RFC 1939 §7).
+	named bool
+	login string // who is logged in; "" before
 }
 
 // Bounds on one multi-line answer: a hostile server must not hold the
@@ -224,9 +227,14 @@ func (s *Session) pop3State(ctx context.Context, cmd pop3.Command, st pop3.Statu
 	ok := st.Indicator == pop3.OK
 	switch {
 	case cmd.Keyword == "USER":
-		s.p3.user = cmd.Arg(0)
-	case cmd.Keyword == "PASS" && ok:
-		s.p3.login = s.p3.user
+		s.p3.user, s.p3.named = cmd.Arg(0), ok
+	case cmd.Keyword == "PASS":
+		if ok {
+			s.p3.login = s.p3.user
+		} else if s.p3.named {
+			s.view.note("after a refused PASS the server forgets the USER: send USER again, then PASS")
+		}
+		s.p3.named = false
 	case cmd.Keyword == "AUTH" && ok && len(cmd.Args) > 0:
 		s.p3.login = "(authenticated)"
 	case cmd.Keyword == "STLS" && ok:
@@ -255,6 +263,16 @@ func (s *Session) pop3Word(line string) bool {
 		return false
 	}
 	return pop3.Explain(strings.ToUpper(f[0]), pop3.OK) != ""
+}
+
+// Prerequisite is the USER line a PASS needs again after a refused one,
+// for a lesson that would otherwise ask for PASS forever.
+func (s *Session) Prerequisite(line string) string {
+	cmd, err := pop3.ParseCommand(line)
+	if !s.cfg.POP3 || err != nil || cmd.Keyword != "PASS" || s.p3.named || s.p3.login != "" || s.p3.user == "" {
+		return ""
+	}
+	return "USER " + s.p3.user
 }
 
 // pop3Status is :status's rows for a POP3 session.
