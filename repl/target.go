@@ -6,6 +6,7 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // tlsOptions trusts the in-process sandbox's own certificate in the
@@ -81,6 +82,9 @@ func SandboxPOP3(srv *sandbox.Server) (string, error) {
 func (s *Session) describeTarget() string {
 	if s.AtSandbox() {
 		return "sandbox"
+	}
+	if s.cfg.Addr == "" && s.cfg.MXDomain != "" {
+		return "the MX hosts of " + visible.Clip(s.cfg.MXDomain, 255)
 	}
 	return strings.TrimSuffix(s.cfg.Addr, ":25")
 }
