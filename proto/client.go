@@ -187,6 +187,15 @@ func (c *Client) ReadLine(ctx context.Context) ([]byte, error) {
 	if c.closed {
 		return nil, errConnClosed
 	}
+	if c.r.lineBuffered() {
+		// A long answer comes in big segments: most lines are here
+		// already, and need no deadline armed for them.
+		l, err := c.r.readLine()
+		if err != nil {
+			return nil, c.readErr(ctx, err)
+		}
+		return append([]byte(nil), l...), nil
+	}
 	var line []byte
 	err := c.wait(ctx, func() error {
 		l, err := c.r.readLine()
