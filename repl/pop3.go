@@ -1,7 +1,9 @@
 package repl
 
 import (
+	"cmp"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -90,6 +92,7 @@ func (s *Session) pop3Hide(cmd pop3.Command) {
 		s.view.hideNext("PASS •••••••• (hidden: your password)")
 	case cmd.Keyword == "AUTH" && len(cmd.Args) > 1:
 		s.sec.set.Learn("AUTH PLAIN credentials", cmd.Args[1])
+		s.p3.user = plainUser(cmd.Args[1])
 		s.pop3WarnClear()
 		s.view.hideNext("AUTH " + visible.Clip(cmd.Args[0], 20) + " •••••••• (hidden: your credentials)")
 	}
@@ -109,6 +112,7 @@ func (s *Session) pop3Answer(ctx context.Context, line string) error {
 	s.p3.inAuth = false
 	if line != "*" {
 		s.sec.set.Learn("AUTH PLAIN credentials", line)
+		s.p3.user = plainUser(line)
 		s.view.hideNext("•••••••• (hidden: your AUTH answer)")
 	}
 	if err := s.client.Send(line); err != nil {
@@ -236,7 +240,7 @@ func (s *Session) pop3State(ctx context.Context, cmd pop3.Command, st pop3.Statu
 		}
 		s.p3.named = false
 	case cmd.Keyword == "AUTH" && ok && len(cmd.Args) > 0:
-		s.p3.login = "(authenticated)"
+		s.p3.login = cmp.Or(s.p3.user, "(authenticated)")
 	case cmd.Keyword == "STLS" && ok:
 		info, err := s.client.StartTLS(ctx)
 		if err != nil {
@@ -273,6 +277,21 @@ func (s *Session) Prerequisite(line string) string {
 		return ""
 	}
 	return "USER " + s.p3.user
+}
+
+// plainUser is the user an AUTH PLAIN response logs in as (RFC 4616:
+// authzid NUL authcid NUL password), for the prompt; "" when it does not
+// decode. The caller shows it escaped.
+func plainUser(resp string) string {
+	raw, err := base64.StdEncoding.DecodeString(resp)
+	if err != nil {
+		return ""
+	}
+	parts := strings.Split(string(raw), "\x00")
+	if len(parts) != 3 {
+		return ""
+	}
+	return parts[1]
 }
 
 // pop3Status is :status's rows for a POP3 session.

@@ -15,7 +15,7 @@ func explanations() map[string]explanation {
 			"the name is noted, nothing is checked yet: PASS decides (servers say +OK even for unknown names, so as not to tell who exists)",
 			"this server takes no USER now: maybe it wants STLS first, or you are logged in already"},
 		"PASS": {"sends the password for USER's mailbox, in clear unless STLS came first (RFC 1939 §7)",
-			"logged in: the maildrop is locked for you and its messages are numbered from 1 (STAT, LIST)",
+			"logged in, in the TRANSACTION state: the messages are numbered from 1 for this session (STAT, LIST)",
 			"the user name or the password is wrong ([AUTH]); [IN-USE] means another session holds the mailbox, [SYS/TEMP] a server fault (RFC 3206). USER again before another PASS"},
 		"AUTH": {"logs in with a SASL mechanism (RFC 5034); AUTH PLAIN with base64 of \"\\0user\\0password\"",
 			"logged in, as after PASS",

@@ -47,6 +47,9 @@ func TestShellPOP3AuthPlainAsksWithoutEcho(t *testing.T) {
 	answer := proto.PlainResponse("", "alice", "secret")
 	run := runPOP3Shell(t, []readStep{{line: "AUTH PLAIN"}, {line: answer, secret: true}, {line: "STAT"}})
 	wantAll(t, run.out, "waits for the SASL answer", "hidden: your AUTH answer", "S: +OK Logged in.", "S: +OK 0 0")
+	if got := run.reader.prompts[len(run.reader.prompts)-1]; !strings.Contains(got, "alice") {
+		t.Errorf("prompt after AUTH PLAIN is %q, want the user", got)
+	}
 	if strings.Contains(run.out, answer) || strings.Contains(run.history, answer) {
 		t.Errorf("the AUTH answer was shown or kept:\n%s\nhistory:\n%s", run.out, run.history)
 	}
