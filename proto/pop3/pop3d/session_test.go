@@ -126,3 +126,44 @@ func testTLSConfig(t *testing.T) *tls.Config {
 	}
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }
+
+// memConn is a connection that reads a fixed input and keeps what was
+// written: the fuzzer drives a whole session without sockets.
+type memConn struct {
+	in  *strings.Reader
+	out strings.Builder
+}
+
+func (c *memConn) Read(p []byte) (int, error)       { return c.in.Read(p) }
+func (c *memConn) Write(p []byte) (int, error)      { return c.out.Write(p) }
+func (c *memConn) Close() error                     { return nil }
+func (c *memConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (c *memConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (c *memConn) SetDeadline(time.Time) error      { return nil }
+func (c *memConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
+
+// FuzzServe: whatever a client sends, the session ends (at the input's
+// end) without a panic, every line it writes ends in CRLF, and a message
+// is never deleted unless QUIT came after login.
+func FuzzServe(f *testing.F) {
+	for _, s := range []string{
+		"USER alice\r\nPASS secret\r\nRETR 1\r\nTOP 1 0\r\nDELE 1\r\nQUIT\r\n",
+		"AUTH PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\nLIST\r\nUIDL 1\r\n",
+		"STLS\r\nCAPA\r\nUSER\r\nPASS\r\n\r\n \r\nLIST 99999999999\r\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, input string) {
+		be := &memDrop{msgs: []Message{{UID: "u1", Data: []byte("A: b\r\n\r\n.x\r\n")}}}
+		c := &memConn{in: strings.NewReader(input)}
+		Serve(c, Config{Greeting: "G", Backend: be, MaxCommands: 100})
+		out := c.out.String()
+		if !strings.HasSuffix(out, "\r\n") || strings.Contains(strings.ReplaceAll(out, "\r\n", ""), "\n") {
+			t.Fatalf("output not in CRLF lines: %q", out)
+		}
+		if len(be.deleted) > 0 && !strings.Contains(strings.ToUpper(input), "QUIT") {
+			t.Fatalf("deleted %q without QUIT, input %q", be.deleted, input)
+		}
+	})
+}
