@@ -6,7 +6,7 @@ import "strings"
 // lesson's record), and false when nothing may: nothing the session takes
 // for an AUTH answer or for the text of a refused DATA.
 func (s *Session) Keepable(line string) (string, bool) {
-	if s.RefusedText() || s.p3.inAuth || !isScriptCommand(line) && (s.guard.answersOver != "" || s.model.State().InAuth()) {
+	if s.RefusedText() || s.p3.inAuth || s.p3.refusedAUTH && !s.pop3Command(line) || !isScriptCommand(line) && (s.guard.answersOver != "" || s.model.State().InAuth()) {
 		return "", false
 	}
 	if s.pop3Word(line) {

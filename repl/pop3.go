@@ -27,6 +27,9 @@ type pop3State struct {
 	// named: USER was taken and no PASS has been answered since; a
 	// refused PASS makes the server forget the name (RFC 1939 §7).
 	named bool
+	// refusedAUTH: an AUTH without initial response was refused, so a
+	// script's next line, meant as its answer, must not go out as a command.
+	refusedAUTH bool
 	login string // who is logged in; "" before
 }
 
@@ -64,6 +67,13 @@ func (s *Session) pop3Line(ctx context.Context, line string) error {
 	}
 	if s.p3.inAuth {
 		return s.pop3Answer(ctx, line)
+	}
+	if s.p3.refusedAUTH {
+		s.p3.refusedAUTH = false
+		if !s.pop3Command(line) {
+			s.view.output("<redacted: AUTH answer> not sent: the server refused the AUTH, so the line meant as its answer would have gone out as a command")
+			return nil
+		}
 	}
 	cmd, err := pop3.ParseCommand(line)
 	if err != nil {
@@ -239,6 +249,8 @@ func (s *Session) pop3State(ctx context.Context, cmd pop3.Command, st pop3.Statu
 			s.view.note("after a refused PASS the server forgets the USER: send USER again, then PASS")
 		}
 		s.p3.named = false
+	case cmd.Keyword == "AUTH" && !ok && len(cmd.Args) == 1:
+		s.p3.refusedAUTH = st.Indicator == pop3.Err && s.ask == nil
 	case cmd.Keyword == "AUTH" && ok && len(cmd.Args) > 0:
 		s.p3.login = cmp.Or(s.p3.user, "(authenticated)")
 	case cmd.Keyword == "STLS" && ok:
@@ -256,6 +268,12 @@ func (s *Session) pop3State(ctx context.Context, cmd pop3.Command, st pop3.Statu
 		s.view.note(":open reconnects; :quit leaves")
 	}
 	return nil
+}
+
+// pop3Command reports whether line starts with a POP3 command keyword.
+func (s *Session) pop3Command(line string) bool {
+	f := strings.Fields(line)
+	return len(f) > 0 && pop3.Explain(strings.ToUpper(f[0]), pop3.OK) != ""
 }
 
 // pop3Word reports whether line is a POP3 command of one word (STAT,
