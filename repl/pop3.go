@@ -30,7 +30,7 @@ type pop3State struct {
 	// refusedAUTH: an AUTH without initial response was refused, so a
 	// script's next line, meant as its answer, must not go out as a command.
 	refusedAUTH bool
-	login string // who is logged in; "" before
+	login       string // who is logged in; "" before
 }
 
 // Bounds on one multi-line answer: a hostile server must not hold the
