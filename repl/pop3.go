@@ -215,7 +215,7 @@ func (s *Session) pop3After(ctx context.Context, cmd pop3.Command, st pop3.Statu
 	if cmd.MultiLine() && st.Indicator == pop3.OK {
 		s.view.note(pop3BodyNote(cmd, st, body))
 	}
-	return s.pop3State(ctx, cmd, st)
+	return s.pop3Follow(ctx, cmd, st)
 }
 
 // pop3BodyNote says how a multi-line answer ended, what its stuffing
@@ -236,8 +236,8 @@ func pop3BodyNote(cmd pop3.Command, st pop3.Status, body pop3Body) string {
 	return note
 }
 
-// pop3State follows logins, STLS and QUIT.
-func (s *Session) pop3State(ctx context.Context, cmd pop3.Command, st pop3.Status) error {
+// pop3Follow follows logins, STLS and QUIT.
+func (s *Session) pop3Follow(ctx context.Context, cmd pop3.Command, st pop3.Status) error {
 	ok := st.Indicator == pop3.OK
 	switch {
 	case cmd.Keyword == "USER":
