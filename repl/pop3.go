@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
@@ -166,7 +167,7 @@ func (s *Session) pop3Response(ctx context.Context, cmd pop3.Command) (pop3.Stat
 		if end {
 			return st, body, nil
 		}
-		body.add(len(text), len(text) != len(line))
+		body.add(text, len(text) != len(line), s.sec.set.Scrub)
 		if body.lines > pop3MaxLines || body.octets > pop3MaxBytes {
 			s.client.Close()
 			return st, body, fmt.Errorf("the answer to %s is longer than %d lines or %d MiB with no lone \".\" to end it; connection closed", cmd.Keyword, pop3MaxLines, pop3MaxBytes>>20)
@@ -179,12 +180,19 @@ type pop3Body struct {
 	lines   int
 	octets  int // unstuffed, each line with its CRLF: what RETR's count counts
 	stuffed int // lines that began with ".." on the wire
+	// unstuffed is the start of the first few of them as the message has
+	// them, for display (scrubbed; the view escapes them).
+	unstuffed []string
 }
 
-func (b *pop3Body) add(n int, stuffed bool) {
-	b.lines, b.octets = b.lines+1, b.octets+n+2
-	if stuffed {
-		b.stuffed++
+func (b *pop3Body) add(text []byte, stuffed bool, scrub func(string) string) {
+	b.lines, b.octets = b.lines+1, b.octets+len(text)+2
+	if !stuffed {
+		return
+	}
+	b.stuffed++
+	if len(b.unstuffed) < 3 {
+		b.unstuffed = append(b.unstuffed, scrub(string(text[:min(len(text), 60)])))
 	}
 }
 
@@ -224,6 +232,9 @@ func pop3BodyNote(cmd pop3.Command, st pop3.Status, body pop3Body) string {
 	note := fmt.Sprintf(`the lone "." ended the answer (%d line(s))`, body.lines)
 	if body.stuffed > 0 {
 		note += fmt.Sprintf(`; %d line(s) began with ".." on the wire: the server doubled their leading "." (byte-stuffing, RFC 1939 §3), so in the message they begin with one "."`, body.stuffed)
+		for _, l := range body.unstuffed {
+			note += fmt.Sprintf(`; %s on the wire is %s in the message`, visible.Clip(strconv.Quote("."+l), 80), visible.Clip(strconv.Quote(l), 80))
+		}
 	}
 	var announced int
 	if _, err := fmt.Sscanf(st.Text, "%d octets", &announced); err == nil && cmd.Keyword == "RETR" {

@@ -71,8 +71,9 @@ func TestPOP3HostileServers(t *testing.T) {
 }
 
 func TestPOP3BodyNote(t *testing.T) {
-	retr := pop3BodyNoteFor("RETR 1", "12 octets", pop3Body{lines: 2, octets: 12, stuffed: 1})
-	if !strings.Contains(retr, "12 octets announced, 12 received: exact") || !strings.Contains(retr, `1 line(s) began with ".."`) {
+	retr := pop3BodyNoteFor("RETR 1", "12 octets", pop3Body{lines: 2, octets: 12, stuffed: 1, unstuffed: []string{".x"}})
+	if !strings.Contains(retr, "12 octets announced, 12 received: exact") || !strings.Contains(retr, `1 line(s) began with ".."`) ||
+		!strings.Contains(retr, `"..x" on the wire is ".x" in the message`) {
 		t.Errorf("exact count: %s", retr)
 	}
 	if wrong := pop3BodyNoteFor("RETR 1", "99 octets", pop3Body{lines: 2, octets: 12}); !strings.Contains(wrong, "99 octets announced but 12 received") {
