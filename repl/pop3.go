@@ -122,7 +122,7 @@ func (s *Session) pop3WarnClear() {
 func (s *Session) pop3Answer(ctx context.Context, line string) error {
 	s.p3.inAuth = false
 	if line != "*" {
-		s.sec.set.Learn("AUTH PLAIN credentials", line)
+		s.sec.set.Learn("AUTH answer", line)
 		s.p3.user = plainUser(line)
 		s.view.hideNext("•••••••• (hidden: your AUTH answer)")
 	}
@@ -204,7 +204,7 @@ func (s *Session) pop3After(ctx context.Context, cmd pop3.Command, st pop3.Statu
 	}
 	if st.Indicator == pop3.Continue {
 		s.p3.inAuth = true
-		s.view.note("the server waits for the SASL answer (RFC 5034): base64 of \"\\0user\\0password\" for PLAIN (:plain USER PASS builds it), or * to cancel")
+		s.view.note(challengeNote(st.Text))
 		if s.ask == nil {
 			return nil // a script's next line is the answer
 		}
@@ -224,6 +224,17 @@ func (s *Session) pop3After(ctx context.Context, cmd pop3.Command, st pop3.Statu
 		s.view.note(pop3BodyNote(cmd, st, body))
 	}
 	return s.pop3Follow(ctx, cmd, st)
+}
+
+// challengeNote explains a "+ " challenge: what LOGIN's decodes to, or
+// what PLAIN's empty one wants.
+func challengeNote(text string) string {
+	const base = "the server waits for the SASL answer (RFC 5034), in base64, or * to cancel"
+	decoded, err := base64.StdEncoding.DecodeString(text)
+	if text == "" || err != nil {
+		return base + `: for PLAIN, base64 of "\0user\0password" (:plain USER PASS builds it)`
+	}
+	return base + ": the challenge decodes to " + visible.Clip(strconv.Quote(string(decoded)), 100) + " (:b64 TEXT encodes your answer)"
 }
 
 // pop3BodyNote says how a multi-line answer ended, what its stuffing

@@ -17,7 +17,7 @@ func explanations() map[string]explanation {
 		"PASS": {"sends the password for USER's mailbox, in clear unless STLS came first (RFC 1939 §7)",
 			"logged in, in the TRANSACTION state: the messages are numbered from 1 for this session (STAT, LIST)",
 			"the user name or the password is wrong ([AUTH]); [IN-USE] means another session holds the mailbox, [SYS/TEMP] a server fault (RFC 3206). USER again before another PASS"},
-		"AUTH": {"logs in with a SASL mechanism (RFC 5034); AUTH PLAIN with base64 of \"\\0user\\0password\"",
+		"AUTH": {"logs in with a SASL mechanism (RFC 5034): AUTH PLAIN with base64 of \"\\0user\\0password\", or AUTH LOGIN, then the user and the password, each in base64",
 			"logged in, as after PASS",
 			"the mechanism is unknown, the base64 is malformed, or the credentials are wrong"},
 		"APOP": {"logs in with an MD5 digest of the greeting's <timestamp> and a shared secret (RFC 1939 §7)",

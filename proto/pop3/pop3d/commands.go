@@ -71,38 +71,27 @@ func (s *session) cmdAPOP(pop3.Command) error {
 	return nil
 }
 
-// cmdAuth does RFC 5034 AUTH: PLAIN only, with or without an initial
-// response; bare AUTH lists the mechanisms.
+// cmdAuth does RFC 5034 AUTH with PLAIN or LOGIN, with or without an
+// initial response; bare AUTH lists the mechanisms, as Dovecot does.
 func (s *session) cmdAuth(cmd pop3.Command) error {
-	switch {
-	case len(cmd.Args) == 0:
+	mechs := map[string]func(*session, pop3.Command) error{"PLAIN": (*session).authPlain, "LOGIN": (*session).authLogin}
+	if len(cmd.Args) == 0 {
 		s.ok("")
-		s.lines([]string{"PLAIN"})
+		s.lines([]string{"PLAIN", "LOGIN"})
 		return nil
-	case strings.ToUpper(cmd.Args[0]) != "PLAIN":
+	}
+	run, ok := mechs[strings.ToUpper(cmd.Args[0])]
+	if !ok {
 		s.errf("[AUTH] Unsupported authentication mechanism.")
 		return nil
 	}
-	resp, where := cmd.Arg(1), "initial"
-	if len(cmd.Args) < 2 {
-		s.status("+", "")
-		line, err := s.readLine()
-		if err != nil {
-			return err
-		}
-		if s.cfg.Transcript {
-			s.emit(EventClient, "<secret withheld>")
-		}
-		resp, where = line, "continued"
-	}
-	if resp == "*" {
-		s.errf("Authentication aborted by client.")
-		return nil
-	}
-	raw, err := base64.StdEncoding.DecodeString(resp)
-	if err != nil {
-		s.errf("[AUTH] Invalid base64 data in %s response", where)
-		return nil
+	return run(s, cmd)
+}
+
+func (s *session) authPlain(cmd pop3.Command) error {
+	raw, ok, err := s.response(cmd, 1, "")
+	if !ok || err != nil {
+		return err
 	}
 	user, pass, ok := splitPlain(raw)
 	if !ok {
@@ -111,6 +100,50 @@ func (s *session) cmdAuth(cmd pop3.Command) error {
 	}
 	s.login(user, pass)
 	return nil
+}
+
+// authLogin asks for the user name and the password, base64-encoded
+// "Username:" and "Password:" as Dovecot's challenges are.
+func (s *session) authLogin(cmd pop3.Command) error {
+	user, ok, err := s.response(cmd, 1, "VXNlcm5hbWU6")
+	if !ok || err != nil {
+		return err
+	}
+	pass, ok, err := s.response(cmd, 2, "UGFzc3dvcmQ6")
+	if !ok || err != nil {
+		return err
+	}
+	s.login(string(user), string(pass))
+	return nil
+}
+
+// response is the decoded answer of step n: the initial response on the
+// AUTH line for step 1, else the line answering a "+ " challenge. ok is
+// false when the exchange is over: cancelled with "*" or bad base64,
+// answered already.
+func (s *session) response(cmd pop3.Command, n int, challenge string) ([]byte, bool, error) {
+	resp, where := cmd.Arg(1), "initial"
+	if n > 1 || len(cmd.Args) < 2 {
+		s.status("+", challenge)
+		line, err := s.readLine()
+		if err != nil {
+			return nil, false, err
+		}
+		if s.cfg.Transcript {
+			s.emit(EventClient, "<secret withheld>")
+		}
+		resp, where = line, "continued"
+	}
+	if resp == "*" {
+		s.errf("Authentication aborted by client.")
+		return nil, false, nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(resp)
+	if err != nil {
+		s.errf("[AUTH] Invalid base64 data in %s response", where)
+		return nil, false, nil
+	}
+	return raw, true, nil
 }
 
 // splitPlain reads RFC 4616's authzid NUL authcid NUL passwd; an authzid
@@ -159,7 +192,7 @@ func (s *session) cmdCAPA(pop3.Command) error {
 		if s.cfg.TLS != nil && !s.tls {
 			caps = append(caps, "STLS")
 		}
-		caps = append(caps, "USER", "SASL PLAIN")
+		caps = append(caps, "USER", "SASL PLAIN LOGIN")
 	}
 	s.ok("")
 	s.lines(caps)

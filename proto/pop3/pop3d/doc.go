@@ -1,5 +1,5 @@
 // Package pop3d is a POP3 server (RFC 1939, with CAPA, STLS and AUTH
-// PLAIN) over any store of messages: a Backend says who may log in and
+// PLAIN and LOGIN) over any store of messages: a Backend says who may log in and
 // hands over a Maildrop. Its answers follow Dovecot's, word for word where
 // clients read them (the sandbox's fidelity test holds the captures).
 //
