@@ -331,7 +331,7 @@ var pop3Differences = []string{
 
 func TestPOP3Fidelity(t *testing.T) {
 	for _, d := range pop3Differences {
-		t.Logf("deliberate difference: %s", d)
+		t.Logf("deliberate difference, POP3 (Dovecot): %s", d)
 	}
 	srv, smtpAddr := testServer(t, nil)
 	pop3Addr, err := srv.ListenPOP3("127.0.0.1:0")
