@@ -161,7 +161,10 @@ func (s *Session) pop3Response(ctx context.Context, cmd pop3.Command) (pop3.Stat
 	for {
 		line, err := s.client.ReadLine(ctx)
 		if err != nil {
-			return st, body, fmt.Errorf("in the middle of a multi-line answer, after %d line(s): %w", body.lines, err)
+			// What is left of the answer would be read as the answers to
+			// the next commands: the connection cannot go on.
+			s.client.Close()
+			return st, body, fmt.Errorf("in the middle of a multi-line answer, after %d line(s), the connection was closed: %w", body.lines, err)
 		}
 		text, end := pop3.Unstuff(line)
 		if end {

@@ -85,3 +85,21 @@ func pop3BodyNoteFor(line, text string, b pop3Body) string {
 	cmd, _ := pop3.ParseCommand(line)
 	return pop3BodyNote(cmd, pop3.Status{Indicator: pop3.OK, Text: text}, b)
 }
+
+// TestPOP3BrokenMultiLineClosesTheConnection: a NUL mid-answer is a
+// protocol error, and the rest of the answer must not be read as the
+// next command's, so the connection is closed.
+func TestPOP3BrokenMultiLineClosesTheConnection(t *testing.T) {
+	cfg := Config{Addr: fakePOP3(t, "+OK hi\r\n+OK\r\n1 20\r\nbad\x00line\r\n2 30\r\n.\r\n+OK\r\n", true), POP3: true, Timeout: time.Second}
+	var out, errOut bytes.Buffer
+	s := NewScriptSession(cfg, &out, &errOut)
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Exec(ctx, "LIST")
+	if err == nil || !strings.Contains(err.Error(), "the connection was closed") || s.Connected() {
+		t.Fatalf("LIST: %v, connected %v; want the connection closed", err, s.Connected())
+	}
+}
