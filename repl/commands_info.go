@@ -10,6 +10,7 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/explain"
+	"github.com/smtprepl/smtprepl/proto/pop3"
 	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/repl/internal/wrap"
 )
@@ -17,6 +18,10 @@ import (
 func runHelp(_ context.Context, s *Session, args string) error {
 	if args == "" {
 		s.view.output(s.helpText())
+		return nil
+	}
+	if text := pop3.Help(strings.ToUpper(args)); s.cfg.POP3 && text != "" {
+		s.view.output(text)
 		return nil
 	}
 	if v, ok := lookupVerb(args); ok && !strings.HasPrefix(args, ":") {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -88,4 +89,39 @@ func playPOP3Case(t *testing.T, a *transcripts.Archive) map[string]string {
 	}
 	text := portRE.ReplaceAllString(out.String(), "127.0.0.1:PORT")
 	return map[string]string{"output": dateRE.ReplaceAllString(text, "DATE"), "result": result}
+}
+
+// TestPOP3CompletionAndHelp: Tab offers the commands of the POP3 state,
+// and :help explains a POP3 command.
+func TestPOP3CompletionAndHelp(t *testing.T) {
+	srv := startSandbox(t)
+	addr, err := SandboxPOP3(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	s := NewScriptSession(Config{Addr: addr, Sandbox: srv, POP3: true, Timeout: 5 * time.Second}, &out, &errOut)
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := s.Completions("S"); !slices.Equal(got, []string{"STLS"}) {
+		t.Errorf("before login, S completes to %q", got)
+	}
+	for _, l := range []string{"USER alice", "PASS secret"} {
+		if err := s.Exec(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, got := s.Completions("S"); !slices.Equal(got, []string{"STAT"}) {
+		t.Errorf("after login, S completes to %q", got)
+	}
+	if err := s.Exec(ctx, ":help retr"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // flushes the transcript
+	if !strings.Contains(out.String(), "# RETR: fetches one whole message") || !strings.Contains(out.String(), "-ERR: no such message") {
+		t.Errorf(":help retr printed:\n%s", out.String())
+	}
 }

@@ -72,3 +72,22 @@ func Explain(keyword string, ind Indicator) string {
 	}
 	return keyword + ": " + e.does
 }
+
+// Keywords are the commands of a state (RFC 1939 §4 and §5): before
+// login (AUTHORIZATION) or after (TRANSACTION), for completion.
+func Keywords(loggedIn bool) []string {
+	if loggedIn {
+		return []string{"STAT", "LIST", "UIDL", "RETR", "TOP", "DELE", "RSET", "NOOP", "CAPA", "QUIT"}
+	}
+	return []string{"USER", "PASS", "STLS", "AUTH", "APOP", "CAPA", "QUIT"}
+}
+
+// Help is what a command does and what each answer to it means, for
+// :help; "" for a command this table does not know.
+func Help(keyword string) string {
+	e, ok := explanations()[keyword]
+	if !ok {
+		return ""
+	}
+	return keyword + ": " + e.does + "\n  +OK:  " + e.ok + "\n  -ERR: " + e.err
+}
