@@ -25,7 +25,7 @@ func TestShellPOP3(t *testing.T) {
 		{line: "CAPA"}, {line: "USER alice"}, {line: "PASS secret"}, {line: "STAT"}, {line: "RETR 9"}, {line: "QUIT"},
 	})
 	wantAll(t, run.out,
-		"S: +OK smtprepl sandbox POP3 ready.", "USER name, then PASS password",
+		"logs in with password secret", "S: +OK smtprepl sandbox POP3 ready.", "USER name, then PASS password",
 		"S: SASL PLAIN", `the lone "." ended the answer`,
 		"C: PASS •••••••• (hidden: your password)", "S: +OK Logged in.", "logged in",
 		"S: +OK 0 0", "S: -ERR There's no message 9.", "no such message",
