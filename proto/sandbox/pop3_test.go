@@ -39,6 +39,8 @@ func TestPOP3Maildrops(t *testing.T) {
 	}{
 		{"alice", "secret", []string{"A1", "AB"}},
 		{"ALICE", "secret", []string{"A1", "AB"}},
+		{"alice@Example.TEST", "secret", []string{"A1", "AB"}},
+		{"alice@elsewhere.test", "secret", nil},
 		{"bob", "secret", []string{"AB"}},
 		{"carol", "secret", nil},
 		{"student", "secret", []string{"A1", "AB", "R1"}},
