@@ -29,7 +29,7 @@ var _ pop3d.Backend = (*pop3Store)(nil)
 func (p *pop3Store) Login(user, pass string) (pop3d.Maildrop, bool) {
 	// alice@example.test logs in as alice, as mail clients that take the
 	// address for the user name expect (Dovecot's auth_username_format %Ln).
-	user = strings.ToLower(strings.TrimSuffix(strings.ToLower(user), "@"+p.srv.dir.domain))
+	user = strings.TrimSuffix(strings.ToLower(user), "@"+p.srv.dir.domain)
 	cfg := p.srv.cfg
 	want, all := cfg.Users[user], true
 	if _, ok := cfg.Users[user]; !ok {
