@@ -80,7 +80,7 @@ func (s *Session) pop3Line(ctx context.Context, line string) error {
 	if err != nil {
 		return err
 	}
-	s.pop3Hide(cmd)
+	s.pop3Hide(cmd, line)
 	if err := s.client.Send(line); err != nil {
 		return err
 	}
@@ -95,10 +95,12 @@ func (s *Session) pop3Line(ctx context.Context, line string) error {
 // pop3Hide keeps PASS's password and AUTH's initial response off the
 // screen, and teaches them to the secrets set, so that an echo, a script's
 // transcript or a recording never shows them.
-func (s *Session) pop3Hide(cmd pop3.Command) {
+func (s *Session) pop3Hide(cmd pop3.Command, line string) {
 	switch {
 	case cmd.Keyword == "PASS" && len(cmd.Args) > 0:
-		s.sec.set.Add("POP3 password", strings.Join(cmd.Args, " "))
+		// The password is the rest of the line, inner spaces and all.
+		_, pass, _ := strings.Cut(strings.TrimLeft(line, " \t"), " ")
+		s.sec.set.Add("POP3 password", strings.TrimLeft(pass, " \t"))
 		s.pop3WarnClear()
 		s.view.hideNext("PASS •••••••• (hidden: your password)")
 	case cmd.Keyword == "AUTH" && len(cmd.Args) > 1:
