@@ -99,8 +99,9 @@ func (s *Session) pop3Hide(cmd pop3.Command, line string) {
 	switch {
 	case cmd.Keyword == "PASS" && len(cmd.Args) > 0:
 		// The password is the rest of the line, inner spaces and all.
-		_, pass, _ := strings.Cut(strings.TrimLeft(line, " \t"), " ")
-		s.sec.set.Add("POP3 password", strings.TrimLeft(pass, " \t"))
+		rest := strings.TrimLeft(line, " \t")
+		pass := strings.TrimLeft(rest[strings.IndexAny(rest, " \t"):], " \t")
+		s.sec.set.Add("POP3 password", pass)
 		s.pop3WarnClear()
 		s.view.hideNext("PASS •••••••• (hidden: your password)")
 	case cmd.Keyword == "AUTH" && len(cmd.Args) > 1:
