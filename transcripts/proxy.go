@@ -118,12 +118,11 @@ func (p *Proxy) ServeConn(ctx context.Context, client net.Conn, n int) error {
 			return fmt.Errorf("transcripts: proxy: TLS with the client: %w", err)
 		}
 		up, client = tc, sc
-		st := tc.ConnectionState()
-		rec.Event("TLS established: " + tls.VersionName(st.Version) + " " + tls.CipherSuiteName(st.CipherSuite))
+		tlsEvents(rec, tc)
 	}
 	p.logf("connection %d from %s, recording to %s", n, client.RemoteAddr(), name)
 	s := &proxySession{p: p, rec: rec, client: client, up: up, cr: bufio.NewReaderSize(client, 4096), ur: bufio.NewReaderSize(up, 4096),
-		upgraded: make(chan bool, 1)}
+		upgraded: make(chan upgrade, 1)}
 	s.run(ctx)
 	p.logf("connection %d closed after %d line(s) from the client", n, s.clientLines)
 	return nil
@@ -137,31 +136,49 @@ func (p *Proxy) handshake(c *tls.Conn) error {
 
 // proxySession is one client and its server, each direction copied by its
 // own goroutine, both feeding one model of where the dialogue stands.
+// Each goroutine keeps the connections it uses; after STARTTLS the
+// server-to-client one hands the client side's new ones over through
+// upgraded.
 type proxySession struct {
-	p          *Proxy
-	rec        *Recorder
-	mu         sync.Mutex
-	model      wireModel
-	client, up net.Conn
+	p   *Proxy
+	rec *Recorder
+	mu  sync.Mutex // guards model, tlsPending and conns
+	// model is where the dialogue stands, fed by both directions.
+	model wireModel
+	// tlsPending: the client said STARTTLS and waits for its answer.
+	tlsPending bool
+	conns      []net.Conn // every connection opened, closed at the end
+	client, up net.Conn   // at the start
 	cr, ur     *bufio.Reader
-	// tlsPending: the client said STARTTLS; its reading waits on
-	// upgraded, which says whether TLS came up.
-	tlsPending  bool
-	upgraded    chan bool
+	upgraded   chan upgrade
+	// clientLines counts what the client sent, for the log.
 	clientLines int
 }
 
+// upgrade is what the client-to-server copier needs after STARTTLS:
+// nil conns when the server refused it (go on in plaintext); ok false
+// when TLS failed and the session is over.
+type upgrade struct {
+	ok         bool
+	client, up net.Conn
+	cr         *bufio.Reader
+}
+
 func (s *proxySession) run(ctx context.Context) {
+	s.conns = []net.Conn{s.client, s.up}
 	done := make(chan struct{}, 2)
-	go func() { s.clientToServer(); done <- struct{}{} }()
-	go func() { s.serverToClient(); done <- struct{}{} }()
+	go func() { s.clientToServer(s.client, s.up, s.cr); done <- struct{}{} }()
+	go func() { s.serverToClient(s.client, s.up, s.ur); done <- struct{}{} }()
 	select {
 	case <-done:
 	case <-ctx.Done():
 	}
 	// One side is gone: so is the session.
-	s.client.Close()
-	s.up.Close()
+	s.mu.Lock()
+	for _, c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
 	<-done
 	s.rec.Event("connection closed")
 }
@@ -181,12 +198,12 @@ func (s *proxySession) readLine(r *bufio.Reader, c net.Conn) ([]byte, error) {
 	}
 }
 
-func (s *proxySession) clientToServer() {
+func (s *proxySession) clientToServer(client, up net.Conn, cr *bufio.Reader) {
 	for {
-		line, err := s.readLine(s.cr, s.client)
+		line, err := s.readLine(cr, client)
 		if len(line) > 0 {
-			s.mu.Lock()
 			text := strings.TrimRight(string(line), "\r\n")
+			s.mu.Lock()
 			role := s.model.clientLine(text, text == "." && strings.HasSuffix(string(line), "\r\n"))
 			verb, arg := proto.SplitVerb(text)
 			starttls := role == proto.RoleCommand && strings.EqualFold(verb, "STARTTLS")
@@ -194,18 +211,27 @@ func (s *proxySession) clientToServer() {
 				s.tlsPending = true
 			}
 			s.mu.Unlock()
+			if starttls && cr.Buffered() > 0 {
+				s.rec.Client(line)
+				s.rec.Event(fmt.Sprintf("proxy: the client sent %d byte(s) after STARTTLS, before the handshake: closed", cr.Buffered()))
+				return
+			}
 			s.clientLines++
 			s.rec.Client(line)
-			if _, werr := s.up.Write(line); werr != nil {
+			if _, werr := up.Write(line); werr != nil {
 				return
 			}
-			if role == proto.RoleCommand && strings.EqualFold(verb, "BDAT") {
-				if !s.copyChunk(arg) {
+			if role == proto.RoleCommand && strings.EqualFold(verb, "BDAT") && !s.copyChunk(cr, up, arg) {
+				return
+			}
+			if starttls {
+				u, open := <-s.upgraded
+				if !open || !u.ok {
 					return
 				}
-			}
-			if starttls && !s.awaitTLS() {
-				return
+				if u.client != nil {
+					client, up, cr = u.client, u.up, u.cr
+				}
 			}
 		}
 		if err != nil {
@@ -215,7 +241,7 @@ func (s *proxySession) clientToServer() {
 }
 
 // copyChunk forwards BDAT's chunk, which is bytes, not lines.
-func (s *proxySession) copyChunk(arg string) bool {
+func (s *proxySession) copyChunk(cr *bufio.Reader, up net.Conn, arg string) bool {
 	size, _, _ := strings.Cut(strings.TrimSpace(arg), " ")
 	n, err := strconv.ParseInt(size, 10, 64)
 	if err != nil || n < 0 {
@@ -223,10 +249,10 @@ func (s *proxySession) copyChunk(arg string) bool {
 	}
 	buf := make([]byte, 32<<10)
 	for n > 0 {
-		k, err := s.cr.Read(buf[:min(int64(len(buf)), n)])
+		k, err := cr.Read(buf[:min(int64(len(buf)), n)])
 		if k > 0 {
 			s.rec.Client(buf[:k])
-			if _, werr := s.up.Write(buf[:k]); werr != nil {
+			if _, werr := up.Write(buf[:k]); werr != nil {
 				return false
 			}
 			n -= int64(k)
@@ -238,21 +264,10 @@ func (s *proxySession) copyChunk(arg string) bool {
 	return true
 }
 
-// awaitTLS waits for the server's answer to STARTTLS; when TLS came up
-// on both sides, the client's reader is the TLS one now.
-func (s *proxySession) awaitTLS() bool {
-	if s.cr.Buffered() > 0 {
-		s.rec.Event(fmt.Sprintf("proxy: the client sent %d byte(s) after STARTTLS, before the handshake: closed", s.cr.Buffered()))
-		return false
-	}
-	ok, open := <-s.upgraded
-	return ok && open
-}
-
-func (s *proxySession) serverToClient() {
+func (s *proxySession) serverToClient(client, up net.Conn, ur *bufio.Reader) {
 	defer close(s.upgraded)
 	for {
-		line, err := s.readLine(s.ur, s.up)
+		line, err := s.readLine(ur, up)
 		if len(line) > 0 {
 			s.mu.Lock()
 			phase, done := s.model.serverLine(strings.TrimRight(string(line), "\r\n"))
@@ -262,19 +277,24 @@ func (s *proxySession) serverToClient() {
 			}
 			s.mu.Unlock()
 			s.rec.Server(line)
-			if answered && phase == proto.PhaseHandshake {
-				if !s.startTLS(line) {
-					s.upgraded <- false
+			switch {
+			case answered && phase == proto.PhaseHandshake:
+				u := s.startTLS(line, client, up, ur)
+				s.upgraded <- u
+				if !u.ok {
 					return
 				}
-				s.upgraded <- true
+				client, up, ur = u.client, u.up, bufio.NewReaderSize(u.up, 4096)
+				continue
+			case answered:
+				if _, werr := client.Write(line); werr != nil {
+					return
+				}
+				s.upgraded <- upgrade{ok: true} // refused: go on in plaintext
 				continue
 			}
-			if _, werr := s.client.Write(line); werr != nil {
+			if _, werr := client.Write(line); werr != nil {
 				return
-			}
-			if answered {
-				s.upgraded <- true // refused: go on in plaintext
 			}
 		}
 		if err != nil {
@@ -286,31 +306,37 @@ func (s *proxySession) serverToClient() {
 // startTLS ends TLS on both sides after the server's 220 to STARTTLS:
 // with the server first (so a server that fails it is not hidden from the
 // client), then the 220 to the client and the handshake with it.
-func (s *proxySession) startTLS(reply []byte) bool {
-	if s.ur.Buffered() > 0 {
-		s.rec.Event(fmt.Sprintf("proxy: the server sent %d byte(s) after its 220 to STARTTLS: closed", s.ur.Buffered()))
-		return false
+func (s *proxySession) startTLS(reply []byte, client, up net.Conn, ur *bufio.Reader) upgrade {
+	if ur.Buffered() > 0 {
+		s.rec.Event(fmt.Sprintf("proxy: the server sent %d byte(s) after its 220 to STARTTLS: closed", ur.Buffered()))
+		return upgrade{}
 	}
-	tc := tls.Client(s.up, s.p.cfg.UpstreamTLS)
+	tc := tls.Client(up, s.p.cfg.UpstreamTLS)
 	if err := s.p.handshake(tc); err != nil {
 		s.rec.Event("proxy: TLS with the server failed: " + err.Error())
-		s.client.Write([]byte("454 4.7.0 TLS not available: the proxy's handshake with the server failed\r\n"))
-		return false
+		client.Write([]byte("454 4.7.0 TLS not available: the proxy's handshake with the server failed\r\n"))
+		return upgrade{}
 	}
-	if _, err := s.client.Write(reply); err != nil {
-		return false
+	if _, err := client.Write(reply); err != nil {
+		return upgrade{}
 	}
-	sc := tls.Server(s.client, &tls.Config{Certificates: []tls.Certificate{s.p.cfg.Cert}})
+	sc := tls.Server(client, &tls.Config{Certificates: []tls.Certificate{s.p.cfg.Cert}})
 	if err := s.p.handshake(sc); err != nil {
 		s.rec.Event("proxy: TLS with the client failed: " + err.Error())
-		return false
+		return upgrade{}
 	}
-	st := tc.ConnectionState()
-	s.rec.Event("TLS established: " + tls.VersionName(st.Version) + " " + tls.CipherSuiteName(st.CipherSuite))
+	tlsEvents(s.rec, tc)
 	s.mu.Lock()
 	s.model.s.TLSEstablished()
-	s.up, s.client = tc, sc
-	s.ur, s.cr = bufio.NewReaderSize(tc, 4096), bufio.NewReaderSize(sc, 4096)
+	s.conns = append(s.conns, tc, sc)
 	s.mu.Unlock()
-	return true
+	return upgrade{ok: true, client: sc, up: tc, cr: bufio.NewReaderSize(sc, 4096)}
+}
+
+// tlsEvents records the server side's TLS as --record does: the session,
+// then the certificate, which a replay compares.
+func tlsEvents(rec *Recorder, tc *tls.Conn) {
+	info := proto.InfoFromState(tc.ConnectionState())
+	rec.Event("TLS established: " + info.Version + " " + info.Cipher)
+	rec.Event(proto.CertificateEvent(info))
 }
