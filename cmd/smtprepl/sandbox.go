@@ -67,10 +67,18 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	<-ctx.Done()
 	mb := srv.Mailbox()
+	received := mb.Len() + mb.Dropped() + mb.Removed()
+	var notes []string
 	if n := mb.Dropped(); n > 0 {
-		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received (the %d oldest dropped to keep within the mailbox's limits)\n", mb.Len()+n, n)
+		notes = append(notes, fmt.Sprintf("the %d oldest dropped to keep within the mailbox's limits", n))
+	}
+	if n := mb.Removed(); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d deleted over POP3 by every mailbox they were for", n))
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received (%s)\n", received, strings.Join(notes, "; "))
 	} else {
-		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received\n", mb.Len())
+		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received\n", received)
 	}
 	return exitOK, nil
 }

@@ -108,7 +108,36 @@ func (m *maildrop) Delete(ids []string) {
 	}
 	for _, id := range ids {
 		p.deleted[m.user][id] = true
+		p.removeIfGone(id)
 	}
+}
+
+// removeIfGone takes a message out of the sandbox once every local
+// mailbox it was delivered to has deleted it, as a real server's disk
+// has no copy left then; a message for no local mailbox (relayed) goes
+// when an AUTH user, who reads everything, deletes it. p.mu is held.
+func (p *pop3Store) removeIfGone(id string) {
+	msg, ok := p.srv.mailbox.Get(id)
+	if !ok {
+		return
+	}
+	var owners []string
+	for _, to := range msg.To {
+		if local, _, _ := splitAddress(to); p.srv.dir.classify(to) == isMailbox {
+			owners = append(owners, strings.ToLower(local))
+		}
+	}
+	if len(owners) == 0 {
+		for user := range p.srv.cfg.Users {
+			owners = append(owners, strings.ToLower(user))
+		}
+	}
+	for _, o := range owners {
+		if !p.deleted[o][id] {
+			return
+		}
+	}
+	p.srv.mailbox.remove(id)
 }
 
 // ListenPOP3 serves POP3 (RFC 1939, STLS with the sandbox's certificate)

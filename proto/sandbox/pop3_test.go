@@ -79,3 +79,33 @@ func TestPOP3DeletionsForgottenWithTheMessage(t *testing.T) {
 		t.Errorf("%d deletion(s) of dropped messages still kept", n)
 	}
 }
+
+// TestPOP3DeletedEverywhereLeavesTheSandbox: a message goes from the
+// sandbox once every mailbox it was delivered to deleted it; a relayed
+// one once the AUTH user did.
+func TestPOP3DeletedEverywhereLeavesTheSandbox(t *testing.T) {
+	srv, _ := testServer(t, nil)
+	for _, m := range []Message{
+		{ID: "AB", To: []string{"alice@example.test", "bob@example.test"}},
+		{ID: "R1", To: []string{"someone@elsewhere.test"}},
+	} {
+		srv.mailbox.deliver(m)
+	}
+	del := func(user, id string) {
+		drop, ok := srv.pop3.Login(user, "secret")
+		if !ok {
+			t.Fatalf("%s cannot log in", user)
+		}
+		drop.Messages()
+		drop.Delete([]string{id})
+	}
+	del("alice", "AB")
+	if _, ok := srv.mailbox.Get("AB"); !ok {
+		t.Fatal("AB left the sandbox while bob still has it")
+	}
+	del("bob", "AB")
+	del("student", "R1")
+	if n := srv.mailbox.Len(); n != 0 || srv.mailbox.Removed() != 2 {
+		t.Errorf("%d message(s) left, %d removed; want 0 and 2", n, srv.mailbox.Removed())
+	}
+}
