@@ -102,9 +102,21 @@ func (h ProxyHeader) Describe(wire []byte) string {
 	if len(wire) < 16 {
 		return "PROXY v2 header sent: " + hex.EncodeToString(wire)
 	}
-	return fmt.Sprintf("PROXY v2 header sent, %d bytes: %s %s %s %s %s (signature, v2 PROXY, TCP over IPv%s, length, addresses: %s)",
-		len(wire), hex.EncodeToString(wire[:12]), hex.EncodeToString(wire[12:13]), hex.EncodeToString(wire[13:14]),
-		hex.EncodeToString(wire[14:16]), hex.EncodeToString(wire[16:]), map[bool]string{true: "4", false: "6"}[wire[13] == 0x11], says)
+	size, fam := 4, "4"
+	if wire[13] != 0x11 {
+		size, fam = 16, "6"
+	}
+	// Cut at the fields' ends: signature, version and command, family,
+	// length, source, destination, source port, destination port.
+	var groups []string
+	start := 0
+	for _, end := range []int{12, 13, 14, 16, 16 + size, 16 + 2*size, 18 + 2*size, 20 + 2*size} {
+		end = min(end, len(wire))
+		groups = append(groups, hex.EncodeToString(wire[start:end]))
+		start = end
+	}
+	return fmt.Sprintf("PROXY v2 header sent, %d bytes: %s (signature, v2 PROXY, TCP over IPv%s, length, addresses, ports: %s)",
+		len(wire), strings.Join(groups, " "), fam, says)
 }
 
 // ParseProxyHeader reads a header at the start of b and says how many

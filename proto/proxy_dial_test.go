@@ -21,7 +21,7 @@ func TestDialSendsProxyHeader(t *testing.T) {
 	}{
 		{"v1 defaults", ProxyOptions{Version: 1}, "PROXY v1 header sent: PROXY TCP4 127.0.0.1 127.0.0.1 "},
 		{"v2 given", ProxyOptions{Version: 2, Source: ap("192.0.2.9:4000"), Dest: ap("192.0.2.2:25")},
-			"PROXY v2 header sent, 28 bytes: 0d0a0d0a000d0a515549540a 21 11 000c c0000209c0000202 0fa00019"},
+			"PROXY v2 header sent, 28 bytes: 0d0a0d0a000d0a515549540a 21 11 000c c0000209 c0000202 0fa0 0019"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -65,7 +65,7 @@ func TestDialSendsProxyHeader(t *testing.T) {
 			if h != want {
 				t.Errorf("server read %+v, want %+v", h, want)
 			}
-			if len(events) < 2 || !strings.HasPrefix(strings.ReplaceAll(events[1], " ", ""), strings.ReplaceAll(tc.event, " ", "")) {
+			if len(events) < 2 || !strings.HasPrefix(events[1], tc.event) {
 				t.Errorf("events %q, want the second to start %q", events, tc.event)
 			}
 		})

@@ -150,7 +150,7 @@ func TestReadProxyHeaderStopsAtItsEnd(t *testing.T) {
 func TestProxyDescribe(t *testing.T) {
 	h := ProxyHeader{Version: 2, Source: ap("192.0.2.1:1000"), Dest: ap("192.0.2.2:25")}
 	b, _ := h.Marshal()
-	want := "PROXY v2 header sent, 28 bytes: 0d0a0d0a000d0a515549540a 21 11 000c c0000201c000020203e80019 (signature, v2 PROXY, TCP over IPv4, length, addresses: source 192.0.2.1:1000, destination 192.0.2.2:25)"
+	want := "PROXY v2 header sent, 28 bytes: 0d0a0d0a000d0a515549540a 21 11 000c c0000201 c0000202 03e8 0019 (signature, v2 PROXY, TCP over IPv4, length, addresses, ports: source 192.0.2.1:1000, destination 192.0.2.2:25)"
 	if diff := cmp.Diff(want, h.Describe(b)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

@@ -40,7 +40,16 @@ type Config struct {
 	WireHex bool
 	// LocalAddr is the address to connect from (--local-addr); nil: any.
 	LocalAddr *net.TCPAddr
+	// XClient is sent after the first HELO or EHLO the server accepts
+	// (--xclient); nil: none.
+	XClient []proto.XClientAttr
+	// Proxy is a PROXY protocol header sent before the greeting (--proxy).
+	Proxy *proto.ProxyOptions
 }
+
+// PipeAddr is the Config.Addr of a session with a process (--pipe): the
+// command, run with sh -c, whose stdin and stdout speak SMTP.
+func PipeAddr(command string) string { return proto.PipePrefix + command }
 
 // Session is the testable core of the REPL and of script mode: lines in,
 // wire traffic and explanations out, no terminal.
@@ -86,6 +95,10 @@ type Session struct {
 	composer *composer
 	// instruments are the optional displays of the wire: timings and hex.
 	instruments instruments
+	// hello is the last HELO or EHLO line the server accepted, and
+	// xclientSent whether --xclient went on this connection.
+	hello       string
+	xclientSent bool
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -146,12 +159,12 @@ func (s *Session) Open(ctx context.Context) error {
 		s.body = nil
 		s.view.dataMode(false)
 	}
-	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
-	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
+	c, err := s.dial(ctx)
 	if err != nil {
 		return err
 	}
 	s.client, s.lastReply, s.guard = c, nil, s.guard.newConnection()
+	s.hello, s.xclientSent = "", false
 	s.instruments.hex.offset = [2]int{}
 	s.instruments.show(s, "connect", c.Timings().Connect)
 	s.model.Restart()
@@ -162,14 +175,49 @@ func (s *Session) Open(ctx context.Context) error {
 	s.pendingVerb = "" // the greeting: no command asked for it
 	greeting, err := s.readReply(ctx)
 	if err != nil {
-		return fmt.Errorf("reading the greeting: %w", err)
+		return s.greetingError(err)
 	}
 	s.noteReply("", greeting)
 	s.model.Greeting(greeting)
+	if greeting.Code == 421 && s.mayWantProxy() && c.Timings().Reply >= time.Second {
+		return fmt.Errorf("the server answered 421 after %s instead of greeting: Postfix with smtpd_upstream_proxy_protocol does that when no PROXY header came within smtpd_upstream_proxy_timeout; if this port sits behind a proxy, add --proxy (or --proxy v2)", c.Timings().Reply.Round(100*time.Millisecond))
+	}
 	if s.cfg.StartTLS {
 		return s.autoStartTLS(ctx)
 	}
 	return nil
+}
+
+// dial connects to the server, or starts the --pipe process.
+func (s *Session) dial(ctx context.Context) (*proto.Client, error) {
+	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView,
+		Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr, Proxy: s.cfg.Proxy, PipeStderr: s.errOut}
+	if command, ok := strings.CutPrefix(s.cfg.Addr, proto.PipePrefix); ok {
+		return proto.DialPipe(ctx, command, opts)
+	}
+	return proto.Dial(ctx, s.cfg.Addr, opts)
+}
+
+// greetingError says why there is no greeting. A server that closes
+// before greeting may be waiting for what smtprepl did not send: a
+// PROXY header (Postfix's smtpd_upstream_proxy_protocol closes after
+// smtpd_upstream_proxy_timeout, 5 s); a --pipe process may have failed
+// to start.
+func (s *Session) greetingError(err error) error {
+	switch {
+	case !errors.Is(err, proto.ErrClosed):
+	case s.client.IsPipe():
+		return fmt.Errorf("reading the greeting: the --pipe process closed its output before greeting (what it wrote to stderr is above, marked [pipe stderr]): %w", err)
+	case s.mayWantProxy():
+		return fmt.Errorf("reading the greeting: %w; a server that closes before it greets may be a PROXY protocol listener (Postfix's smtpd_upstream_proxy_protocol) waiting for a header: try --proxy", err)
+	}
+	return fmt.Errorf("reading the greeting: %w", err)
+}
+
+// mayWantProxy: a server that does not greet may be waiting for a PROXY
+// header, which this session could send but did not.
+func (s *Session) mayWantProxy() bool {
+	return s.cfg.Proxy == nil && !s.client.IsPipe()
 }
 
 // tap fans every wire line out to the view and any recorders.
@@ -245,6 +293,9 @@ func (s *Session) command(ctx context.Context, line string) error {
 	cmd, err := proto.ParseCommand(line)
 	if err != nil {
 		return err
+	}
+	if cmd.Verb == "STARTTLS" && s.client.IsPipe() {
+		return scriptMistake{error: errors.New("STARTTLS not sent: this session is a --pipe to a process on this machine, with no connection for TLS to protect (and the process would wait for a handshake on its stdin)")}
 	}
 	if send, err := s.guardAuth(cmd, line); !send || err != nil {
 		return err

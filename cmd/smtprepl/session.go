@@ -76,6 +76,7 @@ type sessionFlags struct {
 	wire           string
 	ehlo           string
 	localAddr      string
+	transport      transportFlags
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -83,7 +84,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	fs := newFlagSet("smtprepl", e, sessionUsage)
 	f.register(fs)
 	f.registerSessionOnly(fs)
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseInterleaved(fs, joinProxyVersion(args))
 	if err != nil {
 		return exitUsage, err
 	}
@@ -92,6 +93,9 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	cfg, err := f.sessionConfig()
 	if err != nil {
+		return exitUsage, err
+	}
+	if err := f.transport.apply(&cfg, len(pos) == 1); err != nil {
 		return exitUsage, err
 	}
 	stop, err := target(&cfg, pos)
@@ -117,6 +121,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
+	f.transport.register(fs)
 }
 
 // sessionConfig checks the flags and makes the session's configuration;
@@ -160,6 +165,9 @@ func runInteractive(ctx context.Context, e *env, cfg repl.Config, colour bool) (
 // target fills in the server address: the one named, or a sandbox started
 // in-process so that `smtprepl` alone works with no server anywhere.
 func target(cfg *repl.Config, pos []string) (stop func(), err error) {
+	if cfg.Addr != "" { // --pipe
+		return func() {}, nil
+	}
 	if len(pos) == 1 {
 		cfg.Addr, err = repl.NormaliseAddr(pos[0], cfg.ImplicitTLS)
 		return func() {}, err
@@ -167,7 +175,9 @@ func target(cfg *repl.Config, pos []string) (stop func(), err error) {
 	if cfg.ImplicitTLS {
 		return nil, usagef("--tls needs a HOST: the built-in sandbox speaks STARTTLS, not implicit TLS")
 	}
-	srv, err := sandbox.New(sandbox.DefaultConfig())
+	sc := sandbox.DefaultConfig()
+	sc.Proxy = cfg.Proxy != nil // --proxy against the sandbox: it reads the header
+	srv, err := sandbox.New(sc)
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
