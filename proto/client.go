@@ -38,7 +38,9 @@ type Options struct {
 	// Proxy, when set, is a PROXY protocol header to send first, before
 	// the greeting is read (and before TLS, with ImplicitTLS).
 	Proxy *ProxyOptions
-	// PipeStderr receives a --pipe process's standard error (DialPipe).
+	// PipeStderr receives a --pipe process's standard error (DialPipe),
+	// from a goroutine of its own: one write per line, so an *os.File
+	// shared with other output is safe.
 	PipeStderr io.Writer
 }
 

@@ -31,19 +31,28 @@ func (s *Session) xclientAfterHello(ctx context.Context, hello string, r *proto.
 	}
 	s.xclientSent = true
 	if err := proto.CheckXClientOffer(s.cfg.XClient, s.model.Capabilities()); err != nil {
-		return &XClientError{Err: fmt.Errorf("--xclient: %s: %w", s.describeTarget(), err)}
+		return s.xclientFailed(ctx, &XClientError{Err: fmt.Errorf("--xclient: %s: %w", s.describeTarget(), err)})
 	}
 	reply, err := s.sendXClient(ctx, s.cfg.XClient, hello)
 	if err != nil {
 		return err
 	}
 	if reply.Code != 220 {
-		return &XClientError{Err: fmt.Errorf("--xclient: %s answered XCLIENT %s", s.describeTarget(), replyText(reply))}
+		return s.xclientFailed(ctx, &XClientError{Err: fmt.Errorf("--xclient: %s answered XCLIENT %s", s.describeTarget(), replyText(reply))})
 	}
 	if s.lastReply != nil && s.lastReply.Code != 250 {
-		return &XClientError{AfterEHLO: true, Err: fmt.Errorf("--xclient: after XCLIENT, %s answered %s %s", s.describeTarget(), hello, replyText(s.lastReply))}
+		return s.xclientFailed(ctx, &XClientError{AfterEHLO: true, Err: fmt.Errorf("--xclient: after XCLIENT, %s answered %s", s.describeTarget(), replyText(s.lastReply))})
 	}
 	return nil
+}
+
+// xclientFailed ends the session politely, as swaks does: the
+// connection is fine, only the session asked for could not be had.
+func (s *Session) xclientFailed(ctx context.Context, err *XClientError) error {
+	if s.Connected() {
+		s.command(ctx, "QUIT")
+	}
+	return err
 }
 
 // replyText is a reply's first line for an error sentence, escaped.
