@@ -45,6 +45,12 @@ type Config struct {
 	XClient []proto.XClientAttr
 	// Proxy is a PROXY protocol header sent before the greeting (--proxy).
 	Proxy *proto.ProxyOptions
+	// Resolver is the DNS server (HOST:PORT) :mx and MXDomain ask; "":
+	// the system's.
+	Resolver string
+	// MXDomain, when set, makes the next Open connect to the domain's MX
+	// hosts in order, as an MTA would (--mx); Addr is then filled in.
+	MXDomain string
 }
 
 // PipeAddr is the Config.Addr of a session with a process (--pipe): the
@@ -192,6 +198,9 @@ func (s *Session) Open(ctx context.Context) error {
 func (s *Session) dial(ctx context.Context) (*proto.Client, error) {
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView,
 		Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr, Proxy: s.cfg.Proxy, PipeStderr: s.errOut}
+	if s.cfg.MXDomain != "" {
+		return s.dialMX(ctx, opts)
+	}
 	if command, ok := strings.CutPrefix(s.cfg.Addr, proto.PipePrefix); ok {
 		return proto.DialPipe(ctx, command, opts)
 	}

@@ -150,7 +150,9 @@ func TestInteropPipe(t *testing.T) {
 		{"postfix sendmail -bs", "SMTPREPL_POSTFIX_CONFIG", "SMTPREPL_POSTFIX_MAILDIR",
 			func(dir string) string { return "/usr/sbin/sendmail -C " + dir + " -bs" }, "by mx.example.test (Postfix, from userid 0)"},
 		{"exim -bs", "SMTPREPL_EXIM_MAILDIR", "SMTPREPL_EXIM_MAILDIR",
-			func(string) string { return exim + " -C " + filepath.Join(iopEnv(t, "SMTPREPL_PEERS_DIR"), "exim", "exim.conf") + " -bs" }, "with local-esmtp"},
+			func(string) string {
+				return exim + " -C " + filepath.Join(iopEnv(t, "SMTPREPL_PEERS_DIR"), "exim", "exim.conf") + " -bs"
+			}, "with local-esmtp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			command := tc.command(iopEnv(t, tc.cmdEnv))
