@@ -97,19 +97,30 @@ func closeAll(fs ...*os.File) {
 // copyStderr passes the process's standard error on, each line escaped
 // and labelled so it is never taken for smtprepl's own words; an endless
 // line is cut into pieces, so memory stays bounded.
+// Past maxStderrBytes the rest is read and dropped, so a process that
+// floods its stderr neither floods ours nor blocks on a full pipe.
 func (p *pipeConn) copyStderr(w io.Writer) {
 	defer close(p.stderrEnd)
 	br := bufio.NewReaderSize(p.stderr, 4096)
+	shown, cut := 0, false
 	for {
 		line, err := br.ReadSlice('\n')
-		if len(line) > 0 && w != nil {
+		switch {
+		case len(line) == 0 || w == nil:
+		case shown < maxStderrBytes:
 			fmt.Fprintf(w, "smtprepl: [pipe stderr] %s\n", visible.Line(line))
+		case !cut:
+			fmt.Fprintf(w, "smtprepl: [pipe stderr] (more than %d KiB: the rest is not shown)\n", maxStderrBytes>>10)
+			cut = true
 		}
+		shown += len(line)
 		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
 			return
 		}
 	}
 }
+
+const maxStderrBytes = 64 << 10
 
 func (p *pipeConn) Read(b []byte) (int, error)  { return p.r.Read(b) }
 func (p *pipeConn) Write(b []byte) (int, error) { return p.w.Write(b) }

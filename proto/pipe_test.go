@@ -87,3 +87,20 @@ func TestDialPipeSilentProcessTimesOut(t *testing.T) {
 		t.Fatalf("error %v, want a timeout", err)
 	}
 }
+
+// A process flooding its stderr: ours gets a bounded part and a note,
+// and the process is never blocked on a full pipe.
+func TestDialPipeStderrBounded(t *testing.T) {
+	var stderr bytes.Buffer
+	c, err := DialPipe(context.Background(), `head -c 1000000 /dev/zero | tr '\0' x >&2; printf '220 x\r\n'; cat >/dev/null`, Options{PipeStderr: &stderr, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ReadReply(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if n := stderr.Len(); n > 2*maxStderrBytes || !strings.HasSuffix(stderr.String(), "(more than 64 KiB: the rest is not shown)\n") {
+		t.Errorf("%d bytes of stderr, ending %q", n, stderr.String()[max(0, n-80):])
+	}
+}
