@@ -41,7 +41,7 @@ func (s *Session) xclientAfterHello(ctx context.Context, hello string, r *proto.
 		return s.xclientFailed(ctx, &XClientError{Err: fmt.Errorf("--xclient: %s answered XCLIENT %s", s.describeTarget(), replyText(reply))})
 	}
 	if s.lastReply != nil && s.lastReply.Code != 250 {
-		return s.xclientFailed(ctx, &XClientError{AfterEHLO: true, Err: fmt.Errorf("--xclient: after XCLIENT, %s answered %s", s.describeTarget(), replyText(s.lastReply))})
+		return s.xclientFailed(ctx, &XClientError{AfterEHLO: true, Err: fmt.Errorf("--xclient: %s answered the EHLO after XCLIENT %s", s.describeTarget(), replyText(s.lastReply))})
 	}
 	return nil
 }
@@ -75,10 +75,13 @@ func runXClient(ctx context.Context, s *Session, args string) error {
 		return errors.New(strings.TrimPrefix(err.Error(), "proto: "))
 	}
 	caps := s.model.Capabilities()
-	if err := proto.CheckXClientOffer(attrs, caps); err != nil {
-		if caps != nil && caps.Has("XCLIENT") {
-			return fmt.Errorf("not sent: %w", err)
-		}
+	switch err := proto.CheckXClientOffer(attrs, caps); {
+	case err == nil:
+	case caps == nil:
+		s.explainXClient("no EHLO yet, so what the server offers is unknown: sent as it is")
+	case caps.Has("XCLIENT"):
+		return fmt.Errorf("not sent: %w", err)
+	default:
 		s.explainXClient("sent anyway, to see the answer: " + err.Error())
 	}
 	_, err = s.sendXClient(ctx, attrs, s.hello)
