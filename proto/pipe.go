@@ -43,7 +43,7 @@ func DialPipe(ctx context.Context, command string, opts Options) (*Client, error
 	c := NewClient(conn, PipePrefix+command, opts)
 	c.lastWrite = opts.Now()
 	c.timings.Connect = c.lastWrite.Sub(start)
-	c.event("started sh -c " + strconv.Quote(visible.Clip(command, 200)) + ", pid " + strconv.Itoa(conn.cmd.Process.Pid) + ": SMTP on its stdin and stdout")
+	c.event("started sh -c '" + visible.TextClip(command, 200) + "', pid " + strconv.Itoa(conn.cmd.Process.Pid) + ": SMTP on its stdin and stdout")
 	return c, nil
 }
 
@@ -126,11 +126,13 @@ func (p *pipeConn) Read(b []byte) (int, error)  { return p.r.Read(b) }
 func (p *pipeConn) Write(b []byte) (int, error) { return p.w.Write(b) }
 
 // Close ends the process: end of input first, which a well-behaved one
-// answers by exiting; after pipeGrace its whole process group is killed.
-// Either way it is reaped, so no zombie is left.
+// answers by exiting, and its output closed, so one that only writes gets
+// SIGPIPE; after pipeGrace its whole process group is killed. Either way
+// it is reaped, so no zombie is left.
 func (p *pipeConn) Close() error {
 	p.once.Do(func() {
 		p.w.Close()
+		p.r.Close()
 		exited := make(chan error, 1)
 		go func() { exited <- p.cmd.Wait() }()
 		select {
@@ -139,7 +141,6 @@ func (p *pipeConn) Close() error {
 			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 			<-exited
 		}
-		p.r.Close()
 		// A child of the command may still hold stderr open: stop reading.
 		select {
 		case <-p.stderrEnd:

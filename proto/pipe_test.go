@@ -43,7 +43,7 @@ func TestDialPipe(t *testing.T) {
 	if want := `smtprepl: [pipe stderr] boom\x1b[31m` + "\n"; stderr.String() != want {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
-	if len(events) == 0 || !strings.HasPrefix(events[0], `started sh -c "printf`) {
+	if len(events) == 0 || !strings.HasPrefix(events[0], `started sh -c 'printf`) {
 		t.Errorf("events %q", events)
 	}
 }

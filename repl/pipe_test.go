@@ -39,7 +39,7 @@ func TestPipeSessionRefusesSTARTTLS(t *testing.T) {
 	if !strings.Contains(errOut.String(), "smtprepl: [pipe stderr] starting\n") {
 		t.Errorf("stderr %q lacks the process's line", errOut.String())
 	}
-	if !strings.HasPrefix(out.String(), "# smtprepl transcript v1\n=== started sh -c ") {
+	if !strings.HasPrefix(out.String(), "# smtprepl transcript v1\n=== started sh -c '") {
 		t.Errorf("transcript starts %q", out.String()[:min(80, out.Len())])
 	}
 }

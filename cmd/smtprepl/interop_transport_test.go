@@ -160,7 +160,7 @@ func TestInteropPipe(t *testing.T) {
 			if !strings.Contains(above, tc.received) {
 				t.Errorf("trace headers %q lack %q\n%s", above, tc.received, r.describe())
 			}
-			iopExpectSequence(t, r, "=== started sh -c ", "S: 220 ", "C: EHLO")
+			iopExpectSequence(t, r, "=== started sh -c '", "S: 220 ", "C: EHLO")
 		})
 	}
 	t.Run("STARTTLS refused", func(t *testing.T) {

@@ -59,3 +59,20 @@ func TestProxyAgainstSandbox(t *testing.T) {
 		})
 	}
 }
+
+// A --pipe process that speaks garbage, floods, or never answers ends in
+// one sentence, exit 2; what it wrote is escaped.
+func TestPipeHostile(t *testing.T) {
+	for _, tc := range []struct{ command, want string }{
+		{"yes garbage", `reading the greeting: malformed reply: reply code is not three digits: "garbage"`},
+		{`printf '220 \033]0;pwned\007\r\n'; sleep 60`, "waiting for the reply to EHLO: server did not answer within 300ms"},
+		{"exit 3", "the --pipe process closed its output before greeting"},
+	} {
+		t.Run(tc.command, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "EHLO me.example\n", "--timeout", "300ms", "--pipe", tc.command)
+			if code != exitFailure || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 || strings.ContainsAny(out+errOut, "\x1b\a") {
+				t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
+			}
+		})
+	}
+}
