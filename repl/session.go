@@ -207,13 +207,16 @@ func (s *Session) dial(ctx context.Context) (*proto.Client, error) {
 	return proto.Dial(ctx, s.cfg.Addr, opts)
 }
 
-// greetingError says why there is no greeting. A server that closes
-// before greeting may be waiting for what smtprepl did not send: a
-// PROXY header (Postfix's smtpd_upstream_proxy_protocol closes after
+// greetingError says why there is no greeting. A server that is silent
+// or closes before greeting may be waiting for what smtprepl did not
+// send: a PROXY header (Postfix's smtpd_upstream_proxy_protocol closes after
 // smtpd_upstream_proxy_timeout, 5 s); a --pipe process may have failed
 // to start.
 func (s *Session) greetingError(err error) error {
+	var te *proto.TimeoutError
 	switch {
+	case errors.As(err, &te) && te.Partial == 0 && s.mayWantProxy():
+		return fmt.Errorf("reading the greeting: %w; a server that says nothing at all may be waiting for a PROXY protocol header (smtprepl sandbox --proxy, Postfix's smtpd_upstream_proxy_protocol): try --proxy", err)
 	case !errors.Is(err, proto.ErrClosed):
 	case s.client.IsPipe():
 		return fmt.Errorf("reading the greeting: the --pipe process closed its output before greeting (what it wrote to stderr is above, marked [pipe stderr]): %w", err)
