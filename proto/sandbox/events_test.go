@@ -53,7 +53,7 @@ func TestEvents(t *testing.T) {
 			expect(t, c, "raw:Subject: hi\r\n\r\nhello\r\n.\r\n", 250, "2.0.0")
 			expect(t, c, "QUIT", 221, "2.0.0")
 			<-log.done
-			want := []string{"#1 0 plain", "#1 1 me.example", "#1 3 student", "#1 4 Q1 from <bob@example.test> to 1, 22 bytes",
+			want := []string{"#1 0 plain", "#1 1 EHLO me.example", "#1 3 student", "#1 4 Q1 from <bob@example.test> to 1, 22 bytes",
 				"#1 5 QUIT (7 commands, 1 messages)"}
 			if transcript {
 				want = strings.Split("#1 0 plain|#1 7 220 sandbox.smtprepl.test ESMTP smtprepl sandbox|#1 6 EHLO me.example|#1 1 me.example|"+
