@@ -74,7 +74,7 @@ func baseCommands() []command {
 			run:    runMX},
 		{name: "close", summary: "drop the connection without QUIT", run: runClose},
 		{name: "status", summary: "where the session stands: server, TLS, login, transaction, extensions", run: runStatus},
-		{name: "auth", args: "plain|login|cram-md5 USER", summary: "log in step by step: asks for the password (not echoed) and explains each exchange",
+		{name: "auth", args: "plain|login|cram-md5|xoauth2|oauthbearer|scram-sha-256 USER", summary: "log in step by step, each exchange explained: the password or token from --auth-password-env/--auth-password-file or $SMTPREPL_PASSWORD, else asked for (not echoed)",
 			run: runAuth, complete: completeAuthCmd, secret: true},
 		{name: "xclient", args: "NAME=VALUE ...", summary: "Postfix XCLIENT: act as the client named (ADDR, NAME, HELO, LOGIN, ...); values encoded as xtext for you, each explained, then EHLO again",
 			detail: "Names: " + strings.Join(proto.XClientNames(), ", ") + "; [UNAVAILABLE] and [TEMPUNAVAIL] are values too. A name the server's EHLO XCLIENT line does not list is refused before anything is sent.",

@@ -48,6 +48,12 @@ type Config struct {
 	XClient []proto.XClientAttr
 	// Proxy is a PROXY protocol header sent before the greeting (--proxy).
 	Proxy *proto.ProxyOptions
+	// AuthSecret is the password or token :auth uses instead of asking
+	// (--auth-password-env, --auth-password-file, SMTPREPL_PASSWORD).
+	AuthSecret Secret
+	// SCRAMNonce fixes :auth scram-sha-256's client nonce, for tests and
+	// lessons; empty draws a random one.
+	SCRAMNonce string
 	// Resolver is the DNS server (HOST:PORT) :mx and MXDomain ask; "":
 	// the system's.
 	Resolver string
@@ -83,7 +89,11 @@ type Session struct {
 	// auth is the exchange :auth is driving, nil when AUTH was typed.
 	auth      *authRun
 	lastReply *proto.Reply
-	lastVerb  string
+	// rawReply is the last reply as it came, before secrets were cut out
+	// of it for the view: AUTH computes its answers from the challenge
+	// itself (a CRAM-MD5 or SCRAM challenge may look like a piece of one).
+	rawReply *proto.Reply
+	lastVerb string
 	// pendingVerb names what the reply being waited for answers, for
 	// messages.
 	pendingVerb string
@@ -127,6 +137,10 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, instruments: instruments{timing: cfg.Timing, hex: hexDumper{on: cfg.WireHex}}}
 	s.cmds, s.composer = newCommandTable(), &composer{}
 	s.sec = newSecretKeeper()
+	if cfg.AuthSecret.Given() {
+		// Known from the start: a server may echo it before AUTH is over.
+		s.sec.set.Add("your password or token", cfg.AuthSecret.value)
+	}
 	if sh, ok := s.view.View.(secretSharer); ok {
 		sh.useSecrets(s.sec.set)
 	}
@@ -374,6 +388,7 @@ func (s *Session) readReply(ctx context.Context) (*proto.Reply, error) {
 		return nil, err
 	}
 	s.instruments.reply(s)
+	s.rawReply = r
 	return s.sec.scrubReply(r), nil
 }
 

@@ -77,6 +77,7 @@ type sessionFlags struct {
 	wire           string
 	ehlo           string
 	localAddr      string
+	auth           authFlags
 	mx             string
 	resolver       string
 	transport      transportFlags
@@ -103,7 +104,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 			return exitUsage, usagef("%v", err)
 		}
 	}
-	cfg, err := f.sessionConfig()
+	cfg, err := f.sessionConfig(e.getenv)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -136,6 +137,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
+	f.auth.register(fs)
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
 	fs.StringVar(&f.mx, "mx", "", "connect to DOMAIN's MX hosts in order, as an MTA would, instead of HOST (DOMAIN:PORT: another port than 25)")
 	fs.BoolVar(&f.json, "json", false, "script mode: write JSON Lines, one object per wire line and event, instead of the transcript (schema: transcripts/README.md)")
@@ -145,7 +147,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 
 // sessionConfig checks the flags and makes the session's configuration;
 // an error is a usage error.
-func (f *sessionFlags) sessionConfig() (repl.Config, error) {
+func (f *sessionFlags) sessionConfig(getenv func(string) string) (repl.Config, error) {
 	if err := f.validate(); err != nil {
 		return repl.Config{}, err
 	}
@@ -158,6 +160,11 @@ func (f *sessionFlags) sessionConfig() (repl.Config, error) {
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	cfg.Timing, cfg.WireHex, cfg.EHLOName, cfg.JSON = f.timing, f.wire == "hex", f.ehlo, f.json
+	secret, err := f.auth.secret(getenv)
+	if err != nil {
+		return repl.Config{}, err
+	}
+	cfg.AuthSecret = secret
 	if f.localAddr != "" {
 		addr, err := proto.ParseLocalAddr(f.localAddr)
 		if err != nil {
