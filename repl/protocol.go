@@ -176,11 +176,13 @@ func (s *Session) closeBody(send bool) error {
 }
 
 func (s *Session) readDataReply(ctx context.Context) error {
+	s.stops.awaiting(s.model.State(), ".")
 	reply, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to the message: %w", err)
 	}
 	s.noteReply(".", reply)
+	s.stops.answered(".", reply)
 	s.model.Feed(".", reply)
 	return nil
 }
