@@ -26,15 +26,22 @@ func (e *XClientError) Unwrap() error { return e.Err }
 // TLS): that is when the server has said whether it offers XCLIENT, and
 // to whom.
 func (s *Session) xclientAfterHello(ctx context.Context, hello string, r *proto.Reply) error {
-	if len(s.cfg.XClient) == 0 || s.xclientSent || r.Code != 250 || s.cfg.StartTLS && s.client.TLS() == nil {
+	if len(s.cfg.XClient) == 0 || s.xclientSent || r.Code != 250 || (s.cfg.StartTLS || s.tlsPlanned) && s.client.TLS() == nil {
 		return nil
 	}
-	s.xclientSent = true
+	// A stop-point at the hello, or (no STARTTLS coming) at tls, comes first.
+	if stopped, err := s.stopIfDue(ctx); stopped {
+		return err
+	}
+	if stopped, err := s.stopBefore(ctx, "XCLIENT"); stopped {
+		return err
+	}
+	s.xclientSent, s.stops.current = true, StageXClient
 	if err := proto.CheckXClientOffer(s.cfg.XClient, s.model.Capabilities()); err != nil {
 		return s.xclientFailed(ctx, &XClientError{Err: fmt.Errorf("--xclient: %s: %w", s.describeTarget(), err)})
 	}
 	reply, err := s.sendXClient(ctx, s.cfg.XClient, hello)
-	if err != nil {
+	if err != nil || s.stopped() {
 		return err
 	}
 	if reply.Code != 220 {
@@ -107,6 +114,9 @@ func (s *Session) sendXClient(ctx context.Context, attrs []proto.XClientAttr, he
 	case hello == "":
 		s.explainXClient("XCLIENT accepted: the server greeted again (220) as if the client named had connected; greet it with EHLO")
 	default:
+		if stopped, err := s.stopIfDue(ctx); stopped { // --quit-after xclient
+			return reply, err
+		}
 		hello = rehello(hello, attrs)
 		s.explainXClient("XCLIENT accepted: the server greeted again (220) as if the client named had connected, and forgot the EHLO; smtprepl greets it again: " + visible.Clip(hello, 200))
 		if err := s.command(ctx, hello); err != nil {

@@ -171,3 +171,29 @@ func TestInteropPipe(t *testing.T) {
 		}
 	})
 }
+
+// send's exits for XCLIENT and PROXY against the real listeners, as
+// swaks's: 33 when Postfix does not offer XCLIENT to us, 0 at
+// --quit-after xclient, and a proxied send delivered.
+func TestInteropSendTransport(t *testing.T) {
+	plain, xclient, proxied := iopEnv(t, "SMTPREPL_POSTFIX"), iopEnv(t, "SMTPREPL_POSTFIX_XCLIENT"), iopEnv(t, "SMTPREPL_POSTFIX_PROXY")
+	for _, tc := range []struct {
+		name string
+		args []string
+		exit int
+		want string // in the transcript
+	}{
+		{"xclient not offered", []string{"--server", plain, "--xclient", "ADDR=192.0.2.7"}, 33, "C: QUIT\n"},
+		{"quit after xclient", []string{"--server", xclient, "--xclient", "ADDR=192.0.2.7", "--quit-after", "xclient"}, 0, "# stopping after the xclient stage"},
+		{"xclient", []string{"--server", xclient, "--xclient", "ADDR=192.0.2.7"}, 0, "C: XCLIENT ADDR=192.0.2.7\n"},
+		{"proxy v2", []string{"--server", proxied, "--proxy", "v2"}, 0, "=== PROXY v2 header sent"},
+		{"proxy missing", []string{"--server", proxied}, 21, "S: 421 4.3.0 "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := iopRun(t, nil, append([]string{"send", "--from", "bob@example.test", "--to", "alice@example.test"}, tc.args...)...)
+			if r.exit != tc.exit || !strings.Contains(r.stdout, tc.want) {
+				t.Errorf("exit %d, want %d, and %q in the transcript\n%s", r.exit, tc.exit, tc.want, r.describe())
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"net/netip"
 	"strconv"
@@ -142,4 +143,23 @@ func (t *transportFlags) applyPipe(cfg *repl.Config, hasHost bool) error {
 	}
 	cfg.Addr = repl.PipeAddr(t.pipe)
 	return nil
+}
+
+// transportExit is swaks's exit status for a send whose --xclient failed
+// (33, or 34 when the EHLO after it was refused) or whose PROXY header
+// could not be made (35) or sent (36).
+func transportExit(err error) (int, bool) {
+	var xe *repl.XClientError
+	var pe *proto.ProxyError
+	switch {
+	case errors.As(err, &xe) && xe.AfterEHLO:
+		return 34, true
+	case errors.As(err, &xe):
+		return 33, true
+	case errors.As(err, &pe) && pe.Built:
+		return 36, true
+	case errors.As(err, &pe):
+		return 35, true
+	}
+	return 0, false
 }
