@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -34,7 +35,32 @@ type Options struct {
 	// LocalAddr is the address to connect from, an IP literal with an
 	// optional port (ParseLocalAddr); nil lets the system choose.
 	LocalAddr *net.TCPAddr
+	// Proxy, when set, is a PROXY protocol header to send first, before
+	// the greeting is read (and before TLS, with ImplicitTLS).
+	Proxy *ProxyOptions
+	// PipeStderr receives a --pipe process's standard error (DialPipe),
+	// from a goroutine of its own: one write per line, so an *os.File
+	// shared with other output is safe.
+	PipeStderr io.Writer
 }
+
+// ProxyOptions say what PROXY header to send. A zero address is the
+// connection's own: the local end as source, the server as destination.
+type ProxyOptions struct {
+	Version      int // 1 (text) or 2 (binary)
+	Source, Dest netip.AddrPort
+}
+
+// ProxyError is a PROXY header that could not be sent: Built false, it
+// could not be made (no address to put in it; swaks's exit 35), true, it
+// could not be written (swaks's 36).
+type ProxyError struct {
+	Built bool
+	Err   error
+}
+
+func (e *ProxyError) Error() string { return e.Err.Error() }
+func (e *ProxyError) Unwrap() error { return e.Err }
 
 // Timings are how long the connection's steps took: where the time of a
 // session went.
@@ -93,6 +119,12 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	c.lastWrite = opts.Now()
 	c.timings.Connect = c.lastWrite.Sub(start)
 	c.event(connectedEvent(conn, addr, opts.LocalAddr != nil))
+	if opts.Proxy != nil {
+		if err := c.sendProxy(*opts.Proxy); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	if opts.ImplicitTLS {
 		if _, err := c.handshake(ctx); err != nil {
 			conn.Close()
@@ -431,4 +463,38 @@ func remoteName(conn net.Conn, addr string) string {
 		return addr
 	}
 	return conn.RemoteAddr().String()
+}
+
+// sendProxy writes the PROXY header straight to the connection, ahead of
+// everything: it is not an SMTP line, so the transcript shows it as an
+// event, version 2 in hex.
+func (c *Client) sendProxy(p ProxyOptions) error {
+	h := ProxyHeader{Version: p.Version, Source: p.Source, Dest: p.Dest}
+	if !h.Source.IsValid() {
+		h.Source = addrPortOf(c.conn.LocalAddr())
+	}
+	if !h.Dest.IsValid() {
+		h.Dest = addrPortOf(c.conn.RemoteAddr())
+	}
+	if !h.Source.IsValid() || !h.Dest.IsValid() {
+		return &ProxyError{Err: fmt.Errorf("proto: a %s connection has no IP addresses for the PROXY header: give --proxy-source and --proxy-dest", c.conn.RemoteAddr().Network())}
+	}
+	b, err := h.Marshal()
+	if err != nil {
+		return &ProxyError{Err: err}
+	}
+	c.conn.SetWriteDeadline(time.Now().Add(c.opts.Timeout))
+	defer c.conn.SetWriteDeadline(time.Time{})
+	if _, err := c.conn.Write(b); err != nil {
+		return &ProxyError{Built: true, Err: fmt.Errorf("proto: sending the PROXY header: %w", err)}
+	}
+	c.event(h.Describe(b))
+	return nil
+}
+
+func addrPortOf(a net.Addr) netip.AddrPort {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.AddrPort()
+	}
+	return netip.AddrPort{}
 }

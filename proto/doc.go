@@ -10,7 +10,12 @@
 //	[DotWriter]      DATA body writer: CRLF normalisation and dot-stuffing
 //	[ReadDotBody]    the server side: unstuffing up to CRLF.CRLF, size-bounded
 //	[Client]         a client connection: dial, implicit TLS, STARTTLS,
-//	                 per-reply deadlines, and a [Tap] that sees every line
+//	                 per-reply deadlines, and a [Tap] that sees every line;
+//	                 over TCP, a Unix socket, or a process ([DialPipe])
+//	[ProxyHeader]    a PROXY protocol v1/v2 header, built ([Options].Proxy
+//	                 sends one first) and parsed ([ReadProxyHeader])
+//	[XClientAttr]    one Postfix XCLIENT attribute, checked ([ParseXClientAttrs])
+//	                 and matched to the EHLO offer; values in xtext ([XtextEncode])
 //	[Session]        where a dialogue stands, fed (line, reply) pairs: which
 //	                 verbs are legal next, which must wait (RFC 2920), what a
 //	                 line is (command, message text, AUTH answer, skipped),

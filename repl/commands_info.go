@@ -140,7 +140,10 @@ func (s *Session) statusText() string {
 	if !s.Connected() {
 		return fmt.Sprintf("not connected (last server: %s); :open reconnects", s.describeTarget())
 	}
-	rows := [][2]string{{"server", s.describeTarget() + " (" + s.client.Addr() + ")"}, {"security", securityText(s.client.TLS())}}
+	rows := [][2]string{{"server", s.describeTarget() + " (" + visible.Clip(s.client.Addr(), 200) + ")"}, {"security", securityText(s.client.TLS())}}
+	if s.client.IsPipe() {
+		rows[1][1] = "a pipe to a process on this machine: no network to read it on, and no TLS"
+	}
 	st := s.model.State()
 	who := "not logged in"
 	if user := login(st); user != "" {

@@ -24,9 +24,11 @@ var afterTable = map[string]afterFunc{
 func (s *Session) afterReply(ctx context.Context, cmd proto.Command, r *proto.Reply) error {
 	s.model.Feed(commandLine(cmd), r)
 	if f, ok := afterTable[cmd.Verb]; ok {
-		return f(ctx, s, cmd, r)
+		if err := f(ctx, s, cmd, r); err != nil {
+			return err
+		}
 	}
-	return nil
+	return s.afterHello(ctx, cmd, r)
 }
 
 // commandLine is the line cmd was parsed from, as the model reads it.
@@ -43,6 +45,20 @@ func afterEHLO(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) e
 		s.view.capabilities(s.model.Capabilities(), s.model.CapabilitiesBeforeTLS(), tls)
 	}
 	return nil
+}
+
+// afterHello keeps the HELO or EHLO the server took, which XCLIENT's new
+// session needs again, and sends --xclient's attributes after the first.
+// It is outside afterTable because XCLIENT's own steps go through
+// afterReply again.
+func (s *Session) afterHello(ctx context.Context, cmd proto.Command, r *proto.Reply) error {
+	if cmd.Verb != "EHLO" && cmd.Verb != "HELO" {
+		return nil
+	}
+	if r.Code == 250 {
+		s.hello = commandLine(cmd)
+	}
+	return s.xclientAfterHello(ctx, commandLine(cmd), r)
 }
 
 // afterSTARTTLS performs the handshake itself: after 220 the server waits

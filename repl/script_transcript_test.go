@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -23,7 +24,8 @@ import (
 // comment says what the case shows, "flags" may say "pipeline" and
 // "short-timeout" (300 ms instead of 3 s), "quit-after=STAGE" or
 // "drop-after=STAGE" (a stop-point), "secret: VALUE" (the
-// password :auth is given), "scram-nonce: NONCE" (SCRAM's client nonce), "server"
+// password :auth is given), "scram-nonce: NONCE" (SCRAM's client nonce),
+// "xclient NAME=VALUE,..." (--xclient), "server"
 // (when present) is a scripted server's replies in order, else the
 // practice server answers; "input" is the script. The rest is what must
 // come out: "output" (stdout, ports masked), "received" (every line the
@@ -117,6 +119,7 @@ func playScriptCase(t *testing.T, a *transcripts.Archive) map[string]string {
 			cfg.SCRAMNonce = v
 		}
 	}
+	cfg.XClient = xclientFlag(t, flags)
 	var out, errOut bytes.Buffer
 	s := NewScriptSession(cfg, &out, &errOut)
 	ctx := context.Background()
@@ -135,8 +138,23 @@ func playScriptCase(t *testing.T, a *transcripts.Archive) map[string]string {
 	return map[string]string{
 		"output":   portRE.ReplaceAllString(out.String(), "127.0.0.1:PORT"),
 		"received": received(),
-		"result":   result,
+		"result":   portRE.ReplaceAllString(result, "127.0.0.1:PORT"),
 	}
+}
+
+// xclientFlag reads a flags line "xclient NAME=VALUE,...", as --xclient
+// takes them.
+func xclientFlag(t *testing.T, flags string) []proto.XClientAttr {
+	for _, line := range strings.Split(flags, "\n") {
+		if spec, ok := strings.CutPrefix(line, "xclient "); ok {
+			attrs, err := proto.ParseXClientAttrs(strings.Split(spec, ","))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return attrs
+		}
+	}
+	return nil
 }
 
 // startRecordingProxy forwards one connection to target and keeps what

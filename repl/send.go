@@ -59,6 +59,7 @@ func (s *Session) Send(ctx context.Context, m Mail) error {
 		return errors.New("send: no recipient")
 	}
 	s.sending = true
+	s.tlsPlanned = m.StartTLS
 	r := &sendRun{s}
 	steps := []func(*sendRun, context.Context, Mail) error{
 		(*sendRun).sendConnect, (*sendRun).sendHello, (*sendRun).sendTLS, (*sendRun).sendAuth,
@@ -250,6 +251,9 @@ func (s *sendRun) sendCommand(ctx context.Context, line string, ok func() bool) 
 	}
 	if err := s.command(ctx, line); err != nil {
 		return s.failedAt(ctx, err)
+	}
+	if s.stopped() { // at a stop-point among the command's own steps (--xclient's)
+		return nil
 	}
 	if !ok() {
 		verb, _ := proto.SplitVerb(line)

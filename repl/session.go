@@ -46,6 +46,11 @@ type Config struct {
 	// POP3 makes the session speak POP3 (--pop3, :open pop3://HOST):
 	// lines are POP3 commands and answers are +OK/-ERR (pop3.go).
 	POP3 bool
+	// XClient is sent after the first HELO or EHLO the server accepts
+	// (--xclient); nil: none.
+	XClient []proto.XClientAttr
+	// Proxy is a PROXY protocol header sent before the greeting (--proxy).
+	Proxy *proto.ProxyOptions
 	// StopAfter is the stop-point (--quit-after, --drop-after): script
 	// mode and send say QUIT there, or hang up when DropAfter is set, and
 	// send nothing more. "" for none.
@@ -67,6 +72,10 @@ type Config struct {
 	// hosts in order, as an MTA would (--mx); Addr is then filled in.
 	MXDomain string
 }
+
+// PipeAddr is the Config.Addr of a session with a process (--pipe): the
+// command, run with sh -c, whose stdin and stdout speak SMTP.
+func PipeAddr(command string) string { return proto.PipePrefix + command }
 
 // Session is the testable core of the REPL and of script mode: lines in,
 // wire traffic and explanations out, no terminal.
@@ -118,6 +127,13 @@ type Session struct {
 	instruments instruments
 	// p3 is where a POP3 session stands (Config.POP3).
 	p3 pop3State
+	// hello is the last HELO or EHLO line the server accepted, and
+	// xclientSent whether --xclient went on this connection.
+	hello       string
+	xclientSent bool
+	// tlsPlanned: send will say STARTTLS after the first hello, so
+	// --xclient waits for the hello inside TLS.
+	tlsPlanned bool
 	// stops follows the stages passed, for the stop-points and for naming
 	// where a failure happened.
 	stops stops
@@ -210,14 +226,7 @@ func (s *Session) connect(ctx context.Context) error {
 		s.view.dataMode(false)
 	}
 	s.stops.current = StageConnect
-	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
-	var c *proto.Client
-	var err error
-	if s.cfg.MXDomain != "" {
-		c, err = s.dialMX(ctx, opts)
-	} else {
-		c, err = proto.Dial(ctx, s.cfg.Addr, opts)
-	}
+	c, err := s.dial(ctx)
 	var he *proto.HandshakeError
 	if errors.As(err, &he) {
 		s.stops.current = StageTLS // connected; implicit TLS failed
@@ -226,6 +235,7 @@ func (s *Session) connect(ctx context.Context) error {
 		return err
 	}
 	s.client, s.lastReply, s.guard = c, nil, s.guard.newConnection()
+	s.hello, s.xclientSent = "", false
 	s.instruments.hex.offset = [2]int{}
 	s.instruments.show(s, "connect", c.Timings().Connect)
 	s.model.Restart()
@@ -242,12 +252,53 @@ func (s *Session) connect(ctx context.Context) error {
 	s.stops.awaiting(s.model.State(), "")
 	greeting, err := s.readReply(ctx)
 	if err != nil {
-		return fmt.Errorf("reading the greeting: %w", err)
+		return s.greetingError(err)
 	}
 	s.noteReply("", greeting)
 	s.stops.answered("", greeting)
 	s.model.Greeting(greeting)
+	if greeting.Code == 421 && s.mayWantProxy() && c.Timings().Reply >= time.Second {
+		return fmt.Errorf("the server answered 421 after %s instead of greeting: Postfix with smtpd_upstream_proxy_protocol does that when no PROXY header came within smtpd_upstream_proxy_timeout; if this port sits behind a proxy, add --proxy (or --proxy v2)", c.Timings().Reply.Round(100*time.Millisecond))
+	}
 	return nil
+}
+
+// dial connects to the server, or starts the --pipe process.
+func (s *Session) dial(ctx context.Context) (*proto.Client, error) {
+	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView,
+		Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr, Proxy: s.cfg.Proxy, PipeStderr: s.errOut}
+	if s.cfg.MXDomain != "" {
+		return s.dialMX(ctx, opts)
+	}
+	if command, ok := strings.CutPrefix(s.cfg.Addr, proto.PipePrefix); ok {
+		return proto.DialPipe(ctx, command, opts)
+	}
+	return proto.Dial(ctx, s.cfg.Addr, opts)
+}
+
+// greetingError says why there is no greeting. A server that is silent
+// or closes before greeting may be waiting for what smtprepl did not
+// send: a PROXY header (Postfix's smtpd_upstream_proxy_protocol closes after
+// smtpd_upstream_proxy_timeout, 5 s); a --pipe process may have failed
+// to start.
+func (s *Session) greetingError(err error) error {
+	var te *proto.TimeoutError
+	switch {
+	case errors.As(err, &te) && te.Partial == 0 && s.mayWantProxy():
+		return fmt.Errorf("reading the greeting: %w; a server that says nothing at all may be waiting for a PROXY protocol header (smtprepl sandbox --proxy, Postfix's smtpd_upstream_proxy_protocol): try --proxy", err)
+	case !errors.Is(err, proto.ErrClosed):
+	case s.client.IsPipe():
+		return fmt.Errorf("reading the greeting: the --pipe process closed its output before greeting (what it wrote to stderr is above, marked [pipe stderr]): %w", err)
+	case s.mayWantProxy():
+		return fmt.Errorf("reading the greeting: %w; a server that closes before it greets may be a PROXY protocol listener (Postfix's smtpd_upstream_proxy_protocol) waiting for a header: try --proxy", err)
+	}
+	return fmt.Errorf("reading the greeting: %w", err)
+}
+
+// mayWantProxy: a server that does not greet may be waiting for a PROXY
+// header, which this session could send but did not.
+func (s *Session) mayWantProxy() bool {
+	return s.cfg.Proxy == nil && !s.client.IsPipe()
 }
 
 // tap fans every wire line out to the view and any recorders.
@@ -333,6 +384,9 @@ func (s *Session) command(ctx context.Context, line string) error {
 	cmd, err := proto.ParseCommand(line)
 	if err != nil {
 		return err
+	}
+	if cmd.Verb == "STARTTLS" && s.client.IsPipe() {
+		return scriptMistake{error: errors.New("STARTTLS not sent: this session is a --pipe to a process on this machine, with no connection for TLS to protect (and the process would wait for a handshake on its stdin)")}
 	}
 	if send, err := s.guardAuth(cmd, line); !send || err != nil {
 		return err

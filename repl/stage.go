@@ -24,6 +24,7 @@ const (
 	StageFirstEHLO Stage = "first-ehlo"
 	StageTLS       Stage = "tls"
 	StageEHLO      Stage = "ehlo"
+	StageXClient   Stage = "xclient"
 	StageAuth      Stage = "auth"
 	StageMail      Stage = "mail"
 	StageRcpt      Stage = "rcpt"
@@ -52,6 +53,9 @@ var stageTable = []stageRow{
 	{stage: StageFirstEHLO, aliases: []string{"first-helo", "first-lhlo"}, verbs: helloVerbs, exit: 22, once: true},
 	{stage: StageTLS, aliases: []string{"starttls"}, verbs: []string{"STARTTLS"}, exit: 29, once: true},
 	{stage: StageEHLO, aliases: []string{"helo", "lhlo"}, verbs: helloVerbs, exit: 32},
+	// --xclient, after the last hello as in swaks; the hello after it is
+	// an ehlo again (swaks's exit 34 for it is send's to give)
+	{stage: StageXClient, verbs: []string{"XCLIENT"}, exit: 33, once: true},
 	{stage: StageAuth, verbs: []string{"AUTH"}, exit: 28},
 	{stage: StageMail, aliases: []string{"from"}, verbs: []string{"MAIL"}, exit: 23, once: true},
 	{stage: StageRcpt, aliases: []string{"to"}, verbs: []string{"RCPT"}, exit: 24},

@@ -15,7 +15,7 @@ func TestParseStage(t *testing.T) {
 	}{
 		{"rcpt", StageRcpt, false}, {"TO", StageRcpt, false}, {"helo", StageEHLO, false}, {"LHLO", StageEHLO, false},
 		{"first-helo", StageFirstEHLO, false}, {"starttls", StageTLS, false}, {"banner", StageBanner, false},
-		{"from", StageMail, false}, {".", StageDot, false}, {"xclient", "", true}, {"", "", true}, {"rcpt ", "", true},
+		{"from", StageMail, false}, {".", StageDot, false}, {"XCLIENT", StageXClient, false}, {"proxy", "", true}, {"", "", true}, {"rcpt ", "", true},
 	}
 	for _, tc := range cases {
 		got, err := ParseStage(tc.in)

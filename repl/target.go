@@ -2,6 +2,7 @@ package repl
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
@@ -89,6 +90,11 @@ func (s *Session) describeTarget() string {
 	}
 	if s.cfg.Addr == "" && s.cfg.MXDomain != "" {
 		return "the MX hosts of " + visible.Clip(s.cfg.MXDomain, 255)
+	}
+	if command, ok := strings.CutPrefix(s.cfg.Addr, proto.PipePrefix); ok {
+		// The program's name: a whole command line would fill the prompt.
+		first, _, _ := strings.Cut(strings.TrimSpace(command), " ")
+		return proto.PipePrefix + visible.Clip(path.Base(first), 40)
 	}
 	return strings.TrimSuffix(s.cfg.Addr, ":25")
 }

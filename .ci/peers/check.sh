@@ -101,6 +101,17 @@ sw postfix-submission-auth-after-tls '^235 ' --server "$SMTPREPL_POSTFIX_SUBMISS
 py postfix-scram-offered 'SCRAM-SHA-256' 'print(s.esmtp_features.get("auth", "").upper())' "$SMTPREPL_POSTFIX_SCRAM"
 sw postfix-scram-listener-cram-md5 '^235 ' --server "$SMTPREPL_POSTFIX_SCRAM" --auth CRAM-MD5 --auth-user "$U" --auth-password "$P" --quit-after AUTH
 
+# ---------------- Postfix: XCLIENT and PROXY listeners ----------------
+if [ -n "${SMTPREPL_POSTFIX_XCLIENT:-}" ]; then
+    deliver postfix-xclient "$SMTPREPL_POSTFIX_XCLIENT" "$SMTPREPL_POSTFIX_MAILDIR/example.test/alice/new" --xclient-addr 192.0.2.7 --xclient-name xclient.example.net
+    # swaks sends no XCLIENT that EHLO did not offer; smtplib does
+    py postfix-xclient-untrusted '^550 5\.7\.0 Error: insufficient authorization' 'print(fmt(s.docmd("XCLIENT ADDR=192.0.2.7")))' "$SMTPREPL_POSTFIX"
+    deliver postfix-proxy-v1 "$SMTPREPL_POSTFIX_PROXY" "$SMTPREPL_POSTFIX_MAILDIR/example.test/alice/new" --proxy-family TCP4 --proxy-source 192.0.2.8 --proxy-source-port 1 --proxy-dest 127.0.0.1 --proxy-dest-port 25
+    deliver postfix-proxy-v2 "$SMTPREPL_POSTFIX_PROXY" "$SMTPREPL_POSTFIX_MAILDIR/example.test/alice/new" --proxy-version 2 --proxy-family AF_INET --proxy-source 192.0.2.9 --proxy-source-port 1 --proxy-dest 127.0.0.1 --proxy-dest-port 25
+else
+    echo "skip  postfix-xclient, postfix-proxy: not in peers.env"
+fi
+
 # ---------------- aiosmtpd ----------------
 A=$SMTPREPL_AIOSMTPD
 deliver aiosmtpd "$A" "$SMTPREPL_AIOSMTPD_MAILDIR/example.test/alice/new"

@@ -31,8 +31,10 @@ def freeports(n):
             s.close()
 
 
-def greeting(port, use_tls):
+def greeting(port, use_tls, proxy=False):
     with socket.create_connection(("127.0.0.1", port), timeout=3) as raw:
+        if proxy:  # a PROXY protocol listener greets only after the header
+            raw.sendall(f"PROXY TCP4 127.0.0.1 127.0.0.1 {raw.getsockname()[1]} {port}\r\n".encode())
         sock = raw
         if use_tls:
             ctx = ssl.create_default_context()
@@ -68,7 +70,7 @@ def alive(pid):
         return False
 
 
-def wait(port, use_tls, timeout, pid, expect="220"):
+def wait(port, use_tls, timeout, pid, expect="220", proxy=False):
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
@@ -76,7 +78,7 @@ def wait(port, use_tls, timeout, pid, expect="220"):
             print(f"process {pid} exited before 127.0.0.1:{port} answered", file=sys.stderr)
             return 2
         try:
-            line = greeting(port, use_tls)
+            line = greeting(port, use_tls, proxy)
             if line.startswith(expect):
                 print(line)
                 return 0
@@ -99,11 +101,12 @@ def main():
     wp.add_argument("--timeout", type=float, default=20)
     wp.add_argument("--pid", type=int)
     wp.add_argument("--expect", default="220", help="the greeting's start (POP3: +OK)")
+    wp.add_argument("--proxy", action="store_true", help="send a PROXY v1 header first")
     a = ap.parse_args()
     if a.cmd == "freeports":
         freeports(a.n)
         return 0
-    return wait(a.port, a.tls, a.timeout, a.pid, a.expect)
+    return wait(a.port, a.tls, a.timeout, a.pid, a.expect, a.proxy)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start real SMTP servers on 127.0.0.1 for smtprepl's interop tests.
 #   usage: start.sh DIR        (DIR: a fresh temp dir, e.g. $(mktemp -d); absolute or relative)
-# Starts Postfix (5 listeners: plain, implicit TLS, submission, "changed", SCRAM-SHA-256), aiosmtpd, smtp-sink, Dovecot (LMTP + POP3) and, if it works, Exim,
+# Starts Postfix (7 listeners: plain, implicit TLS, submission, "changed", SCRAM-SHA-256, XCLIENT, PROXY), aiosmtpd, smtp-sink, Dovecot (LMTP + POP3) and, if it works, Exim,
 # all on free ports,
 # waits for each 220 greeting, and writes DIR/peers.env (KEY=VALUE lines). Stop with stop.sh DIR.
 # Needs root and install.sh. Env: SINK_OPTS (extra smtp-sink flags, e.g. -a), SMTPREPL_NO_EXIM=1,
@@ -216,6 +216,29 @@ for attempt in 1 2 3; do
     fi
     tail_log "$DIR/logs/postfix-start.log"; tail_log "$DIR/logs/postfix.log"
     die "postfix did not answer 220 on its ports"
+done
+
+# ---------- Postfix: XCLIENT and PROXY listeners ----------
+# Two more smtpd listeners on the running instance, added with postconf
+# and a reload: one trusts 127.0.0.0/8 with XCLIENT, one reads a PROXY
+# header (v1 or v2) before it greets.
+add_postfix_listener() { # PORT NAME=VALUE
+    postconf -c "$PF" -Me "127.0.0.1:$1/inet=127.0.0.1:$1 inet n - n - - smtpd" &&
+        postconf -c "$PF" -P "127.0.0.1:$1/inet/$2"
+}
+for attempt in 1 2 3; do
+    read -r P_XCLIENT P_PROXY <<<"$(freeports 2 | tr "\n" " ")"
+    add_postfix_listener "$P_XCLIENT" smtpd_authorized_xclient_hosts=127.0.0.0/8 &&
+        add_postfix_listener "$P_PROXY" smtpd_upstream_proxy_protocol=haproxy ||
+        die "postconf could not add the XCLIENT and PROXY listeners"
+    postfix -c "$PF" reload >>"$DIR/logs/postfix-start.log" 2>&1 || die "postfix reload failed"
+    if wait_220 postfix-xclient "$P_XCLIENT" "$DIR/logs/postfix.log" --pid "$(cat "$DIR/pids/postfix-master.pid")" &&
+        wait_220 postfix-proxy "$P_PROXY" "$DIR/logs/postfix.log" --proxy --pid "$(cat "$DIR/pids/postfix-master.pid")"; then
+        break
+    fi
+    postconf -c "$PF" -MX "127.0.0.1:$P_XCLIENT/inet" "127.0.0.1:$P_PROXY/inet" || true
+    if [ $attempt -lt 3 ] && port_in_use "$DIR/logs/postfix.log"; then log "postfix: a port was taken meanwhile, retrying"; continue; fi
+    tail_log "$DIR/logs/postfix.log"; die "postfix's XCLIENT and PROXY listeners did not answer 220"
 done
 
 # ---------- aiosmtpd ----------
@@ -475,6 +498,9 @@ fi
     echo "SMTPREPL_POSTFIX_CHANGED=127.0.0.1:$P_CHANGED"
     echo "SMTPREPL_POSTFIX_SCRAM=127.0.0.1:$P_SCRAM"
     echo "SMTPREPL_POSTFIX_MAILDIR=$PFM"
+    echo "SMTPREPL_POSTFIX_XCLIENT=127.0.0.1:$P_XCLIENT"
+    echo "SMTPREPL_POSTFIX_PROXY=127.0.0.1:$P_PROXY"
+    echo "SMTPREPL_POSTFIX_CONFIG=$PF"
     echo "SMTPREPL_AIOSMTPD=127.0.0.1:$P_AIO"
     echo "SMTPREPL_AIOSMTPD_MAILDIR=$AIO_MAILDIR"
     echo "SMTPREPL_SINK=127.0.0.1:$P_SINK"

@@ -19,7 +19,7 @@ import (
 
 const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--listen-tls ADDR] [--submission ADDR]
                         [--listen-pop3 ADDR]
-                        [--require-tls] [--write-cert FILE] [--maildir DIR]
+                        [--require-tls] [--proxy] [--write-cert FILE] [--maildir DIR]
                         [--verbose] [--no-color] [--scenario NAME]...
                         [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N]
 Run the practice server in the foreground until interrupted.`
@@ -32,7 +32,7 @@ type sandboxFlags struct {
 	maildir                    string
 	verbose, noColor           bool
 	scenarios                  []string
-	requireTLS                 bool
+	requireTLS, proxy          bool
 	keepMsgs, keepMiB, inFlMiB int
 }
 
@@ -42,7 +42,7 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, err
 	}
 	cfg := sandbox.DefaultConfig()
-	cfg.RequireTLS = f.requireTLS
+	cfg.RequireTLS, cfg.Proxy = f.requireTLS, f.proxy
 	cfg.Maildir = f.maildir
 	for _, name := range f.scenarios {
 		sandboxScenarios()[name](&cfg)
@@ -147,6 +147,7 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	fs.StringVar(&f.submission, "submission", "", "also listen on ADDR as a submission port (587 style): STARTTLS required before AUTH and MAIL")
 	fs.StringVar(&f.listenPOP3, "listen-pop3", "", "also serve POP3 on ADDR (port 110 style): alice/secret reads alice's mail, student/secret every message")
 	fs.BoolVar(&f.requireTLS, "require-tls", false, "behave like a submission port: STARTTLS before AUTH and MAIL")
+	fs.BoolVar(&f.proxy, "proxy", false, "read a PROXY protocol header (v1 or v2) before greeting, on --listen and --submission; the client is who it names")
 	fs.StringVar(&f.certOut, "write-cert", "", "write the generated certificate (PEM) to FILE, for --cafile; --listen-tls and STARTTLS both use it")
 	fs.StringVar(&f.maildir, "maildir", "", "also write every accepted message to DIR/<mailbox>/new/, Maildir layout, with a Received: header")
 	fs.BoolVar(&f.verbose, "verbose", false, "also log every line of every session (C: and S:), AUTH's credentials withheld")

@@ -104,7 +104,7 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 	var f sendFlags
 	fs := newFlagSet("smtprepl send", e, sendUsage)
 	f.registerSend(fs)
-	pos, err := parseInterleaved(fs, joinAuthMechanism(args))
+	pos, err := parseInterleaved(fs, joinProxyVersion(joinAuthMechanism(args)))
 	if err != nil {
 		return exitUsage, err
 	}
@@ -117,6 +117,12 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	if err := f.sendMX(e, &cfg); err != nil {
 		return exitUsage, err
+	}
+	if err := f.transport.apply(&cfg, f.server != "" || f.mx != ""); err != nil {
+		return exitUsage, err
+	}
+	if f.starttls && strings.HasPrefix(cfg.Addr, repl.PipeAddr("")) {
+		return exitUsage, usagef("--pipe cannot be encrypted: the process's stdin and stdout are pipes on this machine, there is no connection for TLS (drop --starttls)")
 	}
 	text, name, summary, err := f.message(e, cfg)
 	if err != nil {
@@ -151,6 +157,9 @@ func (f *sendFlags) send(ctx context.Context, e *env, cfg repl.Config, m repl.Ma
 	s := repl.NewScriptSession(cfg, e.stdout, e.stderr)
 	defer s.Close()
 	err := s.Send(ctx, m)
+	if code, ok := transportExit(err); ok {
+		return code, sessionError(s.ScrubError(err), cfg)
+	}
 	var se *repl.StageError
 	if errors.As(err, &se) {
 		return se.ExitCode(), sessionError(s.ScrubError(err), cfg)

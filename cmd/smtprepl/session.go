@@ -85,6 +85,7 @@ type sessionFlags struct {
 	auth           authFlags
 	mx             string
 	resolver       string
+	transport      transportFlags
 	json           bool
 }
 
@@ -94,7 +95,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	f.register(fs)
 	f.registerSessionOnly(fs)
 	fs.StringVar(&f.file, "f", "", "script mode: run the lines of FILE")
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseInterleaved(fs, joinProxyVersion(args))
 	if err != nil {
 		return exitUsage, err
 	}
@@ -117,6 +118,9 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, err
 	}
 	cfg.MXDomain = f.mx
+	if err := f.transport.apply(&cfg, len(pos) == 1 || f.mx != ""); err != nil {
+		return exitUsage, err
+	}
 	stop, err := target(&cfg, pos)
 	if err != nil {
 		return exitUsage, err
@@ -151,6 +155,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.mx, "mx", "", "connect to DOMAIN's MX hosts in order, as an MTA would, instead of HOST (DOMAIN:PORT: another port than 25)")
 	fs.BoolVar(&f.json, "json", false, "script mode: write JSON Lines, one object per wire line and event, instead of the transcript (schema: transcripts/README.md)")
 	fs.StringVar(&f.resolver, "resolver", "", "send every DNS query (--mx, :mx) to HOST:PORT (default: $SMTPREPL_RESOLVER, else /etc/resolv.conf)")
+	f.transport.register(fs)
 }
 
 // stopFlag names the stop-point flag given, for messages.
@@ -235,7 +240,7 @@ func runInteractive(ctx context.Context, e *env, cfg repl.Config, colour bool) (
 // target fills in the server address: the one named, or a sandbox started
 // in-process so that `smtprepl` alone works with no server anywhere.
 func target(cfg *repl.Config, pos []string) (stop func(), err error) {
-	if cfg.MXDomain != "" {
+	if cfg.MXDomain != "" || cfg.Addr != "" { // --mx, or --pipe
 		return func() {}, nil
 	}
 	normalise := repl.NormaliseAddr
@@ -249,7 +254,9 @@ func target(cfg *repl.Config, pos []string) (stop func(), err error) {
 	if cfg.ImplicitTLS {
 		return nil, usagef("--tls needs a HOST: the built-in sandbox speaks STARTTLS, not implicit TLS")
 	}
-	srv, err := sandbox.New(sandbox.DefaultConfig())
+	sc := sandbox.DefaultConfig()
+	sc.Proxy = cfg.Proxy != nil // --proxy against the sandbox: it reads the header
+	srv, err := sandbox.New(sc)
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}

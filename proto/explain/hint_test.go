@@ -183,3 +183,17 @@ func BenchmarkHint(b *testing.B) {
 		Hint(r.verb, r.code, r.status[0], r.status[1], r.status[2], r.text)
 	}
 }
+
+// Postfix 3.7's XCLIENT answers, as .ci/peers' listeners gave them.
+func TestHintXClient(t *testing.T) {
+	runHintCases(t, []hintCase{
+		{"postfix XCLIENT accepted", "XCLIENT", 220, [3]int{}, "mx.example.test ESMTP Postfix (loopback test instance)",
+			"a new session, as the client named: the server forgot your EHLO, so send EHLO again"},
+		{"postfix XCLIENT untrusted", "XCLIENT", 550, [3]int{5, 7, 0}, "Error: insufficient authorization",
+			"the server does not trust you with XCLIENT (Postfix: smtpd_authorized_xclient_hosts); nothing changed"},
+		{"postfix XCLIENT bad name (Postfix's wording)", "XCLIENT", 501, [3]int{5, 5, 4}, "Bad XCLIENT attribute name: FOO",
+			"an attribute name or value was refused: NAME=VALUE with a name from its EHLO XCLIENT line and the value in xtext (:xclient encodes it for you)"},
+		{"unknown XCLIENT elsewhere", "XCLIENT", 502, [3]int{5, 5, 2}, "Error: command not recognized",
+			"this server doesn't offer XCLIENT to you (it is for trusted clients, listed in EHLO)"},
+	})
+}

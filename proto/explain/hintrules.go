@@ -20,7 +20,7 @@ const (
 
 // hintRules is the whole table, most specific rules first.
 var hintRules = sync.OnceValue(func() []hintRule {
-	return slices.Concat(sessionHints(), tlsHints(), authHints(), sequenceHints(),
+	return slices.Concat(sessionHints(), xclientHints(), tlsHints(), authHints(), sequenceHints(),
 		sizeHints(), policyHints(), addressHints(), routingHints(), syntaxHints(), successHints())
 })
 
@@ -36,6 +36,18 @@ func sessionHints() []hintRule {
 		{codes: []int{556}, hint: hintNullMX},
 		{status: [3]int{anyPart, 1, 10}, hint: hintNullMX},
 		{status: [3]int{anyPart, 7, 27}, hint: "the sender's domain publishes a null MX, so it could never get bounces: use a sender address that can receive mail"},
+	}
+}
+
+// xclientHints: Postfix's XCLIENT (XCLIENT_README) answers a new greeting
+// on success, and refuses untrusted clients and open transactions.
+func xclientHints() []hintRule {
+	xclient := []string{"XCLIENT"}
+	return []hintRule{
+		{verbs: xclient, codes: []int{220}, hint: "a new session, as the client named: the server forgot your EHLO, so send EHLO again"},
+		{verbs: xclient, codes: []int{550}, hint: "the server does not trust you with XCLIENT (Postfix: smtpd_authorized_xclient_hosts); nothing changed"},
+		{verbs: xclient, codes: []int{501}, hint: "an attribute name or value was refused: NAME=VALUE with a name from its EHLO XCLIENT line and the value in xtext (:xclient encodes it for you)"},
+		{verbs: xclient, codes: []int{503}, hint: "not inside a mail transaction: finish it or RSET, then XCLIENT"},
 	}
 }
 

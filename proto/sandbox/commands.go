@@ -17,6 +17,9 @@ type command struct {
 	helo bool   // refused with 503 before HELO/EHLO (RFC 5321 §4.1.4)
 	tls  bool   // refused with 530 before STARTTLS when Config.RequireTLS
 	help string // syntax, for "HELP VERB"
+	// trusted: Postfix knows the command but takes it only from the hosts
+	// it trusts, which the sandbox has none of; HELP does not list it.
+	trusted bool
 }
 
 // commandTable is built per Server, so no table is shared mutable state.
@@ -37,13 +40,31 @@ func commandTable() (map[string]command, []string) {
 		"HELP":     {run: (*session).cmdHelp, help: "HELP [command]"},
 		"STARTTLS": {run: (*session).cmdStartTLS, help: "STARTTLS, then the TLS handshake, then EHLO again"},
 		"AUTH":     {run: (*session).cmdAuth, helo: true, tls: true, help: "AUTH PLAIN|LOGIN|CRAM-MD5|SCRAM-SHA-256|XOAUTH2|OAUTHBEARER [initial-response]"},
+		"XCLIENT":  {run: untrusted("XCLIENT"), trusted: true, help: "XCLIENT attribute=value... (trusted clients only: none here)"},
+		"XFORWARD": {run: untrusted("XFORWARD"), trusted: true, help: "XFORWARD attribute=value... (trusted clients only: none here)"},
 	}
 	verbs := make([]string, 0, len(t))
-	for v := range t {
-		verbs = append(verbs, v)
+	for v, c := range t {
+		if !c.trusted {
+			verbs = append(verbs, v)
+		}
 	}
 	slices.Sort(verbs)
 	return t, verbs
+}
+
+// untrusted answers a command Postfix takes only from the hosts in
+// smtpd_authorized_xclient_hosts (XCLIENT) or ..._xforward_hosts
+// (XFORWARD), as Postfix answers everyone else: the syntax first.
+func untrusted(verb string) func(s *session, arg string) error {
+	return func(s *session, arg string) error {
+		if strings.TrimSpace(arg) == "" {
+			s.reply(501, ec(5, 5, 4), "Syntax: "+verb+" attribute=value...")
+			return nil
+		}
+		s.reply(550, ec(5, 7, 0), "Error: insufficient authorization")
+		return nil
+	}
 }
 
 func (s *session) cmdHelo(arg string) error {

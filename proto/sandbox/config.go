@@ -28,6 +28,12 @@ type Config struct {
 	// RCPT, DATA, BDAT, AUTH, VRFY and EXPN answer 530 until then.
 	RequireTLS bool
 
+	// Proxy makes plaintext listeners read a PROXY protocol header (v1 or
+	// v2) before the greeting, as Postfix does with
+	// smtpd_upstream_proxy_protocol = haproxy: the client is then the
+	// address the header names. A connection without one is closed.
+	Proxy bool
+
 	MaxSize      int64 // message bytes (RFC 1870 SIZE)
 	MaxLineBytes int   // one command line, ending excluded
 	MaxErrors    int   // 4xx/5xx replies before "421 too many errors"

@@ -64,7 +64,7 @@ func (s *session) queue(body *bodyBuffer, bareLF int) (string, *canned) {
 		From: tx.from, To: tx.to,
 		Received: s.cfg.Clock(), Helo: s.helo, TLS: s.tls, AuthUser: s.auth,
 		BareLF: bareLF, Params: tx.params, RcptParams: tx.rcptParams,
-		Client: clientIP(s.raw.RemoteAddr()), Protocol: protocolName(s.ehlo, tx.utf8, s.tls, s.auth != ""),
+		Client: clientIP(s.remoteAddr()), Protocol: protocolName(s.ehlo, tx.utf8, s.tls, s.auth != ""),
 	}
 	msg, err := s.srv.mailbox.store(msg, body)
 	s.endTx()
@@ -74,7 +74,7 @@ func (s *session) queue(body *bodyBuffer, bareLF int) (string, *canned) {
 	}
 	s.messages++
 	if s.cfg.Events != nil {
-		s.cfg.Events(Event{Session: s.id, Remote: s.raw.RemoteAddr().String(), Kind: EventMessage, Message: &msg})
+		s.cfg.Events(Event{Session: s.id, Remote: s.remoteAddr().String(), Kind: EventMessage, Message: &msg})
 	}
 	if s.srv.maildir != nil {
 		if err := s.srv.maildir.write(s.srv.dir, s.cfg.Hostname, msg); err != nil {

@@ -50,7 +50,7 @@ func (s *session) emit(kind EventKind, text string) {
 	if s.cfg.Events == nil {
 		return
 	}
-	s.cfg.Events(Event{Session: s.id, Remote: s.raw.RemoteAddr().String(), Kind: kind, Text: text,
+	s.cfg.Events(Event{Session: s.id, Remote: s.remoteAddr().String(), Kind: kind, Text: text,
 		Commands: s.commands, Messages: s.messages})
 }
 

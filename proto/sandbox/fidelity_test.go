@@ -277,6 +277,8 @@ func peerProbes() []probe {
 	return []probe{
 		{name: "too many errors", setup: []string{ehlo}, steps: foo},
 		{name: "STARTTLS before EHLO", steps: []step{{"STARTTLS", r(220, "2.0.0")}}},
+		{name: "XCLIENT and XFORWARD from an untrusted client", setup: []string{ehlo},
+			steps: []step{{"XCLIENT ADDR=192.0.2.7", r(550, "5.7.0")}, {"XFORWARD ADDR=192.0.2.7", r(550, "5.7.0")}, {"XCLIENT", r(501, "5.5.4")}}},
 		{name: "AUTH before EHLO", steps: []step{{plainOK, r(235, "2.7.0")}},
 			sandbox: []result{r(503, "5.5.1")}, why: "AUTH is an extension, learnt from EHLO (RFC 4954 §4); Postfix does not insist"},
 		{name: "blanks around verb and argument", setup: []string{ehlo},

@@ -113,7 +113,7 @@ func (s *session) cmdRcpt(arg string) error {
 		if refusal == nil {
 			_, refusal = s.srv.dir.lookup(addr, s.auth != "")
 		}
-		if refusal == nil && s.cfg.Greylist && s.srv.greylist.first(clientIP(s.raw.RemoteAddr()), s.tx.from, addr) {
+		if refusal == nil && s.cfg.Greylist && s.srv.greylist.first(clientIP(s.remoteAddr()), s.tx.from, addr) {
 			refusal = greylisted(addr)
 		}
 		if refusal == nil && !s.holdEnvelope(int64(len(addr))+paramBytes(params)) {

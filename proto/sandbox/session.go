@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -13,19 +14,22 @@ import (
 	"unicode/utf8"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // session is one client connection, served by one goroutine.
 type session struct {
-	srv  *Server
-	cfg  *Config
-	raw  net.Conn // as accepted
-	conn net.Conn // raw, or the TLS layer over it after STARTTLS
-	br   *bufio.Reader
-	bw   *bufio.Writer
-	helo string // HELO/EHLO argument; "" until one succeeds
-	ehlo bool   // the last HELO/EHLO was EHLO
-	id   int64  // the session's number, for Events
+	srv *Server
+	cfg *Config
+	raw net.Conn // as accepted
+	// proxied is the client a PROXY header named (Config.Proxy).
+	proxied netip.AddrPort
+	conn    net.Conn // raw, or the TLS layer over it after STARTTLS
+	br      *bufio.Reader
+	bw      *bufio.Writer
+	helo    string // HELO/EHLO argument; "" until one succeeds
+	ehlo    bool   // the last HELO/EHLO was EHLO
+	id      int64  // the session's number, for Events
 	// commands and messages count command lines and queued messages.
 	commands, messages int
 	tls                bool
@@ -175,6 +179,14 @@ func (s *session) noteLines(b []byte) {
 
 func (s *session) serve() {
 	defer s.recoverPanic()
+	if s.cfg.Proxy && !s.tls {
+		h, err := proto.ReadProxyHeader(s.br)
+		if err != nil {
+			s.emit(EventClose, visible.Clip(err.Error(), 200))
+			return
+		}
+		s.proxied = h.Source
+	}
 	s.emit(EventConnect, s.listenerKind())
 	s.reply(220, proto.EnhancedCode{}, s.cfg.Greeting)
 	err := s.loop()
@@ -185,9 +197,17 @@ func (s *session) serve() {
 	s.emit(EventClose, closeReason(err))
 }
 
+// remoteAddr is the client: the one a PROXY header named, else the peer.
+func (s *session) remoteAddr() net.Addr {
+	if s.proxied.IsValid() {
+		return net.TCPAddrFromAddrPort(s.proxied)
+	}
+	return s.raw.RemoteAddr()
+}
+
 func (s *session) recoverPanic() {
 	if r := recover(); r != nil {
-		s.cfg.Logf("sandbox: session from %s panicked: %v\n%s", s.raw.RemoteAddr(), r, debug.Stack())
+		s.cfg.Logf("sandbox: session from %s panicked: %v\n%s", s.remoteAddr(), r, debug.Stack())
 	}
 }
 
