@@ -180,3 +180,21 @@ func BenchmarkHint(b *testing.B) {
 		Hint(r.verb, r.code, r.status[0], r.status[1], r.status[2], r.text)
 	}
 }
+
+// TestHintProviders: providers' own codes and texts, as their help pages
+// quote them, get the provider's advice before the registry's.
+func TestHintProviders(t *testing.T) {
+	runHintCases(t, []hintCase{
+		{"microsoft 5.7.139", "AUTH", 535, [3]int{5, 7, 139}, "Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.", hintMS139},
+		{"microsoft 5.7.708", "", 550, [3]int{5, 7, 708}, "Service unavailable. Access denied, traffic not accepted from this IP.", hintMS708},
+		{"microsoft 5.7.57", "MAIL", 530, [3]int{5, 7, 57}, "Client not authenticated to send mail. Error: 535 5.7.3 Authentication unsuccessful", hintMS57},
+		{"microsoft 5.7.3", "AUTH", 535, [3]int{5, 7, 3}, "Authentication unsuccessful [SN4PR0601CA0012.namprd06.prod.outlook.com]", hintMS3},
+		{"5.7.3 elsewhere is the registry's", "MAIL", 554, [3]int{5, 7, 3}, "security conversion required", ""},
+		{"gmail 5.7.9", "AUTH", 534, [3]int{5, 7, 9}, "Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor - gsmtp", hintGmail579},
+		{"gmail 5.7.26", ".", 550, [3]int{5, 7, 26}, "This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. - gsmtp", hintGmail5726},
+		{"gmail 5.7.0 auth required", "MAIL", 530, [3]int{5, 7, 0}, "Authentication Required. Learn more at https://support.google.com/mail/?p=WantAuthError - gsmtp", hintGmailAuth},
+		{"gmail 4.7.28", ".", 421, [3]int{4, 7, 28}, "Gmail has detected an unusual rate of unsolicited mail originating from your IP address. - gsmtp", hintGmail4728},
+		{"yahoo TSS04", "", 421, [3]int{4, 7, 0}, "[TSS04] Messages from 192.0.2.2 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", hintYahooTS},
+		{"yahoo TS03", "", 554, [3]int{5, 7, 9}, "[TS03] All messages from 192.0.2.2 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes", hintYahooTS},
+	})
+}

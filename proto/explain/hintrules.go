@@ -16,11 +16,12 @@ const (
 	hintRelay      = "the server won't relay for you: log in with AUTH first (if you have an account there), or use a recipient in a domain it hosts"
 	hintNoMailbox  = "the mailbox doesn't exist there: check the spelling of the part before the @"
 	hintNullMX     = "that domain accepts no mail at all (null MX, RFC 7505): the address can't work"
+	hint567        = "the address has non-ASCII characters and this server (or the MAIL FROM) lacks SMTPUTF8: add SMTPUTF8 to MAIL FROM if EHLO offers it, or use an ASCII address"
 )
 
 // hintRules is the whole table, most specific rules first.
 var hintRules = sync.OnceValue(func() []hintRule {
-	return slices.Concat(sessionHints(), tlsHints(), authHints(), sequenceHints(),
+	return slices.Concat(providerHints(), sessionHints(), tlsHints(), authHints(), sequenceHints(),
 		sizeHints(), policyHints(), addressHints(), routingHints(), syntaxHints(), successHints())
 })
 
@@ -115,7 +116,7 @@ func policyHints() []hintRule {
 	return []hintRule{
 		{codes: []int{450, 451, 452}, text: []string{"greylist", "graylist"}, hint: hintGreylist},
 		{codes: []int{450, 451}, status: [3]int{4, 7, 1}, hint: hintGreylist},
-		{codes: []int{550, 551, 553, 554}, text: []string{"relay"}, hint: hintRelay},
+		{codes: []int{450, 451, 454, 550, 551, 553, 554}, text: []string{"relay"}, hint: hintRelay},
 		{status: [3]int{anyPart, 7, 23}, hint: "SPF says this IP may not send for the sender's domain: fix the domain's SPF record, or send through its own servers"},
 		{status: [3]int{anyPart, 7, 24}, hint: "the SPF check hit an error (DNS trouble or a broken SPF record): check the sender domain's SPF record, then retry"},
 		{status: [3]int{anyPart, 7, 20}, hint: "no DKIM signature verified: sign the message with the sender domain's DKIM key"},
@@ -134,6 +135,8 @@ func policyHints() []hintRule {
 func addressHints() []hintRule {
 	return []hintRule{
 		{status: [3]int{anyPart, 1, 1}, hint: hintNoMailbox},
+		{status: [3]int{anyPart, 6, 7}, hint: hint567},
+		{status: [3]int{anyPart, 6, 8}, hint: hint567},
 		{codes: []int{550, 551, 553, 554}, text: []string{"user unknown", "unknown user", "no such user", "does not exist"}, hint: hintNoMailbox},
 		{codes: []int{550}, text: []string{"unrouteable", "unroutable"}, hint: "the server can't route that address (unknown user, or a domain it doesn't serve): check the spelling"},
 		{status: [3]int{anyPart, 1, 2}, hint: "the recipient's domain doesn't exist or takes no mail: check the part after the @"},
