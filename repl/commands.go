@@ -21,6 +21,9 @@ type command struct {
 	secret   bool
 	run      func(ctx context.Context, s *Session, args string) error
 	complete func(s *Session, arg string) []string
+	// completeAt, when set, is used instead of complete: it also gets the
+	// words before the one being typed, for arguments that differ by place.
+	completeAt func(s *Session, before []string, word string) []string
 }
 
 type commandTable struct {
