@@ -152,9 +152,10 @@ func runRecord(_ context.Context, s *Session, args string) error {
 	case "off":
 		return s.StopRecording()
 	}
-	if err := s.StartRecording(args); err != nil {
+	said, err := s.StartRecording(args)
+	if err != nil {
 		return err
 	}
-	s.view.note("recording to " + args + " (AUTH answers are redacted as they are written)")
+	s.view.note(said + " (AUTH answers are redacted as they are written)")
 	return nil
 }

@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"time"
@@ -17,8 +18,51 @@ type recording struct {
 	rec  *transcripts.Recorder
 }
 
-// StartRecording writes the session from now on to path.
-func (s *Session) StartRecording(path string) error {
+// wireLog keeps the current connection's lines, scrubbed as the tap
+// scrubs them, so that a recording started mid-session can begin at the
+// greeting: a transcript that starts in the middle does not replay. It is
+// bounded: past maxWireLog bytes it lets go and says so.
+type wireLog struct {
+	lines []proto.TapLine
+	size  int
+	over  bool
+}
+
+// maxWireLog is how much of a session a late :record can still write.
+const maxWireLog = 4 << 20
+
+func (w *wireLog) add(l proto.TapLine) {
+	if w.over {
+		return
+	}
+	if w.size += len(l.Data) + 32; w.size > maxWireLog {
+		*w = wireLog{over: true}
+		return
+	}
+	l.Data = bytes.Clone(l.Data) // the tap's bytes are not ours to keep
+	w.lines = append(w.lines, l)
+}
+
+// StartRecording writes the session to path: from its start when the
+// connection's lines are still kept, from now on otherwise. It says which.
+func (s *Session) StartRecording(path string) (string, error) {
+	if err := s.startRecording(path); err != nil {
+		return "", err
+	}
+	switch {
+	case !s.Connected() || len(s.wireLog.lines) == 0 && !s.wireLog.over:
+		return "recording to " + path, nil
+	case s.wireLog.over:
+		return fmt.Sprintf("recording to %s from now on: this session is past %d MiB, more than smtprepl keeps, "+
+			"so the recording starts mid-session and replays only against a server in the same state", path, maxWireLog>>20), nil
+	}
+	for _, l := range s.wireLog.lines {
+		s.recording.tap(l)
+	}
+	return fmt.Sprintf("recording to %s from the start of this session (%d lines so far), so it replays", path, len(s.wireLog.lines)), nil
+}
+
+func (s *Session) startRecording(path string) error {
 	s.StopRecording()
 	f, err := os.Create(path)
 	if err != nil {

@@ -53,6 +53,7 @@ type Session struct {
 	failed    bool // some reply was 4xx/5xx
 	cmds      *commandTable
 	recording *recording
+	wireLog   wireLog // this connection's lines so far, for a late :record
 	quit      bool
 	// model is where the session stands, for the prompt, completion and
 	// the meaning of the next line: fed every reply, read everywhere.
@@ -115,7 +116,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 // connection.
 func (s *Session) Start(ctx context.Context) error {
 	if s.cfg.Record != "" {
-		if err := s.StartRecording(s.cfg.Record); err != nil {
+		if _, err := s.StartRecording(s.cfg.Record); err != nil {
 			return err
 		}
 	}
@@ -146,6 +147,7 @@ func (s *Session) Open(ctx context.Context) error {
 		s.body = nil
 		s.view.dataMode(false)
 	}
+	s.wireLog = wireLog{}
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
 	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
 	if err != nil {
@@ -178,6 +180,7 @@ func (s *Session) tap(l proto.TapLine) {
 	s.view.wire(l)
 	s.instruments.hex.tap(s.view.View, s.sec.set, l)
 	s.recording.tap(l)
+	s.wireLog.add(l)
 }
 
 func (s *Session) autoStartTLS(ctx context.Context) error {
