@@ -47,7 +47,10 @@ func (s *session) emit(kind EventKind, text string) {
 	if s.cfg.Events == nil {
 		return
 	}
-	s.cfg.Events(Event{Session: s.id, Remote: s.raw.RemoteAddr().String(), Kind: kind, Text: text,
+	if s.remote == "" {
+		s.remote = s.raw.RemoteAddr().String()
+	}
+	s.cfg.Events(Event{Session: s.id, Remote: s.remote, Kind: kind, Text: text,
 		Commands: s.commands, Messages: s.messages})
 }
 

@@ -26,6 +26,8 @@ type session struct {
 	helo string // HELO/EHLO argument; "" until one succeeds
 	ehlo bool   // the last HELO/EHLO was EHLO
 	id   int64  // the session's number, for Events
+	// remote is the client's address, for Events: formatted once.
+	remote string
 	// commands and messages count command lines and queued messages.
 	commands, messages int
 	tls                bool
