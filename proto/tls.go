@@ -45,6 +45,9 @@ type TLSInfo struct {
 	NotBefore       time.Time
 	NotAfter        time.Time
 	SelfSigned      bool
+	// Chain is the certificates as the server sent them, leaf first, for
+	// those who look deeper than the leaf (probe, DANE).
+	Chain []*x509.Certificate
 	// VerifyErr is why verification failed (nil: verified). With Insecure
 	// the session goes on anyway and this says what was waived.
 	VerifyErr error
@@ -259,6 +262,7 @@ func (t *TLSInfo) describe(certs []*x509.Certificate) {
 		return
 	}
 	leaf := certs[0]
+	t.Chain = certs
 	t.Subject, t.Issuer = leaf.Subject.String(), leaf.Issuer.String()
 	t.NotBefore, t.NotAfter = leaf.NotBefore, leaf.NotAfter
 	t.SANs = append(append([]string{}, leaf.DNSNames...), ipStrings(leaf)...)

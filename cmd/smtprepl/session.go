@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smtprepl/smtprepl/mx"
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/proto/visible"
@@ -76,6 +77,8 @@ type sessionFlags struct {
 	wire           string
 	ehlo           string
 	localAddr      string
+	mx             string
+	resolver       string
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -90,10 +93,22 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	if len(pos) > 1 {
 		return exitUsage, usagef("one server at most, got %q", pos)
 	}
+	if f.mx != "" && len(pos) > 0 {
+		return exitUsage, usagef("a HOST or --mx DOMAIN, not both")
+	}
+	if f.mx != "" {
+		if _, _, err := repl.ParseMXTarget(f.mx, f.tls); err != nil {
+			return exitUsage, usagef("%v", err)
+		}
+	}
 	cfg, err := f.sessionConfig()
 	if err != nil {
 		return exitUsage, err
 	}
+	if cfg.Resolver, err = resolverFlag(f.resolver, e.getenv); err != nil {
+		return exitUsage, err
+	}
+	cfg.MXDomain = f.mx
 	stop, err := target(&cfg, pos)
 	if err != nil {
 		return exitUsage, err
@@ -117,6 +132,8 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
+	fs.StringVar(&f.mx, "mx", "", "connect to DOMAIN's MX hosts in order, as an MTA would, instead of HOST (DOMAIN:PORT: another port than 25)")
+	fs.StringVar(&f.resolver, "resolver", "", "send every DNS query (--mx, :mx) to HOST:PORT (default: $SMTPREPL_RESOLVER, else /etc/resolv.conf)")
 }
 
 // sessionConfig checks the flags and makes the session's configuration;
@@ -160,6 +177,9 @@ func runInteractive(ctx context.Context, e *env, cfg repl.Config, colour bool) (
 // target fills in the server address: the one named, or a sandbox started
 // in-process so that `smtprepl` alone works with no server anywhere.
 func target(cfg *repl.Config, pos []string) (stop func(), err error) {
+	if cfg.MXDomain != "" {
+		return func() {}, nil
+	}
 	if len(pos) == 1 {
 		cfg.Addr, err = repl.NormaliseAddr(pos[0], cfg.ImplicitTLS)
 		return func() {}, err
@@ -213,6 +233,22 @@ func sessionError(err error, cfg repl.Config) error {
 		return fmt.Errorf("%w; to go on, trust it with --cafile FILE or accept it with --insecure", err)
 	}
 	return err
+}
+
+// resolverFlag picks the DNS server: --resolver, else SMTPREPL_RESOLVER,
+// else "" (the system's), and checks its form before any query is made.
+func resolverFlag(flagValue string, getenv func(string) string) (string, error) {
+	v, from := flagValue, "--resolver"
+	if v == "" {
+		v, from = getenv("SMTPREPL_RESOLVER"), "SMTPREPL_RESOLVER"
+	}
+	if v == "" {
+		return "", nil
+	}
+	if _, err := mx.NewResolver(v, 0); err != nil {
+		return "", usagef("%s: %v", from, err)
+	}
+	return v, nil
 }
 
 var _ io.Writer = (*os.File)(nil)
