@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -225,9 +226,11 @@ type sandboxLog struct {
 	th  term.Theme
 	now func() time.Time
 
-	mu    sync.Mutex
-	buf   []byte      // lines not yet written
-	timer *time.Timer // armed while buf holds lines
+	mu     sync.Mutex
+	buf    []byte      // lines not yet written
+	timer  *time.Timer // armed while buf holds lines
+	stamp  []byte      // "15:04:05" of second, formatted once a second
+	second int64
 }
 
 const (
@@ -242,10 +245,19 @@ func newSandboxLog(w io.Writer, th term.Theme, now func() time.Time) *sandboxLog
 
 func (l *sandboxLog) event(ev sandbox.Event) {
 	c, text := l.describe(ev)
-	line := fmt.Sprintf("%s #%d %s\n", l.now().Format("15:04:05"), ev.Session, c.Sprint(text))
+	text = c.Sprint(text)
+	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.buf = append(l.buf, line...)
+	if sec := now.Unix(); sec != l.second || l.stamp == nil {
+		l.stamp, l.second = now.AppendFormat(l.stamp[:0], "15:04:05"), sec
+	}
+	l.buf = append(l.buf, l.stamp...)
+	l.buf = append(l.buf, " #"...)
+	l.buf = strconv.AppendInt(l.buf, ev.Session, 10)
+	l.buf = append(l.buf, ' ')
+	l.buf = append(l.buf, text...)
+	l.buf = append(l.buf, '\n')
 	switch {
 	case len(l.buf) >= logBatch:
 		l.writeLocked()

@@ -81,9 +81,9 @@ func (s *session) traceSecret(line string) {
 }
 
 // traceServer reports a reply line for the transcript.
-func (s *session) traceServer(line string) {
+func (s *session) traceServer(line []byte) {
 	if s.cfg.Transcript && s.cfg.Events != nil {
-		s.emit(EventServer, line)
+		s.emit(EventServer, string(line))
 	}
 }
 

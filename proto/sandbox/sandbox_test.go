@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -557,6 +558,34 @@ func TestVrfyAgreesWithRcpt(t *testing.T) {
 		}
 		if v != want {
 			t.Errorf("VRFY %s: %s, but RCPT TO: %s; want %s", a, v, r, want)
+		}
+	}
+}
+
+// TestTellIsReplyFormat: the sandbox builds its reply lines itself; they
+// must be proto.Reply's, byte for byte.
+func TestTellIsReplyFormat(t *testing.T) {
+	tests := []struct {
+		code  int
+		enh   proto.EnhancedCode
+		lines []string
+	}{
+		{220, proto.EnhancedCode{}, []string{"sandbox.smtprepl.test ESMTP"}},
+		{250, ec(2, 1, 0), []string{"Ok"}},
+		{250, ec(2, 0, 0), []string{"<a@example.test>", "<b@example.test>", ""}},
+		{214, ec(2, 0, 0), []string{""}},
+		{354, proto.EnhancedCode{}, nil},
+		{550, ec(5, 123, 999), []string{"x"}},
+		{250, proto.EnhancedCode{}, []string{"a", "", "b"}},
+	}
+	for _, tt := range tests {
+		var got strings.Builder
+		s := &session{cfg: &Config{}, bw: bufio.NewWriter(&got)}
+		s.tell(tt.code, tt.enh, tt.lines...)
+		s.bw.Flush()
+		want := strings.Join(proto.NewReply(tt.code, tt.enh, tt.lines...).Raw, "\r\n") + "\r\n"
+		if got.String() != want {
+			t.Errorf("tell(%d, %v, %q) wrote %q, want %q", tt.code, tt.enh, tt.lines, got.String(), want)
 		}
 	}
 }
