@@ -3,6 +3,7 @@ package explain
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,7 +32,7 @@ func Explain(query string) (string, error) {
 		return "", fmt.Errorf("explain: nothing to explain; %s", acceptedForms)
 	}
 	q = fromPython(q)
-	for _, form := range []func(string) (string, bool){explainPort, explainNullSender, explainReply, explainEnhanced, explainKeyword} {
+	for _, form := range []func(string) (string, bool){explainPort, explainNullSender, explainReply, explainEnhanced, explainKeyword, explainWords} {
 		if long, ok := form(q); ok {
 			return shown(long), nil
 		}
@@ -186,4 +187,18 @@ func explainKeyword(q string) (string, bool) {
 		return "", false
 	}
 	return extensionLong(keyword, params), true
+}
+
+// explainWords reads a reply's text pasted without its code ("Relay
+// access denied"), as error messages and web pages quote it: the hint
+// whose words it holds, whatever code that hint is for.
+func explainWords(q string) (string, bool) {
+	lower := strings.ToLower(q)
+	for _, r := range hintRules() {
+		if r.build != nil || r.text == nil || !slices.ContainsFunc(r.text, func(s string) bool { return strings.Contains(lower, s) }) {
+			continue
+		}
+		return "no reply code in this text; going by its words:\n\nhint: " + r.hint + "\n", true
+	}
+	return "", false
 }

@@ -103,6 +103,8 @@ func TestExplainForms(t *testing.T) {
 		{"535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", []string{"reply: 535 5.7.139", "hint: Microsoft 365: "}},
 		{`(530, b'5.7.0 Authentication Required. Learn more at\n5.7.0  https://support.google.com/mail/?p=WantAuthError - gsmtp')`, []string{"reply: 530 5.7.0 Authentication Required.", "hint: Gmail: "}},
 		{"421 4.7.0 [TSS04] Messages from 192.0.2.2 temporarily deferred due to unexpected volume or user complaints", []string{"hint: Yahoo: "}},
+		{"Relay access denied", []string{"no reply code in this text; going by its words:", "hint: " + hintRelay}},
+		{"Authentication Required", []string{"no reply code in this text; going by its words:", "hint: " + hintNeedAuth}},
 		{"<>", []string{"<> is the null reverse-path"}},
 		{"MAIL FROM:<>", []string{"<> is the null reverse-path"}},
 	}
