@@ -181,7 +181,7 @@ func syntaxHints() []hintRule {
 
 func successHints() []hintRule {
 	return []hintRule{
-		{codes: []int{252}, hint: "the server won't confirm users (privacy, RFC 5321 §3.5.3) but would still accept mail for the address"},
+		{codes: []int{252}, hint: "cannot verify, but would accept mail for the address (RFC 5321 §3.5.3): RCPT TO for it gets 250; a server that hides its users says 252 to every address"},
 		{codes: []int{354}, hint: `type the message (header lines, an empty line, the body) and end with a line holding only "."`},
 		{verbs: []string{"EHLO"}, codes: []int{250}, hint: "each line after the first names an extension (SIZE, STARTTLS, AUTH, ...); next: MAIL FROM:<address>"},
 		{verbs: []string{"HELO"}, codes: []int{250}, hint: "HELO shows no extensions: use EHLO to see SIZE, STARTTLS, AUTH and the rest"},
