@@ -77,12 +77,14 @@ func (r *Runner) followAuth(s Session, ln Line, wasInAuth, ok bool) {
 // it again would go on for ever. It says so and has the student type the
 // exchange again up to where the failed answer was due.
 func (r *Runner) restartAuth(ctx context.Context, s Session, v verdict, res *Result) error {
-	said := "  The login is over"
+	said := "  The login is over: the server waits for no more answers."
 	if v.reply != nil {
-		said = fmt.Sprintf("  The server ended the login with %d", v.reply.Code)
+		said = fmt.Sprintf("  The server ended the login with %d: it waits for no more answers.", v.reply.Code)
 	}
-	r.say(r.paint(r.Paint.Dim, said+": it waits for no more answers. "+
-		"An answer is the base64 of the text asked for (:b64 TEXT encodes it). Start the AUTH again."))
+	if v.reply != nil && v.reply.Code == 501 {
+		said += " An answer is the base64 of the text asked for (:b64 TEXT encodes it)."
+	}
+	r.say(r.paint(r.Paint.Dim, said+" Start the AUTH again."))
 	again := r.auth
 	r.auth = nil
 	for _, ln := range again {
