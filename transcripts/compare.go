@@ -448,6 +448,9 @@ func (r *stepReader) events(es []Entry) {
 		if rest, ok := strings.CutPrefix(e.Text, "certificate: "); ok {
 			r.cert = rest
 		}
+		if e.Text == SmtplibTLSEvent {
+			r.tls, r.fresh = "TLS", true // a version nobody wrote down
+		}
 		// swaks: "TLS started with cipher TLSv1.3:TLS_AES_256_GCM_SHA384:256"
 		if rest, ok := strings.CutPrefix(e.Text, "TLS started with cipher "); ok {
 			v, c, _ := strings.Cut(rest, ":")
@@ -589,6 +592,9 @@ func sameTLS(a, b string) bool {
 	}
 	va, ca := splitTLS(a)
 	vb, cb := splitTLS(b)
+	if va == "TLS" || vb == "TLS" { // an smtplib log's: TLS, version unknown
+		return true
+	}
 	if va != vb {
 		return false
 	}
