@@ -83,11 +83,12 @@ func afterDATA(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) e
 	return nil
 }
 
-// afterAUTH: in the shell the session answers the 334s itself; a script
-// answers them from its lines (scriptAuthAnswers). Either way the end of
-// the exchange is noted once, with its last reply.
+// afterAUTH: in the shell, and for :auth everywhere, the session answers
+// the 334s itself; a script's typed AUTH answers them from its lines
+// (scriptAuthAnswers). Either way the end of the exchange is noted once,
+// with its last reply.
 func afterAUTH(ctx context.Context, s *Session, cmd proto.Command, r *proto.Reply) error {
-	if r.Code == 334 && s.ask != nil {
+	if r.Code == 334 && (s.ask != nil || s.auth != nil) {
 		final, err := s.assistAuth(ctx, cmd, r)
 		if err != nil {
 			return err
@@ -159,11 +160,13 @@ func (s *Session) closeBody(send bool) error {
 }
 
 func (s *Session) readDataReply(ctx context.Context) error {
+	s.stops.awaiting(s.model.State(), ".")
 	reply, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to the message: %w", err)
 	}
 	s.noteReply(".", reply)
+	s.stops.answered(".", reply)
 	s.model.Feed(".", reply)
 	return nil
 }

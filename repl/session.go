@@ -43,6 +43,20 @@ type Config struct {
 	JSON bool
 	// LocalAddr is the address to connect from (--local-addr); nil: any.
 	LocalAddr *net.TCPAddr
+	// StopAfter is the stop-point (--quit-after, --drop-after): script
+	// mode and send say QUIT there, or hang up when DropAfter is set, and
+	// send nothing more. "" for none.
+	StopAfter Stage
+	DropAfter bool
+	// Show is how much message text script mode prints: all (the
+	// default), headers, or none.
+	Show Show
+	// AuthSecret is the password or token :auth uses instead of asking
+	// (--auth-password-env, --auth-password-file, SMTPREPL_PASSWORD).
+	AuthSecret Secret
+	// SCRAMNonce fixes :auth scram-sha-256's client nonce, for tests and
+	// lessons; empty draws a random one.
+	SCRAMNonce string
 	// Resolver is the DNS server (HOST:PORT) :mx and MXDomain ask; "":
 	// the system's.
 	Resolver string
@@ -75,7 +89,11 @@ type Session struct {
 	// auth is the exchange :auth is driving, nil when AUTH was typed.
 	auth      *authRun
 	lastReply *proto.Reply
-	lastVerb  string
+	// rawReply is the last reply as it came, before secrets were cut out
+	// of it for the view: AUTH computes its answers from the challenge
+	// itself (a CRAM-MD5 or SCRAM challenge may look like a piece of one).
+	rawReply *proto.Reply
+	lastVerb string
 	// pendingVerb names what the reply being waited for answers, for
 	// messages.
 	pendingVerb string
@@ -96,6 +114,12 @@ type Session struct {
 	composer *composer
 	// instruments are the optional displays of the wire: timings and hex.
 	instruments instruments
+	// stops follows the stages passed, for the stop-points and for naming
+	// where a failure happened.
+	stops stops
+	// sending: Send drives the session, and its one error sentence says
+	// what failed; nothing else writes one.
+	sending bool
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -114,7 +138,12 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	}
 	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, instruments: instruments{timing: cfg.Timing, hex: hexDumper{on: cfg.WireHex}}}
 	s.cmds, s.composer = newCommandTable(), &composer{}
+	s.stops = stops{at: cfg.StopAfter, drop: cfg.DropAfter}
 	s.sec = newSecretKeeper()
+	if cfg.AuthSecret.Given() {
+		// Known from the start: a server may echo it before AUTH is over.
+		s.sec.set.Add("your password or token", cfg.AuthSecret.value)
+	}
 	if sh, ok := s.view.View.(secretSharer); ok {
 		sh.useSecrets(s.sec.set)
 	}
@@ -132,6 +161,15 @@ func (s *Session) Start(ctx context.Context) error {
 	return s.Open(ctx)
 }
 
+// DefaultEHLOName is name, or when it is empty the name a session's
+// EHLO gives by default.
+func DefaultEHLOName(name string) string {
+	if name != "" {
+		return name
+	}
+	return defaultEHLOName()
+}
+
 func defaultEHLOName() string {
 	if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") {
 		return h
@@ -147,6 +185,17 @@ func (s *Session) Connected() bool { return s.client != nil && !s.client.Closed(
 
 // Open dials, reads the greeting, and does --starttls when asked.
 func (s *Session) Open(ctx context.Context) error {
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	if err := s.autoStartTLS(ctx); err != nil && !errors.Is(err, errStopped) {
+		return err
+	}
+	return nil
+}
+
+// connect dials and reads the greeting.
+func (s *Session) connect(ctx context.Context) error {
 	if s.Connected() {
 		s.client.Close()
 	}
@@ -157,6 +206,7 @@ func (s *Session) Open(ctx context.Context) error {
 		s.view.dataMode(false)
 	}
 	s.wireLog = wireLog{}
+	s.stops.current = StageConnect
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
 	var c *proto.Client
 	var err error
@@ -165,6 +215,10 @@ func (s *Session) Open(ctx context.Context) error {
 	} else {
 		c, err = proto.Dial(ctx, s.cfg.Addr, opts)
 	}
+	var he *proto.HandshakeError
+	if errors.As(err, &he) {
+		s.stops.current = StageTLS // connected; implicit TLS failed
+	}
 	if err != nil {
 		return err
 	}
@@ -172,20 +226,21 @@ func (s *Session) Open(ctx context.Context) error {
 	s.instruments.hex.offset = [2]int{}
 	s.instruments.show(s, "connect", c.Timings().Connect)
 	s.model.Restart()
+	s.stops.connected()
 	if info := c.TLS(); info != nil {
 		s.model.TLSEstablished()
+		s.stops.note(StageTLS)
 		s.showTLS(info)
 	}
 	s.pendingVerb = "" // the greeting: no command asked for it
+	s.stops.awaiting(s.model.State(), "")
 	greeting, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the greeting: %w", err)
 	}
 	s.noteReply("", greeting)
+	s.stops.answered("", greeting)
 	s.model.Greeting(greeting)
-	if s.cfg.StartTLS {
-		return s.autoStartTLS(ctx)
-	}
 	return nil
 }
 
@@ -198,7 +253,12 @@ func (s *Session) tap(l proto.TapLine) {
 	s.wireLog.add(l)
 }
 
+// autoStartTLS is --starttls: EHLO and STARTTLS straight after the
+// greeting.
 func (s *Session) autoStartTLS(ctx context.Context) error {
+	if !s.cfg.StartTLS {
+		return nil
+	}
 	if err := s.command(ctx, "EHLO "+s.cfg.EHLOName); err != nil {
 		return err
 	}
@@ -260,6 +320,9 @@ func (s *Session) command(ctx context.Context, line string) error {
 	if s.skipsAnswer(line) {
 		return nil
 	}
+	if err := s.stopFirst(ctx, line); err != nil {
+		return err // a colon-command's own command (:send's DATA) meets the stop-point too
+	}
 	cmd, err := proto.ParseCommand(line)
 	if err != nil {
 		return err
@@ -275,11 +338,13 @@ func (s *Session) command(ctx context.Context, line string) error {
 
 func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 	s.pendingVerb = replyTo(cmd)
+	s.stops.awaiting(s.model.State(), cmd.Verb)
 	reply, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
 	s.noteReply(cmd.Verb, reply)
+	s.stops.answered(cmd.Verb, reply)
 	if note := bareAddressNote(cmd); note != "" && s.ask != nil {
 		s.view.note(note)
 	}
@@ -326,6 +391,7 @@ func (s *Session) readReply(ctx context.Context) (*proto.Reply, error) {
 		return nil, err
 	}
 	s.instruments.reply(s)
+	s.rawReply = r
 	return s.sec.scrubReply(r), nil
 }
 

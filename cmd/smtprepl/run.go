@@ -20,7 +20,7 @@ const (
 	exitReplies  = 1  // some reply was 4xx/5xx (replay: some reply differed)
 	exitFailure  = 2  // connection, TLS, timeout or protocol error
 	exitUsage    = 64 // bad flags or arguments (EX_USAGE)
-	usageSummary = "usage: smtprepl [flags] [HOST[:PORT]] | sandbox | lesson | replay | mock | diff | probe | export | proxy | explain (smtprepl --help)"
+	usageSummary = "usage: smtprepl [flags] [HOST[:PORT]] | send | sandbox | lesson | replay | mock | diff | probe | export | proxy | explain (smtprepl --help)"
 )
 
 // maxErrorBytes bounds the one sentence an error prints on stderr.
@@ -52,6 +52,7 @@ type subcommand struct {
 
 func subcommands() []subcommand {
 	return []subcommand{
+		{"send", "send one message, as swaks does, and print it as a transcript", runSend},
 		{"sandbox", "run the practice server in the foreground", runSandbox},
 		{"explain", "explain a reply code, enhanced code or EHLO keyword", runExplain},
 		{"lesson", "list the guided lessons, or run one (--auto: unattended)", runLesson},
@@ -136,6 +137,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 func flagErrorText(err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		if strings.TrimLeft(name, "-") == "auth-password" {
+			return "unknown flag " + name + ": smtprepl takes no password on the command line, where ps and shell history show it; use --auth-password-env VAR or --auth-password-file FILE"
+		}
 		return "unknown flag " + name
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
