@@ -12,7 +12,12 @@ command -v /usr/bin/time >/dev/null || apt-get install -y -q time >/dev/null
 
 work=$(mktemp -d /tmp/smtprepl-bench.XXXXXX)
 sink_pid=""
-cleanup() { [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; rm -rf "$work"; }
+sandbox_pid=""
+cleanup() {
+  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null
+  [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 go build -o "$work/smtprepl" ./cmd/smtprepl
@@ -74,6 +79,41 @@ echo "  ratio static send to swaks:   CPU $(ratio "$xc" "$wc"), wall $(ratio "$x
 
 /usr/bin/time -f '%M' -o "$work/rss" "$work/smtprepl" --timeout 60s -f "$work/huge.script" "$addr" >/dev/null
 echo "peak RSS sending a 100 MiB message: $(( $(cat "$work/rss") / 1024 )) MiB  (goal <= 30)"
+
+# A classroom's load: 900 messages of 1000 bytes over 20 concurrent
+# smtp-source sessions (one message per connection, as smtp-source -c
+# sends them), against smtp-sink, which stores nothing, and against
+# "smtprepl sandbox", which stores every message (default limits: past
+# 1000 messages the oldest are dropped) and writes its live log to a file.
+# Runs alternate between the two so that both see the same machine; each
+# is timed by /usr/bin/time, the OS's accounting of the child.
+sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$work/smtprepl" sandbox --listen "127.0.0.1:$sport" >"$work/sandbox.log" 2>&1 &
+sandbox_pid=$!
+for _ in $(seq 50); do nc -z 127.0.0.1 "$sport" 2>/dev/null && break; sleep 0.1; done
+classroom() { /usr/sbin/smtp-source -c -s 20 -m 900 -l 1000 -f bob@example.test -t alice@example.test "127.0.0.1:$1"; }
+: >"$work/class.times"
+# CPU ticks (user + system) the OS has charged a server so far.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+sink_t0=$(ticks "$sink_pid"); sandbox_t0=$(ticks "$sandbox_pid")
+for _ in $(seq "$runs"); do
+  for who in sink:"$port" sandbox:"$sport"; do
+    /usr/bin/time -a -o "$work/class.times" -f "${who%%:*} %e" bash -c "$(declare -f classroom); classroom ${who#*:}" >/dev/null 2>&1 || true
+  done
+done
+median_s() { awk -v w="$1" '$1 == w {print $2}' "$work/class.times" | sort -n | awk '{a[NR]=$1} END {printf "%.3f\n", a[int((NR+1)/2)]}'; }
+cs=$(median_s sink); cb=$(median_s sandbox)
+echo "classroom, 900 messages over 20 sessions: sandbox ${cb} s, smtp-sink ${cs} s"
+echo "  ratio:                 $(ratio "$cb" "$cs")  (goal <= 1.0)"
+hz=$(getconf CLK_TCK)
+per_msg() { python3 -c "print(f'{$1 * 1e6 / $hz / ($runs * 900):.0f}')"; }
+echo "  server CPU per message: sandbox $(per_msg $(( $(ticks "$sandbox_pid") - sandbox_t0 ))) µs, smtp-sink $(per_msg $(( $(ticks "$sink_pid") - sink_t0 ))) µs"
+echo
+echo "the sandbox's heap while the mailbox drops its oldest (go test, same run):"
+go test -count=1 -run='^TestHeapBoundedWhileDropping$' -v ./proto/sandbox/ | grep -o '[0-9]* messages of .*'
+echo "classroom load in-process (go test -bench, same run):"
+go test -run='^$' -bench='BenchmarkSandboxClassroom' -benchtime=3000x -count=3 ./cmd/smtprepl/ | grep -E '^Benchmark'
+go test -run='^$' -bench='BenchmarkMailboxFull' -count=3 ./proto/sandbox/ | grep -E '^Benchmark'
 echo
 echo "reading a 10-line EHLO reply (go test -bench, same run):"
 go test -run='^$' -bench='BenchmarkReadEHLO' -benchmem -count=5 ./proto/ | grep -E '^Benchmark' | sort

@@ -69,6 +69,8 @@ type Runner struct {
 	// Width is the terminal's width, for wrapping the lesson's
 	// explanations; nil leaves lines as they are.
 	Width func() int
+
+	auth []Line // the AUTH exchange under way: its opening line, the answers that held
 }
 
 // Result is how a run went.

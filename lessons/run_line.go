@@ -38,8 +38,11 @@ func (r *Runner) single(ctx context.Context, s Session, ln Line, res *Result) er
 			written = ln.Text
 		}
 		res.Input = append(res.Input, s.Redact(written))
+		inAuth := s.State().InAuth()
 		v := r.send(ctx, s, want, typed, ln.Expect)
 		r.report(ln, v)
+		ended := inAuth && !s.State().InAuth()
+		r.followAuth(s, ln, inAuth, v.ok)
 		switch {
 		case v.ok:
 			res.Held += checks(ln)
@@ -47,6 +50,11 @@ func (r *Runner) single(ctx context.Context, s Session, ln Line, res *Result) er
 		case r.Student == nil:
 			res.Failed = fmt.Sprintf("line %d, %q: %s", ln.Source, ln.Text, v.summary(ln.Expect))
 			return nil
+		case ended && len(r.auth) > 0:
+			if err := r.restartAuth(ctx, s, v, res); err != nil {
+				return err
+			}
+			continue
 		}
 		r.say(r.paint(r.Paint.Dim, "  The step is repeated: try again."))
 		if err := r.prerequisite(ctx, s, want, res); err != nil {
@@ -69,6 +77,44 @@ func (r *Runner) prerequisite(ctx context.Context, s Session, want string, res *
 	}
 	r.say(r.paint(r.Paint.Dim, "  The server has forgotten "+shown(verbOf(pre))+" since: "+shown(pre)+" first."))
 	return r.single(ctx, s, Line{Text: pre}, res)
+}
+
+// followAuth keeps the lines of the AUTH exchange under way: the one that
+// opened it and the answers that held. Once it ends they are forgotten.
+func (r *Runner) followAuth(s Session, ln Line, wasInAuth, ok bool) {
+	switch inAuth := s.State().InAuth(); {
+	case !wasInAuth && inAuth:
+		r.auth = []Line{ln}
+	case wasInAuth && inAuth && ok:
+		r.auth = append(r.auth, ln)
+	case !inAuth && ok:
+		r.auth = nil
+	}
+}
+
+// restartAuth: an answer ended the AUTH exchange before the step was
+// done, so no server waits for the step's answer any more and asking for
+// it again would go on for ever. It says so and has the student type the
+// exchange again up to where the failed answer was due.
+func (r *Runner) restartAuth(ctx context.Context, s Session, v verdict, res *Result) error {
+	said := "  The login is over: the server waits for no more answers."
+	if v.reply != nil {
+		said = fmt.Sprintf("  The server ended the login with %d: it waits for no more answers.", v.reply.Code)
+	}
+	if v.reply != nil && v.reply.Code == 501 {
+		said += " An answer is the base64 of the text asked for (:b64 TEXT encodes it)."
+	}
+	r.say(r.paint(r.Paint.Dim, said+" Start the AUTH again."))
+	again := r.auth
+	r.auth = nil
+	for _, ln := range again {
+		held := res.Held
+		if err := r.single(ctx, s, ln, res); err != nil {
+			return err
+		}
+		res.Held = held // held the first time already
+	}
+	return nil
 }
 
 func checks(ln Line) int {
@@ -132,7 +178,10 @@ func (r *Runner) send(ctx context.Context, s Session, want, typed string, e Expe
 		v.reply = after
 	}
 	v.ok = e.holds(v.reply, v.err)
-	if !free && verbOf(typed) != verbOf(want) {
+	// An AUTH answer is no verb, even when the exchange it belonged to
+	// is over: it is judged by its reply, never upper-cased as a verb.
+	isCommand := strings.HasPrefix(want, ":") || proto.LooksLikeCommand(want)
+	if !free && isCommand && verbOf(typed) != verbOf(want) {
 		v.ok, v.wrongVerb, v.wantVerb = false, verbOf(typed), verbOf(want)
 	}
 	return v

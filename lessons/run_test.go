@@ -240,3 +240,48 @@ func TestRunVariables(t *testing.T) {
 		t.Errorf("prose variables not filled in:\n%s", out.String())
 	}
 }
+
+const authLesson = `title: Auth
+-- step: Hello --
+> EHLO a.example
+expect 250
+-- step: AUTH LOGIN --
+> AUTH LOGIN
+expect 334
+-- step: The user name --
+> c3R1ZGVudA==
+expect 334
+-- step: The password --
+> c2VjcmV0
+expect 235
+`
+
+// TestRunGuidedAuthRestarts: an answer that ends the AUTH exchange (plain
+// text where base64 was due) is explained, and the lesson starts the AUTH
+// again instead of asking for an answer no server is waiting for; the
+// answer is never judged as if it were a verb.
+func TestRunGuidedAuthRestarts(t *testing.T) {
+	s := server()
+	s.replies["c3R1ZGVudA=="], s.replies["student"] = 334, 501
+	st := &typist{lines: []string{"", "", "student", "", "", ""}}
+	var out strings.Builder
+	res, err := (&Runner{Out: &out, Student: st}).Run(context.Background(), mustParse(t, authLesson), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Passed() {
+		t.Fatalf("not passed: %+v\n%s", res, out.String())
+	}
+	wantSent := []string{"EHLO a.example", "AUTH LOGIN", "student", "AUTH LOGIN", "c3R1ZGVudA==", "c2VjcmV0"}
+	if diff := cmp.Diff(wantSent, s.sent); diff != "" {
+		t.Errorf("sent (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(out.String(), "The server ended the login with 501") {
+		t.Errorf("output does not say the login ended:\n%s", out.String())
+	}
+	for _, bad := range []string{"STUDENT", "C3R1ZGVUDA=="} {
+		if strings.Contains(out.String(), bad) {
+			t.Errorf("an answer was upper-cased as a verb (%s):\n%s", bad, out.String())
+		}
+	}
+}

@@ -150,3 +150,39 @@ func TestTmuxTeacherFileReport(t *testing.T) {
 			rep.Mode, rep.Passed, rep.Totals.Attempts, rep.Checkpoints[3])
 	}
 }
+
+// TestTmuxAuthLessonRestarts: in the auth lesson, a user name typed in
+// plain text where its base64 is due ends the login (501); the lesson
+// says so and asks for AUTH LOGIN again, and the login then succeeds.
+func TestTmuxAuthLessonRestarts(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (apt-get install -y tmux; .ci installs it): skipping the guided lesson in a real terminal")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "smtprepl")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/smtprepl").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	s := &screen{t: t, sock: filepath.Join(dir, "tmux.sock")}
+	s.tmux("new-session", "-d", "-s", "lesson", "-x", "160", "-y", "50",
+		"env HOME="+dir+" XDG_STATE_HOME="+dir+" "+bin+" lesson auth; echo LESSON-EXIT=$?; sleep 60")
+	t.Cleanup(func() { exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
+
+	for _, want := range []string{"type  :open", "type  EHLO laptop.example", "type  :b64 student", "type  AUTH LOGIN"} {
+		s.waitCount(want, 1)
+		s.keys("Enter")
+	}
+	s.waitCount("type  c3R1ZGVudA==", 1)
+	s.keys("student", "Enter")
+	got := s.waitCount("Start the AUTH again.", 1)
+	if !strings.Contains(got, "The server ended the login with 501") || strings.Contains(got, "STUDENT") {
+		t.Errorf("after a plain-text answer the screen should say the login ended, and never upper-case the answer:\n%s", got)
+	}
+	s.waitCount("type  AUTH LOGIN", 2)
+	s.keys("Enter")
+	s.waitCount("type  c3R1ZGVudA==", 2)
+	s.keys("Enter")
+	s.waitCount("Step 5/11", 1)
+	s.keys(":quit", "Enter")
+	s.waitCount("LESSON-EXIT=", 1)
+}

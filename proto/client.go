@@ -113,7 +113,7 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	}
 	conn, err := d.DialContext(ctx, network, dialAddr)
 	if err != nil {
-		return nil, fmt.Errorf("proto: cannot connect to %s: %w", visible.Clip(addr, 200), err)
+		return nil, connectError(addr, err)
 	}
 	c := NewClient(conn, addr, opts)
 	c.lastWrite = opts.Now()
@@ -132,6 +132,19 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// connectError says why addr could not be reached. A connection to port 25
+// that times out is most often blocked on the way out, not refused by the
+// server: ISPs, campuses and cloud providers drop outbound port 25 to stop
+// spam from infected machines, so the sentence says so.
+func connectError(addr string, err error) error {
+	var ne net.Error
+	if _, port, _ := net.SplitHostPort(addr); port == "25" && errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("proto: cannot connect to %s (port 25 is often blocked outbound by ISPs, campus and cloud networks; "+
+			"a mail client submits on 587 or 465 instead): %w", visible.Clip(addr, 200), err)
+	}
+	return fmt.Errorf("proto: cannot connect to %s: %w", visible.Clip(addr, 200), err)
 }
 
 // NewClient wraps an established connection (tests use net.Pipe).

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -512,5 +513,31 @@ func BenchmarkClientBody(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestConnectErrorPort25: a timeout on port 25 names the usual cause,
+// outbound blocking; other failures and ports are said as they are.
+func TestConnectErrorPort25(t *testing.T) {
+	timeout := &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	tests := []struct {
+		addr    string
+		err     error
+		blocked bool
+	}{
+		{"mx.example.test:25", timeout, true},
+		{"192.0.2.2:25", timeout, true},
+		{"mx.example.test:587", timeout, false},
+		{"mx.example.test:25", refused, false},
+	}
+	for _, tt := range tests {
+		err := connectError(tt.addr, tt.err)
+		if got := strings.Contains(err.Error(), "port 25 is often blocked outbound"); got != tt.blocked {
+			t.Errorf("connectError(%s, %v) = %q; mentions blocking: %v, want %v", tt.addr, tt.err, err, got, tt.blocked)
+		}
+		if !errors.Is(err, tt.err.(*net.OpError).Err) {
+			t.Errorf("connectError(%s) = %v, does not wrap %v", tt.addr, err, tt.err)
+		}
 	}
 }

@@ -21,6 +21,9 @@ type command struct {
 	secret   bool
 	run      func(ctx context.Context, s *Session, args string) error
 	complete func(s *Session, arg string) []string
+	// completeAt, when set, is used instead of complete: it also gets the
+	// words before the one being typed, for arguments that differ by place.
+	completeAt func(s *Session, before []string, word string) []string
 }
 
 type commandTable struct {
@@ -161,9 +164,10 @@ func runRecord(_ context.Context, s *Session, args string) error {
 	case "off":
 		return s.StopRecording()
 	}
-	if err := s.StartRecording(args); err != nil {
+	said, err := s.StartRecording(args)
+	if err != nil {
 		return err
 	}
-	s.view.note("recording to " + args + " (AUTH answers are redacted as they are written)")
+	s.view.note(said + " (AUTH answers are redacted as they are written)")
 	return nil
 }

@@ -161,10 +161,14 @@ func (s completion) completeColon(head string) (string, []string) {
 		return head, matchPrefix(head, cands)
 	}
 	c, ok := s.cmds.lookup(name)
-	if !ok || c.complete == nil {
+	cut := strings.LastIndexByte(rest, ' ') + 1
+	word := rest[cut:]
+	switch {
+	case ok && c.completeAt != nil:
+		return word, c.completeAt(s.Session, strings.Fields(rest[:cut]), word)
+	case !ok || c.complete == nil:
 		return "", nil
 	}
-	word := rest[strings.LastIndexByte(rest, ' ')+1:]
 	return word, c.complete(s.Session, word)
 }
 

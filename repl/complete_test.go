@@ -133,3 +133,35 @@ func TestCompletionsFollowTheModel(t *testing.T) {
 		})
 	}
 }
+
+// TestComposeCompletion: after ":compose " Tab offers the subcommands
+// alone; file names only where a file goes.
+func TestComposeCompletion(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "logo.png"), nil, 0o600)
+	t.Chdir(dir)
+	s := testSession(t, fullEHLO)
+	tests := []struct {
+		head, wantWord string
+		want           []string
+	}{
+		{":compose ", "", composeSubNames()},
+		{":compose a", "a", []string{"attach"}},
+		{":compose l", "l", nil},
+		{":compose attach ", "", []string{"logo.png"}},
+		{":compose attach lo", "lo", []string{"logo.png"}},
+		{":compose attach logo.png ", "", nil},
+		{":compose inline l", "l", []string{"logo.png"}},
+		{":compose inline logo.png ", "", nil},
+		{":compose text ", "", []string{"plain", "html"}},
+		{":compose text html ", "", []string{"logo.png"}},
+		{":compose save ", "", []string{"logo.png"}},
+		{":compose header ", "", nil},
+	}
+	for _, tc := range tests {
+		word, got := s.Completions(tc.head)
+		if word != tc.wantWord || !cmp.Equal(got, tc.want) {
+			t.Errorf("Completions(%q) = %q, %q; want %q, %q", tc.head, word, got, tc.wantWord, tc.want)
+		}
+	}
+}

@@ -74,10 +74,27 @@ func composeCommand() command {
 		run: func(ctx context.Context, s *Session, args string) error {
 			return s.composer.run(ctx, s, args)
 		},
-		complete: func(_ *Session, arg string) []string {
-			return append(matchPrefix(arg, composeSubNames()), completeFiles(arg)...)
-		},
+		completeAt: completeCompose,
 	}
+}
+
+// composeFileAt is where each subcommand takes a file: the number of
+// words before it, the subcommand's own included.
+var composeFileAt = map[string]int{"attach": 1, "inline": 1, "save": 1, "text": 2}
+
+// completeCompose offers the subcommands first, then a file name where
+// the subcommand takes one, and plain or html after text.
+func completeCompose(_ *Session, before []string, word string) []string {
+	switch {
+	case len(before) == 0:
+		return matchPrefix(word, composeSubNames())
+	case strings.EqualFold(before[0], "text") && len(before) == 1:
+		return matchPrefix(word, []string{"plain", "html"})
+	}
+	if at, ok := composeFileAt[strings.ToLower(before[0])]; ok && at == len(before) {
+		return completeFiles(word)
+	}
+	return nil
 }
 
 func composeSubNames() []string {

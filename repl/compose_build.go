@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto/message"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // composeShowBytes caps the bytes :compose show prints; the tree still
@@ -57,6 +58,10 @@ func (c *composer) build(s *Session) (*message.Message, error) {
 		body, err := c.assemble()
 		if err != nil {
 			return nil, err
+		}
+		if links := message.CIDLinks(c.html); len(c.inline) == 0 && len(links) > 0 {
+			s.view.note(fmt.Sprintf("warning: the HTML shows cid:%s, but no inline part has that Content-ID: "+
+				"readers will show a broken image (:compose inline FILE %s adds it)", visible.Clip(links[0], 100), visible.Clip(links[0], 100)))
 		}
 		c.msg.SetBody(body)
 		c.built = true

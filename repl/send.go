@@ -82,7 +82,7 @@ type sendRun struct{ *Session }
 
 func (s *sendRun) sendConnect(ctx context.Context, _ Mail) error {
 	if s.cfg.Record != "" {
-		if err := s.StartRecording(s.cfg.Record); err != nil {
+		if _, err := s.StartRecording(s.cfg.Record); err != nil {
 			return err
 		}
 	}

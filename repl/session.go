@@ -88,6 +88,7 @@ type Session struct {
 	failed    bool // some reply was 4xx/5xx
 	cmds      *commandTable
 	recording *recording
+	wireLog   wireLog // this connection's lines so far, for a late :record
 	quit      bool
 	// model is where the session stands, for the prompt, completion and
 	// the meaning of the next line: fed every reply, read everywhere.
@@ -174,7 +175,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 // connection.
 func (s *Session) Start(ctx context.Context) error {
 	if s.cfg.Record != "" {
-		if err := s.StartRecording(s.cfg.Record); err != nil {
+		if _, err := s.StartRecording(s.cfg.Record); err != nil {
 			return err
 		}
 	}
@@ -225,6 +226,7 @@ func (s *Session) connect(ctx context.Context) error {
 		s.body = nil
 		s.view.dataMode(false)
 	}
+	s.wireLog = wireLog{}
 	s.stops.current = StageConnect
 	c, err := s.dial(ctx)
 	var he *proto.HandshakeError
@@ -307,6 +309,7 @@ func (s *Session) tap(l proto.TapLine) {
 	s.view.wire(l)
 	s.instruments.hex.tap(s.view.View, s.sec.set, l)
 	s.recording.tap(l)
+	s.wireLog.add(l)
 }
 
 // autoStartTLS is --starttls: EHLO and STARTTLS straight after the

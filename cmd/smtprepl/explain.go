@@ -8,8 +8,9 @@ import (
 	"github.com/smtprepl/smtprepl/proto/explain"
 )
 
-const explainUsage = `usage: smtprepl explain CODE|ENHANCED|"CODE ENHANCED"|KEYWORD
-Examples: smtprepl explain 550; smtprepl explain 5.7.8; smtprepl explain "550 5.1.1"; smtprepl explain PIPELINING`
+const explainUsage = `usage: smtprepl explain CODE|ENHANCED|"CODE ENHANCED"|KEYWORD|PORT|"<>"
+Examples: smtprepl explain 550; smtprepl explain 5.7.8; smtprepl explain "550 5.1.1"; smtprepl explain PIPELINING;
+smtprepl explain 587; smtprepl explain "(535, b'5.7.8 Username and Password not accepted.')"`
 
 func runExplain(_ context.Context, e *env, args []string) (int, error) {
 	fs := newFlagSet("explain", e, explainUsage)

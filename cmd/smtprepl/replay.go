@@ -31,7 +31,9 @@ is not a terminal).
 A redacted secret "<redacted: NAME>" is taken from --secret NAME=VALUE, else
 from $SMTPREPL_SECRET_<NAME upper-cased, other characters as _> (e.g.
 SMTPREPL_SECRET_AUTH_PLAIN_CREDENTIALS), else asked for on the terminal.
-VALUE is sent as it is: the wire form, base64 for AUTH.`
+VALUE is sent as it is: the wire form, base64 for AUTH. A recording with a
+wrong and then a right login takes --secret twice for the same NAME: the
+values are used in order, the last for any use beyond them.`
 
 type replayFlags struct {
 	connFlags
@@ -49,7 +51,7 @@ func parseReplayFlags(e *env, args []string) (*replayFlags, []string, error) {
 	f.connFlags.register(fs)
 	f.ruleFlags.register(fs)
 	fs.StringVar(&f.against, "against", "", "the server to replay against (default: the practice server, started on 127.0.0.1)")
-	fs.Var(&f.secrets, "secret", "NAME=VALUE: send VALUE for <redacted: NAME> (repeatable)")
+	fs.Var(&f.secrets, "secret", "NAME=VALUE: send VALUE for <redacted: NAME>; repeated for one NAME, the values go in order (a wrong, then a right login), the last one for any later use")
 	fs.BoolVar(&f.verbose, "v", false, "print the replayed session as a transcript first")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to FILE, one test case per transcript")
 	fs.StringVar(&f.json, "json", "", "also write a JSON report to FILE: each transcript's differences")
@@ -289,37 +291,44 @@ func secretEnv(name string) string {
 // resolveSecrets finds every secret the recording needs before anything is
 // sent: from --secret, the environment, or the terminal. In script mode a
 // missing one is a usage error (64) that names it, never a wait on stdin.
+// --secret may name one secret more than once: a recording of a wrong and
+// then a right login needs both values, used in the order given, the last
+// for every use beyond them.
 func resolveSecrets(e *env, names []string, given []string) (func(string) (string, error), error) {
 	if len(names) > maxSecrets {
 		return nil, usagef("the recording needs more than %d different secrets; a session has a few, so this file is not one to replay", maxSecrets)
 	}
-	vals := map[string]string{}
+	vals := map[string][]string{}
 	for _, kv := range given {
 		name, val, ok := strings.Cut(kv, "=")
 		if !ok || name == "" {
 			return nil, usagef("--secret %q: want NAME=VALUE, e.g. --secret \"AUTH LOGIN password=c2VjcmV0\"", kv)
 		}
-		vals[name] = val
+		vals[name] = append(vals[name], val)
 	}
 	for _, name := range names {
 		if _, ok := vals[name]; ok {
 			continue
 		}
 		if v := e.getenv(secretEnv(name)); v != "" {
-			vals[name] = v
+			vals[name] = []string{v}
 			continue
 		}
 		v, err := askSecret(e, name)
 		if err != nil {
 			return nil, err
 		}
-		vals[name] = v
+		vals[name] = []string{v}
 	}
+	used := map[string]int{}
 	return func(name string) (string, error) {
-		if v, ok := vals[name]; ok {
-			return v, nil
+		vs, ok := vals[name]
+		if !ok {
+			return "", fmt.Errorf("no value for the secret %s", quotedName(name))
 		}
-		return "", fmt.Errorf("no value for the secret %s", quotedName(name))
+		i := min(used[name], len(vs)-1)
+		used[name]++
+		return vs[i], nil
 	}, nil
 }
 

@@ -175,3 +175,39 @@ func recordViaScript(t *testing.T, runner func(args []string, stdin io.Reader, s
 	}
 	return rec
 }
+
+// TestReplyRepeatedSecret: a recording with a wrong and then a right
+// login needs two values for one secret name: repeated --secret flags are
+// used in order, the last one for any use beyond them.
+func TestReplayRepeatedSecret(t *testing.T) {
+	wrong := "AHN0dWRlbnQAd3Jvbmc=" // base64 of "\0student\0wrong"
+	rec := filepath.Join(t.TempDir(), "session.txt")
+	script := "EHLO client.example\nSTARTTLS\nEHLO client.example\nAUTH PLAIN " + wrong + "\nAUTH PLAIN " + plainCredentials + "\nQUIT\n"
+	var out, errOut strings.Builder
+	// Exit 1: the first login's 535 is a refusal the script saw.
+	if code := run([]string{"--record", rec, "--insecure", "--timeout", "10s"}, strings.NewReader(script), &out, &errOut); code != 1 {
+		t.Fatalf("recording: exit %d, want 1\n%s%s", code, out.String(), errOut.String())
+	}
+	name := "--secret=AUTH PLAIN credentials="
+	code, got, gotErr := runCmd(t, "", "replay", rec, name+wrong, name+plainCredentials)
+	if code != 0 || !strings.Contains(got, "steps match") {
+		t.Errorf("replay with the wrong, then the right secret: exit %d\n%s%s", code, got, gotErr)
+	}
+	code, got, gotErr = runCmd(t, "", "replay", rec, name+plainCredentials)
+	if code != 1 || !strings.Contains(got, "want 535, got 235") {
+		t.Errorf("replay with the right secret alone: exit %d, want 1 and the first login differing\n%s%s", code, got, gotErr)
+	}
+	e := &env{getenv: func(string) string { return "" }}
+	secret, err := resolveSecrets(e, []string{"p"}, []string{"p=a", "p=b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq []string
+	for range 3 {
+		v, _ := secret("p")
+		seq = append(seq, v)
+	}
+	if want := []string{"a", "b", "b"}; !cmp.Equal(want, seq) {
+		t.Errorf("values in order = %q, want %q", seq, want)
+	}
+}

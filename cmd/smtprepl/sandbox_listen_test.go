@@ -322,9 +322,10 @@ func TestSandboxLiveLog(t *testing.T) {
 // escape sequences in it are the colours' own.
 func TestSandboxLogColour(t *testing.T) {
 	var out strings.Builder
-	l := &sandboxLog{w: &out, th: term.NewTheme(true), now: func() time.Time { return time.Date(2026, 12, 7, 19, 0, 0, 0, time.UTC) }}
+	l := newSandboxLog(&out, term.NewTheme(true), func() time.Time { return time.Date(2026, 12, 7, 19, 0, 0, 0, time.UTC) })
 	l.event(sandbox.Event{Session: 3, Kind: sandbox.EventHelo, Text: "HELO x\x1b[2Jy"})
 	l.event(sandbox.Event{Session: 3, Kind: sandbox.EventServer, Text: "550 5.1.1 no"})
+	l.flush()
 	want := "19:00:00 #3 \x1b[35;2mHELO x\\x1b[2Jy\x1b[0;22m\n" +
 		"19:00:00 #3 \x1b[31;1mS: 550 5.1.1 no\x1b[0;22m\n"
 	if out.String() != want {

@@ -3,6 +3,7 @@ package explain
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,7 +32,7 @@ func Explain(query string) (string, error) {
 		return "", fmt.Errorf("explain: nothing to explain; %s", acceptedForms)
 	}
 	q = fromPython(q)
-	for _, form := range []func(string) (string, bool){explainPort, explainNullSender, explainReply, explainEnhanced, explainKeyword} {
+	for _, form := range []func(string) (string, bool){explainPort, explainNullSender, explainReply, explainEnhanced, explainKeyword, explainWords} {
 		if long, ok := form(q); ok {
 			return shown(long), nil
 		}
@@ -60,15 +61,25 @@ func fromPython(q string) string {
 
 // ports are the numbers people type for a reply code: they are ports.
 var ports = map[string]string{
-	"25":  "SMTP between mail servers (RFC 5321): relay and delivery to a domain's MX, usually without AUTH; many ISPs and campus networks block it outbound",
-	"465": "message submission over implicit TLS (RFC 8314 §3.3): TLS from the first byte, then EHLO and AUTH, no STARTTLS",
-	"587": "message submission (RFC 6409): mail clients send here, STARTTLS first, then AUTH (RFC 8314 prefers 465)",
+	"25":   "SMTP between mail servers (RFC 5321): relay and delivery to a domain's MX, usually without AUTH; many ISPs and campus networks block it outbound",
+	"465":  "message submission over implicit TLS (RFC 8314 §3.3): TLS from the first byte, then EHLO and AUTH, no STARTTLS",
+	"587":  "message submission (RFC 6409): mail clients send here, STARTTLS first, then AUTH (RFC 8314 prefers 465)",
+	"2525": "an unofficial submission port that many providers and test servers offer where 587 or 25 is blocked: the same dialogue as 587 (smtprepl's sandbox listens here too)",
+	"110":  "POP3 (RFC 1939): a mail client fetches and deletes mail from its mailbox; STLS upgrades it to TLS (RFC 2595)",
+	"995":  "POP3 over implicit TLS (RFC 8314 §3.3): TLS from the first byte, then USER/PASS or AUTH",
+	"143":  "IMAP (RFC 9051): a mail client reads and manages mail kept on the server; STARTTLS upgrades it to TLS",
+	"993":  "IMAP over implicit TLS (RFC 8314 §3.3): TLS from the first byte",
+	"24":   "IANA's \"any private mail system\" port, where LMTP (RFC 2033) servers such as Cyrus often listen: SMTP's sibling for the last hop into a mailbox store; LMTP must not use port 25",
 }
 
 func explainPort(q string) (string, bool) {
 	what, ok := ports[q]
 	if !ok {
 		return "", false
+	}
+	if code, _, isCode := parseReplyCode(q); isCode && code < 200 {
+		// 110 and 143 read as reply codes too, but SMTP never sends 1yz.
+		return fmt.Sprintf("%s is a port: %s\n\nAs a reply code, %d would be a 1yz reply, which SMTP never sends (RFC 5321 §4.2.1).", q, what, code), true
 	}
 	return q + " is a port, not a reply code: " + what, true
 }
@@ -176,4 +187,18 @@ func explainKeyword(q string) (string, bool) {
 		return "", false
 	}
 	return extensionLong(keyword, params), true
+}
+
+// explainWords reads a reply's text pasted without its code ("Relay
+// access denied"), as error messages and web pages quote it: the hint
+// whose words it holds, whatever code that hint is for.
+func explainWords(q string) (string, bool) {
+	lower := strings.ToLower(q)
+	for _, r := range hintRules() {
+		if r.build != nil || r.text == nil || !slices.ContainsFunc(r.text, func(s string) bool { return strings.Contains(lower, s) }) {
+			continue
+		}
+		return "no reply code in this text; going by its words:\n\nhint: " + r.hint + "\n", true
+	}
+	return "", false
 }

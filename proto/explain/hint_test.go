@@ -138,8 +138,8 @@ func TestHintSyntaxAndSession(t *testing.T) {
 		{"exim EXPN", "EXPN", 550, [3]int{}, "Administrative prohibition", "this server won't expand lists (most don't: it gives addresses away, RFC 5321 §7.3)"},
 		{"postfix HELP", "HELP", 500, [3]int{5, 5, 2}, "Error: command not recognized", "this server has no HELP: its EHLO reply lists what it supports"},
 		{"old server EHLO", "EHLO", 502, [3]int{}, "Command not implemented", "this server doesn't speak ESMTP: use HELO instead (and expect no extensions)"},
-		{"postfix VRFY known", "VRFY", 252, [3]int{2, 0, 0}, "a@example.test", "the server won't confirm users (privacy, RFC 5321 §3.5.3) but would still accept mail for the address"},
-		{"aiosmtpd VRFY", "VRFY", 252, [3]int{}, "Cannot VRFY user, but will accept message and attempt delivery", "the server won't confirm users (privacy, RFC 5321 §3.5.3) but would still accept mail for the address"},
+		{"postfix VRFY known", "VRFY", 252, [3]int{2, 0, 0}, "a@example.test", "cannot verify, but would accept mail for the address (RFC 5321 §3.5.3): RCPT TO for it gets 250; a server that hides its users says 252 to every address"},
+		{"aiosmtpd VRFY", "VRFY", 252, [3]int{}, "Cannot VRFY user, but will accept message and attempt delivery", "cannot verify, but would accept mail for the address (RFC 5321 §3.5.3): RCPT TO for it gets 250; a server that hides its users says 252 to every address"},
 		{"postfix DATA", "DATA", 354, [3]int{}, "End data with <CR><LF>.<CR><LF>", `type the message (header lines, an empty line, the body) and end with a line holding only "."`},
 		{"postfix EHLO", "EHLO probe.example.test", 250, [3]int{}, "mx.example.test\nPIPELINING\nSIZE 10240000", "each line after the first names an extension (SIZE, STARTTLS, AUTH, ...); next: MAIL FROM:<address>"},
 		{"postfix MAIL ok", "MAIL", 250, [3]int{2, 1, 0}, "Ok", "sender accepted: now RCPT TO:<address>, once per recipient"},
@@ -195,5 +195,23 @@ func TestHintXClient(t *testing.T) {
 			"an attribute name or value was refused: NAME=VALUE with a name from its EHLO XCLIENT line and the value in xtext (:xclient encodes it for you)"},
 		{"unknown XCLIENT elsewhere", "XCLIENT", 502, [3]int{5, 5, 2}, "Error: command not recognized",
 			"this server doesn't offer XCLIENT to you (it is for trusted clients, listed in EHLO)"},
+	})
+}
+
+// TestHintProviders: providers' own codes and texts, as their help pages
+// quote them, get the provider's advice before the registry's.
+func TestHintProviders(t *testing.T) {
+	runHintCases(t, []hintCase{
+		{"microsoft 5.7.139", "AUTH", 535, [3]int{5, 7, 139}, "Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.", hintMS139},
+		{"microsoft 5.7.708", "", 550, [3]int{5, 7, 708}, "Service unavailable. Access denied, traffic not accepted from this IP.", hintMS708},
+		{"microsoft 5.7.57", "MAIL", 530, [3]int{5, 7, 57}, "Client not authenticated to send mail. Error: 535 5.7.3 Authentication unsuccessful", hintMS57},
+		{"microsoft 5.7.3", "AUTH", 535, [3]int{5, 7, 3}, "Authentication unsuccessful [SN4PR0601CA0012.namprd06.prod.outlook.com]", hintMS3},
+		{"5.7.3 elsewhere is the registry's", "MAIL", 554, [3]int{5, 7, 3}, "security conversion required", ""},
+		{"gmail 5.7.9", "AUTH", 534, [3]int{5, 7, 9}, "Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor - gsmtp", hintGmail579},
+		{"gmail 5.7.26", ".", 550, [3]int{5, 7, 26}, "This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. - gsmtp", hintGmail5726},
+		{"gmail 5.7.0 auth required", "MAIL", 530, [3]int{5, 7, 0}, "Authentication Required. Learn more at https://support.google.com/mail/?p=WantAuthError - gsmtp", hintGmailAuth},
+		{"gmail 4.7.28", ".", 421, [3]int{4, 7, 28}, "Gmail has detected an unusual rate of unsolicited mail originating from your IP address. - gsmtp", hintGmail4728},
+		{"yahoo TSS04", "", 421, [3]int{4, 7, 0}, "[TSS04] Messages from 192.0.2.2 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", hintYahooTS},
+		{"yahoo TS03", "", 554, [3]int{5, 7, 9}, "[TS03] All messages from 192.0.2.2 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes", hintYahooTS},
 	})
 }

@@ -16,11 +16,12 @@ const (
 	hintRelay      = "the server won't relay for you: log in with AUTH first (if you have an account there), or use a recipient in a domain it hosts"
 	hintNoMailbox  = "the mailbox doesn't exist there: check the spelling of the part before the @"
 	hintNullMX     = "that domain accepts no mail at all (null MX, RFC 7505): the address can't work"
+	hint567        = "the address has non-ASCII characters and this server (or the MAIL FROM) lacks SMTPUTF8: add SMTPUTF8 to MAIL FROM if EHLO offers it, or use an ASCII address"
 )
 
 // hintRules is the whole table, most specific rules first.
 var hintRules = sync.OnceValue(func() []hintRule {
-	return slices.Concat(sessionHints(), xclientHints(), tlsHints(), authHints(), sequenceHints(),
+	return slices.Concat(providerHints(), sessionHints(), xclientHints(), tlsHints(), authHints(), sequenceHints(),
 		sizeHints(), policyHints(), addressHints(), routingHints(), syntaxHints(), successHints())
 })
 
@@ -127,7 +128,7 @@ func policyHints() []hintRule {
 	return []hintRule{
 		{codes: []int{450, 451, 452}, text: []string{"greylist", "graylist"}, hint: hintGreylist},
 		{codes: []int{450, 451}, status: [3]int{4, 7, 1}, hint: hintGreylist},
-		{codes: []int{550, 551, 553, 554}, text: []string{"relay"}, hint: hintRelay},
+		{codes: []int{450, 451, 454, 550, 551, 553, 554}, text: []string{"relay"}, hint: hintRelay},
 		{status: [3]int{anyPart, 7, 23}, hint: "SPF says this IP may not send for the sender's domain: fix the domain's SPF record, or send through its own servers"},
 		{status: [3]int{anyPart, 7, 24}, hint: "the SPF check hit an error (DNS trouble or a broken SPF record): check the sender domain's SPF record, then retry"},
 		{status: [3]int{anyPart, 7, 20}, hint: "no DKIM signature verified: sign the message with the sender domain's DKIM key"},
@@ -146,6 +147,8 @@ func policyHints() []hintRule {
 func addressHints() []hintRule {
 	return []hintRule{
 		{status: [3]int{anyPart, 1, 1}, hint: hintNoMailbox},
+		{status: [3]int{anyPart, 6, 7}, hint: hint567},
+		{status: [3]int{anyPart, 6, 8}, hint: hint567},
 		{codes: []int{550, 551, 553, 554}, text: []string{"user unknown", "unknown user", "no such user", "does not exist"}, hint: hintNoMailbox},
 		{codes: []int{550}, text: []string{"unrouteable", "unroutable"}, hint: "the server can't route that address (unknown user, or a domain it doesn't serve): check the spelling"},
 		{status: [3]int{anyPart, 1, 2}, hint: "the recipient's domain doesn't exist or takes no mail: check the part after the @"},
@@ -190,7 +193,7 @@ func syntaxHints() []hintRule {
 
 func successHints() []hintRule {
 	return []hintRule{
-		{codes: []int{252}, hint: "the server won't confirm users (privacy, RFC 5321 §3.5.3) but would still accept mail for the address"},
+		{codes: []int{252}, hint: "cannot verify, but would accept mail for the address (RFC 5321 §3.5.3): RCPT TO for it gets 250; a server that hides its users says 252 to every address"},
 		{codes: []int{354}, hint: `type the message (header lines, an empty line, the body) and end with a line holding only "."`},
 		{verbs: []string{"EHLO"}, codes: []int{250}, hint: "each line after the first names an extension (SIZE, STARTTLS, AUTH, ...); next: MAIL FROM:<address>"},
 		{verbs: []string{"HELO"}, codes: []int{250}, hint: "HELO shows no extensions: use EHLO to see SIZE, STARTTLS, AUTH and the rest"},

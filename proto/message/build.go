@@ -65,13 +65,13 @@ func (m *Message) Attachment(name, contentType string, open Opener) *Part {
 // text/html part references as cid:contentID inside multipart/related.
 func (m *Message) Inline(name, contentID, contentType string, open Opener) *Part {
 	p, why := fileLeaf(name, contentType, "inline", open)
-	id, err := msgID("Content-ID", contentID)
+	id, note, err := inlineID(contentID)
 	p.err = cmp.Or(p.err, err)
 	p.header.Add("Content-ID", id)
 	p.step = m.record(Step{
 		Title: fmt.Sprintf("Add inline %q", p.name),
 		Explanation: why + " Content-Disposition: inline asks the reader to show it in place, and " +
-			fmt.Sprintf("Content-ID %s is what a cid:%s URL in the HTML points at (RFC 2392). ", id, strings.Trim(id, "<>")) + base64Why,
+			fmt.Sprintf("Content-ID %s is what a cid:%s URL in the HTML points at (RFC 2392).%s ", id, strings.Trim(id, "<>"), note) + base64Why,
 		RFC:  "RFC 2392, RFC 2183, RFC 2045 §6.8",
 		Wire: p.preview(),
 	})
@@ -156,7 +156,7 @@ func (m *Message) Related(parts ...*Part) *Part {
 	p := m.multipart("related", parts, params)
 	why := "multipart/related bundles a root part with the resources it references by cid: URLs (RFC 2387); " +
 		"the root comes first and type= names its media type so a reader knows what to render."
-	p.step = m.record(Step{Title: "Wrap in multipart/related", Explanation: why + p.boundaryNote(),
+	p.step = m.record(Step{Title: "Wrap in multipart/related", Explanation: why + p.boundaryNote() + linkCheck(parts),
 		RFC: "RFC 2387", Wire: p.preview()})
 	return p
 }

@@ -19,7 +19,7 @@ func TestPartErrors(t *testing.T) {
 	}{
 		{"bad subtype", m.Text("pl ain", "x"), `message: text subtype "pl ain" is not a token (RFC 2045 §5.1)`},
 		{"invalid utf-8 text", m.Plain("\xff"), "message: text body is not valid UTF-8; attach it as a file instead"},
-		{"content-id without @", m.Inline("a.png", "logo", "", Bytes(nil)), `message: Content-ID "logo" must look like left@right, printable ASCII without spaces or brackets (RFC 5322 §3.6.4)`},
+		{"content-id with a space", m.Inline("a.png", "my logo", "", Bytes(nil)), `message: Content-ID "my logo" must look like left@right (or a bare id), printable ASCII without spaces or brackets (RFC 5322 §3.6.4)`},
 		{"no opener", m.Attachment("a.bin", "", nil), `message: "a.bin" has no Opener`},
 		{"bad content type", m.Attachment("a.bin", "not a type;", Bytes(nil)), `message: content type "not a type;": mime: expected slash after first token`},
 		{"empty multipart", m.Mixed(), "message: a multipart needs at least one part (RFC 2046 §5.1.1)"},
@@ -57,6 +57,12 @@ func TestStepsExplain(t *testing.T) {
 			[]string{"last one it can display", "Warning: text/html comes before text/plain"}},
 		{"attachment with unknown extension", m.Attachment("data.zzz", "", Bytes(nil)).Describe(), `Attach "data.zzz"`,
 			[]string{"application/octet-stream", "never held in memory"}},
+		{"bare content-id", m.Inline("a.png", "image", "", Bytes(nil)).Describe(), `Add inline "a.png"`,
+			[]string{"Content-ID <image> is what a cid:image URL", "Note: <image> has no @domain", "RFC 2392"}},
+		{"a cid: link with no part", m.Related(m.HTML(`<img src="cid:logo"><img src="CID:image">`), m.Inline("a.png", "<image>", "", Bytes(nil))).Describe(),
+			"Wrap in multipart/related", []string{`Warning: the HTML shows cid:logo, but no part here has Content-ID <logo>`}},
+		{"a part no cid: shows", m.Related(m.HTML(`<p>no image</p>`), m.Inline("a.png", "image@x.test", "", Bytes(nil))).Describe(),
+			"Wrap in multipart/related", []string{`Note: no cid:image@x.test in the HTML shows <image@x.test>`}},
 		{"bcc", mustStep(m.Bcc("x@smtprepl.test")), "Set Bcc (envelope only)", []string{"RCPT TO", "no Bcc field is written"}},
 	}
 	for _, tt := range tests {
@@ -71,7 +77,7 @@ func TestStepsExplain(t *testing.T) {
 			}
 		})
 	}
-	if got, want := len(m.Steps()), 7; got != want {
+	if got, want := len(m.Steps()), 14; got != want {
 		t.Errorf("recorded %d steps, want %d", got, want)
 	}
 }

@@ -66,3 +66,28 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCIDLinks: whatever the HTML and the Content-ID, the links found and
+// the step's words about them are printable ASCII and bounded, since they
+// reach the terminal in a step's explanation.
+func FuzzCIDLinks(f *testing.F) {
+	f.Add(`<img src="cid:logo"><img src='CID:image%40x'>`, "image")
+	f.Add("cid:\x1b[2J cid:%1b%5b2J cid:a%", "<a@b>")
+	f.Add(strings.Repeat("cid:x ", 50), "x")
+	f.Fuzz(func(t *testing.T, html, id string) {
+		m := New(fixedOptions())
+		h := m.HTML(html)
+		for _, l := range CIDLinks(h) {
+			if l == "" || strings.ContainsFunc(l, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+				t.Errorf("link %q from %q", l, html)
+			}
+		}
+		step := m.Related(h, m.Inline("a.png", id, "", Bytes(nil))).Describe()
+		if strings.Count(step.Explanation, "Warning:")+strings.Count(step.Explanation, "Note:") > maxLinks {
+			t.Errorf("more than %d remarks: %q", maxLinks, step.Explanation)
+		}
+		if i := strings.IndexFunc(step.Explanation, func(r rune) bool { return r < ' ' || r == 0x7f }); i >= 0 {
+			t.Errorf("control character in %q", step.Explanation)
+		}
+	})
+}

@@ -6,7 +6,7 @@
 //
 //	[Config]   hostname, local domain and mailboxes, users, limits, TLS policy,
 //	           and the clock and queue ids that make transcripts reproducible
-//	[Server]   listeners, sessions (one goroutine each), the generated
+//	[Server]   listeners, sessions (one goroutine each, kept for the next), the generated
 //	           self-signed certificate, and Close that ends them all
 //	[Mailbox]  the accepted messages, safe for concurrent use, bounded: the
 //	           oldest are dropped to make room
@@ -20,5 +20,6 @@
 // Deliberate differences from Postfix are listed with their reasons in the
 // fidelity test (fidelity_test.go); the main one is that MAIL, AUTH and
 // STARTTLS need HELO/EHLO first (RFC 5321 §4.1.4), where Postfix lets MAIL
-// through.
+// through. VRFY answers as Postfix's with VRFY on: 252 2.0.0 exactly where
+// RCPT TO would be accepted, RCPT's refusal elsewhere.
 package sandbox

@@ -50,7 +50,10 @@ func (s *session) emit(kind EventKind, text string) {
 	if s.cfg.Events == nil {
 		return
 	}
-	s.cfg.Events(Event{Session: s.id, Remote: s.remoteAddr().String(), Kind: kind, Text: text,
+	if s.remote == "" {
+		s.remote = s.remoteAddr().String()
+	}
+	s.cfg.Events(Event{Session: s.id, Remote: s.remote, Kind: kind, Text: text,
 		Commands: s.commands, Messages: s.messages})
 }
 
@@ -81,9 +84,9 @@ func (s *session) traceSecret(line string) {
 }
 
 // traceServer reports a reply line for the transcript.
-func (s *session) traceServer(line string) {
+func (s *session) traceServer(line []byte) {
 	if s.cfg.Transcript && s.cfg.Events != nil {
-		s.emit(EventServer, line)
+		s.emit(EventServer, string(line))
 	}
 }
 

@@ -458,3 +458,112 @@ func oneSession(addr string) error {
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	return playDialogue(c)
 }
+
+// TestHeapBoundedWhileDropping sends fifty times as many messages as the
+// mailbox keeps, from four sessions at once, and reads the live heap
+// after a collection every so often: the dropped messages must be freed,
+// so the heap stays within what the limits allow, whatever went through.
+func TestHeapBoundedWhileDropping(t *testing.T) {
+	const (
+		sessions = 4
+		keep     = 100
+		keepB    = 1 << 20
+		perSess  = 50 * keep / sessions
+		size     = 2000 // bytes of data per message
+	)
+	srv, addr := testServer(t, func(c *Config) { c.MailboxMessages, c.MailboxBytes = keep, keepB })
+	// What the limits allow: the mailbox's bytes, a Message of bookkeeping
+	// for each one kept, and twice over for the array a full mailbox
+	// moves along (dropOldest); each session's buffers on both sides, live
+	// while it runs (the server's 32 KiB reader, 16 KiB writer and 64 KiB
+	// body chunk, the client's 64 KiB writer and its reader); and 2 MiB
+	// for the runtime and the test's own goroutines. Without the drops,
+	// the 10 MB sent would all be live.
+	bound := uint64(keepB + 2*keep*1024 + sessions*180<<10 + 2<<20)
+	base := liveHeap()
+	var peak uint64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, sessions)
+	for i := range sessions {
+		wg.Go(func() {
+			errs[i] = sendMany(addr, i, perSess, size, func(n int) {
+				if n%(perSess/5) == 0 {
+					h := liveHeap()
+					mu.Lock()
+					peak = max(peak, h)
+					mu.Unlock()
+				}
+			})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	peak = max(peak, liveHeap())
+	grew := peak - min(base, peak)
+	t.Logf("%d messages of %d bytes through a mailbox of %d messages / %d KiB: live heap grew by %d KiB at most (bound %d KiB)",
+		sessions*perSess, size, keep, keepB>>10, grew>>10, bound>>10)
+	if got := srv.Mailbox().Len() + srv.Mailbox().Dropped(); got != sessions*perSess {
+		t.Errorf("%d messages stored or dropped, want %d", got, sessions*perSess)
+	}
+	if grew > bound {
+		t.Errorf("live heap grew by %d KiB, want at most %d KiB", grew>>10, bound>>10)
+	}
+}
+
+// liveHeap is the heap in use after collections: two, since what a
+// sync.Pool holds survives the first.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// sendMany sends n messages of size bytes on one session, each pipelined
+// whole with BDAT, and calls after(k) once k have been accepted.
+func sendMany(addr string, i, n, size int, after func(int)) error {
+	c, err := proto.Dial(context.Background(), addr, proto.Options{Timeout: 30 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.ReadReply(context.Background()); err != nil {
+		return err
+	}
+	if _, err := playSteps(c, []loadStep{{send: "EHLO heap.example\r\n", want: 250, flush: true}}); err != nil {
+		return err
+	}
+	head := fmt.Sprintf("Subject: session %d\r\n\r\n", i)
+	m := loadMsg{From: "bob@example.test", To: []string{"alice@example.test"},
+		Data: head + strings.Repeat("y", size-len(head)-2) + "\r\n"}
+	steps := loadSteps(m, 2)
+	for k := 1; k <= n; k++ {
+		if _, err := playSteps(c, steps); err != nil {
+			return fmt.Errorf("session %d message %d: %w", i, k, err)
+		}
+		after(k)
+	}
+	return nil
+}
+
+// BenchmarkMailboxFull delivers into a full mailbox of the default size,
+// so every delivery drops the oldest message: the steady state of a
+// sandbox that a class has filled.
+func BenchmarkMailboxFull(b *testing.B) {
+	cfg := DefaultConfig()
+	m := NewMailbox(cfg.MailboxMessages, cfg.MailboxBytes)
+	msg := Message{ID: "X", From: "bob@example.test", To: []string{"alice@example.test"}, Data: make([]byte, 1000)}
+	for range cfg.MailboxMessages {
+		m.deliver(msg)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.deliver(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

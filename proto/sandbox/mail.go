@@ -165,8 +165,7 @@ func (s *session) parseRcpt(arg string) (string, []proto.Param, *canned) {
 	return s.srv.dir.qualify(addr), params, nil
 }
 
-// cmdVrfy follows Postfix's answers except that a known user gets 250 (the
-// address is deliverable and we know it) where Postfix says 252.
+// cmdVrfy follows Postfix's answers (testdata/real-replies-stateful.md).
 func (s *session) cmdVrfy(arg string) error {
 	addr, given, smtputf8, ok := verifyArg(arg)
 	ascii, valid := checkAddress(addr)
@@ -183,17 +182,16 @@ func (s *session) cmdVrfy(arg string) error {
 	return nil
 }
 
+// verify answers 252 2.0.0, the address as given, where RCPT TO would be
+// accepted, and RCPT's refusal elsewhere, as Postfix does: so 252 means
+// "would be accepted" for every address, and the hints and the mistakes
+// lesson can say so. A bare name is qualified first, as RCPT qualifies it.
 func (s *session) verify(addr, given string) {
-	v := s.srv.dir.classify(addr)
-	_, refusal := s.srv.dir.lookup(addr, s.auth != "")
-	switch {
-	case v == unqualified, v == foreignDomain && refusal == nil:
-		s.reply(252, ec(2, 0, 0), clip(given))
-	case refusal != nil:
+	if _, refusal := s.srv.dir.lookup(s.srv.dir.qualify(addr), s.auth != ""); refusal != nil {
 		s.send(*refusal)
-	default:
-		s.reply(250, ec(2, 0, 0), "<"+clip(addr)+">")
+		return
 	}
+	s.reply(252, ec(2, 0, 0), clip(given))
 }
 
 // cmdExpn is ours alone (Postfix has no EXPN): lessons use it to show a

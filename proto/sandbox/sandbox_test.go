@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -380,7 +381,8 @@ func TestReplyTexts(t *testing.T) {
 		{"HELP FOO", []string{"504 5.5.4 HELP topic unknown: FOO"}},
 		{"EXPN staff", []string{"250-2.0.0 <alice@example.test>", "250-2.0.0 <bob@example.test>", "250 2.0.0 <carol@example.test>"}},
 		{"EXPN <bob@example.test>", []string{"250 2.0.0 <bob@example.test>"}},
-		{"VRFY alice@example.test", []string{"250 2.0.0 <alice@example.test>"}},
+		{"VRFY alice@example.test", []string{"252 2.0.0 alice@example.test"}},
+		{"VRFY nobody", []string{"550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown in virtual mailbox table"}},
 		{"VRFY Alice", []string{"252 2.0.0 Alice"}},
 		{"VRFY nosuchuser@example.test", []string{"550 5.1.1 <nosuchuser@example.test>: Recipient address rejected: User unknown in virtual mailbox table"}},
 		{"VRFY someone@elsewhere.invalid", []string{"554 5.7.1 <someone@elsewhere.invalid>: Relay access denied"}},
@@ -536,5 +538,54 @@ func TestGreylistForgetsOldest(t *testing.T) {
 	}
 	if !g.first("192.0.2.1", "a@x", "b@y") {
 		t.Error("the oldest triple was not forgotten")
+	}
+}
+
+// TestVrfyAgreesWithRcpt: VRFY answers 252 exactly where RCPT TO would be
+// accepted, and RCPT's own refusal elsewhere, as Postfix does
+// (testdata/real-replies-stateful.md), so that the 252 hint's "would
+// still be accepted" and the mistakes lesson hold for every address.
+func TestVrfyAgreesWithRcpt(t *testing.T) {
+	_, addr := testServer(t, nil)
+	c := dial(t, addr, proto.Options{})
+	expect(t, c, "EHLO vrfy.example", 250, "")
+	expect(t, c, "MAIL FROM:<bob@example.test>", 250, "2.1.0")
+	for _, a := range []string{"bob@example.test", "Bob@Example.Test", "nobody@example.test", "bob", "nobody", "staff@example.test", "someone@elsewhere.invalid"} {
+		v, r := resultOf(cmd(t, c, "VRFY "+a)), resultOf(cmd(t, c, "RCPT TO:<"+a+">"))
+		want := r
+		if r.Code == 250 {
+			want = result{252, "2.0.0"}
+		}
+		if v != want {
+			t.Errorf("VRFY %s: %s, but RCPT TO: %s; want %s", a, v, r, want)
+		}
+	}
+}
+
+// TestTellIsReplyFormat: the sandbox builds its reply lines itself; they
+// must be proto.Reply's, byte for byte.
+func TestTellIsReplyFormat(t *testing.T) {
+	tests := []struct {
+		code  int
+		enh   proto.EnhancedCode
+		lines []string
+	}{
+		{220, proto.EnhancedCode{}, []string{"sandbox.smtprepl.test ESMTP"}},
+		{250, ec(2, 1, 0), []string{"Ok"}},
+		{250, ec(2, 0, 0), []string{"<a@example.test>", "<b@example.test>", ""}},
+		{214, ec(2, 0, 0), []string{""}},
+		{354, proto.EnhancedCode{}, nil},
+		{550, ec(5, 123, 999), []string{"x"}},
+		{250, proto.EnhancedCode{}, []string{"a", "", "b"}},
+	}
+	for _, tt := range tests {
+		var got strings.Builder
+		s := &session{cfg: &Config{}, bw: bufio.NewWriter(&got)}
+		s.tell(tt.code, tt.enh, tt.lines...)
+		s.bw.Flush()
+		want := strings.Join(proto.NewReply(tt.code, tt.enh, tt.lines...).Raw, "\r\n") + "\r\n"
+		if got.String() != want {
+			t.Errorf("tell(%d, %v, %q) wrote %q, want %q", tt.code, tt.enh, tt.lines, got.String(), want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -34,6 +35,12 @@ type Server struct {
 	buffers    sync.Pool     // *buffers of ended sessions
 	pop3       *pop3Store
 
+	// spare hands an accepted connection to a session goroutine that has
+	// ended its last session and waits for another (see worker); done
+	// ends the waiting ones at Close.
+	spare chan func()
+	done  chan struct{}
+
 	mu  sync.Mutex
 	lns []net.Listener
 	// pop3Addr is the first POP3 listener's, for clients in this process.
@@ -62,6 +69,8 @@ func New(cfg Config) (*Server, error) {
 		rcptRules: rcptParamRules(),
 		slots:     make(chan struct{}, cfg.MaxConns),
 		conns:     map[net.Conn]struct{}{},
+		spare:     make(chan func()),
+		done:      make(chan struct{}),
 		greylist:  newGreylist(),
 	}
 	s.pop3 = &pop3Store{srv: s, deleted: map[string]map[string]bool{}}
@@ -74,21 +83,34 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// listenTCP listens on addr without TCP keep-alive: the idle timeout
+// already ends a silent session, and keep-alive's four setsockopt calls on
+// every accepted connection were a tenth of a classroom's load
+// (BenchmarkSmtpSource).
+func listenTCP(addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: listen: %w", err)
+	}
+	return ln, nil
+}
+
 // Listen serves plain SMTP (STARTTLS on offer) on addr, such as
 // "127.0.0.1:0", in the background, and returns the address bound.
 func (s *Server) Listen(addr string) (net.Addr, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listenTCP(addr)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: listen: %w", err)
+		return nil, err
 	}
 	return s.serve(ln, s.smtpHandler(s.cfg.RequireTLS))
 }
 
 // ListenTLS serves implicit TLS (RFC 8314, port 465 style) on addr.
 func (s *Server) ListenTLS(addr string) (net.Addr, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listenTCP(addr)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: listen: %w", err)
+		return nil, err
 	}
 	return s.serve(tls.NewListener(ln, s.tlsConf), s.smtpHandler(s.cfg.RequireTLS))
 }
@@ -98,9 +120,9 @@ func (s *Server) ListenTLS(addr string) (net.Addr, error) {
 // Config.RequireTLS says, so one server can show ports 25 and 587 side by
 // side, with one mailbox.
 func (s *Server) ListenSubmission(addr string) (net.Addr, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listenTCP(addr)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: listen: %w", err)
+		return nil, err
 	}
 	return s.serve(ln, s.smtpHandler(true))
 }
@@ -142,7 +164,39 @@ func (s *Server) acceptLoop(ln net.Listener, handle func(net.Conn)) {
 			c.Close()
 			return
 		}
-		go handle(c)
+		job := func() { handle(c) }
+		select {
+		case s.spare <- job:
+		default:
+			s.wg.Add(1) // track's Add is not Done yet: the count is above zero
+			go s.worker(job)
+		}
+	}
+}
+
+// workerIdle is how long a session goroutine waits for the next
+// connection before it ends.
+const workerIdle = 5 * time.Second
+
+// worker runs session, then those of connections handed over on spare
+// until none comes for workerIdle. A new goroutine's stack grows by
+// copying as a session deepens it, which was a tenth of the sandbox's CPU
+// under a classroom's load of short sessions (BenchmarkSandboxClassroom);
+// a goroutine that stays keeps its stack.
+func (s *Server) worker(session func()) {
+	defer s.wg.Done()
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for {
+		session()
+		idle.Reset(workerIdle)
+		select {
+		case session = <-s.spare:
+		case <-idle.C:
+			return
+		case <-s.done:
+			return
+		}
 	}
 }
 
@@ -200,6 +254,7 @@ func (s *Server) Close() error {
 	if !s.closed {
 		s.closed = true
 		s.closing.Store(true)
+		close(s.done)
 		for _, ln := range s.lns {
 			if e := ln.Close(); e != nil && err == nil {
 				err = fmt.Errorf("sandbox: close: %w", e)

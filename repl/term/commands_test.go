@@ -35,3 +35,31 @@ func TestShellRecordRedacts(t *testing.T) {
 		t.Errorf("recording:\n%s", data)
 	}
 }
+
+// TestShellRecordMidSession: :record started after the session began
+// writes it from its start, so the recording replays: the greeting, the
+// EHLO and the login come first, the password still redacted.
+func TestShellRecordMidSession(t *testing.T) {
+	srv := startSandbox(t)
+	file := filepath.Join(t.TempDir(), "session.txt")
+	runShell(t, srv, []readStep{
+		{line: "EHLO a.example"}, {line: "AUTH LOGIN"}, {line: "c3R1ZGVudA=="}, {line: "c2VjcmV0", secret: true},
+		{line: ":record " + file}, {line: "MAIL FROM:<student@example.test>"}, {line: ":record off"},
+	})
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(data)
+	order := []string{"S: 220 ", "C: EHLO a.example", "C: AUTH LOGIN", "S: 235 ", "C: MAIL FROM:<student@example.test>"}
+	for _, want := range order {
+		i := strings.Index(got, want)
+		if i < 0 {
+			t.Fatalf("recording lacks %q (in order):\n%s", want, data)
+		}
+		got = got[i:]
+	}
+	if strings.Contains(string(data), "c2VjcmV0") {
+		t.Errorf("the password reached the recording:\n%s", data)
+	}
+}

@@ -154,3 +154,25 @@ func lastLine(screen string) string {
 	lines := strings.Split(strings.TrimRight(screen, "\n "), "\n")
 	return strings.TrimRight(lines[len(lines)-1], " ")
 }
+
+// TestTmuxClearAndComposeTab: Ctrl-L clears the screen, leaving the
+// prompt at the top; Tab after ":compose " lists the subcommands, not the
+// files of the directory.
+func TestTmuxClearAndComposeTab(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "stray-file.txt"), nil, 0o600)
+	tm := startTmux(t, "cd "+dir+" && env XDG_STATE_HOME="+dir+" HOME="+dir+" "+bin+"; sleep 60")
+	tm.waitText("S: 220 sandbox.smtprepl.test ESMTP")
+	tm.waitCount(" › ", 1)
+	tm.keys(":compose ", "Tab", "Tab")
+	s := tm.waitText("inline")
+	if strings.Contains(s, "stray-file.txt") {
+		t.Errorf("Tab after :compose listed the directory's files:\n%s", s)
+	}
+	tm.keys("C-u", "C-l")
+	tm.waitFor("Ctrl-L to clear the screen", func(string) bool {
+		visible := strings.TrimSpace(tm.run("capture-pane", "-p", "-t", "t"))
+		return !strings.Contains(visible, "220 sandbox") && strings.HasSuffix(visible, "›")
+	})
+}
