@@ -36,6 +36,23 @@ func NormaliseAddr(arg string, implicitTLS bool) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
+// NormaliseLMTPAddr is NormaliseAddr for an LMTP server, whose port,
+// when none is given, is 24 (RFC 2033 §5 asks for no well-known port;
+// 24, "any private mail system", is where Dovecot and Cyrus listen).
+func NormaliseLMTPAddr(arg string, implicitTLS bool) (string, error) {
+	if strings.HasPrefix(arg, proto.UnixPrefix) {
+		return NormaliseAddr(arg, implicitTLS)
+	}
+	host, port, err := splitAddr(arg)
+	if err != nil {
+		return "", err
+	}
+	if port == "" {
+		arg = net.JoinHostPort(host, "24")
+	}
+	return NormaliseAddr(arg, implicitTLS)
+}
+
 // splitAddr splits HOST, HOST:PORT, [IPv6] and [IPv6]:PORT (and a bare
 // IPv6 literal, whose colons cannot be a port); anything else with a
 // colon in its host, such as 127.0.0.1:53277:99, is refused rather than

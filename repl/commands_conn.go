@@ -61,7 +61,11 @@ func (s *Session) retarget(o openArgs) error {
 	case o.addr == "sandbox" && s.cfg.Sandbox != nil:
 		s.cfg.Addr, s.cfg.ImplicitTLS = s.cfg.Sandbox.Addr().String(), false
 	case o.addr != "":
-		addr, err := NormaliseAddr(o.addr, o.tls)
+		normalise := NormaliseAddr
+		if s.cfg.LMTP {
+			normalise = NormaliseLMTPAddr
+		}
+		addr, err := normalise(o.addr, o.tls)
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ type afterFunc func(ctx context.Context, s *Session, cmd proto.Command, r *proto
 
 var afterTable = map[string]afterFunc{
 	"EHLO":     afterEHLO,
+	"LHLO":     afterEHLO,
 	"STARTTLS": afterSTARTTLS,
 	"DATA":     afterDATA,
 	"AUTH":     afterAUTH,
@@ -158,12 +159,19 @@ func (s *Session) closeBody(send bool) error {
 	return nil
 }
 
+// readDataReply reads the replies to the end of a message: one, or in
+// LMTP one per accepted recipient (RFC 2033 §4.2), each named with its
+// recipient, so the next command gets its own reply.
 func (s *Session) readDataReply(ctx context.Context) error {
-	reply, err := s.readReply(ctx)
-	if err != nil {
-		return fmt.Errorf("waiting for the reply to the message: %w", err)
+	for first := true; first || s.model.Phase() == proto.PhaseDelivery; first = false {
+		d := s.nextDelivery()
+		reply, err := s.readReply(ctx)
+		if err != nil {
+			return fmt.Errorf("waiting for the reply to the message%s: %w", d.waitingFor(), err)
+		}
+		s.noteReply(".", reply)
+		s.model.Feed(".", reply)
+		s.noteDelivery(d, reply)
 	}
-	s.noteReply(".", reply)
-	s.model.Feed(".", reply)
 	return nil
 }

@@ -40,6 +40,9 @@ type Config struct {
 	WireHex bool
 	// LocalAddr is the address to connect from (--local-addr); nil: any.
 	LocalAddr *net.TCPAddr
+	// LMTP speaks LMTP (RFC 2033, --lmtp): LHLO opens the session, and the
+	// end of a message gets one reply per accepted recipient.
+	LMTP bool
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,
@@ -86,6 +89,9 @@ type Session struct {
 	composer *composer
 	// instruments are the optional displays of the wire: timings and hex.
 	instruments instruments
+	// undelivered names the LMTP recipients whose delivery reply was
+	// 4xx/5xx, with the reply's codes, for the script's last sentence.
+	undelivered []string
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -104,6 +110,9 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	}
 	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, instruments: instruments{timing: cfg.Timing, hex: hexDumper{on: cfg.WireHex}}}
 	s.cmds, s.composer = newCommandTable(), &composer{}
+	if cfg.LMTP {
+		s.model = *proto.NewLMTPSession()
+	}
 	s.sec = newSecretKeeper()
 	if sh, ok := s.view.View.(secretSharer); ok {
 		sh.useSecrets(s.sec.set)
@@ -181,11 +190,12 @@ func (s *Session) tap(l proto.TapLine) {
 }
 
 func (s *Session) autoStartTLS(ctx context.Context) error {
-	if err := s.command(ctx, "EHLO "+s.cfg.EHLOName); err != nil {
+	hello := s.helloVerb()
+	if err := s.command(ctx, hello+" "+s.cfg.EHLOName); err != nil {
 		return err
 	}
 	if !s.model.Capabilities().StartTLS() {
-		return fmt.Errorf("--starttls: %s does not offer STARTTLS in its EHLO reply", s.cfg.Addr)
+		return fmt.Errorf("--starttls: %s does not offer STARTTLS in its %s reply", s.cfg.Addr, hello)
 	}
 	if err := s.command(ctx, "STARTTLS"); err != nil {
 		return err
@@ -257,6 +267,7 @@ func (s *Session) command(ctx context.Context, line string) error {
 
 func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 	s.pendingVerb = replyTo(cmd)
+	rcpts, bdatLast := s.lmtpBDATLast(cmd)
 	reply, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
@@ -266,7 +277,10 @@ func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 		s.view.note(note)
 	}
 	s.noteAfterDot(reply)
-	return s.afterReply(ctx, cmd, reply)
+	if err := s.afterReply(ctx, cmd, reply); err != nil || !bdatLast {
+		return err
+	}
+	return s.bdatLastDeliveries(ctx, rcpts, reply)
 }
 
 // noteAfterDot explains, in the shell, an unknown command right after a

@@ -20,7 +20,7 @@ import (
 const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--listen-tls ADDR] [--submission ADDR]
                         [--require-tls] [--write-cert FILE] [--maildir DIR]
                         [--verbose] [--no-color] [--scenario NAME]...
-                        [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N]
+                        [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N] [--lmtp]
 Run the practice server in the foreground until interrupted.`
 
 // sandboxFlags are the command line's settings for the practice server.
@@ -30,7 +30,7 @@ type sandboxFlags struct {
 	maildir                    string
 	verbose, noColor           bool
 	scenarios                  []string
-	requireTLS                 bool
+	requireTLS, lmtp           bool
 	keepMsgs, keepMiB, inFlMiB int
 }
 
@@ -40,6 +40,10 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, err
 	}
 	cfg := sandbox.DefaultConfig()
+	if f.lmtp {
+		cfg = sandbox.LMTPConfig()
+		fmt.Fprintln(e.stdout, "smtprepl sandbox: speaking LMTP (RFC 2033): LHLO, not EHLO; after the message, one reply per recipient; full@example.test is over its quota")
+	}
 	cfg.RequireTLS = f.requireTLS
 	cfg.Maildir = f.maildir
 	for _, name := range f.scenarios {
@@ -134,6 +138,7 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:2525", "address to listen on (beyond loopback, anyone who can reach it can use it)")
 	fs.StringVar(&f.listenTLS, "listen-tls", "", "also listen on ADDR with implicit TLS (port 465 style), same certificate as STARTTLS")
 	fs.StringVar(&f.submission, "submission", "", "also listen on ADDR as a submission port (587 style): STARTTLS required before AUTH and MAIL")
+	fs.BoolVar(&f.lmtp, "lmtp", false, "speak LMTP (RFC 2033), as Dovecot's LMTP server: LHLO, one reply per recipient after the message; full@example.test is over quota")
 	fs.BoolVar(&f.requireTLS, "require-tls", false, "behave like a submission port: STARTTLS before AUTH and MAIL")
 	fs.StringVar(&f.certOut, "write-cert", "", "write the generated certificate (PEM) to FILE, for --cafile; --listen-tls and STARTTLS both use it")
 	fs.StringVar(&f.maildir, "maildir", "", "also write every accepted message to DIR/<mailbox>/new/, Maildir layout, with a Received: header")

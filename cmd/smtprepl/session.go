@@ -76,6 +76,7 @@ type sessionFlags struct {
 	wire           string
 	ehlo           string
 	localAddr      string
+	lmtp           bool
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -117,6 +118,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
+	fs.BoolVar(&f.lmtp, "lmtp", false, "speak LMTP (RFC 2033): LHLO, one reply per recipient after the message (default port 24; no HOST: the sandbox in LMTP mode)")
 }
 
 // sessionConfig checks the flags and makes the session's configuration;
@@ -134,6 +136,7 @@ func (f *sessionFlags) sessionConfig() (repl.Config, error) {
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	cfg.Timing, cfg.WireHex, cfg.EHLOName = f.timing, f.wire == "hex", f.ehlo
+	cfg.LMTP = f.lmtp
 	if f.localAddr != "" {
 		addr, err := proto.ParseLocalAddr(f.localAddr)
 		if err != nil {
@@ -161,13 +164,21 @@ func runInteractive(ctx context.Context, e *env, cfg repl.Config, colour bool) (
 // in-process so that `smtprepl` alone works with no server anywhere.
 func target(cfg *repl.Config, pos []string) (stop func(), err error) {
 	if len(pos) == 1 {
-		cfg.Addr, err = repl.NormaliseAddr(pos[0], cfg.ImplicitTLS)
+		normalise := repl.NormaliseAddr
+		if cfg.LMTP {
+			normalise = repl.NormaliseLMTPAddr
+		}
+		cfg.Addr, err = normalise(pos[0], cfg.ImplicitTLS)
 		return func() {}, err
 	}
 	if cfg.ImplicitTLS {
 		return nil, usagef("--tls needs a HOST: the built-in sandbox speaks STARTTLS, not implicit TLS")
 	}
-	srv, err := sandbox.New(sandbox.DefaultConfig())
+	sbCfg := sandbox.DefaultConfig()
+	if cfg.LMTP {
+		sbCfg = sandbox.LMTPConfig()
+	}
+	srv, err := sandbox.New(sbCfg)
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
@@ -199,6 +210,11 @@ func runScript(ctx context.Context, e *env, cfg repl.Config, file string) (int, 
 	}
 	if err := s.CredentialsWithheld(); err != nil {
 		return exitFailure, err
+	}
+	if msg := s.UndeliveredSentence(); msg != "" {
+		// Named on stderr as well as in the transcript: an LMTP reply
+		// after the first is easy to miss, and it is the one that failed.
+		fmt.Fprintf(e.stderr, "smtprepl: %s\n", visible.TextClip(msg, maxErrorBytes))
 	}
 	if s.Failed() {
 		return exitReplies, nil

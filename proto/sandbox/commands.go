@@ -21,7 +21,7 @@ type command struct {
 
 // commandTable is built per Server, so no table is shared mutable state.
 // BDAT gates itself: it must read its chunk even when refusing it.
-func commandTable() (map[string]command, []string) {
+func commandTable(lmtp bool) (map[string]command, []string) {
 	t := map[string]command{
 		"HELO":     {run: (*session).cmdHelo, help: "HELO hostname"},
 		"EHLO":     {run: (*session).cmdEhlo, help: "EHLO hostname"},
@@ -38,9 +38,14 @@ func commandTable() (map[string]command, []string) {
 		"STARTTLS": {run: (*session).cmdStartTLS, help: "STARTTLS, then the TLS handshake, then EHLO again"},
 		"AUTH":     {run: (*session).cmdAuth, helo: true, tls: true, help: "AUTH PLAIN|LOGIN|CRAM-MD5 [initial-response]"},
 	}
+	if lmtp {
+		lmtpCommands(t)
+	}
 	verbs := make([]string, 0, len(t))
-	for v := range t {
-		verbs = append(verbs, v)
+	for v, c := range t {
+		if c.help != "" { // LMTP's HELO and EHLO are no commands of ours
+			verbs = append(verbs, v)
+		}
 	}
 	slices.Sort(verbs)
 	return t, verbs

@@ -61,7 +61,7 @@ func New(cfg Config) (*Server, error) {
 		conns:     map[net.Conn]struct{}{},
 		greylist:  newGreylist(),
 	}
-	s.cmds, s.verbs = commandTable()
+	s.cmds, s.verbs = commandTable(cfg.LMTP)
 	if cfg.Maildir != "" {
 		if s.maildir, err = openMaildir(cfg.Maildir, cfg.Hostname); err != nil {
 			return nil, err
