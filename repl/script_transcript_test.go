@@ -16,12 +16,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
 // The script transcripts in testdata/script are txtar archives: the
-// comment says what the case shows, "flags" may say "pipeline" and
-// "short-timeout" (300 ms instead of 3 s), "server"
+// comment says what the case shows, "flags" may say "pipeline",
+// "lmtp" (--lmtp against the LMTP sandbox) and "short-timeout" (300 ms
+// instead of 3 s), "server"
 // (when present) is a scripted server's replies in order, else the
 // practice server answers; "input" is the script. The rest is what must
 // come out: "output" (stdout, ports masked), "received" (every line the
@@ -85,15 +87,18 @@ var portRE = regexp.MustCompile(`127\.0\.0\.1:\d+`)
 func playScriptCase(t *testing.T, a *transcripts.Archive) map[string]string {
 	t.Helper()
 	var target string
+	flags := section(a, "flags")
 	srv := startSandbox(t)
+	if strings.Contains(flags, "lmtp") {
+		srv = repltest.StartLMTPSandbox(t)
+	}
 	if replies := section(a, "server"); replies != "" {
 		target = startScriptedServer(t, replies)
 	} else {
 		target = srv.Addr().String()
 	}
 	proxy, received := startRecordingProxy(t, target)
-	flags := section(a, "flags")
-	cfg := Config{Addr: proxy, Timeout: 3 * time.Second, Pipeline: strings.Contains(flags, "pipeline")}
+	cfg := Config{Addr: proxy, Timeout: 3 * time.Second, Pipeline: strings.Contains(flags, "pipeline"), LMTP: strings.Contains(flags, "lmtp")}
 	if strings.Contains(flags, "short-timeout") {
 		cfg.Timeout = 300 * time.Millisecond
 	}
