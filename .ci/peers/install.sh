@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the real SMTP servers used by smtprepl's interop tests (Debian 12, root).
 # Idempotent: a second run only checks and returns.
-#   Postfix (+ smtp-sink), aiosmtpd, Cyrus SASL tools, swaks: regular apt packages.
+#   Postfix (+ smtp-sink), aiosmtpd, Cyrus SASL tools, swaks, Dovecot (LMTP, POP3): regular apt packages
+#   (Dovecot never runs as the system service: start.sh runs a private instance).
 #   Exim 4: extracted with dpkg -x into $SMTPREPL_EXIM_ROOT (default /opt/smtprepl-exim),
 #           never installed as a package (exim4-daemon-light conflicts with postfix).
 set -euo pipefail
@@ -11,7 +12,8 @@ EXIM_CACHE=${SMTPREPL_EXIM_CACHE:-/var/cache/smtprepl-exim-debs}
 # libidn12 is exim's only library missing from a postfix system; it is installed as a regular
 # package (no conflict) because the setuid exim binary re-execs itself for delivery and the loader
 # ignores LD_LIBRARY_PATH for setuid programs.
-PKGS=(postfix swaks python3-aiosmtpd sasl2-bin libsasl2-modules openssl socat netcat-openbsd tmux libidn12)
+PKGS=(postfix swaks python3-aiosmtpd sasl2-bin libsasl2-modules openssl socat netcat-openbsd tmux libidn12
+      dovecot-core dovecot-lmtpd dovecot-pop3d)
 EXIM_PKGS=(exim4-daemon-light exim4-base exim4-config)
 
 die() { echo "install.sh: ERROR: $*" >&2; exit 1; }

@@ -4,8 +4,8 @@
   peerutil.py freeports N
       Print N distinct free TCP ports on 127.0.0.1, one per line (all N sockets
       are bound at once, then released; the caller retries if one is taken later).
-  peerutil.py wait PORT [--tls] [--timeout S] [--pid PID]
-      Poll 127.0.0.1:PORT until the server sends a 220 greeting (over implicit
+  peerutil.py wait PORT [--tls] [--timeout S] [--pid PID] [--expect +OK]
+      Poll 127.0.0.1:PORT until the server sends a 220 (or --expect) greeting (over implicit
       TLS with --tls, certificate not verified), then send QUIT. Exit 0 on
       success, 1 on timeout, 2 if PID (when given) has died meanwhile.
 """
@@ -68,7 +68,7 @@ def alive(pid):
         return False
 
 
-def wait(port, use_tls, timeout, pid):
+def wait(port, use_tls, timeout, pid, expect="220"):
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
@@ -77,14 +77,14 @@ def wait(port, use_tls, timeout, pid):
             return 2
         try:
             line = greeting(port, use_tls)
-            if line.startswith("220"):
+            if line.startswith(expect):
                 print(line)
                 return 0
             last = line or "connection closed without greeting"
         except (OSError, ssl.SSLError) as e:
             last = str(e)
         time.sleep(0.1)
-    print(f"timeout after {timeout}s waiting for 220 on 127.0.0.1:{port}: {last}", file=sys.stderr)
+    print(f"timeout after {timeout}s waiting for {expect} on 127.0.0.1:{port}: {last}", file=sys.stderr)
     return 1
 
 
@@ -98,11 +98,12 @@ def main():
     wp.add_argument("--tls", action="store_true")
     wp.add_argument("--timeout", type=float, default=20)
     wp.add_argument("--pid", type=int)
+    wp.add_argument("--expect", default="220", help="the greeting's start (POP3: +OK)")
     a = ap.parse_args()
     if a.cmd == "freeports":
         freeports(a.n)
         return 0
-    return wait(a.port, a.tls, a.timeout, a.pid)
+    return wait(a.port, a.tls, a.timeout, a.pid, a.expect)
 
 
 if __name__ == "__main__":

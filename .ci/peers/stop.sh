@@ -15,6 +15,7 @@ pid_is() { # PID PIDFILE
         aiosmtpd) want=aiosmtpd_server ;;
         smtp-sink) want=smtp-sink ;;
         exim) want=exim ;;
+        dovecot) want=dovecot ;;
         *) want="" ;;
     esac
     [ -r "/proc/$pid/cmdline" ] || return 1
