@@ -52,13 +52,32 @@ func TestInteropLMTPDovecot(t *testing.T) {
 				}
 			}
 		})
-		t.Run(name+"/a refused recipient", func(t *testing.T) {
-			r := iopRun(t, iopLMTPScript("alice@example.test", "not an address", "carol@example.test"), args...)
-			if r.exit != exitReplies {
-				t.Errorf("exit %d, want 1\n%s", r.exit, r.describe())
-			}
-			iopExpectFinals(t, r, "220 ", "250 ", "250 2.1.0", "250 2.1.5", "501 5.5.4", "250 2.1.5", "354",
-				"250 2.0.0 <alice@example.test> ", "250 2.0.0 <carol@example.test> ", "250 2.0.0 OK", "221 2.0.0")
-		})
+		for _, refused := range []struct{ rcpt, reply string }{{"not an address", "501 5.5.4"}, {iopUnknown, "550 5.1.1 <" + iopUnknown + "> User doesn't exist"}} {
+			t.Run(name+"/refused recipient "+refused.rcpt, func(t *testing.T) {
+				r := iopRun(t, iopLMTPScript("alice@example.test", refused.rcpt, "carol@example.test"), args...)
+				if r.exit != exitReplies {
+					t.Errorf("exit %d, want 1\n%s", r.exit, r.describe())
+				}
+				iopExpectFinals(t, r, "220 ", "250 ", "250 2.1.0", "250 2.1.5", refused.reply, "250 2.1.5", "354",
+					"250 2.0.0 <alice@example.test> ", "250 2.0.0 <carol@example.test> ", "250 2.0.0 OK", "221 2.0.0")
+			})
+		}
 	}
+}
+
+// TestInteropLMTPStartTLS: --starttls says LHLO, not EHLO, to an LMTP
+// server, and the session goes on under TLS.
+func TestInteropLMTPStartTLS(t *testing.T) {
+	addr := iopDovecotLMTP(t)
+	ca := os.Getenv("SMTPREPL_PEERS_CA")
+	if ca == "" {
+		t.Skip("SMTPREPL_PEERS_CA is not set: Dovecot's certificate cannot be verified")
+	}
+	script := iopLMTPScript("alice@example.test", "bob@example.test")
+	script = script[len("LHLO interop.smtprepl.test\n"):]
+	r := iopRun(t, script, "--lmtp", "--starttls", "--ehlo", "interop.smtprepl.test", "--cafile", ca, addr)
+	iopExpectExit(t, r, exitOK)
+	iopExpectReplies(t, r, iopWant{"LHLO interop.smtprepl.test", "250 "}, iopWant{"STARTTLS", "220 2.0.0"})
+	iopExpectFinals(t, r, "220 ", "250 ", "220 2.0.0", "250 2.1.0", "250 2.1.5", "250 2.1.5", "354",
+		"250 2.0.0 <alice@example.test> ", "250 2.0.0 <bob@example.test> ", "250 2.0.0 OK", "221 2.0.0")
 }
