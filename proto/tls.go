@@ -45,6 +45,11 @@ type TLSInfo struct {
 	NotBefore       time.Time
 	NotAfter        time.Time
 	SelfSigned      bool
+	// Chain is the certificates the server presented, its own first, as
+	// sent: every name in them is the server's choice, to be escaped.
+	Chain []*x509.Certificate
+	// ALPN is the application protocol the server chose, "" for none.
+	ALPN string
 	// VerifyErr is why verification failed (nil: verified). With Insecure
 	// the session goes on anyway and this says what was waived.
 	VerifyErr error
@@ -171,6 +176,7 @@ func (c *Client) handshake(ctx context.Context) (*TLSInfo, error) {
 	info.Handshake = c.lastWrite.Sub(start)
 	st := tc.ConnectionState()
 	info.Version, info.Cipher = tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite)
+	info.ALPN = st.NegotiatedProtocol
 	c.conn, c.tlsInfo = tc, info
 	c.wire(tc)
 	c.event(fmt.Sprintf("TLS established: %s %s", info.Version, info.Cipher))
@@ -259,6 +265,7 @@ func (t *TLSInfo) describe(certs []*x509.Certificate) {
 		return
 	}
 	leaf := certs[0]
+	t.Chain = certs
 	t.Subject, t.Issuer = leaf.Subject.String(), leaf.Issuer.String()
 	t.NotBefore, t.NotAfter = leaf.NotBefore, leaf.NotAfter
 	t.SANs = append(append([]string{}, leaf.DNSNames...), ipStrings(leaf)...)

@@ -71,6 +71,8 @@ func baseCommands() []command {
 			run:    runOpen, complete: completeOpen},
 		{name: "close", summary: "drop the connection without QUIT", run: runClose},
 		{name: "status", summary: "where the session stands: server, TLS, login, transaction, extensions", run: runStatus},
+		{name: "tls", args: "[chain|pem|fingerprint]", summary: "the TLS connection: version, cipher, ALPN and each certificate (subject, names, issuer, validity, SHA-256, key); pem prints the chain as PEM, fingerprint only the fingerprints",
+			run: runTLS, complete: func(_ *Session, arg string) []string { return matchPrefix(arg, tlsShowForms) }},
 		{name: "auth", args: "plain|login|cram-md5 USER", summary: "log in step by step: asks for the password (not echoed) and explains each exchange",
 			run: runAuth, complete: completeAuthCmd, secret: true},
 		{name: "b64", args: "TEXT", summary: "base64-encode TEXT (what AUTH LOGIN expects)", run: runB64, secret: true},

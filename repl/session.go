@@ -43,6 +43,9 @@ type Config struct {
 	// LMTP speaks LMTP (RFC 2033, --lmtp): LHLO opens the session, and the
 	// end of a message gets one reply per accepted recipient.
 	LMTP bool
+	// TLSShow prints, after every TLS handshake, the report of that form
+	// (TLSShowChain, TLSShowPEM, TLSShowFingerprint); "" for none.
+	TLSShow string
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,

@@ -77,6 +77,7 @@ type sessionFlags struct {
 	ehlo           string
 	localAddr      string
 	lmtp           bool
+	tlsShow        string
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -118,6 +119,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
+	fs.StringVar(&f.tlsShow, "tls-show", "", "after each TLS handshake show chain (every certificate described), pem (the chain as PEM) or fingerprint (SHA-256 of each)")
 	fs.BoolVar(&f.lmtp, "lmtp", false, "speak LMTP (RFC 2033): LHLO, one reply per recipient after the message (default port 24; no HOST: the sandbox in LMTP mode)")
 }
 
@@ -126,6 +128,9 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 func (f *sessionFlags) sessionConfig() (repl.Config, error) {
 	if err := f.validate(); err != nil {
 		return repl.Config{}, err
+	}
+	if f.tlsShow != "" && !repl.ValidTLSShow(f.tlsShow) {
+		return repl.Config{}, usagef("--tls-show takes chain, pem or fingerprint, got %s", visible.Clip(strconv.Quote(f.tlsShow), 200))
 	}
 	if f.wire != "" && f.wire != "hex" {
 		return repl.Config{}, usagef("--wire takes hex, got %q", f.wire)
@@ -136,7 +141,7 @@ func (f *sessionFlags) sessionConfig() (repl.Config, error) {
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	cfg.Timing, cfg.WireHex, cfg.EHLOName = f.timing, f.wire == "hex", f.ehlo
-	cfg.LMTP = f.lmtp
+	cfg.LMTP, cfg.TLSShow = f.lmtp, f.tlsShow
 	if f.localAddr != "" {
 		addr, err := proto.ParseLocalAddr(f.localAddr)
 		if err != nil {
