@@ -55,6 +55,7 @@ func afterSTARTTLS(ctx context.Context, s *Session, _ proto.Command, _ *proto.Re
 	}
 	info, err := s.client.StartTLS(ctx)
 	if err != nil {
+		s.showRefusedChain(err)
 		s.model.ConnectionClosed()
 		s.client.Close()
 		return err

@@ -161,6 +161,7 @@ func (s *Session) Open(ctx context.Context) error {
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
 	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
 	if err != nil {
+		s.showRefusedChain(err)
 		return err
 	}
 	s.client, s.lastReply, s.guard = c, nil, s.guard.newConnection()

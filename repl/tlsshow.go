@@ -76,6 +76,9 @@ func TLSReport(info *proto.TLSInfo, form string, now time.Time) []string {
 
 // negotiated is the handshake's outcome: version, cipher suite and ALPN.
 func negotiated(info *proto.TLSInfo) string {
+	if info.Version == "" {
+		return "TLS: no session: the handshake stopped at this certificate chain, which was not trusted"
+	}
 	alpn := "none"
 	if info.ALPN != "" {
 		alpn = visible.Clip(info.ALPN, 100)
@@ -157,20 +160,21 @@ func certValidity(c *x509.Certificate, now time.Time) string {
 	case now.Before(c.NotBefore):
 		return span + " (NOT YET VALID)"
 	case now.After(c.NotAfter):
-		return span + fmt.Sprintf(" (EXPIRED %s ago)", days(now.Sub(c.NotAfter)))
+		return span + fmt.Sprintf(" (EXPIRED %s ago)", Roughly(now.Sub(c.NotAfter)))
 	}
-	return span + fmt.Sprintf(" (%s left)", days(c.NotAfter.Sub(now)))
+	return span + fmt.Sprintf(" (%s left)", Roughly(c.NotAfter.Sub(now)))
 }
 
-func days(d time.Duration) string {
-	n := int(math.Floor(d.Hours() / 24))
-	if n == 1 {
-		return "1 day"
+// Roughly is a duration as a person reads a certificate's validity: in
+// days from two days on, else hours, else minutes.
+func Roughly(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(math.Round(d.Hours()/24)))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(math.Round(d.Hours())))
 	}
-	if n == 0 && d > 0 {
-		return fmt.Sprintf("%d hours", int(math.Ceil(d.Hours())))
-	}
-	return fmt.Sprintf("%d days", n)
+	return fmt.Sprintf("%d minutes", int(math.Round(d.Minutes())))
 }
 
 // fingerprint is the SHA-256 of the certificate's DER, as openssl x509
@@ -207,6 +211,17 @@ func (s *Session) showTLSReport(info *proto.TLSInfo, form string) {
 		now = s.cfg.Now
 	}
 	s.view.output(strings.Join(TLSReport(info, form, now()), "\n"))
+}
+
+// showRefusedChain shows, when --tls-show asked for it, the chain of a
+// certificate that was refused: what the server presented is what the
+// person needs to see to decide about --cafile (as openssl s_client
+// shows it).
+func (s *Session) showRefusedChain(err error) {
+	var ce *proto.CertError
+	if s.cfg.TLSShow != "" && errors.As(err, &ce) && ce.Info != nil && len(ce.Info.Chain) > 0 {
+		s.showTLSReport(ce.Info, s.cfg.TLSShow)
+	}
 }
 
 // runTLS is :tls: the report on the connection's TLS, chain by default.

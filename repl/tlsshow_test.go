@@ -88,8 +88,9 @@ func TestTLSReportValidity(t *testing.T) {
 	}{
 		{"not yet valid", leaf.NotBefore.Add(-time.Hour), "(NOT YET VALID)"},
 		{"hours left", leaf.NotAfter.Add(-5 * time.Hour), "(5 hours left)"},
-		{"a day left", leaf.NotAfter.Add(-30 * time.Hour), "(1 day left)"},
+		{"a day and a bit left", leaf.NotAfter.Add(-30 * time.Hour), "(30 hours left)"},
 		{"expired", leaf.NotAfter.Add(72 * time.Hour), "(EXPIRED 3 days ago)"},
+		{"minutes left", leaf.NotAfter.Add(-20 * time.Minute), "(20 minutes left)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
