@@ -1,6 +1,7 @@
 package term
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/smtprepl/smtprepl/proto"
@@ -24,15 +25,19 @@ func TestLMTPExplanations(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := lmtpHint(tc.verb, tc.reply)
+			var out strings.Builder
+			v := newTermView(&out, NewTheme(false), func() int { return 300 })
+			v.lmtp = true
+			v.Reply(tc.verb, tc.reply)
+			got := strings.TrimPrefix(strings.TrimSpace(out.String()), "↳ ")
 			if tc.want == "" {
-				if h != "" {
-					t.Errorf("lmtpHint = %q, want none", h)
+				smtp := replyExplanation(tc.verb, tc.reply, false)
+				if got != smtp {
+					t.Errorf("explanation = %q, want SMTP's %q", got, smtp)
 				}
 				return
 			}
-			class, _ := codeMeaning(tc.reply.Code)
-			if got := class + " · " + h; got != tc.want {
+			if got != tc.want {
 				t.Errorf("explanation = %q, want %q", got, tc.want)
 			}
 		})
