@@ -12,6 +12,7 @@ type openArgs struct {
 	tls      bool
 	insecure bool
 	cafile   string
+	mx       string // a domain whose MX hosts to try, in order
 }
 
 func parseOpenArgs(args string) (openArgs, error) {
@@ -26,13 +27,19 @@ func parseOpenArgs(args string) (openArgs, error) {
 		case f == "--cafile" && i+1 < len(fields):
 			i++
 			o.cafile = fields[i]
+		case f == "--mx" && i+1 < len(fields):
+			i++
+			o.mx = fields[i]
 		case strings.HasPrefix(f, "-"):
-			return o, fmt.Errorf("unknown option %s: :open [HOST[:PORT]] [--tls] [--insecure] [--cafile FILE]", f)
+			return o, fmt.Errorf("unknown option %s: :open [HOST[:PORT] | --mx DOMAIN] [--tls] [--insecure] [--cafile FILE]", f)
 		case o.addr != "":
 			return o, fmt.Errorf("one server at a time, got %q and %q", o.addr, f)
 		default:
 			o.addr = f
 		}
+	}
+	if o.mx != "" && o.addr != "" {
+		return o, fmt.Errorf("a server or --mx DOMAIN, not both")
 	}
 	return o, nil
 }
@@ -58,6 +65,9 @@ func runOpen(ctx context.Context, s *Session, args string) error {
 
 func (s *Session) retarget(o openArgs) error {
 	switch {
+	case o.mx != "":
+		s.cfg.MXDomain, s.cfg.ImplicitTLS = o.mx, o.tls
+		s.cfg.TLS.Insecure, s.cfg.TLS.CAFile, s.cfg.TLS.ServerName = false, "", ""
 	case o.addr == "sandbox" && s.cfg.Sandbox != nil:
 		s.cfg.Addr, s.cfg.ImplicitTLS = s.cfg.Sandbox.Addr().String(), false
 	case o.addr != "":
@@ -78,7 +88,7 @@ func (s *Session) retarget(o openArgs) error {
 }
 
 func completeOpen(s *Session, arg string) []string {
-	cands := []string{"--tls", "--insecure", "--cafile"}
+	cands := []string{"--tls", "--insecure", "--cafile", "--mx"}
 	if s.cfg.Sandbox != nil {
 		cands = append(cands, "sandbox")
 	}

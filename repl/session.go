@@ -46,6 +46,12 @@ type Config struct {
 	// TLSShow prints, after every TLS handshake, the report of that form
 	// (TLSShowChain, TLSShowPEM, TLSShowFingerprint); "" for none.
 	TLSShow string
+	// Resolver is the DNS server (HOST:PORT) :mx and MXDomain ask; "":
+	// the system's.
+	Resolver string
+	// MXDomain, when set, makes the next Open connect to the domain's MX
+	// hosts in order, as an MTA would (--mx); Addr is then filled in.
+	MXDomain string
 }
 
 // Session is the testable core of the REPL and of script mode: lines in,
@@ -159,7 +165,13 @@ func (s *Session) Open(ctx context.Context) error {
 		s.view.dataMode(false)
 	}
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
-	c, err := proto.Dial(ctx, s.cfg.Addr, opts)
+	var c *proto.Client
+	var err error
+	if s.cfg.MXDomain != "" {
+		c, err = s.dialMX(ctx, opts)
+	} else {
+		c, err = proto.Dial(ctx, s.cfg.Addr, opts)
+	}
 	if err != nil {
 		s.showRefusedChain(err)
 		return err

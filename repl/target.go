@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // tlsOptions trusts the in-process sandbox's own certificate in the
@@ -64,6 +65,9 @@ func (s *Session) AtSandbox() bool {
 func (s *Session) describeTarget() string {
 	if s.AtSandbox() {
 		return "sandbox"
+	}
+	if s.cfg.Addr == "" && s.cfg.MXDomain != "" {
+		return "the MX hosts of " + visible.Clip(s.cfg.MXDomain, 255)
 	}
 	return strings.TrimSuffix(s.cfg.Addr, ":25")
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smtprepl/smtprepl/mx"
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/proto/visible"
@@ -78,6 +79,8 @@ type sessionFlags struct {
 	localAddr      string
 	lmtp           bool
 	tlsShow        string
+	mx             string
+	resolver       string
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -92,10 +95,25 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	if len(pos) > 1 {
 		return exitUsage, usagef("one server at most, got %q", pos)
 	}
+	if f.mx != "" && len(pos) > 0 {
+		return exitUsage, usagef("a HOST or --mx DOMAIN, not both")
+	}
+	if f.mx != "" && f.lmtp {
+		return exitUsage, usagef("--mx and --lmtp exclude each other: MX hosts speak SMTP, LMTP is for a mailbox store")
+	}
+	if f.mx != "" {
+		if _, _, err := repl.ParseMXTarget(f.mx, f.tls); err != nil {
+			return exitUsage, usagef("%v", err)
+		}
+	}
 	cfg, err := f.sessionConfig()
 	if err != nil {
 		return exitUsage, err
 	}
+	if cfg.Resolver, err = resolverFlag(f.resolver, e.getenv); err != nil {
+		return exitUsage, err
+	}
+	cfg.MXDomain = f.mx
 	stop, err := target(&cfg, pos)
 	if err != nil {
 		return exitUsage, err
@@ -121,6 +139,8 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
 	fs.StringVar(&f.tlsShow, "tls-show", "", "after each TLS handshake show chain (every certificate described), pem (the chain as PEM) or fingerprint (SHA-256 of each)")
 	fs.BoolVar(&f.lmtp, "lmtp", false, "speak LMTP (RFC 2033): LHLO, one reply per recipient after the message (default port 24; no HOST: the sandbox in LMTP mode)")
+	fs.StringVar(&f.mx, "mx", "", "connect to DOMAIN's MX hosts in order, as an MTA would, instead of HOST (DOMAIN:PORT: another port than 25)")
+	fs.StringVar(&f.resolver, "resolver", "", "send every DNS query (--mx, :mx) to HOST:PORT (default: $SMTPREPL_RESOLVER, else /etc/resolv.conf)")
 }
 
 // sessionConfig checks the flags and makes the session's configuration;
@@ -168,6 +188,9 @@ func runInteractive(ctx context.Context, e *env, cfg repl.Config, colour bool) (
 // target fills in the server address: the one named, or a sandbox started
 // in-process so that `smtprepl` alone works with no server anywhere.
 func target(cfg *repl.Config, pos []string) (stop func(), err error) {
+	if cfg.MXDomain != "" {
+		return func() {}, nil
+	}
 	if len(pos) == 1 {
 		normalise := repl.NormaliseAddr
 		if cfg.LMTP {
@@ -234,6 +257,22 @@ func sessionError(err error, cfg repl.Config) error {
 		return fmt.Errorf("%w; to go on, trust it with --cafile FILE or accept it with --insecure", err)
 	}
 	return err
+}
+
+// resolverFlag picks the DNS server: --resolver, else SMTPREPL_RESOLVER,
+// else "" (the system's), and checks its form before any query is made.
+func resolverFlag(flagValue string, getenv func(string) string) (string, error) {
+	v, from := flagValue, "--resolver"
+	if v == "" {
+		v, from = getenv("SMTPREPL_RESOLVER"), "SMTPREPL_RESOLVER"
+	}
+	if v == "" {
+		return "", nil
+	}
+	if _, err := mx.NewResolver(v, 0); err != nil {
+		return "", usagef("%s: %v", from, err)
+	}
+	return v, nil
 }
 
 var _ io.Writer = (*os.File)(nil)
