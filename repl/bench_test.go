@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 )
 
 // BenchmarkScriptPipelined is the per-message cost of script mode with
