@@ -204,13 +204,20 @@ func keyDescription(c *x509.Certificate) string {
 	return c.PublicKeyAlgorithm.String()
 }
 
-// showTLSReport prints the report --tls-show asked for.
+// showTLSReport prints a report, in the view and in any recording.
 func (s *Session) showTLSReport(info *proto.TLSInfo, form string) {
 	now := time.Now
 	if s.cfg.Now != nil {
 		now = s.cfg.Now
 	}
-	s.view.output(strings.Join(TLSReport(info, form, now()), "\n"))
+	lines := TLSReport(info, form, now())
+	s.view.output(strings.Join(lines, "\n"))
+	if s.recording != nil {
+		// A recording is a transcript too: the report is its comments.
+		for _, l := range lines {
+			s.recording.rec.Comment(l)
+		}
+	}
 }
 
 // showRefusedChain shows, when --tls-show asked for it, the chain of a
