@@ -39,9 +39,9 @@ func ValidTLSShow(form string) bool {
 	return false
 }
 
-// showCerts bounds how many certificates of a chain a report shows: a
+// certsShown bounds how many certificates of a chain a report shows: a
 // server may send any number.
-const showCerts = 10
+const certsShown = 10
 
 // TLSReport is what --tls-show and :tls print about a TLS connection, one
 // line a string, for the shell and the transcript alike (which makes each
@@ -51,7 +51,7 @@ func TLSReport(info *proto.TLSInfo, form string, now time.Time) []string {
 	if form != TLSShowFingerprint {
 		out = append(out, negotiated(info))
 	}
-	chain := info.Chain[:min(len(info.Chain), showCerts)]
+	chain := info.Chain[:min(len(info.Chain), certsShown)]
 	for i, c := range chain {
 		head := fmt.Sprintf("certificate %d of %d%s", i+1, len(info.Chain), certRole(i, c))
 		switch form {
@@ -124,7 +124,7 @@ func issuerText(c *x509.Certificate) string {
 }
 
 // certSANs lists the subject alternative names, kind by kind, escaped
-// and at most showNames of them.
+// and at most certNamesShown of them.
 func certSANs(c *x509.Certificate) string {
 	var names []string
 	for _, n := range c.DNSNames {
@@ -142,15 +142,15 @@ func certSANs(c *x509.Certificate) string {
 	if len(names) == 0 {
 		return "none"
 	}
-	text := strings.Join(names[:min(len(names), showNames)], ", ")
-	if len(names) > showNames {
-		text += fmt.Sprintf(" and %d more", len(names)-showNames)
+	text := strings.Join(names[:min(len(names), certNamesShown)], ", ")
+	if len(names) > certNamesShown {
+		text += fmt.Sprintf(" and %d more", len(names)-certNamesShown)
 	}
 	return text
 }
 
-// showNames is how many of a certificate's names a report lists.
-const showNames = 10
+// certNamesShown is how many of a certificate's names a report lists.
+const certNamesShown = 10
 
 // certValidity is the validity period and where now stands in it.
 func certValidity(c *x509.Certificate, now time.Time) string {
