@@ -85,6 +85,16 @@ func (s *Session) UndeliveredSentence() string {
 	return "LMTP: the message was not delivered to " + strings.Join(s.undelivered, ", ")
 }
 
+// afterLHLO shows the capabilities as after EHLO and, when --lmtp was
+// not given, says that the server's answer made the session LMTP: the
+// model now waits for a reply per recipient after the message.
+func afterLHLO(ctx context.Context, s *Session, cmd proto.Command, r *proto.Reply) error {
+	if r.Code == 250 && !s.cfg.LMTP && s.model.LMTP() {
+		s.remark("the server answered LHLO, so it speaks LMTP (RFC 2033): after the message, one reply per accepted recipient is read (--lmtp says so from the start)")
+	}
+	return afterEHLO(ctx, s, cmd, r)
+}
+
 // helloVerb is the hello the session's dialect uses: LHLO in LMTP
 // (RFC 2033 §4.1), else EHLO.
 func (s *Session) helloVerb() string {

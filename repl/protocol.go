@@ -14,7 +14,7 @@ type afterFunc func(ctx context.Context, s *Session, cmd proto.Command, r *proto
 
 var afterTable = map[string]afterFunc{
 	"EHLO":     afterEHLO,
-	"LHLO":     afterEHLO,
+	"LHLO":     afterLHLO,
 	"STARTTLS": afterSTARTTLS,
 	"DATA":     afterDATA,
 	"AUTH":     afterAUTH,

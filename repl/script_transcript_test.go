@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +23,8 @@ import (
 
 // The script transcripts in testdata/script are txtar archives: the
 // comment says what the case shows, "flags" may say "pipeline",
-// "lmtp" (--lmtp against the LMTP sandbox) and "short-timeout" (300 ms
+// "lmtp" (--lmtp against the LMTP sandbox), "lmtp-server" (the LMTP
+// sandbox without --lmtp) and "short-timeout" (300 ms
 // instead of 3 s), "server"
 // (when present) is a scripted server's replies in order, else the
 // practice server answers; "input" is the script. The rest is what must
@@ -89,7 +91,8 @@ func playScriptCase(t *testing.T, a *transcripts.Archive) map[string]string {
 	var target string
 	flags := section(a, "flags")
 	srv := startSandbox(t)
-	if strings.Contains(flags, "lmtp") {
+	lmtp := slices.Contains(strings.Fields(flags), "lmtp")
+	if lmtp || slices.Contains(strings.Fields(flags), "lmtp-server") {
 		srv = repltest.StartLMTPSandbox(t)
 	}
 	if replies := section(a, "server"); replies != "" {
@@ -98,7 +101,7 @@ func playScriptCase(t *testing.T, a *transcripts.Archive) map[string]string {
 		target = srv.Addr().String()
 	}
 	proxy, received := startRecordingProxy(t, target)
-	cfg := Config{Addr: proxy, Timeout: 3 * time.Second, Pipeline: strings.Contains(flags, "pipeline"), LMTP: strings.Contains(flags, "lmtp")}
+	cfg := Config{Addr: proxy, Timeout: 3 * time.Second, Pipeline: strings.Contains(flags, "pipeline"), LMTP: lmtp}
 	if strings.Contains(flags, "short-timeout") {
 		cfg.Timeout = 300 * time.Millisecond
 	}
