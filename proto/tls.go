@@ -45,8 +45,9 @@ type TLSInfo struct {
 	NotBefore       time.Time
 	NotAfter        time.Time
 	SelfSigned      bool
-	// Chain is the certificates the server presented, its own first, as
-	// sent: every name in them is the server's choice, to be escaped.
+	// Chain is the certificates as the server sent them, leaf first, for
+	// those who look deeper than the leaf (probe, DANE, --tls-show):
+	// every name in them is the server's choice, to be escaped.
 	Chain []*x509.Certificate
 	// ALPN is the application protocol the server chose, "" for none.
 	ALPN string
