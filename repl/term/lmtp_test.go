@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/repl"
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 )
 
 // In an LMTP session the explanations point to LHLO where SMTP's point
@@ -42,4 +44,32 @@ func TestLMTPExplanations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestShellLMTP: in the shell with --lmtp, every recipient's reply after
+// the "." is shown with the recipient it belongs to, the prompt says
+// LHLO, and NOOP after the message gets its own reply.
+func TestShellLMTP(t *testing.T) {
+	srv := repltest.StartLMTPSandbox(t)
+	cfg := repl.Config{Addr: srv.Addr().String(), Sandbox: srv, LMTP: true}
+	run := runShellWith(t, cfg, []readStep{{line: "LHLO a.example"}, {line: "MAIL FROM:<bob@example.test>"},
+		{line: "RCPT TO:<alice@example.test>"}, {line: "RCPT TO:<full@example.test>"}, {line: "DATA"},
+		{line: "Subject: hi"}, {line: ""}, {line: "hello"}, {line: "."}, {line: "NOOP"}}, nil)
+	wantAll(t, run.out,
+		"S: 250 2.0.0 <alice@example.test>", "LMTP reply 1 of 2, for <alice@example.test>: delivered",
+		"S: 552 5.2.2 <full@example.test> Quota exceeded", "LMTP reply 2 of 2, for <full@example.test>: NOT delivered (552 5.2.2)",
+		"C: NOOP\nS: 250 2.0.0 Ok")
+	if p := run.reader.prompts[len(run.reader.prompts)-1]; !strings.Contains(p, "LHLO ✓") {
+		t.Errorf("last prompt = %q, want LHLO ✓", p)
+	}
+}
+
+// TestShellTLSCommand: :tls shows the connection's certificate report on
+// demand, in the form asked for, and says when there is no TLS.
+func TestShellTLSCommand(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{{line: ":tls"}, {line: "EHLO a.example"}, {line: "STARTTLS"},
+		{line: ":tls fingerprint"}, {line: ":tls pem"}, {line: ":tls bogus"}})
+	wantAll(t, run.out, "this connection is not encrypted", "certificate 1 of 1 (the server's own): sha256 ",
+		"-----BEGIN CERTIFICATE-----", "usage: :tls [chain|pem|fingerprint]")
 }
