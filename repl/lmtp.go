@@ -52,7 +52,7 @@ func (s *Session) noteDelivery(d delivery, r *proto.Reply) {
 			codes += " " + r.Enhanced.String()
 		}
 		outcome = "NOT delivered (" + codes + ")"
-		s.undelivered = append(s.undelivered, fmt.Sprintf("<%s> (%s)", d.rcpt, codes))
+		s.undelivered.add(fmt.Sprintf("<%s> (%s)", d.rcpt, codes))
 	}
 	text := fmt.Sprintf("LMTP reply %d of %d, for <%s>: %s", d.n, d.of, d.rcpt, outcome)
 	s.remark(text)
@@ -71,18 +71,37 @@ func (s *Session) remark(text string) {
 	}
 }
 
-// Undelivered lists the LMTP recipients whose delivery reply was 4xx or
-// 5xx, each with the reply's codes ("<bob@example.test> (552 5.2.2)"),
-// in the order of the replies; nil when there were none.
-func (s *Session) Undelivered() []string { return s.undelivered }
+// undelivered names the LMTP recipients whose delivery reply was 4xx or
+// 5xx, with the reply's codes ("<bob@example.test> (552 5.2.2)"), in the
+// order of the replies: the first undeliveredNamed, and a count of the
+// rest, so a long script's failures cannot grow without bound.
+type undelivered struct {
+	named []string
+	more  int
+}
+
+const undeliveredNamed = 10
+
+func (u *undelivered) add(name string) {
+	if len(u.named) < undeliveredNamed {
+		u.named = append(u.named, name)
+		return
+	}
+	u.more++
+}
 
 // UndeliveredSentence is the one sentence naming the recipients an LMTP
 // message did not reach, "" when it reached them all.
 func (s *Session) UndeliveredSentence() string {
-	if len(s.undelivered) == 0 {
+	u := s.undelivered
+	if len(u.named) == 0 {
 		return ""
 	}
-	return "LMTP: the message was not delivered to " + strings.Join(s.undelivered, ", ")
+	text := "LMTP: the message was not delivered to " + strings.Join(u.named, ", ")
+	if u.more > 0 {
+		text += fmt.Sprintf(" and %d more", u.more)
+	}
+	return text
 }
 
 // afterLHLO shows the capabilities as after EHLO and, when --lmtp was

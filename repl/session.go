@@ -98,9 +98,9 @@ type Session struct {
 	composer *composer
 	// instruments are the optional displays of the wire: timings and hex.
 	instruments instruments
-	// undelivered names the LMTP recipients whose delivery reply was
-	// 4xx/5xx, with the reply's codes, for the script's last sentence.
-	undelivered []string
+	// undelivered are the LMTP recipients a message did not reach, for
+	// the script's last sentence.
+	undelivered undelivered
 }
 
 // ErrQuit ends a session loop without being an error.
