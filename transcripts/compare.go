@@ -6,8 +6,11 @@ import (
 	"hash"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
 // The command of a reply that no command asked for, as it appears in a
@@ -26,7 +29,38 @@ type Rules struct {
 	// Volatile lists the parts of reply text that differ from session to
 	// session; [DefaultVolatile] gives the usual ones.
 	Volatile []Volatile
+	// Ignore names aspects not to compare at all (see [Aspects]).
+	Ignore []string
 }
+
+// Aspects are what a comparison can be told to leave out with
+// Rules.Ignore, and what each means.
+func Aspects() [][2]string {
+	return [][2]string{
+		{"enhanced", "enhanced status codes (RFC 3463), which some servers (Exim) never send"},
+		{"text", "reply text, even with Exact"},
+		{"lines", "the number of lines of a reply"},
+		{"ehlo", "EHLO and LHLO capabilities"},
+		{"ehlo-order", "the order of EHLO capabilities (they are compared as a set)"},
+		{"tls", "the negotiated TLS version and cipher"},
+	}
+}
+
+// IgnoreAspect adds name to r.Ignore; an unknown name is an error that
+// lists the known ones.
+func (r *Rules) IgnoreAspect(name string) error {
+	var names []string
+	for _, a := range Aspects() {
+		if a[0] == name {
+			r.Ignore = append(r.Ignore, name)
+			return nil
+		}
+		names = append(names, a[0])
+	}
+	return fmt.Errorf("transcripts: nothing to ignore called %q (known: %s, or NAME=REGEXP to mask a part of the text)", name, strings.Join(names, ", "))
+}
+
+func (r Rules) ignores(aspect string) bool { return slices.Contains(r.Ignore, aspect) }
 
 // Volatile is a part of reply text that Compare ignores under Rules.Exact:
 // each match of Pattern (its first group, when it has one) is replaced by
@@ -65,10 +99,29 @@ func DefaultVolatile() []Volatile {
 // Difference is one step where two transcripts differ: a command and the
 // reply that answered it.
 type Difference struct {
-	Step      int      // 1-based, counting every reply and unanswered command
-	Command   string   // the client line, Greeting or Unsolicited
-	Want, Got []string // the reply lines; nil when there was none
-	Why       string   // what differs, e.g. "reply code: want 250, got 550"
+	// Step is the 1-based row of the alignment; WantStep and GotStep are
+	// the step's place in each transcript (0: absent from it).
+	Step              int
+	WantStep, GotStep int
+	Command           string   // the client line, Greeting or Unsolicited
+	Want, Got         []string // the reply lines; nil when there was none
+	Why               string   // what differs, e.g. "reply code: want 250, got 550"
+	Reasons           []Reason // Why, one per aspect
+	// Consequence is the Step of an earlier difference this one follows
+	// from (a MAIL refused, so RCPT gets 503), set by [Summarise]; 0 when
+	// it is a divergence of its own.
+	Consequence int
+	// Repeats is the Step of an earlier difference that says the same
+	// (the EHLO after STARTTLS differing as the first one did), set by
+	// [Summarise]; 0 when it says something new.
+	Repeats int
+}
+
+// Reason is one thing that differs in a step, and which aspect it is:
+// "command", "missing", "extra", "code", "enhanced", "lines", "text",
+// "ehlo", "tls".
+type Reason struct {
+	Aspect, Text string
 }
 
 // Compare pairs each client command with the reply that answered it, in
@@ -86,23 +139,28 @@ func Compare(want, got *Transcript, rules Rules) []Difference {
 
 // CompareStats counts what [CompareStream] looked at.
 type CompareStats struct {
-	Steps       int // steps in the longer of the two
-	Differences int // steps that differ
+	Steps       int // rows of the alignment
+	Differences int // rows that differ
+	// WantEnhanced and GotEnhanced count the replies that carry an
+	// enhanced status code on each side, so that a server that never
+	// sends them is said once rather than at every step.
+	WantEnhanced, GotEnhanced int
 }
+
+// alignWindow is how far ahead the aligner looks for a command the other
+// side has: a few inserted or dropped commands are found, a file of
+// millions of steps is still compared in bounded memory.
+const alignWindow = 64
 
 // CompareStream is [Compare] for two streams: it reads both a step at a
 // time and hands each difference to each as it is found, so that two
 // files of millions of lines compare in the memory of their longest
 // exchange. An error from a stream or from each ends it.
 func CompareStream(want, got EntrySource, rules Rules, each func(Difference) error) (CompareStats, error) {
-	ws, gs := &stepReader{src: want, bound: true}, &stepReader{src: got, bound: true}
+	a := &aligner{w: &stepReader{src: want, bound: true}, g: &stepReader{src: got, bound: true}}
 	var st CompareStats
 	for {
-		w, err := ws.next()
-		if err != nil {
-			return st, err
-		}
-		g, err := gs.next()
+		w, g, err := a.next()
 		if err != nil {
 			return st, err
 		}
@@ -110,21 +168,155 @@ func CompareStream(want, got EntrySource, rules Rules, each func(Difference) err
 			return st, nil
 		}
 		st.Steps++
+		if w != nil && w.hasEnhanced() {
+			st.WantEnhanced++
+		}
+		if g != nil && g.hasEnhanced() {
+			st.GotEnhanced++
+		}
 		why := differ(w, g, rules)
 		if len(why) == 0 {
 			continue
 		}
 		st.Differences++
-		if err := each(difference(st.Steps, w, g, why)); err != nil {
+		d := difference(st.Steps, w, g, why)
+		d.WantStep, d.GotStep = a.wn, a.gn
+		if w == nil {
+			d.WantStep = 0
+		}
+		if g == nil {
+			d.GotStep = 0
+		}
+		if err := each(d); err != nil {
 			return st, err
 		}
 	}
 }
 
+// aligner pairs the steps of two transcripts the way a good diff pairs
+// lines: by command, across a command one side has and the other lacks,
+// so one extra NOOP does not make every later step differ.
+type aligner struct {
+	w, g       *stepReader
+	wbuf, gbuf []*step
+	wEOF, gEOF bool
+	wn, gn     int // steps taken from each so far
+}
+
+func (a *aligner) fill() error {
+	for !a.wEOF && len(a.wbuf) < alignWindow {
+		s, err := a.w.next()
+		if err != nil {
+			return err
+		}
+		if s == nil {
+			a.wEOF = true
+			break
+		}
+		a.wbuf = append(a.wbuf, s)
+	}
+	for !a.gEOF && len(a.gbuf) < alignWindow {
+		s, err := a.g.next()
+		if err != nil {
+			return err
+		}
+		if s == nil {
+			a.gEOF = true
+			break
+		}
+		a.gbuf = append(a.gbuf, s)
+	}
+	return nil
+}
+
+// next returns the next pair; one of them is nil when the other side has
+// no such step.
+func (a *aligner) next() (w, g *step, err error) {
+	if err := a.fill(); err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case len(a.wbuf) == 0 && len(a.gbuf) == 0:
+		return nil, nil, nil
+	case len(a.gbuf) == 0:
+		return a.takeW(), nil, nil
+	case len(a.wbuf) == 0:
+		return nil, a.takeG(), nil
+	case sameStep(a.wbuf[0], a.gbuf[0]):
+		return a.takeW(), a.takeG(), nil
+	}
+	// The heads differ: the nearer re-synchronisation wins. got's head
+	// found further on in want means want's steps before it are missing
+	// from got, and the other way round.
+	inWant := index(a.wbuf, a.gbuf[0])
+	inGot := index(a.gbuf, a.wbuf[0])
+	switch {
+	case inGot > 0 && (inWant < 0 || inGot <= inWant):
+		return nil, a.takeG(), nil
+	case inWant > 0:
+		return a.takeW(), nil, nil
+	}
+	return a.takeW(), a.takeG(), nil // a changed command in place
+}
+
+func (a *aligner) takeW() *step {
+	s := a.wbuf[0]
+	a.wbuf = a.wbuf[1:]
+	a.wn++
+	return s
+}
+
+func (a *aligner) takeG() *step {
+	s := a.gbuf[0]
+	a.gbuf = a.gbuf[1:]
+	a.gn++
+	return s
+}
+
+// index finds s further on in buf. A step that is only a redacted secret
+// is no anchor: it matches any line, so it cannot say where the two
+// sides meet again.
+func index(buf []*step, s *step) int {
+	if wholeSecret(s) {
+		return -1
+	}
+	for i, b := range buf {
+		if !wholeSecret(b) && sameStep(b, s) {
+			return i
+		}
+	}
+	return -1
+}
+
+func wholeSecret(s *step) bool {
+	return s.hasCmd && s.cmd.Redacted != "" && strings.TrimSuffix(s.cmd.Text, redactedText("", s.cmd.Redacted)) == ""
+}
+
+// sameStep reports whether two steps are the same command (or both the
+// greeting, or both unsolicited), whatever their replies.
+func sameStep(a, b *step) bool {
+	if a.hasCmd != b.hasCmd {
+		return false
+	}
+	if a.hasCmd {
+		return sameCommand(a.cmd, b.cmd)
+	}
+	return a.rawLabel() == b.rawLabel()
+}
+
+// hasEnhanced reports whether the step's reply carries an enhanced code.
+func (s *step) hasEnhanced() bool {
+	return len(s.reply) > 0 && parseReplyLine(lineText(s.reply[0])).enh != ""
+}
+
 // difference is what a report shows of a step that differs: every text
 // visibly escaped and bounded (see shown).
-func difference(n int, w, g *step, why []string) Difference {
-	d := Difference{Step: n, Want: w.lines(), Got: g.lines(), Why: strings.Join(why, "; ")}
+func difference(n int, w, g *step, why []Reason) Difference {
+	texts := make([]string, len(why))
+	for i, r := range why {
+		texts[i] = r.Text
+	}
+	d := Difference{Step: n, Want: w.lines(), Got: g.lines(), Why: strings.Join(texts, "; "), Reasons: why}
 	d.Command = w.label()
 	if w == nil {
 		d.Command = g.label()
@@ -143,6 +335,10 @@ type step struct {
 	more int
 	sum  [sha256.Size]byte
 	last Entry // the reply's last line, when more > 0
+	// tls is the TLS session the step went over ("" in plaintext), and
+	// tlsNew marks the first step after it was established.
+	tls    string
+	tlsNew bool
 }
 
 // replyLines is the number of lines of the reply, kept or not.
@@ -188,6 +384,8 @@ type stepReader struct {
 	more  int       // lines of the open reply past maxKeptLines
 	sum   hash.Hash // their digest
 	last  Entry     // the last of them
+	tls   string    // the last "TLS established" event's session
+	fresh bool      // no step has been made since it
 }
 
 // next returns the next step, or nil after the last.
@@ -218,6 +416,7 @@ func (r *stepReader) next() (*step, error) {
 // current one's commands and replies, but for a reply still open.
 func (r *stepReader) drain(open bool) {
 	for i := range r.sp.out {
+		r.events(r.sp.out[i].Events)
 		r.take(r.sp.out[i].Commands, r.sp.out[i].Replies)
 	}
 	clear(r.sp.out)
@@ -228,9 +427,29 @@ func (r *stepReader) drain(open bool) {
 		n--
 		r.bound1(&cur.Replies[n])
 	}
+	r.events(cur.Events)
 	r.take(cur.Commands, cur.Replies[:n])
 	cur.Events, cur.Body, cur.Commands = nil, nil, nil
 	cur.Replies = append(cur.Replies[:0], cur.Replies[n:]...)
+}
+
+// events notes a TLS session starting (the tap's "TLS established: TLS
+// 1.3 TLS_AES_128_GCM_SHA256"), so the next step can compare it.
+func (r *stepReader) events(es []Entry) {
+	for _, e := range es {
+		if e.Exact {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(e.Text, "TLS established: "); ok {
+			r.tls, r.fresh = rest, true
+		}
+		// swaks: "TLS started with cipher TLSv1.3:TLS_AES_256_GCM_SHA384:256"
+		if rest, ok := strings.CutPrefix(e.Text, "TLS started with cipher "); ok {
+			v, c, _ := strings.Cut(rest, ":")
+			c, _, _ = strings.Cut(c, ":")
+			r.tls, r.fresh = v+" "+c, true
+		}
+	}
 }
 
 // bound1 keeps an open reply within maxKeptLines when the reader bounds.
@@ -255,13 +474,14 @@ func (r *stepReader) bound1(reply *[]Entry) {
 func (r *stepReader) take(commands []Entry, replies [][]Entry) {
 	r.queue = append(r.queue, commands...)
 	for len(r.queue) > maxWaiting {
-		r.ready = append(r.ready, step{cmd: r.queue[0], hasCmd: true, first: r.count == 0})
+		r.ready = append(r.ready, step{cmd: r.queue[0], hasCmd: true, first: r.count == 0, tls: r.tls})
 		r.queue[0] = Entry{}
 		r.queue = r.queue[1:]
 		r.count++
 	}
 	for _, reply := range replies {
-		s := step{reply: reply, first: r.count == 0}
+		s := step{reply: reply, first: r.count == 0, tls: r.tls, tlsNew: r.fresh}
+		r.fresh = false
 		if len(r.queue) > 0 {
 			s.cmd, s.hasCmd = r.queue[0], true
 			r.queue[0] = Entry{}
@@ -333,18 +553,58 @@ func display(e Entry) string {
 }
 
 // differ lists what differs between two steps; either may be missing.
-func differ(w, g *step, rules Rules) []string {
+func differ(w, g *step, rules Rules) []Reason {
 	switch {
 	case g == nil:
-		return []string{"missing from got"}
+		return []Reason{{"missing", "missing from got"}}
 	case w == nil:
-		return []string{"not in want"}
+		return []Reason{{"extra", "not in want"}}
 	}
-	var why []string
+	var why []Reason
 	if w.hasCmd != g.hasCmd || w.hasCmd && !sameCommand(w.cmd, g.cmd) {
-		why = append(why, "command: "+contrast(w.rawLabel(), g.rawLabel()))
+		why = append(why, Reason{"command", "command: " + contrast(w.rawLabel(), g.rawLabel())})
+	}
+	if (w.tlsNew || g.tlsNew) && !sameTLS(w.tls, g.tls) && !rules.ignores("tls") {
+		why = append(why, Reason{"tls", "TLS: " + contrast(orPlain(w.tls), orPlain(g.tls))})
 	}
 	return append(why, differReply(w, g, rules)...)
+}
+
+// sameTLS compares two "VERSION CIPHER" sessions. Versions are read in
+// both spellings (Go's "TLS 1.3", OpenSSL's and swaks's "TLSv1.3"). The
+// cipher is compared below TLS 1.3 only, and only when both are IANA
+// names: in TLS 1.3 the client's preference picks it (Go and OpenSSL
+// prefer different ones), and OpenSSL names TLS 1.2 suites its own way.
+func sameTLS(a, b string) bool {
+	if (a == "") != (b == "") {
+		return false
+	}
+	va, ca := splitTLS(a)
+	vb, cb := splitTLS(b)
+	if va != vb {
+		return false
+	}
+	if va != "TLS 1.3" && strings.HasPrefix(ca, "TLS_") && strings.HasPrefix(cb, "TLS_") {
+		return ca == cb
+	}
+	return true
+}
+
+func splitTLS(s string) (version, cipher string) {
+	s = strings.Replace(s, "TLSv1", "TLS 1", 1)
+	if rest, ok := strings.CutPrefix(s, "TLS "); ok {
+		v, c, _ := strings.Cut(rest, " ")
+		return "TLS " + v, c
+	}
+	v, c, _ := strings.Cut(s, " ")
+	return v, c
+}
+
+func orPlain(tls string) string {
+	if tls == "" {
+		return "none"
+	}
+	return tls
 }
 
 // sameCommand compares two client lines; a redacted secret matches any.
@@ -363,30 +623,120 @@ func sameCommand(a, b Entry) bool {
 	return pa == pb
 }
 
-func differReply(w, g *step, rules Rules) []string {
+func differReply(w, g *step, rules Rules) []Reason {
 	switch {
 	case len(w.reply) == 0 && len(g.reply) == 0:
 		return nil
 	case len(g.reply) == 0:
-		return []string{"no reply in got"}
+		return []Reason{{"missing", "no reply in got"}}
 	case len(w.reply) == 0:
-		return []string{"no reply in want"}
+		return []Reason{{"extra", "no reply in want"}}
 	}
 	wl, gl := parseReplyLine(lineText(w.reply[0])), parseReplyLine(lineText(g.reply[0]))
-	var why []string
+	var why []Reason
 	if wl.code != gl.code {
-		why = append(why, fmt.Sprintf("reply code: want %d, got %d", wl.code, gl.code))
+		why = append(why, Reason{"code", fmt.Sprintf("reply code: want %d, got %d", wl.code, gl.code)})
 	}
-	if wl.enh != gl.enh {
-		why = append(why, fmt.Sprintf("enhanced code: want %q, got %q", wl.enh, gl.enh))
+	if wl.enh != gl.enh && !rules.ignores("enhanced") {
+		why = append(why, Reason{"enhanced", fmt.Sprintf("enhanced code: want %q, got %q", wl.enh, gl.enh)})
 	}
-	if w.replyLines() != g.replyLines() {
-		return append(why, fmt.Sprintf("reply lines: want %d, got %d", w.replyLines(), g.replyLines()))
+	if v := w.verb(); (v == "EHLO" || v == "LHLO") && wl.code == 250 && gl.code == 250 && w.more == 0 && g.more == 0 {
+		// Capabilities are a set with parameters (RFC 5321 §4.1.1.1): a
+		// changed SIZE is one difference, another order none at all.
+		if !rules.ignores("ehlo") {
+			why = append(why, differCapabilities(w, g, rules)...)
+		}
+		if rules.Exact && !rules.ignores("text") {
+			if d := differLine(w, g, 0, rules.Volatile); d != "" {
+				why = append(why, Reason{"text", "line 1: " + d})
+			}
+		}
+		return why
 	}
-	if rules.Exact {
-		why = append(why, differText(w, g, rules.Volatile)...)
+	if w.replyLines() != g.replyLines() && !rules.ignores("lines") {
+		return append(why, Reason{"lines", fmt.Sprintf("reply lines: want %d, got %d", w.replyLines(), g.replyLines())})
+	}
+	if rules.Exact && !rules.ignores("text") && w.replyLines() == g.replyLines() {
+		for _, t := range differText(w, g, rules.Volatile) {
+			why = append(why, Reason{"text", t})
+		}
 	}
 	return why
+}
+
+// capability is one EHLO line after the first: a keyword and its
+// parameters as the server wrote them.
+type capability struct{ keyword, params string }
+
+func capabilities(reply []Entry) []capability {
+	var out []capability
+	for _, e := range reply[1:] {
+		t := lineText(e)
+		if len(t) < 4 {
+			continue
+		}
+		kw, params, _ := strings.Cut(strings.TrimSpace(t[4:]), " ")
+		if kw == "" {
+			continue // smtp-sink's bare "250 "
+		}
+		out = append(out, capability{strings.ToUpper(kw), strings.Join(strings.Fields(params), " ")})
+	}
+	return out
+}
+
+// differCapabilities compares two EHLO replies as sets: a capability
+// only one side has, one whose parameters changed, and (unless ignored)
+// the same ones in another order.
+func differCapabilities(w, g *step, rules Rules) []Reason {
+	wc, gc := capabilities(w.reply), capabilities(g.reply)
+	find := func(cs []capability, kw string) (capability, bool) {
+		for _, c := range cs {
+			if c.keyword == kw {
+				return c, true
+			}
+		}
+		return capability{}, false
+	}
+	var onlyWant, onlyGot, changed []string
+	for _, c := range wc {
+		o, ok := find(gc, c.keyword)
+		switch {
+		case !ok:
+			onlyWant = append(onlyWant, visible.Clip(strings.TrimSpace(c.keyword+" "+c.params), maxShown))
+		case o.params != c.params:
+			changed = append(changed, visible.Clip(fmt.Sprintf("%s %s -> %s", c.keyword, orEmpty(c.params), orEmpty(o.params)), maxShown))
+		}
+	}
+	for _, c := range gc {
+		if _, ok := find(wc, c.keyword); !ok {
+			onlyGot = append(onlyGot, visible.Clip(strings.TrimSpace(c.keyword+" "+c.params), maxShown))
+		}
+	}
+	var why []Reason
+	if len(changed) > 0 {
+		why = append(why, Reason{"ehlo", "capability changed: " + strings.Join(changed, ", ")})
+	}
+	if len(onlyWant) > 0 {
+		why = append(why, Reason{"ehlo", "capability only in want: " + strings.Join(onlyWant, ", ")})
+	}
+	if len(onlyGot) > 0 {
+		why = append(why, Reason{"ehlo", "capability only in got: " + strings.Join(onlyGot, ", ")})
+	}
+	if len(why) == 0 && !rules.ignores("ehlo-order") {
+		for i := range wc {
+			if wc[i].keyword != gc[i].keyword {
+				return []Reason{{"ehlo-order", "capabilities: the same, in another order"}}
+			}
+		}
+	}
+	return why
+}
+
+func orEmpty(s string) string {
+	if s == "" {
+		return "(no parameter)"
+	}
+	return s
 }
 
 // differText compares reply lines after masking; it names the first that

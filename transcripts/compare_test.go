@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func mustParse(t *testing.T, s string) *Transcript {
@@ -36,6 +37,10 @@ C: QUIT
 S: 221 2.0.0 Bye
 `
 
+// ignoreAlignment leaves out what TestCompareAligns checks, so the
+// tables here read as the reports do.
+var ignoreAlignment = cmpopts.IgnoreFields(Difference{}, "WantStep", "GotStep", "Reasons")
+
 func TestCompare(t *testing.T) {
 	noQueueID := DefaultRules()
 	noQueueID.Exact = true
@@ -64,7 +69,7 @@ func TestCompare(t *testing.T) {
 			want: []Difference{{Step: 2, Command: "EHLO client.example",
 				Want: []string{"250-mx.example.test", "250-PIPELINING", "250 ENHANCEDSTATUSCODES"},
 				Got:  []string{"250-mx.example.test", "250-PIPELINING", "250-ENHANCEDSTATUSCODES", "250 SMTPUTF8"},
-				Why:  "reply lines: want 3, got 4"}},
+				Why:  "capability only in got: SMTPUTF8"}},
 		},
 		{name: "text ignored by default", edits: []string{"221 2.0.0 Bye", "221 2.0.0 See you"}, rules: DefaultRules()},
 		{
@@ -110,7 +115,7 @@ func TestCompare(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := strings.NewReplacer(tt.edits...).Replace(session)
 			diffs := Compare(mustParse(t, session), mustParse(t, got), tt.rules)
-			if diff := cmp.Diff(tt.want, diffs); diff != "" {
+			if diff := cmp.Diff(tt.want, diffs, ignoreAlignment); diff != "" {
 				t.Errorf("Compare (-want +got):\n%s", diff)
 			}
 		})
@@ -176,7 +181,7 @@ func TestComparePipelined(t *testing.T) {
 		Want: []string{"250 Innosoft.com"}, Got: []string{"250-innosoft.com", "250 PIPELINING"},
 		Why: `command: want "HELO dbc.mtview.ca.us", got "EHLO dbc.mtview.ca.us"; reply lines: want 1, got 2`,
 	}}
-	if diff := cmp.Diff(want, Compare(plain, piped, Rules{})); diff != "" {
+	if diff := cmp.Diff(want, Compare(plain, piped, Rules{}), ignoreAlignment); diff != "" {
 		t.Errorf("Compare (-want +got):\n%s", diff)
 	}
 }

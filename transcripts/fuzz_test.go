@@ -154,3 +154,45 @@ func FuzzShown(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCompare aligns and summarises two hostile transcripts: nothing may
+// panic, rows count up, and every difference names a side it comes from.
+func FuzzCompare(f *testing.F) {
+	f.Add("S: 220 a\nC: EHLO x\nS: 250-a\nS: 250 SIZE 1\nC: QUIT\nS: 221 b\n", "S: 220 a\nC: NOOP\nS: 250 ok\nC: EHLO x\nS: 250 a\nC: QUIT\nS: 221 b\n")
+	f.Add("C: STARTTLS\nS: 220 go\n=== TLS established: TLS 1.3 X\nC: EHLO a\nS: 250 b\n", "C: MAIL FROM:<a>\nS: 552 no\nC: RCPT TO:<b>\nS: 503 no\n")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ta, err := Parse(strings.NewReader(a))
+		if err != nil {
+			return
+		}
+		tb, err := Parse(strings.NewReader(b))
+		if err != nil {
+			return
+		}
+		var diffs []Difference
+		st, err := CompareStream(ta.Stream(), tb.Stream(), DefaultRules(), func(d Difference) error {
+			diffs = append(diffs, d)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := 0
+		for _, d := range diffs {
+			if d.Step <= last || d.Step > st.Steps || (d.WantStep == 0 && d.GotStep == 0) {
+				t.Fatalf("difference %+v after step %d of %d", d, last, st.Steps)
+			}
+			last = d.Step
+		}
+		sum := Summarise(diffs, st, DefaultRules())
+		for _, d := range sum.Differences {
+			if d.Consequence >= d.Step || d.Repeats >= d.Step {
+				t.Fatalf("step %d follows from or repeats a later step: %+v", d.Step, d)
+			}
+		}
+		var sb strings.Builder
+		if err := FormatSummary(&sb, sum); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

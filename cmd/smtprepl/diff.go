@@ -14,7 +14,7 @@ import (
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
-const diffUsage = `usage: smtprepl diff A B [--exact] [--keep NAME] [--ignore NAME=REGEXP] [--list-rules]
+const diffUsage = `usage: smtprepl diff A B [--exact] [--keep NAME] [--ignore ASPECT|NAME=REGEXP] [--list-rules]
 Compare two transcripts step by step with replay's rules: exit 0 when they
 match, 1 when some step differs, 64 when a file cannot be read or parsed.`
 
@@ -34,7 +34,7 @@ func (r *ruleFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&r.exact, "exact", false, "compare the text of replies too (volatile parts masked)")
 	fs.BoolVar(&r.list, "list-rules", false, "print what is compared and the volatile-part rules, then exit")
 	fs.Var(&r.keep, "keep", "compare the volatile part NAME after all (repeatable; \"all\" for every one)")
-	fs.Var(&r.ignore, "ignore", "also mask what REGEXP matches in every reply line, as <NAME> (NAME=REGEXP, repeatable)")
+	fs.Var(&r.ignore, "ignore", "leave an aspect out: enhanced, text, lines, ehlo, ehlo-order or tls; or NAME=REGEXP to mask what REGEXP matches in every reply line, as <NAME> (repeatable)")
 }
 
 // rules builds the comparison rules; a bad --keep or --ignore is a usage error.
@@ -47,6 +47,12 @@ func (r *ruleFlags) rules() (transcripts.Rules, error) {
 		}
 	}
 	for _, spec := range r.ignore {
+		if !strings.Contains(spec, "=") {
+			if err := rules.IgnoreAspect(spec); err != nil {
+				return rules, usagef("--ignore: %s", strings.TrimPrefix(err.Error(), "transcripts: "))
+			}
+			continue
+		}
 		v, err := transcripts.ParseRule(spec)
 		if err != nil {
 			return rules, usagef("--ignore: %s", strings.TrimPrefix(err.Error(), "transcripts: "))
@@ -93,7 +99,7 @@ func diffFiles(e *env, a, b string, rules transcripts.Rules) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	return printDifferences(e.stdout, "diff", r, st.Steps, rules, e.colour(false))
+	return printDifferences(e.stdout, "diff", r, st, rules, e.colour(false))
 }
 
 // maxReported bounds the differing steps a report shows in full; a
@@ -115,8 +121,6 @@ func (r *diffReport) add(d transcripts.Difference) error {
 	}
 	return nil
 }
-
-func (r *diffReport) count() int { return len(r.diffs) + r.more }
 
 // fileSource reads a transcript or swaks log named on the command line as
 // a stream, naming the file in its errors.
@@ -199,27 +203,48 @@ func (e *env) colour(noColor bool) bool {
 	return e.stdoutTTY && !noColor && e.getenv("NO_COLOR") == ""
 }
 
-// printDifferences writes the differing steps side by side and a summary
-// line, and picks the exit code: 0 all matched, 1 some differ.
-func printDifferences(w io.Writer, what string, r diffReport, steps int, rules transcripts.Rules, colour bool) (int, error) {
-	if err := transcripts.FormatDifferences(w, r.diffs); err != nil {
+// printDifferences writes the differing steps side by side, grouped as
+// transcripts.Summarise groups them, and a summary line, and picks the
+// exit code: 0 all matched, 1 some differ.
+func printDifferences(w io.Writer, what string, r diffReport, st transcripts.CompareStats, rules transcripts.Rules, colour bool) (int, error) {
+	sum := transcripts.Summarise(r.diffs, st, rules)
+	if err := transcripts.FormatSummary(w, sum); err != nil {
 		return exitFailure, err
 	}
 	if r.more > 0 {
 		fmt.Fprintf(w, "… and %d more differing steps, not shown\n", r.more)
 	}
-	compared := "code, enhanced code and line count"
-	if rules.Exact {
-		compared = "exact text, volatile parts masked"
-	}
 	// The shell's colours, enabled by our own decision, not fatih/color's
 	// guess about os.Stdout.
 	th := term.NewTheme(colour)
 	good, bad := th.Good, th.Err
-	if r.count() == 0 {
-		good.Fprintf(w, "%s: all %d steps match (%s)\n", what, steps, compared)
+	if len(sum.Differences)+len(sum.Notes)+r.more == 0 {
+		good.Fprintf(w, "%s: all %d steps match (%s)\n", what, st.Steps, comparedText(rules))
 		return exitOK, nil
 	}
-	bad.Fprintf(w, "%s: %d of %d steps differ (%s)\n", what, r.count(), steps, compared)
+	follow := len(sum.Differences) - sum.Causes
+	line := fmt.Sprintf("%s: %d of %d steps differ", what, sum.Causes+r.more, st.Steps)
+	if follow > 0 {
+		line += fmt.Sprintf(", and %d more follow from those", follow)
+	}
+	if len(sum.Notes) > 0 {
+		line += fmt.Sprintf(", %d note(s) on the whole session", len(sum.Notes))
+	}
+	bad.Fprintf(w, "%s (%s)\n", line, comparedText(rules))
 	return exitReplies, nil
+}
+
+// comparedText says in a few words what the rules compared.
+func comparedText(rules transcripts.Rules) string {
+	compared := "code, enhanced code, line count, EHLO capabilities, TLS version"
+	if rules.Exact {
+		compared = "exact text, volatile parts masked"
+		if len(rules.Volatile) == 0 {
+			compared = "exact text, nothing masked"
+		}
+	}
+	if len(rules.Ignore) > 0 {
+		compared += "; ignoring " + strings.Join(rules.Ignore, ", ")
+	}
+	return compared
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
-const replayUsage = `usage: smtprepl replay FILE [--against HOST:PORT] [--secret NAME=VALUE] [--exact] [--keep NAME] [--ignore NAME=REGEXP] [--list-rules] [-v] [connection flags]
+const replayUsage = `usage: smtprepl replay FILE [--against HOST:PORT] [--secret NAME=VALUE] [--exact] [--keep NAME] [--ignore ASPECT|NAME=REGEXP] [--list-rules] [-v] [connection flags]
 Send the client side of a transcript (or a swaks log) to a server, read the
 replies and show where they differ from the recorded ones. Without
 --against, the practice server is started on 127.0.0.1.
@@ -37,6 +37,8 @@ type replayFlags struct {
 	against string
 	secrets listFlag
 	verbose bool
+	junit   string
+	json    string
 }
 
 func parseReplayFlags(e *env, args []string) (*replayFlags, []string, error) {
@@ -47,6 +49,8 @@ func parseReplayFlags(e *env, args []string) (*replayFlags, []string, error) {
 	fs.StringVar(&f.against, "against", "", "the server to replay against (default: the practice server, started on 127.0.0.1)")
 	fs.Var(&f.secrets, "secret", "NAME=VALUE: send VALUE for <redacted: NAME> (repeatable)")
 	fs.BoolVar(&f.verbose, "v", false, "print the replayed session as a transcript first")
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to FILE, one test case per transcript")
+	fs.StringVar(&f.json, "json", "", "also write a JSON report to FILE: each transcript's differences")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return nil, nil, err
@@ -68,19 +72,14 @@ func runReplay(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, err
 	case f.list:
 		return exitOK, transcripts.FormatRules(e.stdout, rules)
-	case len(pos) != 1:
-		return exitUsage, usagef("replay needs one transcript, got %d argument(s)", len(pos))
+	case len(pos) == 0:
+		return exitUsage, usagef("replay needs a transcript, several, or a directory of them")
 	}
-	path, done, err := rereadable(pos[0])
-	if err != nil {
-		return exitUsage, err
+	if f.starttls {
+		// The upgrade is asked for: the TLS it brings is no difference.
+		rules.Ignore = append(rules.Ignore, "tls")
 	}
-	defer done()
-	sv, err := surveyFile(path, pos[0])
-	if err != nil {
-		return exitUsage, err
-	}
-	secret, err := resolveSecrets(e, sv.Redactions, f.secrets)
+	files, err := transcriptFiles(pos)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -89,18 +88,42 @@ func runReplay(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, err
 	}
 	defer stop()
-	fmt.Fprintf(e.stdout, "replay: %d steps of %s against %s\n", sv.Steps, visible.Clip(pos[0], 200), addr)
-	return dialReplay(ctx, e, f, addr, tlsOpts, path, sv, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls}, rules)
+	if len(files) == 1 && f.junit == "" && f.json == "" {
+		res := replayOne(ctx, e, f, files[0], addr, tlsOpts, rules)
+		return res.exit, res.err
+	}
+	return replaySuite(ctx, e, f, files, addr, tlsOpts, rules)
+}
+
+// replayOne replays one file against addr and prints its report.
+func replayOne(ctx context.Context, e *env, f *replayFlags, file, addr string, tlsOpts proto.TLSOptions, rules transcripts.Rules) replayResult {
+	res := replayResult{file: file}
+	path, done, err := rereadable(file)
+	if err != nil {
+		return res.failed(exitUsage, err)
+	}
+	defer done()
+	sv, err := surveyFile(path, file)
+	if err != nil {
+		return res.failed(exitUsage, err)
+	}
+	secret, err := resolveSecrets(e, sv.Redactions, f.secrets)
+	if err != nil {
+		return res.failed(exitUsage, err)
+	}
+	fmt.Fprintf(e.stdout, "replay: %d steps of %s against %s\n", sv.Steps, visible.Clip(file, 200), addr)
+	res.exit, res.err = dialReplay(ctx, e, f, addr, tlsOpts, path, sv, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls}, rules, &res)
+	return res
 }
 
 func dialReplay(ctx context.Context, e *env, f *replayFlags, addr string, tlsOpts proto.TLSOptions,
-	path string, sv transcripts.Survey, opts transcripts.ReplayOptions, rules transcripts.Rules) (int, error) {
+	path string, sv transcripts.Survey, opts transcripts.ReplayOptions, rules transcripts.Rules, res *replayResult) (int, error) {
 	c, err := proto.Dial(ctx, addr, proto.Options{Timeout: f.timeout, ImplicitTLS: f.tls, TLS: tlsOpts})
 	if err != nil {
 		return exitFailure, replayError(err)
 	}
 	defer c.Close()
-	return replay(ctx, e, f, path, sv, c, opts, rules)
+	return replay(ctx, e, f, path, sv, c, opts, rules, res)
 }
 
 // surveyFile reads the recording once for what the replay must know
@@ -118,7 +141,7 @@ func surveyFile(path, shown string) (transcripts.Survey, error) {
 // goes, reading the file twice in step, so that neither the recording nor
 // the replayed session is ever held whole; then it prints the outcome.
 func replay(ctx context.Context, e *env, f *replayFlags, path string, sv transcripts.Survey,
-	c *proto.Client, opts transcripts.ReplayOptions, rules transcripts.Rules) (int, error) {
+	c *proto.Client, opts transcripts.ReplayOptions, rules transcripts.Rules, res *replayResult) (int, error) {
 	play, err := openTranscript(path)
 	if err != nil {
 		return exitUsage, err
@@ -156,7 +179,9 @@ func replay(ctx context.Context, e *env, f *replayFlags, path string, sv transcr
 		transcripts.FormatDifferences(e.stdout, reached(r.diffs))
 		return exitFailure, replayError(err)
 	}
-	return printDifferences(e.stdout, "replay", r, st.Steps, rules, e.colour(f.noColor))
+	res.steps = st.Steps
+	res.sum = transcripts.Summarise(r.diffs, st, rules)
+	return printDifferences(e.stdout, "replay", r, st, rules, e.colour(f.noColor))
 }
 
 // chanSource is the replayed session as a stream for the comparison.

@@ -80,8 +80,9 @@ func TestReplayUsage(t *testing.T) {
 		stdout string
 		stderr string
 	}{
-		{name: "no file", args: nil, code: 64, stderr: "replay needs one transcript, got 0 argument(s)"},
-		{name: "two files", args: []string{d1, d1}, code: 64, stderr: "replay needs one transcript, got 2"},
+		{name: "no file", args: nil, code: 64, stderr: "replay needs a transcript, several, or a directory of them"},
+		{name: "two files are a suite", args: []string{d1, d1}, code: 1, stdout: "replay of 2 transcript(s):"},
+		{name: "an empty directory", args: []string{t.TempDir()}, code: 64, stderr: "holds no transcript (*.txt or *.log)"},
 		{name: "tls without against", args: []string{d1, "--tls"}, code: 64, stderr: "--tls needs --against"},
 		{name: "tls and starttls", args: []string{d1, "--tls", "--starttls", "--against", "127.0.0.1:1"}, code: 64, stderr: "exclude each other"},
 		{name: "bad timeout", args: []string{d1, "--timeout", "0s"}, code: 64, stderr: "--timeout must be positive"},

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/visible"
+	"github.com/smtprepl/smtprepl/transcripts"
+)
+
+// maxSuiteFiles bounds a directory's transcripts replayed in one run.
+const maxSuiteFiles = 1000
+
+// replayResult is one transcript's outcome, for the suite's summary and
+// its JUnit and JSON reports.
+type replayResult struct {
+	file  string
+	steps int
+	sum   transcripts.Summary
+	exit  int
+	err   error
+	took  time.Duration
+}
+
+func (r replayResult) failed(code int, err error) replayResult {
+	r.exit, r.err = code, err
+	return r
+}
+
+// transcriptFiles expands the arguments: files as they are, directories
+// into their *.txt and *.log files, in name order.
+func transcriptFiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		fi, err := os.Stat(a)
+		if err != nil || !fi.IsDir() {
+			out = append(out, a) // a missing file is said when it is opened
+			continue
+		}
+		entries, err := os.ReadDir(a)
+		if err != nil {
+			return nil, usagef("reading the directory %s: %v", visible.Clip(a, 200), err)
+		}
+		var found []string
+		for _, en := range entries {
+			if n := en.Name(); !en.IsDir() && (strings.HasSuffix(n, ".txt") || strings.HasSuffix(n, ".log")) {
+				found = append(found, filepath.Join(a, n))
+			}
+		}
+		if len(found) == 0 {
+			return nil, usagef("the directory %s holds no transcript (*.txt or *.log)", visible.Clip(a, 200))
+		}
+		slices.Sort(found)
+		out = append(out, found...)
+	}
+	if len(out) > maxSuiteFiles {
+		return nil, usagef("%d transcripts is more than one run replays (%d)", len(out), maxSuiteFiles)
+	}
+	return out, nil
+}
+
+// replaySuite replays each file in turn against the same server, then
+// prints one combined summary and writes the reports asked for. The exit
+// code covers them all: 2 if one could not be replayed, else 1 if one
+// differed, else 0.
+func replaySuite(ctx context.Context, e *env, f *replayFlags, files []string, addr string, tlsOpts proto.TLSOptions, rules transcripts.Rules) (int, error) {
+	var results []replayResult
+	for _, file := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		fmt.Fprintf(e.stdout, "\n=== %s\n", visible.Clip(file, 200))
+		start := time.Now()
+		res := replayOne(ctx, e, f, file, addr, tlsOpts, rules)
+		res.took = time.Since(start)
+		if res.err != nil {
+			fmt.Fprintf(e.stdout, "replay: %s\n", visible.TextClip(res.err.Error(), maxErrorBytes))
+		}
+		results = append(results, res)
+	}
+	code := suiteSummary(e.stdout, results)
+	if f.junit != "" {
+		if err := writeReport(f.junit, func(w io.Writer) error { return writeJUnit(w, results) }); err != nil {
+			return exitFailure, err
+		}
+	}
+	if f.json != "" {
+		if err := writeReport(f.json, func(w io.Writer) error { return writeSuiteJSON(w, results) }); err != nil {
+			return exitFailure, err
+		}
+	}
+	return code, nil
+}
+
+// suiteSummary prints one row per transcript and the totals.
+func suiteSummary(w io.Writer, results []replayResult) int {
+	code := exitOK
+	fmt.Fprintf(w, "\nreplay of %d transcript(s):\n", len(results))
+	for _, r := range results {
+		status := "match"
+		switch {
+		case r.err != nil:
+			status = "could not replay: " + visible.TextClip(r.err.Error(), 200)
+		case r.exit == exitReplies:
+			status = fmt.Sprintf("%d differ", r.sum.Causes)
+			if n := len(r.sum.Differences) - r.sum.Causes; n > 0 {
+				status += fmt.Sprintf(" (+%d follow)", n)
+			}
+			if len(r.sum.Notes) > 0 {
+				status += fmt.Sprintf(", %d note(s)", len(r.sum.Notes))
+			}
+		}
+		fmt.Fprintf(w, "  %-40s %4d steps  %s\n", tailClip(visible.Clip(r.file, 500), 40), r.steps, status)
+		switch {
+		case r.exit == exitUsage || r.exit == exitFailure:
+			code = exitFailure
+		case r.exit == exitReplies && code == exitOK:
+			code = exitReplies
+		}
+	}
+	return code
+}
+
+func writeReport(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".smtprepl-report-")
+	if err != nil {
+		return fmt.Errorf("writing the report %s: %w", visible.Clip(path, 200), err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the report %s: %w", visible.Clip(path, 200), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing the report %s: %w", visible.Clip(path, 200), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing the report %s: %w", visible.Clip(path, 200), err)
+	}
+	return nil
+}
+
+// JUnit XML as Jenkins, GitLab and GitHub's test reporters read it.
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func writeJUnit(w io.Writer, results []replayResult) error {
+	s := junitSuite{Name: "smtprepl replay", Tests: len(results)}
+	var total time.Duration
+	for _, r := range results {
+		total += r.took
+		c := junitCase{Name: r.file, Classname: "smtprepl.replay", Time: fmt.Sprintf("%.3f", r.took.Seconds())}
+		switch {
+		case r.err != nil:
+			s.Errors++
+			c.Error = &junitProblem{Message: visible.TextClip(r.err.Error(), 500), Type: "replay"}
+		case r.exit == exitReplies:
+			s.Failures++
+			var b strings.Builder
+			if err := transcripts.FormatSummary(&b, r.sum); err != nil {
+				return err
+			}
+			c.Failure = &junitProblem{Message: fmt.Sprintf("%d of %d steps differ", r.sum.Causes, r.steps), Type: "difference", Text: b.String()}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	s.Time = fmt.Sprintf("%.3f", total.Seconds())
+	io.WriteString(w, xml.Header)
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(junitSuites{Suites: []junitSuite{s}}); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// suiteJSON is --json's report; "version" changes only when a field
+// changes meaning or goes away.
+type suiteJSON struct {
+	Version int        `json:"version"`
+	Files   []fileJSON `json:"files"`
+}
+
+type fileJSON struct {
+	File        string     `json:"file"`
+	Steps       int        `json:"steps"`
+	Outcome     string     `json:"outcome"` // match, differ, error
+	Error       string     `json:"error,omitempty"`
+	Notes       []string   `json:"notes,omitempty"`
+	Differences []diffJSON `json:"differences"`
+}
+
+type diffJSON struct {
+	Step        int      `json:"step"`
+	WantStep    int      `json:"want_step,omitempty"`
+	GotStep     int      `json:"got_step,omitempty"`
+	Command     string   `json:"command"`
+	Aspects     []string `json:"aspects"`
+	Why         []string `json:"why"`
+	Want        []string `json:"want"`
+	Got         []string `json:"got"`
+	Consequence int      `json:"follows_from,omitempty"`
+	Repeats     int      `json:"same_as,omitempty"`
+}
+
+func writeSuiteJSON(w io.Writer, results []replayResult) error {
+	out := suiteJSON{Version: 1, Files: []fileJSON{}}
+	for _, r := range results {
+		fj := fileJSON{File: visible.Clip(r.file, 500), Steps: r.steps, Outcome: "match", Notes: r.sum.Notes, Differences: []diffJSON{}}
+		switch {
+		case r.err != nil:
+			fj.Outcome, fj.Error = "error", visible.TextClip(r.err.Error(), 500)
+		case r.exit == exitReplies:
+			fj.Outcome = "differ"
+		}
+		for _, d := range r.sum.Differences {
+			dj := diffJSON{Step: d.Step, WantStep: d.WantStep, GotStep: d.GotStep, Command: d.Command,
+				Aspects: []string{}, Why: []string{}, Want: orEmptyList(d.Want), Got: orEmptyList(d.Got), Consequence: d.Consequence, Repeats: d.Repeats}
+			for _, re := range d.Reasons {
+				dj.Aspects = append(dj.Aspects, re.Aspect)
+				dj.Why = append(dj.Why, re.Text)
+			}
+			fj.Differences = append(fj.Differences, dj)
+		}
+		out.Files = append(out.Files, fj)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func orEmptyList(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// tailClip keeps the end of an already escaped path, where its name is.
+func tailClip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return "…" + string(r[len(r)-n+1:])
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/smtprepl/smtprepl/proto/sandbox"
+)
+
+// TestReplaySuite records two sessions against the practice server,
+// spoils one, and replays the directory: one summary, an exit code for
+// all, and JUnit and JSON reports that say which one differed.
+func TestReplaySuite(t *testing.T) {
+	dir := t.TempDir()
+	script := "EHLO me.example\nMAIL FROM:<bob@example.test>\nRCPT TO:<alice@example.test>\nRCPT TO:<carol@example.test>\nDATA\nSubject: hi\n\nhello\n.\nQUIT\n"
+	// Both are good recordings; a greylisting server refuses the first
+	// RCPT of each sender and recipient once, so the first replay differs
+	// and the second, coming back, matches.
+	good, bad := filepath.Join(dir, "a-two-recipients.txt"), filepath.Join(dir, "b-one-recipient.txt")
+	if code, _, errOut := runCLI(t, script, "--record", good); code != exitOK {
+		t.Fatalf("recording: exit %d: %s", code, errOut)
+	}
+	rec, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := strings.Replace(string(rec), "C: RCPT TO:<carol@example.test>\nS: 250 2.1.5 Ok\n", "", 1)
+	if err := os.WriteFile(bad, []byte(one), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := sandbox.DefaultConfig()
+	cfg.Greylist = true
+	srv, err := sandbox.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	junit, js := filepath.Join(dir, "report.xml"), filepath.Join(dir, "report.json")
+	code, out, errOut := runCmd(t, "", "replay", dir, "--against", addr.String(), "--junit", junit, "--json", js)
+	if code != exitReplies {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, w := range []string{
+		"=== " + good, "=== " + bad,
+		"step 4   RCPT TO:<alice@example.test>\n         reply code: want 250, got 451",
+		"what follows from it:\n           step 5   RCPT TO:<carol@example.test>: reply code: want 250, got 451",
+		"           step 6   DATA: reply code: want 354, got 554",
+		"           step 7   .: missing from got",
+		"replay of 2 transcript(s):",
+		"a-two-recipients.txt    8 steps  1 differ (+3 follow)", "b-one-recipient.txt    7 steps  match",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("stdout lacks %q:\n%s", w, out)
+		}
+	}
+
+	b, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites junitSuites
+	if err := xml.Unmarshal(b, &suites); err != nil {
+		t.Fatalf("the JUnit report is not XML: %v\n%s", err, b)
+	}
+	if !strings.HasPrefix(string(b), `<?xml version="1.0" encoding="UTF-8"?>`) || len(suites.Suites) != 1 {
+		t.Fatalf("JUnit report:\n%s", b)
+	}
+	s := suites.Suites[0]
+	if s.Tests != 2 || s.Failures != 1 || s.Errors != 0 || len(s.Cases) != 2 || s.Cases[0].Failure == nil || s.Cases[1].Failure != nil {
+		t.Errorf("JUnit suite %+v", s)
+	}
+	if f := s.Cases[0].Failure; f != nil && !strings.Contains(f.Text, "what follows from it") {
+		t.Errorf("the failure does not carry the report: %q", f.Text)
+	}
+
+	b, err = os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep suiteJSON
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("the JSON report: %v\n%s", err, b)
+	}
+	if rep.Version != 1 || len(rep.Files) != 2 || rep.Files[0].Outcome != "differ" || rep.Files[1].Outcome != "match" {
+		t.Fatalf("JSON report %+v", rep)
+	}
+	diffs := rep.Files[0].Differences
+	if len(diffs) < 2 || diffs[0].Command != "RCPT TO:<alice@example.test>" || diffs[0].Consequence != 0 || diffs[1].Consequence != diffs[0].Step {
+		t.Errorf("JSON differences %+v", diffs)
+	}
+}
