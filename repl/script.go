@@ -14,7 +14,11 @@ import (
 
 // NewScriptSession is a session whose output is the transcript notation.
 func NewScriptSession(cfg Config, out, errOut io.Writer) *Session {
-	return NewSession(cfg, newScriptView(out), errOut, nil)
+	v := newScriptView(out)
+	if cfg.JSON {
+		v = newJSONView(out, cfg.Now)
+	}
+	return NewSession(cfg, v, errOut, nil)
 }
 
 // RunScript runs the lines of r, one by one, until EOF, QUIT or an error.

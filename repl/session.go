@@ -38,6 +38,9 @@ type Config struct {
 	Now    func() time.Time
 	// WireHex follows every wire line with its hex dump (--wire hex).
 	WireHex bool
+	// JSON makes script mode write JSON Lines instead of the transcript
+	// notation (--json).
+	JSON bool
 	// LocalAddr is the address to connect from (--local-addr); nil: any.
 	LocalAddr *net.TCPAddr
 	// LMTP speaks LMTP (RFC 2033, --lmtp): LHLO opens the session, and the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/transcripts"
@@ -40,6 +41,14 @@ func newScriptView(out io.Writer) *scriptView {
 	// every line: the session flushes before it waits instead.
 	w := writeOnly{buf}
 	return &scriptView{rec: transcripts.NewRecorder(w), out: w, buf: buf}
+}
+
+// newJSONView is the script view writing JSON Lines (--json): the same
+// lines, events and comments, one object each, secrets redacted alike.
+func newJSONView(out io.Writer, now func() time.Time) *scriptView {
+	buf := bufio.NewWriterSize(out, 64<<10)
+	w := writeOnly{buf}
+	return &scriptView{rec: transcripts.NewJSONRecorder(w, now), out: w, buf: buf}
 }
 
 type writeOnly struct{ w io.Writer }

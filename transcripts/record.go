@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // Recorder writes a transcript while the session runs, one line at a time,
@@ -32,6 +33,9 @@ type Recorder struct {
 	// secrets are cut out of server lines, events and comments wherever
 	// they appear: a server may echo them.
 	secrets *Secrets
+	// now is set for a JSON recorder (NewJSONRecorder), which writes JSON
+	// Lines stamped with it instead of the transcript notation.
+	now func() time.Time
 }
 
 // half is the unfinished line of one direction.
@@ -206,6 +210,11 @@ func (r *Recorder) flushServer() {
 }
 
 func (r *Recorder) entry(e Entry) {
+	if r.now != nil {
+		r.scratch = r.appendJSON(r.scratch[:0], e)
+		r.write(r.scratch)
+		return
+	}
 	b, err := appendEntry(r.scratch[:0], e)
 	if err != nil {
 		r.err = fmt.Errorf("transcripts: %w", err)

@@ -28,6 +28,7 @@ type Reader struct {
 	// that only compare or play a transcript have no use for them.
 	keepMeta bool
 	meta     []KV
+	curl     curlState
 }
 
 // format is the notation of a file, decided by its first dialogue line.
@@ -37,6 +38,7 @@ const (
 	undecided format = iota
 	native           // the C:/S: notation of this package
 	swaks            // swaks's " -> " / "<-  " arrows
+	curl             // curl -v's "> " / "< " lines
 )
 
 type pendingLine struct {
@@ -112,6 +114,13 @@ func (r *Reader) step() error {
 		raw = strings.Join(pieces, "")
 	}
 	line, err := cutEOL(raw, r.n)
+	if err != nil && r.format != native && r.format != swaks && strings.Contains(raw, "\r") {
+		// curl's progress meter redraws its line with CRs, and a curl -v
+		// log holds it: keep what a terminal would show, the text after
+		// the last CR.
+		line, err = raw[strings.LastIndexByte(strings.TrimRight(raw, "\r\n"), '\r')+1:], nil
+		line = strings.TrimRight(line, "\r\n")
+	}
 	if err != nil {
 		return err
 	}
@@ -169,6 +178,10 @@ func (r *Reader) decide(f format) error {
 func (r *Reader) parse(line string, n int) error {
 	var e Entry
 	keep, err := true, error(nil)
+	if r.format == curl {
+		r.out = append(r.out, r.curl.parseCurlLine(line, n)...)
+		return nil
+	}
 	if r.format == swaks {
 		e, keep, err = parseSwaksLine(line, n)
 	} else {
@@ -191,6 +204,9 @@ func notationOf(line string) format {
 	}
 	if h, _, ok := matchSwaks(line); ok && (h.kind != Event || h.event != "") {
 		return swaks
+	}
+	if isCurlDialogue(line) {
+		return curl
 	}
 	return undecided
 }

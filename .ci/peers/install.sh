@@ -13,7 +13,7 @@ EXIM_CACHE=${SMTPREPL_EXIM_CACHE:-/var/cache/smtprepl-exim-debs}
 # package (no conflict) because the setuid exim binary re-execs itself for delivery and the loader
 # ignores LD_LIBRARY_PATH for setuid programs.
 PKGS=(postfix swaks python3-aiosmtpd sasl2-bin libsasl2-modules openssl socat netcat-openbsd tmux libidn12
-      dovecot-core dovecot-lmtpd dovecot-pop3d)
+      dovecot-core dovecot-lmtpd dovecot-pop3d curl)
 EXIM_PKGS=(exim4-daemon-light exim4-base exim4-config)
 
 die() { echo "install.sh: ERROR: $*" >&2; exit 1; }

@@ -50,6 +50,25 @@ func TestInteropProbe(t *testing.T) {
 			t.Errorf("no finding says 587's EHLO changed after STARTTLS: %+v", rep.Findings)
 		}
 	})
+	for _, peer := range []struct{ name, env string }{{"exim", "SMTPREPL_EXIM"}, {"aiosmtpd", "SMTPREPL_AIOSMTPD"}} {
+		t.Run(peer.name, func(t *testing.T) {
+			addr := os.Getenv(peer.env)
+			if addr == "" {
+				t.Skipf("%s is not set", peer.env)
+			}
+			rep, code := runProbeJSON(t, addr, "--cafile", ca)
+			if code != exitOK || len(rep.Hosts) != 1 {
+				t.Fatalf("exit %d, report %+v", code, rep)
+			}
+			p := rep.Hosts[0].Ports[0]
+			if !p.Reached || p.Error != "" || p.StartTLS != "offered" || p.TLS == nil || !p.TLS.Verified || len(p.AfterTLS) == 0 {
+				t.Errorf("%s: %+v", peer.name, p)
+			}
+			if peer.name == "exim" && p.Ext.EnhancedStatusCodes {
+				t.Errorf("Exim sends no enhanced status codes, yet the probe says it does")
+			}
+		})
+	}
 	t.Run("smtp-sink has no STARTTLS", func(t *testing.T) {
 		rep, code := runProbeJSON(t, sink, "--fail-on", "warning")
 		if code != exitReplies {

@@ -20,7 +20,7 @@ const (
 	exitReplies  = 1  // some reply was 4xx/5xx (replay: some reply differed)
 	exitFailure  = 2  // connection, TLS, timeout or protocol error
 	exitUsage    = 64 // bad flags or arguments (EX_USAGE)
-	usageSummary = "usage: smtprepl [flags] [HOST[:PORT]] | sandbox | lesson | replay | mock | diff | probe | explain (smtprepl --help)"
+	usageSummary = "usage: smtprepl [flags] [HOST[:PORT]] | sandbox | lesson | replay | mock | diff | probe | export | proxy | explain (smtprepl --help)"
 )
 
 // maxErrorBytes bounds the one sentence an error prints on stderr.
@@ -58,6 +58,8 @@ func subcommands() []subcommand {
 		{"replay", "send a transcript's client side to a server and compare the replies", runReplay},
 		{"mock", "play a transcript's server side for a client under test", runMock},
 		{"diff", "compare two transcripts with replay's rules", runDiff},
+		{"export", "turn a transcript into a swaks or curl command, a Python or Go program, a Mermaid diagram or an .eml", runExport},
+		{"proxy", "sit between a client and a server and record what they really say (TLS ended on both sides)", runProxy},
 		{"probe", "everything a server says about itself, without sending mail: TLS, EHLO, DANE, MTA-STS, findings", runProbe},
 	}
 }

@@ -81,6 +81,7 @@ type sessionFlags struct {
 	tlsShow        string
 	mx             string
 	resolver       string
+	json           bool
 }
 
 func runSession(ctx context.Context, e *env, args []string) (int, error) {
@@ -140,6 +141,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.tlsShow, "tls-show", "", "after each TLS handshake show chain (every certificate described), pem (the chain as PEM) or fingerprint (SHA-256 of each)")
 	fs.BoolVar(&f.lmtp, "lmtp", false, "speak LMTP (RFC 2033): LHLO, one reply per recipient after the message (default port 24; no HOST: the sandbox in LMTP mode)")
 	fs.StringVar(&f.mx, "mx", "", "connect to DOMAIN's MX hosts in order, as an MTA would, instead of HOST (DOMAIN:PORT: another port than 25)")
+	fs.BoolVar(&f.json, "json", false, "script mode: write JSON Lines, one object per wire line and event, instead of the transcript (schema: transcripts/README.md)")
 	fs.StringVar(&f.resolver, "resolver", "", "send every DNS query (--mx, :mx) to HOST:PORT (default: $SMTPREPL_RESOLVER, else /etc/resolv.conf)")
 }
 
@@ -160,7 +162,7 @@ func (f *sessionFlags) sessionConfig() (repl.Config, error) {
 	}
 	cfg := f.config()
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
-	cfg.Timing, cfg.WireHex, cfg.EHLOName = f.timing, f.wire == "hex", f.ehlo
+	cfg.Timing, cfg.WireHex, cfg.EHLOName, cfg.JSON = f.timing, f.wire == "hex", f.ehlo, f.json
 	cfg.LMTP, cfg.TLSShow = f.lmtp, f.tlsShow
 	if f.localAddr != "" {
 		addr, err := proto.ParseLocalAddr(f.localAddr)

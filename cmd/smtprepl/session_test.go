@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -81,6 +82,40 @@ func TestExplainSubcommand(t *testing.T) {
 		code, out, errOut := runCLI(t, "", "explain", query)
 		if code != exitOK || !strings.Contains(out, want) {
 			t.Errorf("explain %q: exit %d, output lacks %q:\n%s%s", query, code, want, out, errOut)
+		}
+	}
+}
+
+// TestJSONLines: --json writes one JSON object per wire line and event,
+// with the exit codes of script mode and no secret in any form.
+func TestJSONLines(t *testing.T) {
+	script := "EHLO me.example\n:plain student secret\nAUTH PLAIN <plain>\nRCPT TO:<alice@example.test>\nQUIT\n"
+	code, out, errOut := runCLI(t, script, "--json")
+	if code != exitReplies {
+		t.Fatalf("exit %d, want 1 (RCPT before MAIL is refused)\n%s\n%s", code, errOut, out)
+	}
+	kinds := map[string]int{}
+	for i, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var obj struct {
+			V     int    `json:"v"`
+			Kind  string `json:"kind"`
+			Code  int    `json:"code"`
+			Bytes string `json:"bytes"`
+		}
+		if err := json.Unmarshal([]byte(line), &obj); err != nil || obj.V != 1 {
+			t.Fatalf("line %d is not a version-1 object: %v: %s", i+1, err, line)
+		}
+		kinds[obj.Kind]++
+		if obj.Kind == "server" && obj.Code == 0 {
+			t.Errorf("a server line without its code: %s", line)
+		}
+	}
+	if kinds["start"] != 1 || kinds["client"] != 4 || kinds["event"] < 2 || kinds["server"] < 4 {
+		t.Errorf("kinds %v", kinds)
+	}
+	for _, secret := range []string{"secret", "AHN0dWRlbnQAc2VjcmV0", "c2VjcmV0"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("%q reached the JSON output", secret)
 		}
 	}
 }
