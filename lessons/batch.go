@@ -16,6 +16,7 @@ func (r *Runner) batch(ctx context.Context, s Session, lines []Line, res *Result
 	for i, ln := range lines {
 		texts[i] = r.expand(ln.Text)
 		res.Input = append(res.Input, s.Redact(ln.Text))
+		r.asking(s, ln)
 	}
 	if err := r.confirmBatch(ctx, texts); err != nil {
 		return err

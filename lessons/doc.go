@@ -6,8 +6,13 @@
 //	                           checkpoints ([Expect], [If]) and data files
 //	[Parse], [All], [Lookup]   reading lesson files; All and Lookup read
 //	                           the embedded ones
+//	[ReadFile], [FileError]    a teacher's lesson file from disk, bounded,
+//	                           and every problem in it by line ([IsFile]
+//	                           tells a path from a lesson's name)
 //	[Runner]                   plays a lesson, guided (a [Student] types)
 //	                           or unattended, and returns a [Result]
+//	                           with each [Checkpoint]: passed, attempts, time
+//	[Report]                   a Result as the JSON a teacher grades from
 //	[Session]                  what a lesson drives: the REPL's own session
 //	                           satisfies it, so lessons take the path typing
 //	                           takes and this package never opens a socket

@@ -35,6 +35,7 @@ type played struct {
 	out     string // what the student would have seen
 	wire    string // the transcript, without its version line
 	mailbox []sandbox.Message
+	stored  string // what the lesson's end showed of the mailbox
 }
 
 // play runs l as `smtprepl lesson NAME --auto` does, with everything that
@@ -66,7 +67,11 @@ func play(t *testing.T, l lessons.Lesson) played {
 		t.Fatalf("lesson %s: %v\n%s", l.Name, err, out.String())
 	}
 	_, w, _ := strings.Cut(wire.String(), "\n")
-	return played{res: res, out: out.String(), wire: w, mailbox: ls.Server.Mailbox().List()}
+	stored := ls.Stored()
+	if !strings.Contains(out.String(), "\n"+stored+"\n") {
+		t.Errorf("lesson %s: the end does not show what the server stored:\n%s\nin:\n%s", l.Name, stored, out.String())
+	}
+	return played{res: res, out: out.String(), wire: w, mailbox: ls.Server.Mailbox().List(), stored: stored}
 }
 
 func allLessons(t *testing.T) []lessons.Lesson {
@@ -109,8 +114,9 @@ func TestGolden(t *testing.T) {
 // goldenArchive is the golden file: metadata in the comment, what was
 // typed, the lesson's data files, and the wire.
 func goldenArchive(l lessons.Lesson, p played) []byte {
-	comment := fmt.Sprintf(`# The wire of "smtprepl lesson %s --auto" against the practice server, with
-# its clock, queue ids, MIME boundaries and Message-IDs fixed. Generated from
+	comment := fmt.Sprintf(`# The wire of "smtprepl lesson %s --auto" against the practice server, and
+# what its end showed of the mailbox ("stored"), with the server's clock,
+# queue ids, MIME boundaries and Message-IDs fixed. Generated from
 # lessons/%s.txtar (the input, never rewritten) by
 # go test ./lessons -run 'TestGolden/%s$' -update
 lesson: %s
@@ -124,6 +130,7 @@ clock: %s
 		a.Files = append(a.Files, transcripts.File{Name: f.Section, Data: f.Text})
 	}
 	a.Files = append(a.Files, transcripts.File{Name: "wire", Data: []byte(p.wire)})
+	a.Files = append(a.Files, transcripts.File{Name: "stored", Data: []byte(p.stored + "\n")})
 	return transcripts.FormatTxtar(a)
 }
 

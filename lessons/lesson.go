@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"io/fs"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,7 @@ type Lesson struct {
 type SandboxOptions struct {
 	RequireTLS bool // a submission port: AUTH and MAIL only after STARTTLS
 	MaxErrors  int  // 4xx/5xx replies before the server says 421; 0 keeps its default
+	Greylist   bool // 451 4.7.1 to the first RCPT of each client, sender and recipient
 }
 
 // Step is one thing the student does: read the prose, type the lines.
@@ -86,17 +88,28 @@ func (l Lesson) FS() fs.FS {
 // Expect is a checkpoint: which replies count as right. Each alternative
 // is a prefix of the reply code ("250", "25", "2", "2xx"), an enhanced code
 // ("5.1.1"), or both ("550 5.1.1"). Error expects the command itself to
-// fail before or without a reply (smtprepl refusing a bad message).
+// fail before or without a reply (smtprepl refusing a bad message). Text,
+// when set, is a regular expression the reply's text (its lines after the
+// codes, joined by newlines) must match too.
 type Expect struct {
 	Alts  []string
 	Error bool
+	Text  string
 }
 
 // IsZero reports whether nothing is expected.
 func (e Expect) IsZero() bool { return len(e.Alts) == 0 && !e.Error }
 
-// String is the expectation as the lesson file writes it.
+// String is the expectation as a sentence names it.
 func (e Expect) String() string {
+	if e.Text != "" {
+		return e.codes() + " with text matching /" + e.Text + "/"
+	}
+	return e.codes()
+}
+
+// codes is the expect line's pattern, as the lesson file writes it.
+func (e Expect) codes() string {
 	if e.Error {
 		return "error"
 	}
@@ -107,6 +120,14 @@ func (e Expect) String() string {
 func (e Expect) Match(r *proto.Reply) bool {
 	if r == nil {
 		return false
+	}
+	if e.Text != "" {
+		// The parser compiled it once already: an Expect built in code
+		// with a bad expression matches nothing.
+		re, err := regexp.Compile(e.Text)
+		if err != nil || !re.MatchString(r.Text()) {
+			return false
+		}
 	}
 	for _, alt := range e.Alts {
 		if matchAlt(alt, r) {

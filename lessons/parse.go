@@ -2,53 +2,93 @@ package lessons
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
 // Parse reads one lesson file (the format is in README.md); name is the
 // lesson's name, the file name without ".txtar". Errors name the file and
-// line, because the person fixing them is a teacher with an editor.
+// line, because the person fixing them is a teacher with an editor; an
+// error is a *FileError listing every problem found.
 func Parse(name string, data []byte) (Lesson, error) {
+	return parse(name+".txtar", name, data)
+}
+
+func parse(file, name string, data []byte) (Lesson, error) {
 	a := transcripts.ParseTxtar(data)
 	l := Lesson{Name: name}
-	p := &parser{file: name + ".txtar"}
+	p := &parser{file: file}
+	p.plainText(1, a.Comment)
 	p.header(&l, a.Comment)
 	n := countLines(a.Comment)
 	for _, f := range a.Files {
 		n++ // the marker line
 		if title, ok := strings.CutPrefix(f.Name, "step:"); ok {
+			p.plainText(n, []byte(f.Name))
+			p.plainText(n+1, f.Data)
 			l.Steps = append(l.Steps, p.step(strings.TrimSpace(title), f.Data, n))
 		} else {
+			p.plainText(n, []byte(f.Name))
 			l.Files = append(l.Files, p.dataFile(f, n))
 		}
 		n += countLines(f.Data)
 	}
-	switch {
-	case p.err != nil:
-		return Lesson{}, p.err
-	case l.Title == "":
-		return Lesson{}, fmt.Errorf("lessons: %s: no \"title:\" line in the header", p.file)
-	case len(l.Steps) == 0:
-		return Lesson{}, fmt.Errorf("lessons: %s: no \"-- step: Title --\" section", p.file)
+	if l.Title == "" {
+		p.errorf(1, "no \"title:\" line in the header")
+	}
+	if len(l.Steps) == 0 {
+		p.errorf(n, "no \"-- step: Title --\" section")
+	}
+	if err := p.result(); err != nil {
+		return Lesson{}, err
 	}
 	return l, nil
 }
 
-// parser keeps the first error, so the parse reads on without checks
-// after every call and reports where the file first went wrong.
+// parser collects the problems of a file and reads on after each one, so
+// that a teacher sees them all at once; it stops noting them past
+// maxProblems, so a hostile file cannot make the list as long as itself.
 type parser struct {
-	file string
-	err  error
+	file     string
+	problems []Problem
+	more     int // problems past maxProblems
 }
 
+// maxProblems bounds the problems a FileError lists.
+const maxProblems = 50
+
 func (p *parser) errorf(line int, format string, args ...any) {
-	if p.err == nil {
-		p.err = fmt.Errorf("lessons: %s:%d: %s", p.file, line, fmt.Sprintf(format, args...))
+	if len(p.problems) >= maxProblems {
+		p.more++
+		return
+	}
+	p.problems = append(p.problems, Problem{Line: line, Text: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) result() error {
+	if len(p.problems) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(p.problems, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
+	return &FileError{File: p.file, Problems: p.problems, More: p.more}
+}
+
+// plainText notes every line of text from line first on that holds a
+// control or an invisible format character (an escape sequence, a bidi
+// override): prose and typed lines reach the terminal as they are written.
+// A tab is allowed; message text is typed with a :compose or after DATA.
+func (p *parser) plainText(first int, text []byte) {
+	for i, line := range splitLines(text) {
+		if t := strings.ReplaceAll(line, "\t", " "); !visible.TextSafe(t) {
+			p.errorf(first+i, "a control or invisible character, shown escaped: %s; a lesson is plain text", visible.Clip(t, 200))
+		}
 	}
 }
 
@@ -93,8 +133,10 @@ func (p *parser) sandbox(line int, value string) SandboxOptions {
 	for _, opt := range strings.Split(value, ",") {
 		f := strings.Fields(opt)
 		switch {
-		case len(f) == 1 && f[0] == "require-tls":
+		case len(f) == 1 && (f[0] == "require-tls" || f[0] == "tls-required"): // the latter: --scenario's name
 			o.RequireTLS = true
+		case len(f) == 1 && f[0] == "greylisting":
+			o.Greylist = true
 		case len(f) == 2 && f[0] == "max-errors":
 			n, err := strconv.Atoi(f[1])
 			if err != nil || n < 1 {
@@ -102,7 +144,7 @@ func (p *parser) sandbox(line int, value string) SandboxOptions {
 			}
 			o.MaxErrors = n
 		default:
-			p.errorf(line, "unknown sandbox option %q (require-tls, max-errors N)", strings.TrimSpace(opt))
+			p.errorf(line, "unknown sandbox option or scenario %q (require-tls or tls-required, greylisting, max-errors N)", strings.TrimSpace(opt))
 		}
 	}
 	return o

@@ -1,6 +1,8 @@
 package lessons
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -24,8 +26,16 @@ func (p *parser) step(title string, data []byte, first int) Step {
 		r.line(first+i+1, line)
 	}
 	r.step.Text = strings.Trim(strings.Join(r.prose, "\n"), "\n")
-	if r.step.Text == "" && len(r.step.Lines) == 0 {
+	switch {
+	case r.step.Text == "" && len(r.step.Lines) == 0:
 		p.errorf(first, "step %q is empty", title)
+	case len(r.step.Lines) == 0:
+		p.errorf(first, "step %q has no line to type (> ...): every step has the student do something", title)
+	}
+	for _, ln := range r.step.Lines {
+		if ln.Expect.IsZero() && (len(ln.Ifs) > 0 || ln.Expect.Text != "") {
+			p.errorf(ln.Source, "a checkpoint with no expectation: if and match need an expect line for %q", ln.Text)
+		}
 	}
 	return r.step
 }
@@ -37,9 +47,14 @@ var directives = map[string]func(r *stepReader, n int, rest string){
 	"expect": (*stepReader).expect,
 	"ok:":    (*stepReader).ok,
 	"if":     (*stepReader).ifCase,
+	"match":  (*stepReader).match,
 }
 
+// directiveNames is the list an unknown directive's error gives.
+const directiveNames = ">, >>, expect, match, ok: and if CODE:"
+
 func (r *stepReader) line(n int, line string) {
+	r.p.variables(n, line)
 	word, rest, _ := strings.Cut(line, " ")
 	if f, ok := directives[word]; ok && isDirective(word, rest) {
 		f(r, n, rest)
@@ -47,6 +62,8 @@ func (r *stepReader) line(n int, line string) {
 	}
 	trimmed := strings.TrimSpace(line)
 	switch {
+	case unknownDirective(word, rest):
+		r.p.errorf(n, "unknown directive %q; the directives are %s", word, directiveNames)
 	case r.cont != nil && trimmed != "" && (line[0] == ' ' || line[0] == '\t'):
 		*r.cont += " " + trimmed
 	case trimmed == "":
@@ -84,6 +101,22 @@ func (r *stepReader) expect(n int, rest string) {
 	r.cont = nil
 }
 
+// match adds a regular expression the reply's text must match as well
+// as the code: "match /queued as [0-9A-F]+/".
+func (r *stepReader) match(n int, rest string) {
+	ln := r.last(n, "match")
+	re := strings.TrimSpace(rest)
+	re = re[1 : len(re)-1] // isDirective saw the slashes
+	if ln.Expect.Text != "" {
+		r.p.errorf(n, "a second match for the same line; join them in one expression")
+	}
+	if _, err := regexp.Compile(re); err != nil {
+		r.p.errorf(n, "match: bad regular expression %q: %s", re, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	}
+	ln.Expect.Text = re
+	r.cont = nil
+}
+
 func (r *stepReader) ok(n int, rest string) {
 	ln := r.last(n, "ok:")
 	ln.OK = strings.TrimSpace(rest)
@@ -109,8 +142,27 @@ func isDirective(word, rest string) bool {
 	case "if":
 		pat, _, ok := strings.Cut(rest, ":")
 		return ok && looksLikePattern(pat)
+	case "match":
+		re := strings.TrimSpace(rest)
+		return len(re) >= 2 && re[0] == '/' && re[len(re)-1] == '/'
 	}
 	return true
+}
+
+// unknownDirective tells a misspelt directive ("expct 250", "ok 250:",
+// "Expect 250", "iff 550: ...") from prose: a short word, then what only a
+// directive would hold after it.
+func unknownDirective(word, rest string) bool {
+	if _, known := directives[word]; known || word == "" || len(word) > 10 {
+		return false
+	}
+	name := strings.TrimSuffix(word, ":")
+	if strings.Trim(strings.ToLower(name), "abcdefghijklmnopqrstuvwxyz-") != "" {
+		return false
+	}
+	pat, _, colon := strings.Cut(rest, ":")
+	return looksLikePattern(rest) || colon && looksLikePattern(pat) ||
+		strings.HasPrefix(strings.TrimSpace(rest), "/") && strings.HasSuffix(strings.TrimSpace(rest), "/")
 }
 
 func looksLikePattern(s string) bool {
@@ -164,4 +216,26 @@ func validEnhanced(e string) bool {
 		}
 	}
 	return true
+}
+
+// Variables are the {{name}} values a runner fills in (README.md,
+// "Variables"): a name outside them is a typo the run would stop at.
+func Variables() []string { return []string{"implicit-tls", "submission", "cafile", "trust"} }
+
+// variables notes every {{name}} on a line that no runner fills in.
+func (p *parser) variables(n int, line string) {
+	for {
+		_, after, ok := strings.Cut(line, "{{")
+		if !ok {
+			return
+		}
+		name, rest, ok := strings.Cut(after, "}}")
+		if !ok {
+			return
+		}
+		if !strings.Contains(name, "{") && !slices.Contains(Variables(), name) {
+			p.errorf(n, "unknown variable {{%s}} (%s)", name, "{{"+strings.Join(Variables(), "}}, {{")+"}}")
+		}
+		line = rest
+	}
 }

@@ -14,7 +14,7 @@ func TestParse(t *testing.T) {
 title: Two steps
 summary: A lesson for the parser.
 order: 7
-sandbox: require-tls, max-errors 3
+sandbox: tls-required, max-errors 3
 -- step: First --
 Some prose
 on two lines.
@@ -30,7 +30,8 @@ if 421: Busy.
 expect 250
 >> DATA
 expect 354|503
->
+> RSET
+expect 250
 if 5.7: Policy
     said no.
 > :compose send
@@ -55,8 +56,8 @@ hi
 			{Title: "Batch", Lines: []Line{
 				{Text: "MAIL FROM:<a@example.test>", Batch: true, Expect: Expect{Alts: []string{"250"}}, Source: 17},
 				{Text: "DATA", Batch: true, Expect: Expect{Alts: []string{"354", "503"}}, Source: 19},
-				{Text: "", Source: 21, Ifs: []If{{Match: Expect{Alts: []string{"5.7"}}, Text: "Policy said no."}}},
-				{Text: ":compose send", Expect: Expect{Error: true}, Source: 24},
+				{Text: "RSET", Source: 21, Expect: Expect{Alts: []string{"250"}}, Ifs: []If{{Match: Expect{Alts: []string{"5.7"}}, Text: "Policy said no."}}},
+				{Text: ":compose send", Expect: Expect{Error: true}, Source: 25},
 			}},
 		},
 		Files: []File{
@@ -79,8 +80,17 @@ func TestParseErrors(t *testing.T) {
 		{"no steps", "title: T\n", "no \"-- step: Title --\" section"},
 		{"unknown key", "title: T\ncolour: red\n-- step: A --\n> NOOP\n", `x.txtar:2: unknown header key "colour"`},
 		{"bad order", "title: T\norder: first\n-- step: A --\n> NOOP\n", "x.txtar:2: order must be a number"},
-		{"bad sandbox option", "title: T\nsandbox: fast\n-- step: A --\n> NOOP\n", `unknown sandbox option "fast"`},
-		{"expect first", "title: T\n-- step: A --\nexpect 250\n", "x.txtar:3: expect before any line to type"},
+		{"bad sandbox option", "title: T\nsandbox: fast\n-- step: A --\n> NOOP\n", `unknown sandbox option or scenario "fast"`},
+		{"expect first", "title: T\n-- step: A --\nexpect 250\n> NOOP\n", "x.txtar:3: expect before any line to type"},
+		{"prose only", "title: T\n-- step: A --\nJust words.\n", `x.txtar:2: step "A" has no line to type`},
+		{"if without expect", "title: T\n-- step: A --\n> NOOP\nif 550: no\n", `x.txtar:3: a checkpoint with no expectation`},
+		{"misspelt expect", "title: T\n-- step: A --\n> NOOP\nexpct 250\n", `x.txtar:4: unknown directive "expct"`},
+		{"misspelt if", "title: T\n-- step: A --\n> NOOP\nexpect 250\niff 550: no\n", `x.txtar:5: unknown directive "iff"`},
+		{"bad regex", "title: T\n-- step: A --\n> NOOP\nexpect 250\nmatch /Ok(/\n", "x.txtar:5: match: bad regular expression \"Ok(\""},
+		{"unknown variable", "title: T\n-- step: A --\n> :open {{submision}}\nexpect 220\n", "x.txtar:3: unknown variable {{submision}} ({{implicit-tls}}, {{submission}}, {{cafile}}, {{trust}})"},
+		{"scenario", "title: T\nsandbox: tarpit\n-- step: A --\n> NOOP\n", `x.txtar:2: unknown sandbox option or scenario "tarpit"`},
+		{"escape in prose", "title: T\n-- step: A --\nsee \x1b[2J here\n> NOOP\n", `x.txtar:3: a control or invisible character, shown escaped: see \x1b[2J here`},
+		{"bidi in title", "title: T\u202e\n-- step: A --\n> NOOP\n", `x.txtar:1: a control or invisible character`},
 		{"bad pattern", "title: T\n-- step: A --\n> NOOP\nexpect 250|6xx\n", `x.txtar:4: "6xx" is not a reply pattern`},
 		{"two expects", "title: T\n-- step: A --\n> NOOP\nexpect 250\nexpect 251\n", "x.txtar:5: a second expect"},
 		{"prose after a line", "title: T\n-- step: A --\n> NOOP\nexpect 250\nMore words.\n", "x.txtar:5: prose after the first line to type"},
@@ -138,8 +148,8 @@ func TestExpectMatch(t *testing.T) {
 	for _, tt := range tests {
 		var p parser
 		e := p.pattern(1, tt.pattern)
-		if p.err != nil {
-			t.Fatalf("pattern %q: %v", tt.pattern, p.err)
+		if err := p.result(); err != nil {
+			t.Fatalf("pattern %q: %v", tt.pattern, err)
 		}
 		if got := e.Match(tt.reply); got != tt.want {
 			t.Errorf("%q matches %s: got %v, want %v", tt.pattern, tt.reply, got, tt.want)
@@ -147,5 +157,18 @@ func TestExpectMatch(t *testing.T) {
 	}
 	if (Expect{Alts: []string{"250"}}).Match(nil) {
 		t.Error("a missing reply matched 250")
+	}
+	queued := reply(250, "2.0.0")
+	queued = proto.NewReply(250, queued.Enhanced, "Ok: queued as 9E3779B97F5")
+	for _, tt := range []struct {
+		text string
+		want bool
+	}{{"queued as [0-9A-F]+$", true}, {"^Ok", true}, {"rejected", false}, {"(", false}} {
+		if got := (Expect{Alts: []string{"250"}, Text: tt.text}).Match(queued); got != tt.want {
+			t.Errorf("250 with /%s/ matches %s: got %v, want %v", tt.text, queued, got, tt.want)
+		}
+	}
+	if (Expect{Alts: []string{"550"}, Text: "queued"}).Match(queued) {
+		t.Error("the text matched and the code did not, yet the expectation held")
 	}
 }

@@ -45,6 +45,10 @@ func (r *Runner) expandProse(text string) string {
 
 func (r *Runner) outro(l Lesson, res Result) {
 	r.say("")
+	if r.Stored != nil {
+		r.say(r.Stored())
+		r.say("")
+	}
 	if res.Failed != "" {
 		r.say(r.paint(r.Paint.Bad, fmt.Sprintf("✗ Lesson %s stopped at step %d of %d: %s", l.Name, res.Done+1, res.Steps, res.Failed)))
 		return
@@ -55,6 +59,7 @@ func (r *Runner) outro(l Lesson, res Result) {
 // report says whether the checkpoint held and, when not, why in the
 // lesson's words and the server's.
 func (r *Runner) report(ln Line, v verdict) {
+	r.mark(ln, v)
 	if v.ok {
 		r.held(ln, v)
 		return

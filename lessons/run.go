@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
 )
@@ -49,6 +50,14 @@ type Runner struct {
 	// what only the runner knows, such as the implicit-TLS address.
 	Vars  map[string]string
 	Paint Paint
+	// Now times the run and its checkpoints, for the report; nil is
+	// time.Now.
+	Now func() time.Time
+	// Stored, when set, is what the server stored during the lesson,
+	// already escaped: shown at the end, before the verdict, so that a
+	// lesson ends with the message as it arrived.
+	Stored      func() string
+	checkpoints []Checkpoint // the run's: Result.Checkpoints, shared
 	// Width is the terminal's width, for wrapping the lesson's
 	// explanations; nil leaves lines as they are.
 	Width func() int
@@ -65,6 +74,18 @@ type Result struct {
 	// Input is every line sent, in the lesson's notation ({{name}} not
 	// expanded) when it was the suggested one, with secrets redacted.
 	Input []string
+	// Started and Ended bound the run; Checkpoints are the lesson's
+	// checkpoints in order, those not reached included: what a teacher
+	// grades from (see Report).
+	Started, Ended time.Time
+	Checkpoints    []Checkpoint
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
 }
 
 // Passed reports whether every step ran and every checkpoint held.
@@ -74,15 +95,17 @@ func (r Result) Passed() bool { return r.Done == r.Steps && r.Failed == "" && !r
 var errLeft = errors.New("the student left")
 
 // Run plays l on s, step by step.
-func (r *Runner) Run(ctx context.Context, l Lesson, s Session) (Result, error) {
-	res := Result{Lesson: l.Name, Steps: len(l.Steps)}
-	if err := r.checkVars(l); err != nil {
+func (r *Runner) Run(ctx context.Context, l Lesson, s Session) (res Result, err error) {
+	res = Result{Lesson: l.Name, Steps: len(l.Steps), Started: r.now(), Checkpoints: plan(l)}
+	r.checkpoints = res.Checkpoints
+	defer func() { res.Ended = r.now() }()
+	if err = r.checkVars(l); err != nil {
 		return res, err
 	}
 	r.intro(l)
 	for i, st := range l.Steps {
 		r.stepHeader(i, len(l.Steps), st)
-		err := r.runStep(ctx, s, st, &res)
+		err = r.runStep(ctx, s, st, &res)
 		switch {
 		case errors.Is(err, errLeft):
 			res.Left = true
@@ -101,9 +124,6 @@ func (r *Runner) Run(ctx context.Context, l Lesson, s Session) (Result, error) {
 }
 
 func (r *Runner) runStep(ctx context.Context, s Session, st Step, res *Result) error {
-	if len(st.Lines) == 0 && r.Student != nil {
-		return r.pause(ctx)
-	}
 	for i := 0; i < len(st.Lines); {
 		n := 1
 		for st.Lines[i].Batch && i+n < len(st.Lines) && st.Lines[i+n].Batch {
@@ -121,16 +141,6 @@ func (r *Runner) runStep(ctx context.Context, s Session, st Step, res *Result) e
 		i += n
 	}
 	return nil
-}
-
-// pause waits for Enter after a step that is prose only.
-func (r *Runner) pause(ctx context.Context) error {
-	r.say(r.paint(r.Paint.Dim, "  (Enter goes on)"))
-	line, err := r.Student.ReadLine(ctx)
-	if errors.Is(err, io.EOF) || strings.TrimSpace(line) == ":quit" {
-		return errLeft
-	}
-	return err
 }
 
 func (r *Runner) say(text string) { fmt.Fprintln(r.Out, text) }

@@ -23,6 +23,7 @@ type verdict struct {
 // types it (Enter sends the suggestion) until the checkpoint holds.
 func (r *Runner) single(ctx context.Context, s Session, ln Line, res *Result) error {
 	want := r.expand(ln.Text)
+	r.asking(s, ln)
 	for {
 		typed, err := r.typed(ctx, s, want)
 		if err != nil {

@@ -1,6 +1,8 @@
 package lessons_test
 
 import (
+	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -93,5 +95,58 @@ func TestTmuxLessonGuided(t *testing.T) {
 	got = s.waitCount("LESSON-EXIT=", 1)
 	if !strings.Contains(got, "Left the lesson at step 4 of 5") || !strings.Contains(got, "LESSON-EXIT=1") {
 		t.Errorf("leaving the lesson early should say so and exit 1:\n%s", got)
+	}
+}
+
+// TestTmuxTeacherFileReport: a student runs a teacher's lesson file in a
+// terminal with --report, gets a recipient wrong once, and the report
+// counts two attempts at that checkpoint; the end shows what alice got.
+func TestTmuxTeacherFileReport(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (apt-get install -y tmux; .ci installs it): skipping the guided lesson in a real terminal")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "smtprepl")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/smtprepl").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	report := filepath.Join(dir, "week3.json")
+	s := &screen{t: t, sock: filepath.Join(dir, "tmux.sock")}
+	s.tmux("new-session", "-d", "-s", "lesson", "-x", "160", "-y", "50",
+		"env HOME="+dir+" XDG_STATE_HOME="+dir+" "+bin+" lesson "+teacher+"week3.txtar --report "+report+"; echo LESSON-EXIT=$?; sleep 60")
+	t.Cleanup(func() { exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
+
+	for _, prompt := range []string{"type  :open", "type  EHLO student.example", "type  MAIL FROM:<student@example.test>"} {
+		s.waitCount(prompt, 1)
+		s.keys("Enter")
+	}
+	s.waitCount("type  RCPT TO:<alice@example.test>", 1)
+	s.keys("RCPT TO:<alise@example.test>", "Enter")
+	s.waitCount("The step is repeated: try again.", 1)
+	for _, p := range []struct {
+		prompt string
+		n      int
+	}{{"type  RCPT TO:<alice@example.test>", 2}, {"type  DATA", 1}, {"type  Subject: Week 3", 1}, {"type an empty line", 1},
+		{"type  Hello alice.", 1}, {"type  .", 1}, {"type  QUIT", 1}} {
+		s.waitCount(p.prompt, p.n)
+		s.keys("Enter")
+	}
+	got := s.waitCount("LESSON-EXIT=", 1)
+	for _, want := range []string{"in alice's mailbox", "  Subject: Week 3", "✓ Lesson week3 done: 5 steps, 7 checkpoints held.", "LESSON-EXIT=0"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the screen lacks %q:\n%s", want, got)
+		}
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep reportOf
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Mode != "guided" || !rep.Passed || rep.Totals.Attempts != 8 || rep.Checkpoints[3].Attempts != 2 || rep.Checkpoints[3].Reply != "250 2.1.5" {
+		t.Errorf("report: mode %q, passed %v, %d attempts, RCPT %+v; want guided, true, 8, two attempts ending in 250 2.1.5",
+			rep.Mode, rep.Passed, rep.Totals.Attempts, rep.Checkpoints[3])
 	}
 }

@@ -184,6 +184,29 @@ func (c *Client) handshake(ctx context.Context) (*TLSInfo, error) {
 	return info, nil
 }
 
+// InfoFromState describes a TLS connection made elsewhere (the proxy's),
+// as a Client's handshake describes its own; it is not verified here.
+func InfoFromState(st tls.ConnectionState) *TLSInfo {
+	info := &TLSInfo{Version: tls.VersionName(st.Version), Cipher: tls.CipherSuiteName(st.CipherSuite), ServerName: st.ServerName}
+	info.describe(st.PeerCertificates)
+	return info
+}
+
+// CertificateEvent is the line a recording keeps about the server's
+// certificate, so that a replay can say when it changed: "certificate:
+// subject CN=mx.example.com; issuer CN=R3,O=Let's Encrypt,C=US; names
+// mx.example.com, example.com; expires 2027-03-01". Names are escaped:
+// they come from the server.
+func CertificateEvent(info *TLSInfo) string {
+	names := info.SANs
+	if len(names) > 10 {
+		names = append(names[:10:10], fmt.Sprintf("… %d more", len(info.SANs)-10))
+	}
+	return fmt.Sprintf("certificate: subject %s; issuer %s; names %s; expires %s",
+		visible.TextClip(info.Subject, 300), visible.TextClip(info.Issuer, 300),
+		visible.TextClip(strings.Join(names, ", "), 1000), info.NotAfter.UTC().Format("2006-01-02"))
+}
+
 func (c *Client) handshakeErr(err error, info *TLSInfo) error {
 	var ce *CertError
 	if errors.As(err, &ce) {

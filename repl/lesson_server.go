@@ -15,20 +15,27 @@ import (
 type LessonTarget struct {
 	Config Config
 	// Vars: "implicit-tls" (host:port of a port-465 style listener),
-	// "cafile" (the certificate trusted) and "trust" (the :open options
-	// that trust it).
+	// "submission" (of a port-587 style one), "cafile" (the certificate
+	// trusted) and "trust" (the :open options that trust it).
 	Vars map[string]string
 	// Names replace addresses in recorded events ("connected to sandbox"),
 	// so a golden transcript does not hold a port chosen at random.
 	Names map[string]string
+	// Stored is what the server stored, shown at the lesson's end; for a
+	// server the user named, whose mailboxes smtprepl cannot see, a
+	// sentence saying so.
+	Stored func() string
 }
 
 // LessonServer is the in-process practice server set up for one lesson:
-// plain SMTP with STARTTLS, an implicit-TLS listener, and its certificate
-// in a file.
+// plain SMTP with STARTTLS, an implicit-TLS listener, a submission
+// listener, and its certificate in a file.
 type LessonServer struct {
 	Server  *sandbox.Server
 	TLSAddr string
+	// SubmissionAddr is a port-587 style listener: STARTTLS required
+	// before AUTH and MAIL, whatever the lesson's own port does.
+	SubmissionAddr string
 	// CAFile holds the server's self-signed certificate. The lesson runner
 	// trusts it explicitly, as --cafile does for a lab CA, so STARTTLS is
 	// verified rather than waved through.
@@ -39,6 +46,7 @@ type LessonServer struct {
 // (require-tls, max-errors) on loopback ports chosen by the system.
 func StartLessonServer(base sandbox.Config, o lessons.SandboxOptions) (*LessonServer, error) {
 	base.RequireTLS = base.RequireTLS || o.RequireTLS
+	base.Greylist = base.Greylist || o.Greylist
 	if o.MaxErrors > 0 {
 		base.MaxErrors = o.MaxErrors
 	}
@@ -57,6 +65,12 @@ func StartLessonServer(base sandbox.Config, o lessons.SandboxOptions) (*LessonSe
 		return nil, fmt.Errorf("starting the practice server's TLS port: %w", err)
 	}
 	ls.TLSAddr = tlsAddr.String()
+	subAddr, err := srv.ListenSubmission("127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("starting the practice server's submission port: %w", err)
+	}
+	ls.SubmissionAddr = subAddr.String()
 	if ls.CAFile, err = writeCertFile(srv.CertPEM()); err != nil {
 		srv.Close()
 		return nil, err
@@ -88,8 +102,10 @@ func (ls *LessonServer) Target() LessonTarget {
 	addr := ls.Server.Addr().String()
 	return LessonTarget{
 		Config: Config{Addr: addr, Sandbox: ls.Server, TLS: proto.TLSOptions{CAFile: ls.CAFile}},
-		Vars:   map[string]string{"implicit-tls": ls.TLSAddr, "cafile": ls.CAFile, "trust": "--cafile " + ls.CAFile},
-		Names:  map[string]string{addr: "sandbox", ls.TLSAddr: "sandbox-tls"},
+		Vars: map[string]string{"implicit-tls": ls.TLSAddr, "submission": ls.SubmissionAddr,
+			"cafile": ls.CAFile, "trust": "--cafile " + ls.CAFile},
+		Names:  map[string]string{addr: "sandbox", ls.TLSAddr: "sandbox-tls", ls.SubmissionAddr: "sandbox-submission"},
+		Stored: ls.Stored,
 	}
 }
 
@@ -100,8 +116,8 @@ func (ls *LessonServer) Close() error {
 }
 
 // ServerTarget is a lesson against a server the user named (a teacher's
-// lab MTA): implicit TLS is taken to be on port 465 of the same host, and
-// its certificate is trusted as cfg says.
+// lab MTA): implicit TLS is taken to be on port 465 of the same host,
+// submission on port 587, and its certificate is trusted as cfg says.
 func ServerTarget(cfg Config) LessonTarget {
 	host, _, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
@@ -116,6 +132,11 @@ func ServerTarget(cfg Config) LessonTarget {
 	}
 	return LessonTarget{
 		Config: cfg,
-		Vars:   map[string]string{"implicit-tls": net.JoinHostPort(host, "465"), "cafile": cafile, "trust": trust},
+		Vars: map[string]string{"implicit-tls": net.JoinHostPort(host, "465"), "submission": net.JoinHostPort(host, "587"),
+			"cafile": cafile, "trust": trust},
+		Stored: func() string {
+			return "What this server stored is in its own mailboxes, which smtprepl cannot see; " +
+				"against the practice server a lesson ends by showing them."
+		},
 	}
 }

@@ -36,9 +36,9 @@ func TestServerTarget(t *testing.T) {
 		cfg  Config
 		want map[string]string
 	}{
-		{Config{Addr: "mx.lab:25"}, map[string]string{"implicit-tls": "mx.lab:465", "trust": "", "cafile": "(none: the system's trusted authorities)"}},
-		{Config{Addr: "mx.lab:587", TLS: proto.TLSOptions{CAFile: "lab.pem"}}, map[string]string{"implicit-tls": "mx.lab:465", "trust": "--cafile lab.pem", "cafile": "lab.pem"}},
-		{Config{Addr: "[::1]:25", TLS: proto.TLSOptions{Insecure: true}}, map[string]string{"implicit-tls": "[::1]:465", "trust": "--insecure", "cafile": "(none: the system's trusted authorities)"}},
+		{Config{Addr: "mx.lab:25"}, map[string]string{"implicit-tls": "mx.lab:465", "submission": "mx.lab:587", "trust": "", "cafile": "(none: the system's trusted authorities)"}},
+		{Config{Addr: "mx.lab:587", TLS: proto.TLSOptions{CAFile: "lab.pem"}}, map[string]string{"implicit-tls": "mx.lab:465", "submission": "mx.lab:587", "trust": "--cafile lab.pem", "cafile": "lab.pem"}},
+		{Config{Addr: "[::1]:25", TLS: proto.TLSOptions{Insecure: true}}, map[string]string{"implicit-tls": "[::1]:465", "submission": "[::1]:587", "trust": "--insecure", "cafile": "(none: the system's trusted authorities)"}},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, ServerTarget(tt.cfg).Vars); diff != "" {

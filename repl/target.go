@@ -26,6 +26,10 @@ func (s *Session) tlsOptions() proto.TLSOptions {
 
 func (s *Session) showTLS(info *proto.TLSInfo) {
 	s.instruments.show(s, "TLS handshake", info.Handshake)
+	if s.recording != nil {
+		// Kept so that a replay can say when the certificate changed.
+		s.recording.rec.Event(proto.CertificateEvent(info))
+	}
 	s.view.tls(info)
 	if s.cfg.TLSShow != "" {
 		s.showTLSReport(info, s.cfg.TLSShow)

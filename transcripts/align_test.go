@@ -153,3 +153,40 @@ func TestSummarise(t *testing.T) {
 		t.Errorf("notes %q, causes %d", sum.Notes, sum.Causes)
 	}
 }
+
+func TestCertFields(t *testing.T) {
+	got := certFields("subject CN=mx.example.test,O=a; b; issuer CN=R3,O=Let's Encrypt; names mx.example.test, example.test; expires 2027-03-01")
+	want := map[string]string{"subject": "CN=mx.example.test,O=a; b", "issuer": "CN=R3,O=Let's Encrypt", "names": "mx.example.test, example.test", "expires": "2027-03-01"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestCompareCertificate: the certificate recorded after the handshake is
+// compared: another issuer or names is a difference, a renewal is not.
+func TestCompareCertificate(t *testing.T) {
+	rec := func(cert string) string {
+		return script("C: STARTTLS", "S: 220 go", "=== TLS established: TLS 1.3 TLS_AES_128_GCM_SHA256", "=== certificate: "+cert, "C: EHLO a", "S: 250 mx")
+	}
+	base := "subject CN=mx; issuer CN=Old CA; names mx.example.test; expires 2027-01-01"
+	tests := []struct{ name, got, why string }{
+		{"same", base, ""},
+		{"renewed", "subject CN=mx; issuer CN=Old CA; names mx.example.test; expires 2027-06-01", ""},
+		{"new issuer and names", "subject CN=mx; issuer CN=New CA; names mx.example.test, mail.example.test; expires 2027-06-01",
+			`certificate issuer: want "CN=Old CA", got "CN=New CA"; certificate names: want "mx.example.test", got "mx.example.test, mail.example.test"`},
+		{"expires sooner", "subject CN=mx; issuer CN=Old CA; names mx.example.test; expires 2026-12-20",
+			`certificate expires: earlier than recorded: want "2027-01-01", got "2026-12-20"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			diffs := Compare(mustParse(t, rec(base)), mustParse(t, rec(tt.got)), DefaultRules())
+			why := ""
+			if len(diffs) > 0 {
+				why = diffs[0].Why
+			}
+			if len(diffs) > 1 || why != tt.why {
+				t.Errorf("got %+v\nwant %q", diffs, tt.why)
+			}
+		})
+	}
+}

@@ -339,6 +339,7 @@ type step struct {
 	// tlsNew marks the first step after it was established.
 	tls    string
 	tlsNew bool
+	cert   string // the certificate event after the handshake, if recorded
 }
 
 // replyLines is the number of lines of the reply, kept or not.
@@ -385,6 +386,7 @@ type stepReader struct {
 	sum   hash.Hash // their digest
 	last  Entry     // the last of them
 	tls   string    // the last "TLS established" event's session
+	cert  string    // the last "certificate:" event's text
 	fresh bool      // no step has been made since it
 }
 
@@ -441,7 +443,13 @@ func (r *stepReader) events(es []Entry) {
 			continue
 		}
 		if rest, ok := strings.CutPrefix(e.Text, "TLS established: "); ok {
-			r.tls, r.fresh = rest, true
+			r.tls, r.cert, r.fresh = rest, "", true
+		}
+		if rest, ok := strings.CutPrefix(e.Text, "certificate: "); ok {
+			r.cert = rest
+		}
+		if e.Text == SmtplibTLSEvent {
+			r.tls, r.fresh = "TLS", true // a version nobody wrote down
 		}
 		// swaks: "TLS started with cipher TLSv1.3:TLS_AES_256_GCM_SHA384:256"
 		if rest, ok := strings.CutPrefix(e.Text, "TLS started with cipher "); ok {
@@ -480,7 +488,7 @@ func (r *stepReader) take(commands []Entry, replies [][]Entry) {
 		r.count++
 	}
 	for _, reply := range replies {
-		s := step{reply: reply, first: r.count == 0, tls: r.tls, tlsNew: r.fresh}
+		s := step{reply: reply, first: r.count == 0, tls: r.tls, tlsNew: r.fresh, cert: r.cert}
 		r.fresh = false
 		if len(r.queue) > 0 {
 			s.cmd, s.hasCmd = r.queue[0], true
@@ -567,6 +575,9 @@ func differ(w, g *step, rules Rules) []Reason {
 	if (w.tlsNew || g.tlsNew) && !sameTLS(w.tls, g.tls) && !rules.ignores("tls") {
 		why = append(why, Reason{"tls", "TLS: " + contrast(orPlain(w.tls), orPlain(g.tls))})
 	}
+	if (w.tlsNew || g.tlsNew) && w.cert != "" && g.cert != "" && !rules.ignores("tls") {
+		why = append(why, differCert(w.cert, g.cert)...)
+	}
 	return append(why, differReply(w, g, rules)...)
 }
 
@@ -581,6 +592,9 @@ func sameTLS(a, b string) bool {
 	}
 	va, ca := splitTLS(a)
 	vb, cb := splitTLS(b)
+	if va == "TLS" || vb == "TLS" { // an smtplib log's: TLS, version unknown
+		return true
+	}
 	if va != vb {
 		return false
 	}
@@ -598,6 +612,41 @@ func splitTLS(s string) (version, cipher string) {
 	}
 	v, c, _ := strings.Cut(s, " ")
 	return v, c
+}
+
+// certFields reads a certificate event: "subject S; issuer I; names N;
+// expires YYYY-MM-DD" (proto.CertificateEvent).
+func certFields(ev string) map[string]string {
+	f := map[string]string{}
+	for _, key := range []string{"expires", "names", "issuer", "subject"} {
+		i := strings.LastIndex(ev, "; "+key+" ")
+		if key == "subject" && strings.HasPrefix(ev, "subject ") {
+			i = -2
+		}
+		if i == -1 {
+			continue
+		}
+		f[key] = ev[i+len(key)+3:]
+		ev = ev[:max(i, 0)]
+	}
+	return f
+}
+
+// differCert compares the certificates both sides saw: another issuer or
+// other names is a difference; a later expiry is a renewal, an earlier one
+// a difference.
+func differCert(want, got string) []Reason {
+	w, g := certFields(want), certFields(got)
+	var why []Reason
+	for _, k := range []string{"issuer", "names"} {
+		if w[k] != g[k] {
+			why = append(why, Reason{"tls", "certificate " + k + ": " + contrast(w[k], g[k])})
+		}
+	}
+	if g["expires"] < w["expires"] {
+		why = append(why, Reason{"tls", "certificate expires: earlier than recorded: " + contrast(w["expires"], g["expires"])})
+	}
+	return why
 }
 
 func orPlain(tls string) string {

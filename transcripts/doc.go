@@ -17,6 +17,9 @@
 //     [FromWire] picks the form for arbitrary bytes and [Entry.Bytes] gives
 //     them back.
 //   - [ParseSwaks]: swaks's " -> " / "<-  " transcript notation as input.
+//   - [ParseSmtplib]: Python smtplib's set_debuglevel(1) and (2) output
+//     ("send: 'ehlo x\r\n'", "reply: b'250 ok\r\n'") as input, its AUTH
+//     secrets redacted on the way in.
 //   - [Recorder]: writes entries as they happen, redacting AUTH secrets
 //     (RFC 4954) with a marker that [Entry.Redacted] names on parse;
 //     [Transcript.Redact] does the same to a transcript already read.

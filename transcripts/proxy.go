@@ -118,8 +118,7 @@ func (p *Proxy) ServeConn(ctx context.Context, client net.Conn, n int) error {
 			return fmt.Errorf("transcripts: proxy: TLS with the client: %w", err)
 		}
 		up, client = tc, sc
-		st := tc.ConnectionState()
-		rec.Event("TLS established: " + tls.VersionName(st.Version) + " " + tls.CipherSuiteName(st.CipherSuite))
+		tlsEvents(rec, tc)
 	}
 	p.logf("connection %d from %s, recording to %s", n, client.RemoteAddr(), name)
 	s := &proxySession{p: p, rec: rec, client: client, up: up, cr: bufio.NewReaderSize(client, 4096), ur: bufio.NewReaderSize(up, 4096),
@@ -326,11 +325,18 @@ func (s *proxySession) startTLS(reply []byte, client, up net.Conn, ur *bufio.Rea
 		s.rec.Event("proxy: TLS with the client failed: " + err.Error())
 		return upgrade{}
 	}
-	st := tc.ConnectionState()
-	s.rec.Event("TLS established: " + tls.VersionName(st.Version) + " " + tls.CipherSuiteName(st.CipherSuite))
+	tlsEvents(s.rec, tc)
 	s.mu.Lock()
 	s.model.s.TLSEstablished()
 	s.conns = append(s.conns, tc, sc)
 	s.mu.Unlock()
 	return upgrade{ok: true, client: sc, up: tc, cr: bufio.NewReaderSize(sc, 4096)}
+}
+
+// tlsEvents records the server side's TLS as --record does: the session,
+// then the certificate, which a replay compares.
+func tlsEvents(rec *Recorder, tc *tls.Conn) {
+	info := proto.InfoFromState(tc.ConnectionState())
+	rec.Event("TLS established: " + info.Version + " " + info.Cipher)
+	rec.Event(proto.CertificateEvent(info))
 }

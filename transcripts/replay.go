@@ -62,6 +62,10 @@ func Replay(ctx context.Context, c *proto.Client, want *Transcript, opts ReplayO
 // held whole. It returns an error from the stream too.
 func ReplayStream(ctx context.Context, c *proto.Client, want EntrySource, sv Survey, opts ReplayOptions, got func(Entry)) error {
 	r := &replayer{c: c, opts: opts, upgrade: opts.StartTLS && !sv.StartTLS, got: got, ehlo: sv.EHLOName}
+	if info := c.TLS(); info != nil {
+		// TLS from the first byte: the handshake was the dial's.
+		r.tlsEvents(info)
+	}
 	xs := &exchangeReader{src: want, chunked: true}
 	for {
 		x, err := xs.next()
@@ -332,8 +336,15 @@ func (r *replayer) handshake(ctx context.Context) error {
 		return fmt.Errorf("transcripts: replay: %w", err)
 	}
 	r.now.TLSEstablished()
-	r.event(fmt.Sprintf("TLS established: %s %s", info.Version, info.Cipher))
+	r.tlsEvents(info)
 	return nil
+}
+
+// tlsEvents says TLS came up, and with which certificate, as a recording
+// made with --record says it: the comparison reads both.
+func (r *replayer) tlsEvents(info *proto.TLSInfo) {
+	r.event(fmt.Sprintf("TLS established: %s %s", info.Version, info.Cipher))
+	r.event(proto.CertificateEvent(info))
 }
 
 // startTLS is ReplayOptions.StartTLS: EHLO and STARTTLS off the record.

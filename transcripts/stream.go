@@ -29,6 +29,14 @@ type Reader struct {
 	keepMeta bool
 	meta     []KV
 	curl     curlState
+	// secrets follows an smtplib log, whose AUTH lines hold the real
+	// credentials, to redact them as a Recorder would have.
+	secrets redactor
+	sawWire bool // a line of the dialogue has been read
+	// startTLS: the last command was STARTTLS, so a 220 to it starts TLS,
+	// which an smtplib log does not say.
+	startTLS  bool
+	traceback pyTraceback // of an smtplib log
 }
 
 // format is the notation of a file, decided by its first dialogue line.
@@ -39,6 +47,7 @@ const (
 	native           // the C:/S: notation of this package
 	swaks            // swaks's " -> " / "<-  " arrows
 	curl             // curl -v's "> " / "< " lines
+	smtplib          // Python smtplib's set_debuglevel output
 )
 
 type pendingLine struct {
@@ -54,8 +63,10 @@ const (
 	maxPendingBytes = 64 << 10
 )
 
-// NewReader returns a Reader of r in either notation: a file whose first
-// dialogue line uses swaks's arrows is read as [ParseSwaks] would.
+// NewReader returns a Reader of r in any notation: a file whose first
+// dialogue line uses swaks's arrows is read as [ParseSwaks] would, one
+// whose first is curl -v's "> " or "< " as a curl log, one whose first is
+// smtplib's "send: " or "reply: " as [ParseSmtplib] would.
 func NewReader(r io.Reader) *Reader { return newReaderSize(r, 64<<10) }
 
 // newReaderSize lets the fuzz test make lines longer than the buffer.
@@ -114,7 +125,7 @@ func (r *Reader) step() error {
 		raw = strings.Join(pieces, "")
 	}
 	line, err := cutEOL(raw, r.n)
-	if err != nil && r.format != native && r.format != swaks && strings.Contains(raw, "\r") {
+	if err != nil && r.format != native && r.format != swaks && curlMeter(raw) {
 		// curl's progress meter redraws its line with CRs, and a curl -v
 		// log holds it: keep what a terminal would show, the text after
 		// the last CR.
@@ -161,6 +172,13 @@ func (r *Reader) wait(line string, n int) error {
 	return nil
 }
 
+// curlMeter reports a line that starts with curl's progress meter, which
+// redraws itself with carriage returns: "\r  0     0 ..." or "  % Total".
+func curlMeter(raw string) bool {
+	first, _, found := strings.Cut(raw, "\r")
+	return found && (first == "" || strings.HasPrefix(first, "  ") || first[0] >= '0' && first[0] <= '9')
+}
+
 // decide fixes the notation and parses the lines that waited for it.
 func (r *Reader) decide(f format) error {
 	r.format = f
@@ -178,13 +196,15 @@ func (r *Reader) decide(f format) error {
 func (r *Reader) parse(line string, n int) error {
 	var e Entry
 	keep, err := true, error(nil)
-	if r.format == curl {
+	switch r.format {
+	case curl:
 		r.out = append(r.out, r.curl.parseCurlLine(line, n)...)
 		return nil
-	}
-	if r.format == swaks {
+	case smtplib:
+		return r.parseSmtplib(line, n)
+	case swaks:
 		e, keep, err = parseSwaksLine(line, n)
-	} else {
+	default:
 		e, err = parseLine(line, n)
 	}
 	if err != nil {
@@ -194,6 +214,56 @@ func (r *Reader) parse(line string, n int) error {
 		r.out = append(r.out, e)
 	}
 	return nil
+}
+
+// parseSmtplib files the entries of one smtplib line, the AUTH secrets
+// in it redacted: a log from set_debuglevel holds them in clear (base64
+// is no cipher), and a transcript never does.
+func (r *Reader) parseSmtplib(line string, n int) error {
+	if ok, e := r.traceback.line(line, n); ok {
+		if e != nil {
+			r.out = append(r.out, *e)
+		}
+		return nil
+	}
+	entries, err := parseSmtplibLine(line, n)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Wire() && !r.sawWire {
+			r.sawWire = true
+			if e.Kind == Client {
+				r.out = append(r.out, unloggedGreeting(n)...)
+			}
+		}
+		switch {
+		case e.Kind == Server:
+			r.secrets.server(string(e.Bytes()))
+		case e.Kind == Client && e.Redacted == "":
+			if text, secret := r.secrets.client(string(e.Bytes())); secret != "" {
+				e = Entry{Kind: Client, Text: text, Redacted: secret, Line: e.Line}
+			}
+		}
+		r.out = append(r.out, e)
+		r.followStartTLS(e)
+	}
+	return nil
+}
+
+// followStartTLS adds the event a recording has where an smtplib log has
+// nothing: after a 220 to STARTTLS, smtplib's starttls() did a handshake.
+func (r *Reader) followStartTLS(e Entry) {
+	text := string(e.Bytes())
+	switch {
+	case e.Kind == Client:
+		r.startTLS = strings.EqualFold(strings.TrimSpace(text), "STARTTLS")
+	case e.Kind == Server && r.startTLS && (len(text) < 4 || text[3] != '-'):
+		if strings.HasPrefix(text, "220") {
+			r.out = append(r.out, Entry{Kind: Event, Text: SmtplibTLSEvent, Line: e.Line})
+		}
+		r.startTLS = false
+	}
 }
 
 // notationOf says which notation a line belongs to, if it says: the test
@@ -207,6 +277,9 @@ func notationOf(line string) format {
 	}
 	if isCurlDialogue(line) {
 		return curl
+	}
+	if isSmtplib(line) {
+		return smtplib
 	}
 	return undecided
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -26,7 +27,7 @@ func freeAddr(t *testing.T) string {
 
 // listening waits a little for addr to be taken, and says whether it was.
 func listening(addr string) bool {
-	for range 50 {
+	for range 250 {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return true
@@ -103,11 +104,13 @@ s.quit()
 			go func() {
 				code, _, errOut := runCLI(t, "", args...)
 				if code != exitOK {
-					errOut = "exit " + string(rune('0'+code)) + ": " + errOut
+					errOut = fmt.Sprintf("exit %d: %s", code, errOut)
 				}
 				done <- errOut
 			}()
-			waitListening(t, proxyAddr)
+			if !listening(proxyAddr) {
+				t.Fatalf("the proxy does not listen on %s: %s", proxyAddr, <-done)
+			}
 			runApp := func(addr, cert string) {
 				t.Helper()
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -18,7 +18,7 @@ import (
 )
 
 const replayUsage = `usage: smtprepl replay FILE [--against HOST:PORT] [--secret NAME=VALUE] [--exact] [--keep NAME] [--ignore ASPECT|NAME=REGEXP] [--list-rules] [-v] [connection flags]
-Send the client side of a transcript (or a swaks log) to a server, read the
+Send the client side of a transcript (or a swaks or smtplib log) to a server, read the
 replies and show where they differ from the recorded ones. Without
 --against, the practice server is started on 127.0.0.1.
 Exit status: 0 every reply matched, 1 some differed, 2 connection, TLS,

@@ -241,7 +241,7 @@ func (l *sandboxLog) describe(ev sandbox.Event) (*color.Color, string) {
 	case sandbox.EventConnect:
 		return l.th.Event, fmt.Sprintf("connect from %s (%s)", visible.String(ev.Remote), t)
 	case sandbox.EventHelo:
-		return l.th.Event, "HELO " + t
+		return l.th.Event, t
 	case sandbox.EventTLS:
 		return l.th.Good, "TLS established: " + t
 	case sandbox.EventAuth:

@@ -294,7 +294,7 @@ func TestSandboxLiveLog(t *testing.T) {
 			}
 			want := []string{
 				"#1 connect from 127.0.0.1:",
-				`#1 HELO evil\x1b]0;owned\x07.example`,
+				`#1 EHLO evil\x1b]0;owned\x07.example`,
 				"#1 AUTH as student",
 				`#1 message 9E3779B97F5 from <eve\u202egro.elpmaxe@example.org> to 2 recipient(s) <alice@example.test> <bob@example.test>, 22 bytes`,
 				"#1 disconnect: QUIT (7 commands, 1 messages)",
@@ -321,7 +321,7 @@ func TestSandboxLiveLog(t *testing.T) {
 func TestSandboxLogColour(t *testing.T) {
 	var out strings.Builder
 	l := &sandboxLog{w: &out, th: term.NewTheme(true), now: func() time.Time { return time.Date(2026, 12, 7, 19, 0, 0, 0, time.UTC) }}
-	l.event(sandbox.Event{Session: 3, Kind: sandbox.EventHelo, Text: "x\x1b[2Jy"})
+	l.event(sandbox.Event{Session: 3, Kind: sandbox.EventHelo, Text: "HELO x\x1b[2Jy"})
 	l.event(sandbox.Event{Session: 3, Kind: sandbox.EventServer, Text: "550 5.1.1 no"})
 	want := "19:00:00 #3 \x1b[35;2mHELO x\\x1b[2Jy\x1b[0;22m\n" +
 		"19:00:00 #3 \x1b[31;1mS: 550 5.1.1 no\x1b[0;22m\n"

@@ -57,7 +57,7 @@ func (s *session) cmdHelo(arg string) error {
 		return nil
 	}
 	s.helo, s.ehlo = strings.TrimSpace(arg), false
-	s.emit(EventHelo, s.helo)
+	s.emit(EventHelo, "HELO "+s.helo)
 	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.cfg.Hostname)
 	return nil
@@ -71,7 +71,7 @@ func (s *session) cmdEhlo(arg string) error {
 		return nil
 	}
 	s.helo, s.ehlo = strings.TrimSpace(arg), true
-	s.emit(EventHelo, s.helo)
+	s.emit(EventHelo, "EHLO "+s.helo)
 	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.ehloLines()...)
 	return nil

@@ -15,7 +15,7 @@ type EventKind int
 
 const (
 	EventConnect EventKind = iota // Text: "plain", "submission" or "implicit TLS"
-	EventHelo                     // Text: the HELO/EHLO name, as the client sent it
+	EventHelo                     // Text: the verb (HELO or EHLO) and the name, as the client sent it
 	EventTLS                      // Text: the TLS version
 	EventAuth                     // Text: the user who logged in
 	EventMessage                  // Message: what was queued

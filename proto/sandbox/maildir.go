@@ -69,17 +69,40 @@ func (d directory) maildirBoxes(to []string) (names, rcpts []string) {
 	return names, rcpts
 }
 
+// StoredCopy is a message as one mailbox holds it.
+type StoredCopy struct {
+	Mailbox string // a local mailbox's name, or "relayed" for other domains
+	// Data is the sandbox's own Received: header for the recipient it
+	// arrived for, then the message's data.
+	Data []byte
+}
+
+// Stored is msg as the sandbox stores it, one copy per recipient mailbox
+// (lists expanded), each led by a Received: header: what --maildir
+// writes, and what a lesson shows at its end.
+func (s *Server) Stored(msg Message) []StoredCopy {
+	return stored(s.dir, s.cfg.Hostname, msg)
+}
+
+func stored(d directory, hostname string, msg Message) []StoredCopy {
+	names, rcpts := d.maildirBoxes(msg.To)
+	out := make([]StoredCopy, 0, len(names))
+	for i, name := range names {
+		data := append([]byte(receivedHeader(hostname, msg, rcpts[i])), msg.Data...)
+		out = append(out, StoredCopy{Mailbox: name, Data: data})
+	}
+	return out
+}
+
 // write stores msg in each of its recipients' mailboxes, with its own
 // Received: header for the recipient it arrived for.
 func (m *maildir) write(d directory, hostname string, msg Message) error {
-	names, rcpts := d.maildirBoxes(msg.To)
-	for i, name := range names {
-		if !safeMailboxName(name) {
-			return fmt.Errorf("sandbox: maildir: mailbox name %q is not safe as a directory name", name)
+	for _, c := range stored(d, hostname, msg) {
+		if !safeMailboxName(c.Mailbox) {
+			return fmt.Errorf("sandbox: maildir: mailbox name %q is not safe as a directory name", c.Mailbox)
 		}
-		data := append([]byte(receivedHeader(hostname, msg, rcpts[i])), msg.Data...)
-		if err := m.deliver(name, data); err != nil {
-			return fmt.Errorf("sandbox: maildir: %s: %w", name, err)
+		if err := m.deliver(c.Mailbox, c.Data); err != nil {
+			return fmt.Errorf("sandbox: maildir: %s: %w", c.Mailbox, err)
 		}
 	}
 	return nil

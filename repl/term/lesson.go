@@ -49,7 +49,7 @@ func RunLesson(ctx context.Context, t repl.LessonTarget, l lessons.Lesson, opt L
 	compose.Files = l.FS()
 	s.SetComposeOptions(compose)
 	sandboxNote(tv, t, l)
-	r := &lessons.Runner{Out: opt.Out, Vars: t.Vars, Paint: paintOf(th), Width: opt.Width}
+	r := &lessons.Runner{Out: opt.Out, Vars: t.Vars, Paint: paintOf(th), Width: opt.Width, Stored: t.Stored}
 	var res lessons.Result
 	var err error
 	if opt.Auto {
@@ -85,6 +85,9 @@ func sandboxNote(v *termView, t repl.LessonTarget, l lessons.Lesson) {
 	}
 	if o.MaxErrors > 0 {
 		want = append(want, fmt.Sprintf("421 after %d errors", o.MaxErrors))
+	}
+	if o.Greylist {
+		want = append(want, "greylisting (451 4.7.1 to a first RCPT)")
 	}
 	v.Note("this lesson was written for a server with " + strings.Join(want, " and ") + "; yours may answer differently")
 }
