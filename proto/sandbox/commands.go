@@ -70,8 +70,13 @@ func (s *session) cmdEhlo(arg string) error {
 		s.reply(501, proto.EnhancedCode{}, "Syntax: EHLO hostname")
 		return nil
 	}
+	return s.extendedHello("EHLO", arg)
+}
+
+// extendedHello answers EHLO, or LMTP's LHLO, with the keywords.
+func (s *session) extendedHello(verb, arg string) error {
 	s.helo, s.ehlo = strings.TrimSpace(arg), true
-	s.emit(EventHelo, "EHLO "+s.helo)
+	s.emit(EventHelo, verb+" "+s.helo)
 	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.ehloLines()...)
 	return nil

@@ -27,7 +27,7 @@ func (s *session) cmdLhlo(arg string) error {
 		s.reply(501, ec(5, 5, 4), "Syntax: LHLO hostname")
 		return nil
 	}
-	return s.cmdEhlo(arg)
+	return s.extendedHello("LHLO", arg)
 }
 
 // deliverLMTP stores the message for the recipients whose mailbox has
