@@ -53,10 +53,10 @@ func TestEvents(t *testing.T) {
 			expect(t, c, "raw:Subject: hi\r\n\r\nhello\r\n.\r\n", 250, "2.0.0")
 			expect(t, c, "QUIT", 221, "2.0.0")
 			<-log.done
-			want := []string{"#1 0 plain", "#1 1 me.example", "#1 3 student", "#1 4 Q1 from <bob@example.test> to 1, 22 bytes",
+			want := []string{"#1 0 plain", "#1 1 EHLO me.example", "#1 3 student", "#1 4 Q1 from <bob@example.test> to 1, 22 bytes",
 				"#1 5 QUIT (7 commands, 1 messages)"}
 			if transcript {
-				want = strings.Split("#1 0 plain|#1 7 220 sandbox.smtprepl.test ESMTP smtprepl sandbox|#1 6 EHLO me.example|#1 1 me.example|"+
+				want = strings.Split("#1 0 plain|#1 7 220 sandbox.smtprepl.test ESMTP smtprepl sandbox|#1 6 EHLO me.example|#1 1 EHLO me.example|"+
 					"#1 7 250-sandbox.smtprepl.test|#1 7 250-PIPELINING|#1 7 250-SIZE 10485760|#1 7 250-VRFY|#1 7 250-STARTTLS|"+
 					"#1 7 250-AUTH PLAIN LOGIN CRAM-MD5|#1 7 250-ENHANCEDSTATUSCODES|#1 7 250-8BITMIME|#1 7 250-DSN|#1 7 250-SMTPUTF8|#1 7 250 CHUNKING|"+
 					"#1 6 AUTH PLAIN <secret withheld>|#1 3 student|#1 7 235 2.7.0 Authentication successful|"+
