@@ -130,3 +130,21 @@ func TestLMTPOverQuota(t *testing.T) {
 		t.Errorf("Received: with %q, want LMTP (RFC 3848)", msgs[0].Protocol)
 	}
 }
+
+// TestLMTPHelloEvent: the live log names LMTP's hello as LHLO.
+func TestLMTPHelloEvent(t *testing.T) {
+	hellos := make(chan string, 4)
+	_, addr := testServer(t, func(c *Config) {
+		*c = LMTPConfig()
+		c.Events = func(ev Event) {
+			if ev.Kind == EventHelo {
+				hellos <- ev.Text
+			}
+		}
+	})
+	c := dial(t, addr, proto.Options{})
+	cmd(t, c, lhlo)
+	if got := <-hellos; got != lhlo {
+		t.Errorf("hello event %q, want %q", got, lhlo)
+	}
+}
