@@ -76,7 +76,7 @@ func TestProbeSandbox(t *testing.T) {
 	if p25.StartTLS != "offered" || p587.StartTLS != "offered" || p465.StartTLS != "" {
 		t.Errorf("STARTTLS: 25 %q, 465 %q, 587 %q", p25.StartTLS, p465.StartTLS, p587.StartTLS)
 	}
-	if diff := cmp.Diff(&probe.Changes{Added: []string{"AUTH PLAIN LOGIN CRAM-MD5"}}, p587.Changes); diff != "" {
+	if diff := cmp.Diff(&probe.Changes{Added: []string{"AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER"}}, p587.Changes); diff != "" {
 		t.Errorf("587's EHLO changes (-want +got):\n%s", diff)
 	}
 	if p25.Changes != nil {

@@ -90,6 +90,33 @@ func userIn(mech, response string, askUser bool) string {
 			user, _, _ := strings.Cut(decoded, " ")
 			return strings.Clone(user)
 		}
+	case strings.EqualFold(mech, "XOAUTH2"), strings.EqualFold(mech, "OAUTHBEARER"):
+		return oauthUser(mech, response)
+	case strings.HasPrefix(strings.ToUpper(mech), "SCRAM-"):
+		// Only the client-first-message names the user; later ones fail
+		// to parse as one and say nothing.
+		if decoded, err := UnB64(response); err == nil {
+			if cf, err := ParseSCRAMClientFirst(decoded); err == nil {
+				return strings.Clone(cf.User)
+			}
+		}
+	}
+	return ""
+}
+
+// oauthUser is the user an XOAUTH2 or OAUTHBEARER response names; the
+// token is dropped.
+func oauthUser(mech, response string) string {
+	decoded, err := UnB64(response)
+	if err != nil {
+		return ""
+	}
+	parse := ParseXOAUTH2
+	if strings.EqualFold(mech, "OAUTHBEARER") {
+		parse = ParseOAuthBearer
+	}
+	if user, _, err := parse(decoded); err == nil {
+		return strings.Clone(user)
 	}
 	return ""
 }

@@ -295,7 +295,10 @@ func TestSessionUser(t *testing.T) {
 		{"RFC 4954 §4", "LOGIN asking the password first keeps nothing", "C: AUTH LOGIN\nS: 334 UGFzc3dvcmQ6\nC: " + proto64("hunter2") + "\nS: 235 ok", "", true},
 		{"RFC 4954 §4", "LOGIN with wordless challenges goes by order", "C: AUTH LOGIN\nS: 334 \nC: " + proto64("bob") + "\nS: 334 \nC: " + proto64("hunter2") + "\nS: 235 ok", "bob", true},
 		{"RFC 2195 §2", "CRAM-MD5", "C: AUTH CRAM-MD5\nS: 334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\nC: dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\nS: 235 ok", "tim", true},
-		{"RFC 4954 §4", "XOAUTH2: authenticated, no name", "C: AUTH XOAUTH2 " + proto64("user=bob\x01auth=Bearer tok\x01\x01") + "\nS: 235 ok", "", true},
+		{"RFC 4954 §4", "XOAUTH2 names the user", "C: AUTH XOAUTH2 " + proto64("user=bob\x01auth=Bearer tok\x01\x01") + "\nS: 235 ok", "bob", true},
+		{"RFC 7628 §3.2.3", "OAUTHBEARER refused after its JSON error", "C: AUTH OAUTHBEARER " + proto64("n,a=bob,\x01auth=Bearer tok\x01\x01") + "\nS: 334 eyJzdGF0dXMiOiI0MDEifQ==\nC: AQ==\nS: 535 5.7.8 no", "", false},
+		{"RFC 7628 §3.1", "OAUTHBEARER names the user", "C: AUTH OAUTHBEARER " + proto64("n,a=bob,\x01host=mx\x01port=25\x01auth=Bearer tok\x01\x01") + "\nS: 235 ok", "bob", true},
+		{"RFC 5802 §5", "SCRAM-SHA-256 names the user of its client-first", "C: AUTH SCRAM-SHA-256 " + proto64("n,,n=bob,r=abc") + "\nS: 334 " + proto64("r=abcdef,s=AAAA,i=4096") + "\nC: " + proto64("c=biws,r=abcdef,p=AAAA") + "\nS: 334 " + proto64("v=AAAA") + "\nC: \nS: 235 ok", "bob", true},
 		{"RFC 4954 §4", "a refused exchange logs nobody in", "C: AUTH PLAIN " + plainIR + "\nS: 535 5.7.8 no", "", false},
 		{"RFC 4954 §4", "a cancelled exchange", "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: " + proto64("bob") + "\nS: 334 UGFzc3dvcmQ6\nC: *\nS: 501 cancelled", "", false},
 	}
@@ -323,6 +326,8 @@ func TestSessionKeepsNoSecret(t *testing.T) {
 		"C: AUTH PLAIN " + proto64("\x00bob\x00"+pass) + "\nS: 235 ok",
 		"C: AUTH PLAIN\nS: 334 \nC: " + proto64("\x00bob\x00"+pass) + "\nS: 334 \n",
 		"C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: " + proto64("bob") + "\nS: 334 UGFzc3dvcmQ6\nC: " + proto64(pass) + "\nS: 235 ok",
+		"C: AUTH XOAUTH2 " + proto64("user=bob\x01auth=Bearer "+pass+"\x01\x01") + "\nS: 235 ok",
+		"C: AUTH OAUTHBEARER " + proto64("n,a=bob,\x01auth=Bearer "+pass+"\x01\x01") + "\nS: 235 ok",
 	} {
 		s := feed(t, false, ehloAll+"\n"+exchange)
 		dump := fmt.Sprintf("%#v %#v %s", *s, s.auth, s.State())

@@ -34,6 +34,10 @@ type authRun struct {
 	havePass bool
 	step     int
 	narrate  bool // :auth explains each step; typed AUTH lets replies speak
+	// scram is SCRAM's client side; verified says the server's signature
+	// matched, forged that it did not.
+	scram            *proto.SCRAMClient
+	verified, forged bool
 }
 
 // authStep is one answer to a 334: the wire line, what to show instead of
@@ -50,6 +54,19 @@ var answerers = map[string]func(s *Session, a *authRun, challenge string) (authS
 	"CRAM-MD5": answerCRAMMD5,
 }
 
+// maxAuthAnswers bounds :auth's answers to one exchange: SCRAM, the
+// longest, needs two, LOGIN two, the others one, and a cancelled one more.
+const maxAuthAnswers = 3
+
+// narratedAnswerers answer for :auth only: a typed AUTH of these has its
+// answers typed too, since the state they need (SCRAM's nonce and keys)
+// is :auth's.
+var narratedAnswerers = map[string]func(s *Session, a *authRun, challenge string) (authStep, error){
+	"XOAUTH2":       answerOAuth,
+	"OAUTHBEARER":   answerOAuth,
+	"SCRAM-SHA-256": answerSCRAM,
+}
+
 // assistAuth answers 334 challenges until the server gives a final reply:
 // challenges shown decoded, answers typed in plain text and sent
 // base64-encoded, passwords read without echo and never shown.
@@ -61,6 +78,12 @@ func (s *Session) assistAuth(ctx context.Context, cmd proto.Command, r *proto.Re
 	}
 	s.auth = nil
 	for r.Code == 334 {
+		if run.narrate && run.step >= maxAuthAnswers {
+			// No mechanism :auth drives takes this many: a server that
+			// keeps asking would keep a script answering for ever.
+			s.client.Close()
+			return nil, fmt.Errorf("the server asked for more than %d AUTH answers, which no %s exchange needs: the connection was closed", maxAuthAnswers, run.mech)
+		}
 		next, err := run.answer(ctx, s, r)
 		if err != nil {
 			return nil, err
@@ -80,7 +103,11 @@ func (run *authRun) answer(ctx context.Context, s *Session, r *proto.Reply) (*pr
 	if run.step == 0 && !run.narrate {
 		s.view.note(typedAuthNote(run.mech))
 	}
-	step, err := run.next(s, r.Text())
+	challenge := r.Text()
+	if s.rawReply != nil && s.rawReply.Code == r.Code && len(s.rawReply.Lines) == len(r.Lines) {
+		challenge = s.rawReply.Text()
+	}
+	step, err := run.next(s, challenge)
 	if errors.Is(err, ErrAskCancelled) {
 		step, err = authStep{wire: "*", after: "cancelled: \"*\" tells the server to abandon the exchange (RFC 4954 §4)"}, nil
 	}
@@ -88,7 +115,7 @@ func (run *authRun) answer(ctx context.Context, s *Session, r *proto.Reply) (*pr
 		return nil, err
 	}
 	if run.narrate && step.meaning != "" {
-		s.view.note(fmt.Sprintf("step %d: %s", run.step+2, step.meaning))
+		s.authNote(fmt.Sprintf("step %d: %s", run.step+2, step.meaning))
 	}
 	return s.sendAnswer(ctx, run, step)
 }
@@ -99,6 +126,9 @@ func (run *authRun) answer(ctx context.Context, s *Session, r *proto.Reply) (*pr
 func typedAuthNote(mech string) string {
 	if mech == "CRAM-MD5" {
 		return "type the answers in plain text: smtprepl computes the digest and base64-encodes it (Ctrl-C or * cancels)"
+	}
+	if slices.Contains(authMechs, strings.ToLower(mech)) && mech != "PLAIN" && mech != "LOGIN" {
+		return "type each answer as it goes on the wire, in base64 (Ctrl-C or * cancels); :auth " + strings.ToLower(mech) + " USER builds every step for you and explains it"
 	}
 	return "type each answer as it goes on the wire, in base64 (:b64 TEXT shows it; :auth does it all for you); Ctrl-C or * cancels"
 }
@@ -111,6 +141,9 @@ func (run *authRun) next(s *Session, challenge string) (authStep, error) {
 		return f(s, run, challenge)
 	}
 	if f, ok := answerers[run.mech]; ok {
+		return f(s, run, challenge)
+	}
+	if f, ok := narratedAnswerers[run.mech]; ok && run.narrate {
 		return f(s, run, challenge)
 	}
 	return answerRaw(s, run, challenge)
@@ -128,7 +161,7 @@ func (s *Session) sendAnswer(ctx context.Context, run *authRun, step authStep) (
 		return nil, fmt.Errorf("sending %s: %w", what, err)
 	}
 	if step.after != "" {
-		s.view.note(step.after)
+		s.authNote(step.after)
 	}
 	run.step++
 	s.pendingVerb = what
@@ -194,9 +227,10 @@ func answerCRAMMD5(s *Session, a *authRun, challenge string) (authStep, error) {
 		return authStep{}, err
 	}
 	decoded, _ := proto.UnB64(wire)
+	// Said before the answer goes: once sent, it is a secret of the
+	// session, and a note quoting it would show only a marker.
 	return authStep{wire: wire,
-		after:   fmt.Sprintf("base64 of %q: your user name and the HMAC-MD5 of the challenge keyed with your password (RFC 2195); the password itself never crosses the wire", decoded),
-		meaning: "the server sent a one-time challenge: answering with the user name and a keyed digest of it",
+		meaning: fmt.Sprintf("the server sent a one-time challenge: answering with base64 of %q, your user name and the HMAC-MD5 of the challenge keyed with your password (RFC 2195); the password itself never crosses the wire", visible.Clip(decoded, 120)),
 	}, nil
 }
 
@@ -256,8 +290,10 @@ func (k *secretKeeper) wireStep(ans, hidden string, show bool) authStep {
 
 // answerRaw is for mechanisms smtprepl cannot compute (XOAUTH2, SCRAM...):
 // the user types the base64 answer itself, which may hold a token.
-func answerRaw(s *Session, _ *authRun, _ string) (authStep, error) {
-	s.view.note("type the answer as it goes on the wire (base64; not echoed, never kept), or * to cancel")
+func answerRaw(s *Session, a *authRun, _ string) (authStep, error) {
+	if a.step > 0 || typedAuthNote(a.mech) == typedAuthNote("") {
+		s.view.note("type the answer as it goes on the wire (base64; not echoed, never kept), or * to cancel")
+	}
 	ans, err := s.ask.AskSecret("answer: ")
 	return authStep{wire: ans, hidden: "•••••••• (hidden: your answer)"}, err
 }
@@ -295,40 +331,54 @@ func (a *authRun) password(s *Session, prompt string) (string, error) {
 // before a password is asked for on a plaintext connection to another
 // machine.
 func (s *Session) warnCleartext(mech string) {
-	if s.client != nil && (mech == "PLAIN" || mech == "LOGIN") {
+	if s.client != nil && slices.Contains([]string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"}, mech) {
 		s.warnPlaintextAuth()
 	}
 }
 
 // authMechs are the mechanisms :auth can drive itself.
-var authMechs = []string{"plain", "login", "cram-md5"}
+var authMechs = []string{"plain", "login", "cram-md5", "xoauth2", "oauthbearer", "scram-sha-256"}
 
-// runAuth is :auth MECH USER: ask for the password, then do the whole
-// exchange, saying what each step means.
+// runAuth is :auth MECH USER: find the password or token, then do the
+// whole exchange, saying what each step means.
 func runAuth(ctx context.Context, s *Session, args string) error {
 	mech, user, _ := strings.Cut(args, " ")
 	mech, user = strings.ToLower(mech), strings.TrimSpace(user)
 	if !slices.Contains(authMechs, mech) || user == "" {
-		return errors.New("usage: :auth plain|login|cram-md5 USER")
+		return errors.New("usage: :auth " + strings.Join(authMechs, "|") + " USER")
 	}
-	if err := s.authReady(strings.ToUpper(mech)); err != nil {
+	if strings.IndexFunc(user, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		// ^A separates XOAUTH2's fields and NUL PLAIN's: a user name
+		// holding one would rewrite the response.
+		return errors.New(":auth: the user name holds a control character, which no AUTH response can carry")
+	}
+	if !s.cfg.AuthSecret.Given() && s.ask == nil {
+		return scriptMistake{error: errNoSecret}
+	}
+	mech = strings.ToUpper(mech)
+	if err := s.authReady(mech); err != nil {
 		return err
 	}
-	s.warnCleartext(strings.ToUpper(mech))
-	pass, err := s.ask.AskSecret("Password for " + user + ": ")
+	s.warnCleartext(mech)
+	pass, err := s.authSecret(user, secretWord(mech))
 	if err != nil {
 		return err
 	}
-	s.auth = &authRun{mech: strings.ToUpper(mech), user: user, pass: pass, haveUser: true, havePass: true, narrate: true}
+	run := &authRun{mech: mech, user: user, pass: pass, haveUser: true, havePass: true, narrate: true}
+	first, err := run.firstLine(s)
+	if err != nil {
+		return scriptMistake{error: err}
+	}
+	s.auth = run
 	defer func() { s.auth = nil }()
-	return s.command(ctx, s.auth.firstLine(s))
+	if err := s.command(ctx, first); err != nil {
+		return err
+	}
+	return run.verdict(s)
 }
 
 // authReady refuses :auth where it cannot work, and says why.
 func (s *Session) authReady(mech string) error {
-	if s.ask == nil {
-		return errors.New(":auth asks for a password, which needs the interactive shell; in a script, build the lines with :plain or :b64")
-	}
 	if err := s.requireConn(); err != nil {
 		return err
 	}
@@ -339,7 +389,7 @@ func (s *Session) authReady(mech string) error {
 		return errCredentialsWithheld
 	}
 	if offered := s.model.Capabilities().AuthMechanisms(); !slices.Contains(offered, mech) {
-		s.view.warn(fmt.Sprintf("the server did not offer %s (it offers %s); trying anyway, its reply is the lesson", mech, orNone(offered)))
+		s.authWarn(fmt.Sprintf("the server did not offer %s (it offers %s); trying anyway, its reply is the lesson", mech, orNone(offered)))
 	}
 	return nil
 }
@@ -351,14 +401,37 @@ func orNone(list []string) string {
 	return strings.Join(list, " ")
 }
 
-// firstLine is the AUTH command :auth sends; PLAIN carries its whole
-// response at once (RFC 4954 §4 initial response), hidden on screen.
-func (a *authRun) firstLine(s *Session) string {
-	if a.mech != "PLAIN" {
-		s.view.note(fmt.Sprintf("step 1: AUTH %s: the server answers with 334 challenges, one per question", a.mech))
-		return "AUTH " + a.mech
+// firstLine is the AUTH command :auth sends. PLAIN, the OAuth
+// mechanisms and SCRAM carry their first response in it (RFC 4954 §4
+// initial response); the secret ones are hidden on screen.
+func (a *authRun) firstLine(s *Session) (string, error) {
+	if f, ok := firstLines[a.mech]; ok {
+		return f(s, a)
 	}
-	s.view.note("step 1: AUTH PLAIN with an initial response: base64 of NUL user NUL password in the same line (RFC 4616), so there is no 334 at all")
+	s.authNote(fmt.Sprintf("step 1: AUTH %s: the server answers with 334 challenges, one per question", a.mech))
+	return "AUTH " + a.mech, nil
+}
+
+var firstLines = map[string]func(s *Session, a *authRun) (string, error){
+	"PLAIN":         firstPlain,
+	"XOAUTH2":       firstXOAUTH2,
+	"OAUTHBEARER":   firstOAuthBearer,
+	"SCRAM-SHA-256": firstSCRAM,
+}
+
+func firstPlain(s *Session, a *authRun) (string, error) {
+	s.authNote("step 1: AUTH PLAIN with an initial response: base64 of NUL user NUL password in the same line (RFC 4616), so there is no 334 at all")
 	s.view.hideNext(fmt.Sprintf("AUTH PLAIN •••••••• (hidden: base64 of \"\\0%s\\0\" and your password)", a.user))
-	return "AUTH PLAIN " + proto.PlainResponse("", a.user, a.pass)
+	return "AUTH PLAIN " + proto.PlainResponse("", a.user, a.pass), nil
+}
+
+// authNote explains a step of :auth: a note in the shell, a comment in a
+// script's transcript, where :auth's exchange would otherwise go
+// unexplained (a typed AUTH's lines speak for themselves).
+func (s *Session) authNote(text string) {
+	if s.ask == nil {
+		s.view.output(text)
+		return
+	}
+	s.view.note(text)
 }

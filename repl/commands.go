@@ -76,7 +76,7 @@ func baseCommands() []command {
 		{name: "status", summary: "where the session stands: server, TLS, login, transaction, extensions", run: runStatus},
 		{name: "tls", args: "[chain|pem|fingerprint]", summary: "the TLS connection: version, cipher, ALPN and each certificate (subject, names, issuer, validity, SHA-256, key); pem prints the chain as PEM, fingerprint only the fingerprints",
 			run: runTLS, complete: func(_ *Session, arg string) []string { return matchPrefix(arg, tlsShowForms) }},
-		{name: "auth", args: "plain|login|cram-md5 USER", summary: "log in step by step: asks for the password (not echoed) and explains each exchange",
+		{name: "auth", args: "plain|login|cram-md5|xoauth2|oauthbearer|scram-sha-256 USER", summary: "log in step by step, each exchange explained: the password or token from --auth-password-env/--auth-password-file or $SMTPREPL_PASSWORD, else asked for (not echoed)",
 			run: runAuth, complete: completeAuthCmd, secret: true},
 		{name: "b64", args: "TEXT", summary: "base64-encode TEXT (what AUTH LOGIN expects)", run: runB64, secret: true},
 		{name: "unb64", args: "BASE64", summary: "decode base64 (e.g. a 334 challenge)", run: runUnB64, secret: true},

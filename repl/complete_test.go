@@ -13,7 +13,7 @@ import (
 // fullEHLO advertises what the sandbox does.
 var fullEHLO = []string{
 	"250-sandbox.smtprepl.test", "250-PIPELINING", "250-SIZE 10485760", "250-STARTTLS",
-	"250-AUTH PLAIN LOGIN CRAM-MD5", "250-8BITMIME", "250-DSN", "250-SMTPUTF8", "250 CHUNKING",
+	"250-AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER", "250-8BITMIME", "250-DSN", "250-SMTPUTF8", "250 CHUNKING",
 }
 
 // bareEHLO advertises nothing a parameter needs.
@@ -57,12 +57,14 @@ func TestCompletions(t *testing.T) {
 		{"RCPT's DSN parameters", inMail, fullEHLO, "RCPT TO:<a@x> N", "N",
 			[]string{"NOTIFY=SUCCESS,FAILURE", "NOTIFY=SUCCESS", "NOTIFY=FAILURE", "NOTIFY=DELAY", "NOTIFY=NEVER"}},
 		{"no NOTIFY= without DSN", inMail, bareEHLO, "RCPT TO:<a@x> N", "N", nil},
-		{"AUTH mechanisms offered", greetedSt, fullEHLO, "AUTH ", "", []string{"PLAIN", "LOGIN", "CRAM-MD5"}},
+		{"AUTH mechanisms offered", greetedSt, fullEHLO, "AUTH ", "", []string{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER"}},
 		{"AUTH mechanism prefix", greetedSt, fullEHLO, "auth c", "c", []string{"cram-md5"}},
 		{"EHLO suggests our name", nil, nil, "EHLO ", "", []string{"client.example"}},
 		{"colon-commands", greetedSt, fullEHLO, ":he", ":he", []string{":help "}},
 		{"colon-command arguments", greetedSt, fullEHLO, ":wire o", "o", []string{"on", "off"}},
-		{":auth offers what it can drive", greetedSt, fullEHLO, ":auth ", "", []string{"plain", "login", "cram-md5"}},
+		{":auth offers what it can drive", greetedSt, fullEHLO, ":auth ", "", []string{"plain", "login", "cram-md5", "xoauth2", "oauthbearer", "scram-sha-256"}},
+		{":auth prefix", greetedSt, fullEHLO, ":auth s", "s", []string{"scram-sha-256"}},
+		{":auth only what the server offers", greetedSt, []string{"250-mx.example", "250 AUTH PLAIN OAUTHBEARER"}, ":auth ", "", []string{"plain", "oauthbearer"}},
 		{":help takes verbs", greetedSt, fullEHLO, ":help st", "st", []string{"starttls"}},
 		{"nothing inside DATA", inData, fullEHLO, "MA", "", nil},
 	}

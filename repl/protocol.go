@@ -85,11 +85,12 @@ func afterDATA(_ context.Context, s *Session, _ proto.Command, r *proto.Reply) e
 	return nil
 }
 
-// afterAUTH: in the shell the session answers the 334s itself; a script
-// answers them from its lines (scriptAuthAnswers). Either way the end of
-// the exchange is noted once, with its last reply.
+// afterAUTH: in the shell, and for :auth everywhere, the session answers
+// the 334s itself; a script's typed AUTH answers them from its lines
+// (scriptAuthAnswers). Either way the end of the exchange is noted once,
+// with its last reply.
 func afterAUTH(ctx context.Context, s *Session, cmd proto.Command, r *proto.Reply) error {
-	if r.Code == 334 && s.ask != nil {
+	if r.Code == 334 && (s.ask != nil || s.auth != nil) {
 		final, err := s.assistAuth(ctx, cmd, r)
 		if err != nil {
 			return err

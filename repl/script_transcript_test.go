@@ -24,8 +24,9 @@ import (
 // The script transcripts in testdata/script are txtar archives: the
 // comment says what the case shows, "flags" may say "pipeline",
 // "lmtp" (--lmtp against the LMTP sandbox), "lmtp-server" (the LMTP
-// sandbox without --lmtp) and "short-timeout" (300 ms
-// instead of 3 s), "server"
+// sandbox without --lmtp) and "short-timeout" (300 ms instead of 3 s),
+// "secret: VALUE" (the password :auth is given), "scram-nonce: NONCE"
+// (SCRAM's client nonce), "server"
 // (when present) is a scripted server's replies in order, else the
 // practice server answers; "input" is the script. The rest is what must
 // come out: "output" (stdout, ports masked), "received" (every line the
@@ -104,6 +105,14 @@ func playScriptCase(t *testing.T, a *transcripts.Archive) map[string]string {
 	cfg := Config{Addr: proxy, Timeout: 3 * time.Second, Pipeline: strings.Contains(flags, "pipeline"), LMTP: lmtp}
 	if strings.Contains(flags, "short-timeout") {
 		cfg.Timeout = 300 * time.Millisecond
+	}
+	for line := range strings.Lines(flags) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "secret: "); ok {
+			cfg.AuthSecret = NewSecret(v, "the case's flags")
+		}
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "scram-nonce: "); ok {
+			cfg.SCRAMNonce = v
+		}
 	}
 	var out, errOut bytes.Buffer
 	s := NewScriptSession(cfg, &out, &errOut)

@@ -49,6 +49,12 @@ type Config struct {
 	// TLSShow prints, after every TLS handshake, the report of that form
 	// (TLSShowChain, TLSShowPEM, TLSShowFingerprint); "" for none.
 	TLSShow string
+	// AuthSecret is the password or token :auth uses instead of asking
+	// (--auth-password-env, --auth-password-file, SMTPREPL_PASSWORD).
+	AuthSecret Secret
+	// SCRAMNonce fixes :auth scram-sha-256's client nonce, for tests and
+	// lessons; empty draws a random one.
+	SCRAMNonce string
 	// Resolver is the DNS server (HOST:PORT) :mx and MXDomain ask; "":
 	// the system's.
 	Resolver string
@@ -80,7 +86,11 @@ type Session struct {
 	// auth is the exchange :auth is driving, nil when AUTH was typed.
 	auth      *authRun
 	lastReply *proto.Reply
-	lastVerb  string
+	// rawReply is the last reply as it came, before secrets were cut out
+	// of it for the view: AUTH computes its answers from the challenge
+	// itself (a CRAM-MD5 or SCRAM challenge may look like a piece of one).
+	rawReply *proto.Reply
+	lastVerb string
 	// pendingVerb names what the reply being waited for answers, for
 	// messages.
 	pendingVerb string
@@ -126,6 +136,10 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 		s.model = *proto.NewLMTPSession()
 	}
 	s.sec = newSecretKeeper()
+	if cfg.AuthSecret.Given() {
+		// Known from the start: a server may echo it before AUTH is over.
+		s.sec.set.Add("your password or token", cfg.AuthSecret.value)
+	}
 	if sh, ok := s.view.View.(secretSharer); ok {
 		sh.useSecrets(s.sec.set)
 	}
@@ -341,6 +355,7 @@ func (s *Session) readReply(ctx context.Context) (*proto.Reply, error) {
 		return nil, err
 	}
 	s.instruments.reply(s)
+	s.rawReply = r
 	return s.sec.scrubReply(r), nil
 }
 

@@ -203,8 +203,13 @@ type aligner struct {
 	wn, gn     int // steps taken from each so far
 }
 
+// alignLines bounds the reply lines the window holds on each side, so
+// that a file of long replies is still compared in the memory of about
+// one of them: the window narrows rather than grows.
+const alignLines = maxKeptLines
+
 func (a *aligner) fill() error {
-	for !a.wEOF && len(a.wbuf) < alignWindow {
+	for !a.wEOF && len(a.wbuf) < alignWindow && (len(a.wbuf) == 0 || keptLines(a.wbuf) < alignLines) {
 		s, err := a.w.next()
 		if err != nil {
 			return err
@@ -215,7 +220,7 @@ func (a *aligner) fill() error {
 		}
 		a.wbuf = append(a.wbuf, s)
 	}
-	for !a.gEOF && len(a.gbuf) < alignWindow {
+	for !a.gEOF && len(a.gbuf) < alignWindow && (len(a.gbuf) == 0 || keptLines(a.gbuf) < alignLines) {
 		s, err := a.g.next()
 		if err != nil {
 			return err
@@ -227,6 +232,14 @@ func (a *aligner) fill() error {
 		a.gbuf = append(a.gbuf, s)
 	}
 	return nil
+}
+
+func keptLines(buf []*step) int {
+	n := 0
+	for _, s := range buf {
+		n += len(s.reply)
+	}
+	return n
 }
 
 // next returns the next pair; one of them is nil when the other side has

@@ -75,7 +75,9 @@ func (r *redactor) client(line string) (text, secret string) {
 		return text, ""
 	case proto.RoleAnswer:
 		r.answers++
-		if text == "" || text == "*" { // no secret: an empty answer or a cancel
+		// No secret: an empty answer, a cancel, or OAUTHBEARER's lone ^A
+		// that ends a refused exchange (RFC 7628 §3.2.3).
+		if text == "" || text == "*" || r.mech == "OAUTHBEARER" && text == "AQ==" {
 			return text, ""
 		}
 		return r.marker("", r.answerName())

@@ -98,6 +98,8 @@ sw postfix-smtps-auth '^235 ' --server "$SMTPREPL_POSTFIX_SMTPS" --tlsc --auth L
 py postfix-submission-no-auth-before-tls 'noauth' 'print("auth" if s.has_extn("auth") else "noauth", "starttls" if s.has_extn("starttls") else "")' "$SMTPREPL_POSTFIX_SUBMISSION"
 sw postfix-submission-mail-before-tls '^530 5\.7\.0' --server "$SMTPREPL_POSTFIX_SUBMISSION" --quit-after MAIL
 sw postfix-submission-auth-after-tls '^235 ' --server "$SMTPREPL_POSTFIX_SUBMISSION" --tls --auth PLAIN --auth-user "$U" --auth-password "$P" --quit-after AUTH
+py postfix-scram-offered 'SCRAM-SHA-256' 'print(s.esmtp_features.get("auth", "").upper())' "$SMTPREPL_POSTFIX_SCRAM"
+sw postfix-scram-listener-cram-md5 '^235 ' --server "$SMTPREPL_POSTFIX_SCRAM" --auth CRAM-MD5 --auth-user "$U" --auth-password "$P" --quit-after AUTH
 
 # ---------------- aiosmtpd ----------------
 A=$SMTPREPL_AIOSMTPD

@@ -60,6 +60,12 @@ type iopResult struct {
 // iopRun runs smtprepl in script mode with stdin as the script.
 func iopRun(t *testing.T, stdin []byte, args ...string) iopResult {
 	t.Helper()
+	return iopRunEnv(t, nil, stdin, args...)
+}
+
+// iopRunEnv is iopRun with more environment variables (NAME=VALUE).
+func iopRunEnv(t *testing.T, env []string, stdin []byte, args ...string) iopResult {
+	t.Helper()
 	if iopBinary == "" {
 		t.Fatal("the smtprepl binary was not built (TestMain saw no SMTPREPL_* peer)")
 	}
@@ -70,7 +76,7 @@ func iopRun(t *testing.T, stdin []byte, args ...string) iopResult {
 	cmd.Stdin = bytes.NewReader(stdin)
 	// A race-enabled binary waits a second at exit for late reports;
 	// the run is over by then.
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	cmd.Env = append(append(os.Environ(), "GORACE=atexit_sleep_ms=0"), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

@@ -4,8 +4,8 @@ package main
 
 // Interop tests: the real smtprepl binary, in script mode, against the real
 // servers that .ci/peers/start.sh runs on 127.0.0.1 (Postfix's plain,
-// smtps and submission listeners, aiosmtpd, smtp-sink and, when it started,
-// Exim). Run them with
+// smtps, submission and SCRAM listeners, aiosmtpd, smtp-sink and, when it
+// started, Exim). Run them with
 //
 //	bash .ci/peers/install.sh
 //	DIR=$(mktemp -d /tmp/peers.XXXXXX); bash .ci/peers/start.sh $DIR
@@ -561,4 +561,87 @@ func iopDotFidelity(t *testing.T, s *iopServer) {
 	iopExpectReplies(t, r, iopWant{".", s.reply("data")})
 	iopExpectSequence(t, r, "C: first", "C: ..hidden", "C: ...two", "C: ...", "C:  .not leading", "C: "+long, "C: last", "C: .")
 	iopCheckDelivery(t, s, m.tok, m.wire())
+}
+
+// iopAuthPeer is a server :auth is tried against, with the mechanisms it
+// offers and its replies.
+type iopAuthPeer struct {
+	server *iopServer
+	mechs  []string
+}
+
+// iopAuthPeers: Postfix (its plain listener, and the one whose Cyrus
+// offers SCRAM-SHA-256 and CRAM-MD5), aiosmtpd and Exim.
+func iopAuthPeers() []iopAuthPeer {
+	byName := map[string]*iopServer{}
+	for _, s := range iopServers() {
+		byName[s.name] = s
+	}
+	scram := *byName["postfix"]
+	scram.name, scram.addrEnv = "postfix-scram", "SMTPREPL_POSTFIX_SCRAM"
+	return []iopAuthPeer{
+		{byName["postfix"], []string{"plain", "login"}},
+		{&scram, []string{"scram-sha-256", "cram-md5", "plain", "login"}},
+		{byName["aiosmtpd"], []string{"plain", "login"}},
+		{byName["exim"], []string{"plain", "login"}},
+	}
+}
+
+// TestInteropAuthCommand logs in with :auth MECH USER, the secret from
+// --auth-password-env, right and wrong: a right one gets the server's
+// 235 (and, for SCRAM, its verified signature), a wrong one exit 1 and
+// one sentence on stderr; no form of the password is in the output.
+func TestInteropAuthCommand(t *testing.T) {
+	for _, p := range iopAuthPeers() {
+		t.Run(p.server.name, func(t *testing.T) {
+			s := p.server
+			if s.addr() == "" {
+				t.Skipf("%s is not set: start the peers with .ci/peers/start.sh and export DIR/peers.env", s.addrEnv)
+			}
+			t.Parallel()
+			for _, mech := range p.mechs {
+				for _, right := range []bool{true, false} {
+					name := mech + " right password"
+					if !right {
+						name = mech + " wrong password"
+					}
+					t.Run(name, func(t *testing.T) { iopAuthCommand(t, s, mech, right) })
+				}
+			}
+		})
+	}
+}
+
+func iopAuthCommand(t *testing.T, s *iopServer, mech string, right bool) {
+	pass, kind, exit := iopPass(), "auth ok", exitOK
+	if !right {
+		pass, kind, exit = "wrong-"+pass, "auth bad", exitReplies
+	}
+	user := os.Getenv("SMTPREPL_PEERS_USER")
+	r := iopRunEnv(t, []string{"IOP_AUTH_PW=" + pass},
+		iopScript(iopEHLO, ":auth "+mech+" "+user, "QUIT"), s.args(append(s.ready(), "--auth-password-env", "IOP_AUTH_PW")...)...)
+	if r.exit != exit {
+		t.Errorf("exit %d, want %d\n%s", r.exit, exit, r.describe())
+	}
+	iopExpectReplies(t, r, iopWant{"AUTH " + strings.ToUpper(mech), ""}, iopWant{"QUIT", s.reply("quit")})
+	if !strings.Contains(r.stdout, "\nS: "+s.reply(kind)) {
+		t.Errorf("no %q reply\n%s", s.reply(kind), r.describe())
+	}
+	if right && mech == "scram-sha-256" && !strings.Contains(r.stdout, "v= is HMAC(ServerKey, AuthMessage) and matches ours") {
+		t.Errorf("the server's SCRAM signature was not verified\n%s", r.describe())
+	}
+	wantErr := ""
+	if !right {
+		wantErr = "smtprepl: :auth " + mech + " " + user + ": the server refused the login: " + s.reply(kind)
+	}
+	if !strings.HasPrefix(r.stderr, wantErr) || strings.Count(r.stderr, "\n") > 1 {
+		t.Errorf("stderr = %q, want one sentence starting %q", r.stderr, wantErr)
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	for _, form := range []string{pass, b64([]byte(pass)), iopPlainBlob(pass)} {
+		form = strings.TrimRight(form, "=")
+		if strings.Contains(r.stdout, form) || strings.Contains(r.stderr, form) {
+			t.Errorf("the output holds the secret form %q\n%s", form, r.describe())
+		}
+	}
 }

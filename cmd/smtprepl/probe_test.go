@@ -46,7 +46,7 @@ func TestProbeCommand(t *testing.T) {
 	}{
 		{name: "two ports of the sandbox", args: []string{"127.0.0.1", "--ports", "25=" + pPort + ",587=" + sPort, "--cafile", ca}, exit: exitOK,
 			stdout: []string{"127.0.0.1 port 25 (relay, " + plain.String() + ")", "127.0.0.1 port 587 (submission, " + sub.String() + ")",
-				"changed    +AUTH PLAIN LOGIN CRAM-MD5", "certificate verified", "findings: 0 error(s), 1 warning(s), 2 note(s)",
+				"changed    +AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER", "certificate verified", "findings: 0 error(s), 1 warning(s), 2 note(s)",
 				"warning the certificate on ports 25 and 587 expires in"}},
 		{name: "fail on warnings", args: []string{plain.String(), "--cafile", ca, "--fail-on", "warning"}, exit: exitReplies},
 		{name: "fail on errors only", args: []string{plain.String(), "--cafile", ca, "--fail-on", "error"}, exit: exitOK},

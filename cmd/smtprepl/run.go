@@ -136,6 +136,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 func flagErrorText(err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		if strings.TrimLeft(name, "-") == "auth-password" {
+			return "unknown flag " + name + ": smtprepl takes no password on the command line, where ps and shell history show it; use --auth-password-env VAR or --auth-password-file FILE"
+		}
 		return "unknown flag " + name
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {

@@ -175,7 +175,7 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 // right here and in the README, so that is said in so many words: on
 // stdout beside the address, and on stderr as a warning.
 func announce(e *env, addr net.Addr) {
-	const who = "users alice bob carol postmaster @example.test; AUTH student/secret"
+	const who = "users alice bob carol postmaster @example.test; AUTH student/secret, OAuth token " + sandbox.PracticeToken
 	where := exposure(addr)
 	if where == "" {
 		fmt.Fprintf(e.stdout, "smtprepl sandbox listening on %s (%s). Ctrl-C stops it.\n", addr, who)

@@ -14,7 +14,7 @@ import (
 // that its login is public; on loopback, nothing of the kind. The context
 // is cancelled from the start, so each run listens, announces and stops.
 func TestSandboxSaysWhenReachable(t *testing.T) {
-	const loopbackLine = " (users alice bob carol postmaster @example.test; AUTH student/secret). Ctrl-C stops it.\n"
+	const loopbackLine = " (users alice bob carol postmaster @example.test; AUTH student/secret, OAuth token smtprepl-practice-token). Ctrl-C stops it.\n"
 	tests := []struct {
 		name    string
 		listen  string

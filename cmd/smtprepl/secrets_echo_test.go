@@ -180,3 +180,36 @@ func TestReplayScrubsEchoedSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestEchoedSecretsAfterColonAuth: :auth in a script, its secret given by
+// --auth-password-env, against a server that echoes it in other
+// encodings: none reaches the output, the recording or stderr's sentence.
+func TestEchoedSecretsAfterColonAuth(t *testing.T) {
+	hexPass, hexToken := hex.EncodeToString([]byte(testPass)), hex.EncodeToString([]byte(testToken))
+	for _, tc := range []struct{ mech, secret, echo string }{
+		{"plain", testPass, strings.ToUpper(hexPass) + " " + url.QueryEscape(testPass)},
+		{"login", testPass, hexPass + " " + strings.ToUpper(testB64Pass)},
+		{"xoauth2", testToken, "token " + testToken + " " + hexToken},
+		{"oauthbearer", testToken, "Bearer " + strings.ToUpper(testToken)},
+	} {
+		t.Run(tc.mech, func(t *testing.T) {
+			var log lineLog
+			addr := serveOnce(t, echoingServer(&log, tc.echo))
+			rec := filepath.Join(t.TempDir(), "rec.txt")
+			t.Setenv("ECHO_TEST_PW", tc.secret)
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"--timeout", "2s", "--record", rec, "--auth-password-env", "ECHO_TEST_PW", addr},
+				strings.NewReader("EHLO me\n:auth "+tc.mech+" "+testUser+"\nQUIT\n"), &stdout, &stderr)
+			if code != exitReplies || !strings.Contains(stderr.String(), "the server refused the login: 535 5.7.8 you sent ") {
+				t.Fatalf("exit %d, want 1 and the refusal on stderr:\n%s%s", code, stdout.String(), stderr.String())
+			}
+			recorded, err := os.ReadFile(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for where, text := range map[string]string{"stdout": stdout.String(), "stderr": stderr.String(), "the recording": string(recorded)} {
+				assertNone(t, where, text, echoForms())
+			}
+		})
+	}
+}

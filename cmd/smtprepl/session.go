@@ -79,6 +79,7 @@ type sessionFlags struct {
 	localAddr      string
 	lmtp           bool
 	tlsShow        string
+	auth           authFlags
 	mx             string
 	resolver       string
 	json           bool
@@ -107,7 +108,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 			return exitUsage, usagef("%v", err)
 		}
 	}
-	cfg, err := f.sessionConfig()
+	cfg, err := f.sessionConfig(e.getenv)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -137,6 +138,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
+	f.auth.register(fs)
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
 	fs.StringVar(&f.tlsShow, "tls-show", "", "after each TLS handshake show chain (every certificate described), pem (the chain as PEM) or fingerprint (SHA-256 of each)")
 	fs.BoolVar(&f.lmtp, "lmtp", false, "speak LMTP (RFC 2033): LHLO, one reply per recipient after the message (default port 24; no HOST: the sandbox in LMTP mode)")
@@ -147,7 +149,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 
 // sessionConfig checks the flags and makes the session's configuration;
 // an error is a usage error.
-func (f *sessionFlags) sessionConfig() (repl.Config, error) {
+func (f *sessionFlags) sessionConfig(getenv func(string) string) (repl.Config, error) {
 	if err := f.validate(); err != nil {
 		return repl.Config{}, err
 	}
@@ -164,6 +166,11 @@ func (f *sessionFlags) sessionConfig() (repl.Config, error) {
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	cfg.Timing, cfg.WireHex, cfg.EHLOName, cfg.JSON = f.timing, f.wire == "hex", f.ehlo, f.json
 	cfg.LMTP, cfg.TLSShow = f.lmtp, f.tlsShow
+	secret, err := f.auth.secret(getenv)
+	if err != nil {
+		return repl.Config{}, err
+	}
+	cfg.AuthSecret = secret
 	if f.localAddr != "" {
 		addr, err := proto.ParseLocalAddr(f.localAddr)
 		if err != nil {

@@ -115,6 +115,9 @@ func challengeHint(q hintQuery) string {
 	if len(decoded) > 60 {
 		decoded = decoded[:60] + "..."
 	}
+	if h := saslChallengeHint(string(raw)); h != "" {
+		return h
+	}
 	if strings.HasPrefix(decoded, "<") {
 		return fmt.Sprintf("CRAM-MD5 challenge %q: answer with base64 of \"user \" + the hex HMAC-MD5 of the challenge keyed with your password", decoded)
 	}
@@ -124,6 +127,23 @@ func challengeHint(q hintQuery) string {
 		}
 	}
 	return fmt.Sprintf("the challenge decodes to %q: answer with one base64 line (or * to cancel)", decoded)
+}
+
+// saslChallengeHint names the challenges of the modern mechanisms, whose
+// answers no one computes by hand: SCRAM's messages (RFC 5802 §5.1) and an
+// OAuth JSON error (RFC 7628 §3.2.2).
+func saslChallengeHint(raw string) string {
+	switch {
+	case strings.HasPrefix(raw, "r=") && strings.Contains(raw, ",s=") && strings.Contains(raw, ",i="):
+		return "SCRAM server-first-message: r= the nonce (ours + the server's), s= the salt, i= the PBKDF2 iterations; the proof needs PBKDF2 and HMACs: :auth scram-sha-256 USER computes it (or * to cancel)"
+	case strings.HasPrefix(raw, "v="):
+		return "SCRAM server-final-message: v= the server's signature, proof that it knows the password; check it, then send an empty line"
+	case strings.HasPrefix(raw, "e="):
+		return "SCRAM server error: the server refuses the exchange, for the reason after e=; send * to end it"
+	case strings.HasPrefix(strings.TrimSpace(raw), "{") && strings.Contains(raw, `"status"`):
+		return `an OAuth error in JSON (RFC 7628 §3.2.2): the token was refused; send an empty line (XOAUTH2) or AQ== (OAUTHBEARER) for the final reply`
+	}
+	return ""
 }
 
 // verbSyntax is what each command looks like (RFC 5321 §4.1.1, plus the

@@ -16,9 +16,11 @@ type mechanism struct {
 	run  func(s *session, initial string, hasInitial bool) (string, *canned, error)
 }
 
-// mechanisms lists what EHLO offers, in Postfix's order plus CRAM-MD5.
+// mechanisms lists what EHLO offers, in Postfix's order plus CRAM-MD5,
+// then the modern ones: SCRAM and the OAuth bearer tokens.
 func mechanisms() []mechanism {
-	return []mechanism{{"PLAIN", (*session).authPlain}, {"LOGIN", (*session).authLogin}, {"CRAM-MD5", (*session).authCRAMMD5}}
+	return []mechanism{{"PLAIN", (*session).authPlain}, {"LOGIN", (*session).authLogin}, {"CRAM-MD5", (*session).authCRAMMD5},
+		{"SCRAM-SHA-256", (*session).authSCRAM}, {"XOAUTH2", (*session).authXOAUTH2}, {"OAUTHBEARER", (*session).authOAuthBearer}}
 }
 
 func authFailed(why string) *canned {

@@ -36,7 +36,7 @@ func commandTable(lmtp bool) (map[string]command, []string) {
 		"EXPN":     {run: (*session).cmdExpn, tls: true, help: "EXPN list (try EXPN staff)"},
 		"HELP":     {run: (*session).cmdHelp, help: "HELP [command]"},
 		"STARTTLS": {run: (*session).cmdStartTLS, help: "STARTTLS, then the TLS handshake, then EHLO again"},
-		"AUTH":     {run: (*session).cmdAuth, helo: true, tls: true, help: "AUTH PLAIN|LOGIN|CRAM-MD5 [initial-response]"},
+		"AUTH":     {run: (*session).cmdAuth, helo: true, tls: true, help: "AUTH PLAIN|LOGIN|CRAM-MD5|SCRAM-SHA-256|XOAUTH2|OAUTHBEARER [initial-response]"},
 	}
 	if lmtp {
 		lmtpCommands(t)

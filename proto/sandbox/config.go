@@ -86,6 +86,9 @@ type Config struct {
 	// Clock stamps Message.Received and seeds CRAM-MD5 challenges; fix it
 	// (and QueueID) and the same session gives the same transcript.
 	Clock func() time.Time
+	// SCRAMNonce makes the server's part of each SCRAM nonce; nil draws
+	// a random one. Fix it (and Clock) for a reproducible transcript.
+	SCRAMNonce func() string
 	// QueueID names the n-th queued message (n counts from 1 per Server).
 	QueueID func(n int) string
 	// Logf reports what no client can be told: a session's panic, an

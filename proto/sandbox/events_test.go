@@ -58,7 +58,7 @@ func TestEvents(t *testing.T) {
 			if transcript {
 				want = strings.Split("#1 0 plain|#1 7 220 sandbox.smtprepl.test ESMTP smtprepl sandbox|#1 6 EHLO me.example|#1 1 EHLO me.example|"+
 					"#1 7 250-sandbox.smtprepl.test|#1 7 250-PIPELINING|#1 7 250-SIZE 10485760|#1 7 250-VRFY|#1 7 250-STARTTLS|"+
-					"#1 7 250-AUTH PLAIN LOGIN CRAM-MD5|#1 7 250-ENHANCEDSTATUSCODES|#1 7 250-8BITMIME|#1 7 250-DSN|#1 7 250-SMTPUTF8|#1 7 250 CHUNKING|"+
+					"#1 7 250-AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER|#1 7 250-ENHANCEDSTATUSCODES|#1 7 250-8BITMIME|#1 7 250-DSN|#1 7 250-SMTPUTF8|#1 7 250 CHUNKING|"+
 					"#1 6 AUTH PLAIN <secret withheld>|#1 3 student|#1 7 235 2.7.0 Authentication successful|"+
 					"#1 6 AUTH LOGIN|#1 7 503 5.5.1 Error: already authenticated|"+
 					"#1 6 MAIL FROM:<bob@example.test>|#1 7 250 2.1.0 Ok|#1 6 RCPT TO:<alice@example.test>|#1 7 250 2.1.5 Ok|"+

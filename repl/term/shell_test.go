@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,6 +99,60 @@ func TestShellColonAuth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestShellColonAuthModern: :auth drives SCRAM-SHA-256 with the password
+// and the OAuth mechanisms with the practice token, each asked without
+// echo, and the prompt names who logged in.
+func TestShellColonAuthModern(t *testing.T) {
+	tests := []struct {
+		mech, secret string
+		wants        []string
+	}{
+		{"scram-sha-256", "secret", []string{"server-first-message, decoded", "matches ours", "C: \n"}},
+		{"xoauth2", sandbox.PracticeToken, []string{"C: AUTH XOAUTH2 •••••••• (hidden: base64 of"}},
+		{"oauthbearer", sandbox.PracticeToken, []string{"C: AUTH OAUTHBEARER •••••••• (hidden: base64 of \"n,a=student,"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.mech, func(t *testing.T) {
+			srv := startSandbox(t)
+			run := runShell(t, srv, []readStep{
+				{line: "EHLO me.example"}, {line: ":auth " + tc.mech + " student"}, {line: tc.secret, secret: true}, {line: ":status"},
+			})
+			wantAll(t, run.out, append(tc.wants, "step 1: AUTH "+strings.ToUpper(tc.mech), "S: 235", "logged in as student")...)
+			rest := after(t, run.out, "step 1")
+			for _, form := range []string{tc.secret, strings.TrimRight(proto.B64(tc.secret), "=")} {
+				if strings.Contains(rest, form) {
+					t.Errorf("the secret reached the screen as %q:\n%s", form, rest)
+				}
+			}
+			if strings.Contains(run.history, tc.secret) {
+				t.Errorf("the secret is in the history:\n%s", run.history)
+			}
+		})
+	}
+}
+
+// TestShellColonAuthGivenSecret: a secret given on the command line is
+// used without a prompt.
+func TestShellColonAuthGivenSecret(t *testing.T) {
+	srv := startSandbox(t)
+	cfg := repl.Config{Addr: srv.Addr().String(), Sandbox: srv, AuthSecret: repl.NewSecret("secret", "--auth-password-env P")}
+	run := runShellWith(t, cfg, []readStep{{line: "EHLO me.example"}, {line: ":auth login student"}}, nil)
+	wantAll(t, run.out, "the password comes from --auth-password-env P (never shown)", "S: 235")
+	if slices.ContainsFunc(run.reader.prompts, func(p string) bool { return strings.Contains(p, "Password") }) {
+		t.Errorf("asked for the password although it was given: prompts %q", run.reader.prompts)
+	}
+}
+
+// TestShellTypedSCRAMAnswersAreTyped: a typed AUTH SCRAM-SHA-256 leaves
+// the answers to the person (":auth scram-sha-256 USER" computes them).
+func TestShellTypedSCRAMAnswersAreTyped(t *testing.T) {
+	srv := startSandbox(t)
+	run := runShell(t, srv, []readStep{
+		{line: "EHLO me.example"}, {line: "AUTH SCRAM-SHA-256 " + proto.B64("n,,n=student,r=abc")}, {line: "*", secret: true},
+	})
+	wantAll(t, run.out, ":auth scram-sha-256 USER builds every step", "C: •••••••• (hidden: your answer)", "S: 501 5.7.0 Authentication aborted")
 }
 
 func TestShellCtrlCAtEmptyPromptDoesNotQuit(t *testing.T) {
