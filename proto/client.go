@@ -96,7 +96,7 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	if opts.ImplicitTLS {
 		if _, err := c.handshake(ctx); err != nil {
 			conn.Close()
-			return nil, err
+			return nil, &HandshakeError{err}
 		}
 	}
 	return c, nil

@@ -65,3 +65,11 @@ func (e *TimeoutError) Error() string {
 func (e *TimeoutError) Timeout() bool { return true }
 
 func (e *TimeoutError) Unwrap() error { return os.ErrDeadlineExceeded }
+
+// HandshakeError is a TLS handshake that failed on a connection Dial made
+// (implicit TLS): the TCP connection worked, TLS did not, which callers
+// tell apart (swaks's exit 29, not 2). Its message is the cause's.
+type HandshakeError struct{ Err error }
+
+func (e *HandshakeError) Error() string { return e.Err.Error() }
+func (e *HandshakeError) Unwrap() error { return e.Err }

@@ -147,7 +147,7 @@ func (a *authRun) verdict(s *Session) error {
 	case a.scram != nil && !a.verified && s.lastReply != nil && s.lastReply.Code == 235:
 		s.authWarn("the server said 235 without sending its signature (v=): it never proved it knows the password")
 	}
-	if r := s.lastReply; r != nil && r.Failed() && s.ask == nil && s.errOut != nil {
+	if r := s.lastReply; r != nil && r.Failed() && s.ask == nil && s.errOut != nil && !s.sending {
 		// A script's transcript shows the reply; whoever runs it sees this.
 		fmt.Fprintf(s.errOut, "smtprepl: :auth %s %s: the server refused the login: %s\n",
 			strings.ToLower(a.mech), visible.Clip(a.user, 100), visible.Clip(s.sec.set.Scrub(strings.Join(r.Raw, " / ")), 300))

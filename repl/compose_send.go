@@ -57,6 +57,9 @@ func (c *composer) openTransaction(ctx context.Context, s *Session, params strin
 	if err := s.command(ctx, "DATA"); err != nil {
 		return false, err
 	}
+	if err := s.stopInside(ctx); err != nil {
+		return false, err // --drop-after data: the message is not sent
+	}
 	return s.inData(), nil
 }
 

@@ -218,6 +218,9 @@ func runSend(ctx context.Context, s *Session, args string) error {
 		}
 		return err // a refused DATA: its reply says why
 	}
+	if err := s.stopInside(ctx); err != nil {
+		return err // --drop-after data: the file is not sent
+	}
 	return s.streamMessage(ctx, f, args)
 }
 

@@ -165,15 +165,19 @@ func (s *Session) closeBody(send bool) error {
 // LMTP one per accepted recipient (RFC 2033 §4.2), each named with its
 // recipient, so the next command gets its own reply.
 func (s *Session) readDataReply(ctx context.Context) error {
+	s.stops.awaiting(s.model.State(), ".")
+	var reply *proto.Reply
 	for first := true; first || s.model.Phase() == proto.PhaseDelivery; first = false {
 		d := s.nextDelivery()
-		reply, err := s.readReply(ctx)
-		if err != nil {
+		var err error
+		if reply, err = s.readReply(ctx); err != nil {
 			return fmt.Errorf("waiting for the reply to the message%s: %w", d.waitingFor(), err)
 		}
 		s.noteReply(".", reply)
 		s.model.Feed(".", reply)
 		s.noteDelivery(d, reply)
 	}
+	// The dot stage is passed once every recipient's reply is in.
+	s.stops.answered(".", reply)
 	return nil
 }

@@ -14,9 +14,10 @@ import (
 
 // NewScriptSession is a session whose output is the transcript notation.
 func NewScriptSession(cfg Config, out, errOut io.Writer) *Session {
-	v := newScriptView(out)
+	v := newScriptView(out, cfg.Show)
 	if cfg.JSON {
 		v = newJSONView(out, cfg.Now)
+		v.show = cfg.Show
 	}
 	return NewSession(cfg, v, errOut, nil)
 }
@@ -37,7 +38,11 @@ type scriptRun struct {
 }
 
 func (s *scriptRun) run(ctx context.Context) error {
-	for !s.quit {
+	s.stops.script = true
+	if stopped, err := s.stopIfDue(ctx); stopped {
+		return err
+	}
+	for !s.quit && !s.stopped() {
 		if s.inData() {
 			if err := s.scriptBody(); err != nil {
 				return err
@@ -48,6 +53,9 @@ func (s *scriptRun) run(ctx context.Context) error {
 			if err := s.readPendingDot(ctx); err != nil {
 				return err
 			}
+			if s.stops.reached && !s.stopped() && !s.inData() {
+				return s.stopHere(ctx)
+			}
 			return s.scriptEOF()
 		}
 		var m scriptMistake
@@ -57,15 +65,30 @@ func (s *scriptRun) run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("reading the script: %w", err)
 		}
+		if stopped, err := s.stopBeforeLine(ctx, line); stopped {
+			return err
+		}
 		at, before := s.lines.n, s.wireMark()
 		if err := s.scriptStep(ctx, line); err != nil {
-			if errors.Is(err, ErrQuit) {
+			if errors.Is(err, ErrQuit) || errors.Is(err, errStopped) {
 				return nil
 			}
 			return s.scriptFailed(ctx, at, line, before, err)
 		}
+		if stopped, err := s.stopIfDue(ctx); stopped {
+			return err
+		}
 	}
 	return nil
+}
+
+// stopBeforeLine stops the script before a command the stop-point comes
+// before; message text, answers and colon-commands go on.
+func (s *scriptRun) stopBeforeLine(ctx context.Context, line string) (bool, error) {
+	if s.stops.at == "" || s.inData() || strings.HasPrefix(line, ":") || !s.Connected() || s.model.Role(line) != proto.RoleCommand {
+		return false, nil
+	}
+	return s.stopBefore(ctx, line)
 }
 
 // nextScriptLine reads the next line, first showing the output so far
@@ -92,7 +115,7 @@ func (s *scriptRun) flushIfWaiting() {
 }
 
 func (s *scriptRun) scriptStep(ctx context.Context, line string) error {
-	if s.cfg.Pipeline && s.model.Role(line) == proto.RoleEndOfData && !s.model.MustWait(line) {
+	if s.cfg.Pipeline && s.model.Role(line) == proto.RoleEndOfData && !s.model.MustWait(line) && s.stops.at != StageDot {
 		// RFC 2920 §3.1 lets the end of data share a batch with the next
 		// transaction's commands: one round trip per message, not two.
 		return s.closeBody(false)
@@ -397,6 +420,7 @@ func (s *scriptRun) pipelineBatch(ctx context.Context, first string) error {
 		}
 		batch = append(batch, line)
 	}
+	batch = s.cutAtStop(batch)
 	for i, line := range batch {
 		if err := proto.ValidateLine(line); err != nil {
 			return scriptMistake{err, start + i} // nothing of the batch is sent
@@ -471,4 +495,20 @@ func (s *Session) queueBatch(batch []string, chunk []byte) error {
 		}
 	}
 	return s.client.Flush()
+}
+
+// cutAtStop keeps the lines of a batch before the stop-point and gives
+// the rest back to the script: they are read again after it, and the
+// stop-point stops there.
+func (s *scriptRun) cutAtStop(batch []string) []string {
+	verbs := make([]string, len(batch))
+	for i, line := range batch {
+		v, _ := proto.SplitVerb(line)
+		verbs[i] = strings.ToUpper(v)
+	}
+	n := max(s.stops.cut(verbs), 1) // the first line was checked before the batch
+	for i := len(batch) - 1; i >= n; i-- {
+		s.lines.push(batch[i])
+	}
+	return batch[:n]
 }

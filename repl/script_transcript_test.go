@@ -25,8 +25,9 @@ import (
 // comment says what the case shows, "flags" may say "pipeline",
 // "lmtp" (--lmtp against the LMTP sandbox), "lmtp-server" (the LMTP
 // sandbox without --lmtp) and "short-timeout" (300 ms instead of 3 s),
-// "secret: VALUE" (the password :auth is given), "scram-nonce: NONCE"
-// (SCRAM's client nonce), "server"
+// "quit-after=STAGE" or "drop-after=STAGE" (a stop-point), "secret:
+// VALUE" (the password :auth is given), "scram-nonce: NONCE" (SCRAM's
+// client nonce), "server"
 // (when present) is a scripted server's replies in order, else the
 // practice server answers; "input" is the script. The rest is what must
 // come out: "output" (stdout, ports masked), "received" (every line the
@@ -105,6 +106,16 @@ func playScriptCase(t *testing.T, a *transcripts.Archive) map[string]string {
 	cfg := Config{Addr: proxy, Timeout: 3 * time.Second, Pipeline: strings.Contains(flags, "pipeline"), LMTP: lmtp}
 	if strings.Contains(flags, "short-timeout") {
 		cfg.Timeout = 300 * time.Millisecond
+	}
+	for _, f := range strings.Fields(flags) {
+		name, value, _ := strings.Cut(f, "=")
+		if name == "quit-after" || name == "drop-after" {
+			stage, err := ParseStage(value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.StopAfter, cfg.DropAfter = stage, name == "drop-after"
+		}
 	}
 	for line := range strings.Lines(flags) {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "secret: "); ok {

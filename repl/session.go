@@ -49,6 +49,14 @@ type Config struct {
 	// TLSShow prints, after every TLS handshake, the report of that form
 	// (TLSShowChain, TLSShowPEM, TLSShowFingerprint); "" for none.
 	TLSShow string
+	// StopAfter is the stop-point (--quit-after, --drop-after): script
+	// mode and send say QUIT there, or hang up when DropAfter is set, and
+	// send nothing more. "" for none.
+	StopAfter Stage
+	DropAfter bool
+	// Show is how much message text script mode prints: all (the
+	// default), headers, or none.
+	Show Show
 	// AuthSecret is the password or token :auth uses instead of asking
 	// (--auth-password-env, --auth-password-file, SMTPREPL_PASSWORD).
 	AuthSecret Secret
@@ -114,6 +122,12 @@ type Session struct {
 	// undelivered are the LMTP recipients a message did not reach, for
 	// the script's last sentence.
 	undelivered undelivered
+	// stops follows the stages passed, for the stop-points and for naming
+	// where a failure happened.
+	stops stops
+	// sending: Send drives the session, and its one error sentence says
+	// what failed; nothing else writes one.
+	sending bool
 }
 
 // ErrQuit ends a session loop without being an error.
@@ -135,6 +149,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	if cfg.LMTP {
 		s.model = *proto.NewLMTPSession()
 	}
+	s.stops = stops{at: cfg.StopAfter, drop: cfg.DropAfter}
 	s.sec = newSecretKeeper()
 	if cfg.AuthSecret.Given() {
 		// Known from the start: a server may echo it before AUTH is over.
@@ -157,6 +172,15 @@ func (s *Session) Start(ctx context.Context) error {
 	return s.Open(ctx)
 }
 
+// DefaultEHLOName is name, or when it is empty the name a session's
+// EHLO gives by default.
+func DefaultEHLOName(name string) string {
+	if name != "" {
+		return name
+	}
+	return defaultEHLOName()
+}
+
 func defaultEHLOName() string {
 	if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") {
 		return h
@@ -172,6 +196,17 @@ func (s *Session) Connected() bool { return s.client != nil && !s.client.Closed(
 
 // Open dials, reads the greeting, and does --starttls when asked.
 func (s *Session) Open(ctx context.Context) error {
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	if err := s.autoStartTLS(ctx); err != nil && !errors.Is(err, errStopped) {
+		return err
+	}
+	return nil
+}
+
+// connect dials and reads the greeting.
+func (s *Session) connect(ctx context.Context) error {
 	if s.Connected() {
 		s.client.Close()
 	}
@@ -181,6 +216,7 @@ func (s *Session) Open(ctx context.Context) error {
 		s.body = nil
 		s.view.dataMode(false)
 	}
+	s.stops.current = StageConnect
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView, Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr}
 	var c *proto.Client
 	var err error
@@ -188,6 +224,10 @@ func (s *Session) Open(ctx context.Context) error {
 		c, err = s.dialMX(ctx, opts)
 	} else {
 		c, err = proto.Dial(ctx, s.cfg.Addr, opts)
+	}
+	var he *proto.HandshakeError
+	if errors.As(err, &he) {
+		s.stops.current = StageTLS // connected; implicit TLS failed
 	}
 	if err != nil {
 		s.showRefusedChain(err)
@@ -197,20 +237,21 @@ func (s *Session) Open(ctx context.Context) error {
 	s.instruments.hex.offset = [2]int{}
 	s.instruments.show(s, "connect", c.Timings().Connect)
 	s.model.Restart()
+	s.stops.connected()
 	if info := c.TLS(); info != nil {
 		s.model.TLSEstablished()
+		s.stops.note(StageTLS)
 		s.showTLS(info)
 	}
 	s.pendingVerb = "" // the greeting: no command asked for it
+	s.stops.awaiting(s.model.State(), "")
 	greeting, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the greeting: %w", err)
 	}
 	s.noteReply("", greeting)
+	s.stops.answered("", greeting)
 	s.model.Greeting(greeting)
-	if s.cfg.StartTLS {
-		return s.autoStartTLS(ctx)
-	}
 	return nil
 }
 
@@ -222,7 +263,12 @@ func (s *Session) tap(l proto.TapLine) {
 	s.recording.tap(l)
 }
 
+// autoStartTLS is --starttls: EHLO and STARTTLS straight after the
+// greeting.
 func (s *Session) autoStartTLS(ctx context.Context) error {
+	if !s.cfg.StartTLS {
+		return nil
+	}
 	hello := s.helloVerb()
 	if err := s.command(ctx, hello+" "+s.cfg.EHLOName); err != nil {
 		return err
@@ -285,6 +331,9 @@ func (s *Session) command(ctx context.Context, line string) error {
 	if s.skipsAnswer(line) {
 		return nil
 	}
+	if err := s.stopFirst(ctx, line); err != nil {
+		return err // a colon-command's own command (:send's DATA) meets the stop-point too
+	}
 	cmd, err := proto.ParseCommand(line)
 	if err != nil {
 		return err
@@ -301,11 +350,13 @@ func (s *Session) command(ctx context.Context, line string) error {
 func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 	s.pendingVerb = replyTo(cmd)
 	rcpts, bdatLast := s.lmtpBDATLast(cmd)
+	s.stops.awaiting(s.model.State(), cmd.Verb)
 	reply, err := s.readReply(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for the reply to %s: %w", replyTo(cmd), err)
 	}
 	s.noteReply(cmd.Verb, reply)
+	s.stops.answered(cmd.Verb, reply)
 	if note := bareAddressNote(cmd); note != "" && s.ask != nil {
 		s.view.note(note)
 	}

@@ -15,7 +15,7 @@ import (
 // enough for completion and the prompt.
 func testSession(t testing.TB, ehlo []string, lines ...string) *Session {
 	t.Helper()
-	s := NewSession(Config{Addr: "mx.example.com:25", EHLOName: "client.example"}, newScriptView(io.Discard), io.Discard, nil)
+	s := NewSession(Config{Addr: "mx.example.com:25", EHLOName: "client.example"}, newScriptView(io.Discard, ShowAll), io.Discard, nil)
 	a, b := net.Pipe()
 	t.Cleanup(func() { a.Close(); b.Close() })
 	s.client = proto.NewClient(a, "mx.example.com:25", proto.Options{})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +27,18 @@ type scriptView struct {
 	// lastSkipped: the last body line was counted, not shown, so its
 	// hex dump is left out too.
 	lastSkipped bool
+	// show is how much of the message is printed (--show); inBody, that
+	// the header of the message being sent has ended.
+	show   Show
+	inBody bool
+	// about describes the message being sent (its MIME tree), for the
+	// comment that stands for what --show left out; "" when unknown.
+	about string
 }
+
+// describeMessage tells the view what the next message is, for the one
+// comment that counts what --show leaves out.
+func (v *scriptView) describeMessage(about string) { v.about = about }
 
 // The transcript is a View and nothing more: explanations are not part
 // of it.
@@ -35,12 +47,12 @@ var _ View = (*scriptView)(nil)
 // bodyShowLimit is how much message text script mode prints per message.
 const bodyShowLimit = 1 << 20
 
-func newScriptView(out io.Writer) *scriptView {
+func newScriptView(out io.Writer, show Show) *scriptView {
 	buf := bufio.NewWriterSize(out, 64<<10)
 	// writeOnly hides Flush from the recorder, which would otherwise flush
 	// every line: the session flushes before it waits instead.
 	w := writeOnly{buf}
-	return &scriptView{rec: transcripts.NewRecorder(w), out: w, buf: buf}
+	return &scriptView{rec: transcripts.NewRecorder(w), out: w, buf: buf, show: show}
 }
 
 // newJSONView is the script view writing JSON Lines (--json): the same
@@ -71,19 +83,41 @@ func (v *scriptView) Wire(l proto.TapLine) {
 // it says how much was left out.
 func (v *scriptView) skipBodyLine(data []byte) bool {
 	if string(data) == ".\r\n" {
-		if v.hiddenLines > 0 {
-			v.rec.Comment(fmt.Sprintf("%d more line(s), %d bytes of message text sent but not shown", v.hiddenLines, v.hiddenBytes))
-		}
+		v.sayHidden()
 		v.countingText = false
 		return false
 	}
-	if v.bodyShown+len(data) <= bodyShowLimit {
+	if v.show == ShowHeaders && !v.inBody && string(data) == "\r\n" {
+		v.inBody = true // the empty line ends the header; it is shown
+		return false
+	}
+	if v.bodyShown+len(data) <= bodyShowLimit && (v.show == ShowAll || (v.show == ShowHeaders && !v.inBody)) {
 		v.bodyShown += len(data)
 		return false
 	}
 	v.hiddenLines++
 	v.hiddenBytes += len(data)
 	return true
+}
+
+// sayHidden counts, in one comment, the message text sent but not shown.
+func (v *scriptView) sayHidden() {
+	if v.hiddenLines == 0 {
+		return
+	}
+	about := ""
+	if v.about != "" {
+		about = ", " + v.about
+	}
+	v.about = ""
+	switch v.show {
+	case ShowHeaders:
+		v.rec.Comment(fmt.Sprintf("message body%s: %d line(s), %d bytes sent but not shown (--show headers)", about, v.hiddenLines, v.hiddenBytes))
+	case ShowNone:
+		v.rec.Comment(fmt.Sprintf("message%s: %d line(s), %d bytes sent but not shown (--show none)", about, v.hiddenLines, v.hiddenBytes))
+	default:
+		v.rec.Comment(fmt.Sprintf("%d more line(s), %d bytes of message text sent but not shown", v.hiddenLines, v.hiddenBytes))
+	}
 }
 
 // FeedRecorder is the one place tap lines become transcript entries, for
@@ -126,7 +160,7 @@ func (v *scriptView) Timing(text string) { v.rec.Comment(text) }
 // it is counted, not printed.
 func (v *scriptView) DataMode(on bool) {
 	if on {
-		v.countingText, v.bodyShown, v.hiddenLines, v.hiddenBytes = true, 0, 0, 0
+		v.countingText, v.bodyShown, v.hiddenLines, v.hiddenBytes, v.inBody = true, 0, 0, 0, false
 	}
 }
 
@@ -141,3 +175,25 @@ func (v *scriptView) builtSecret(name, token string) {
 }
 
 func (v *scriptView) useSecrets(set *transcripts.Secrets) { v.rec.UseSecrets(set) }
+
+// Show is how much message text script mode prints.
+type Show uint8
+
+const (
+	ShowAll     Show = iota // every line, up to bodyShowLimit per message
+	ShowHeaders             // the header; the body is counted in one comment
+	ShowNone                // nothing; one comment counts the message
+)
+
+// ParseShow reads all, headers or none.
+func ParseShow(s string) (Show, error) {
+	i := slices.Index(showNames, s)
+	if i < 0 {
+		return 0, fmt.Errorf("takes all, headers or none, got %q", s)
+	}
+	return Show(i), nil
+}
+
+var showNames = []string{"all", "headers", "none"}
+
+func (sh Show) String() string { return showNames[sh] }

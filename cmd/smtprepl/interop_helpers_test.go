@@ -57,7 +57,8 @@ type iopResult struct {
 	took   time.Duration
 }
 
-// iopRun runs smtprepl in script mode with stdin as the script.
+// iopRun runs smtprepl in script mode with stdin as the script, or
+// smtprepl send when args start with send.
 func iopRun(t *testing.T, stdin []byte, args ...string) iopResult {
 	t.Helper()
 	return iopRunEnv(t, nil, stdin, args...)
@@ -71,7 +72,12 @@ func iopRunEnv(t *testing.T, env []string, stdin []byte, args ...string) iopResu
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), iopRunLimit)
 	defer cancel()
-	args = append([]string{"--timeout", iopReplyTimeout, "--no-color"}, args...)
+	flags := []string{"--timeout", iopReplyTimeout, "--no-color"}
+	if len(args) > 0 && args[0] == "send" { // a subcommand comes first
+		args = append(append([]string{"send"}, flags...), args[1:]...)
+	} else {
+		args = append(flags, args...)
+	}
 	cmd := exec.CommandContext(ctx, iopBinary, args...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	// A race-enabled binary waits a second at exit for late reports;

@@ -81,3 +81,19 @@ func TestInteropLMTPStartTLS(t *testing.T) {
 	iopExpectFinals(t, r, "220 ", "250 ", "220 2.0.0", "250 2.1.0", "250 2.1.5", "250 2.1.5", "354",
 		"250 2.0.0 <alice@example.test> ", "250 2.0.0 <bob@example.test> ", "250 2.0.0 OK", "221 2.0.0")
 }
+
+// TestInteropSendLMTP: send --lmtp to Dovecot, two recipients: LHLO, a
+// reply for each after the dot, QUIT, exit 0; lock-step and pipelined.
+func TestInteropSendLMTP(t *testing.T) {
+	addr := iopDovecotLMTP(t)
+	for _, extra := range [][]string{nil, {"--pipeline"}} {
+		t.Run(strings.Join(append([]string{"send"}, extra...), " "), func(t *testing.T) {
+			args := append([]string{"send", "--lmtp", "--server", addr, "--from", "bob@example.test",
+				"--to", "alice@example.test,carol@example.test", "--body", "LMTP interop"}, extra...)
+			r := iopRun(t, nil, args...)
+			iopExpectExit(t, r, exitOK)
+			iopExpectReplies(t, r, iopWant{"LHLO ", "250 "})
+			iopExpectSequence(t, r, "S: 250 2.0.0 <alice@example.test> ", "S: 250 2.0.0 <carol@example.test> ", "C: QUIT", "S: 221 2.0.0")
+		})
+	}
+}

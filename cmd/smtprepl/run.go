@@ -20,7 +20,7 @@ const (
 	exitReplies  = 1  // some reply was 4xx/5xx (replay: some reply differed)
 	exitFailure  = 2  // connection, TLS, timeout or protocol error
 	exitUsage    = 64 // bad flags or arguments (EX_USAGE)
-	usageSummary = "usage: smtprepl [flags] [HOST[:PORT]] | sandbox | lesson | replay | mock | diff | probe | export | proxy | explain (smtprepl --help)"
+	usageSummary = "usage: smtprepl [flags] [HOST[:PORT]] | send | sandbox | lesson | replay | mock | diff | probe | export | proxy | explain (smtprepl --help)"
 )
 
 // maxErrorBytes bounds the one sentence an error prints on stderr.
@@ -52,6 +52,7 @@ type subcommand struct {
 
 func subcommands() []subcommand {
 	return []subcommand{
+		{"send", "send one message, as swaks does, and print it as a transcript", runSend},
 		{"sandbox", "run the practice server in the foreground", runSandbox},
 		{"explain", "explain a reply code, enhanced code or EHLO keyword", runExplain},
 		{"lesson", "list the guided lessons, or run one (--auto: unattended)", runLesson},

@@ -27,7 +27,7 @@ func TestScriptRefusedAndMistakenExitCodes(t *testing.T) {
 		{"a colon-command's bad argument", "EHLO me\n:unb64 !!!\nNOOP\n", nil,
 			exitUsage, "smtprepl: script line 2: not base64: illegal base64 data at input byte 0\n", "C: QUIT\nS: 221 2.0.0 Bye\n=== connection closed\n"},
 		{"a connection that fails is not the script's mistake", "EHLO me\n:open 127.0.0.1:1\nNOOP\n", nil,
-			exitFailure, "smtprepl: cannot connect to 127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused\n", "S: 250 CHUNKING\n=== connection closed\n"},
+			exitFailure, "smtprepl: connect stage: cannot connect to 127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused\n", "S: 250 CHUNKING\n=== connection closed\n"},
 		{"a colon-command's name is shown escaped", "EHLO me\n:\x1b]0;pwned\x07\n", nil,
 			exitUsage, "smtprepl: script line 2: unknown command :\\x1b]0;pwned\\x07 (try :help)\n", "C: QUIT\nS: 221 2.0.0 Bye\n=== connection closed\n"},
 	}

@@ -230,7 +230,7 @@ func TestAuthTimeoutNamesTheStep(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run([]string{"--timeout", hostileTimeout.String(), addr}, strings.NewReader(tc.script), &stdout, &stderr)
 			msg := strings.TrimSpace(stderr.String())
-			if code != exitFailure || msg != "smtprepl: waiting for the reply to "+tc.step+": server did not answer within "+hostileTimeout.String() {
+			if code != exitFailure || msg != "smtprepl: auth stage: waiting for the reply to "+tc.step+": server did not answer within "+hostileTimeout.String() {
 				t.Errorf("exit %d, stderr %q: want 2 and the step named", code, msg)
 			}
 			assertNoSecret(t, "stderr", msg)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,8 @@ type sessionFlags struct {
 	localAddr      string
 	lmtp           bool
 	tlsShow        string
+	quitAfter      string
+	dropAfter      string
 	auth           authFlags
 	mx             string
 	resolver       string
@@ -90,6 +93,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	fs := newFlagSet("smtprepl", e, sessionUsage)
 	f.register(fs)
 	f.registerSessionOnly(fs)
+	fs.StringVar(&f.file, "f", "", "script mode: run the lines of FILE")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -122,6 +126,9 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	defer stop()
 	if f.file == "" && e.stdinTTY {
+		if cfg.StopAfter != "" {
+			return exitUsage, usagef("%s is for script mode (-f FILE, or a script on stdin) and send; in the shell, type QUIT or :close where you want to stop", f.stopFlag())
+		}
 		colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
 		return runInteractive(ctx, e, cfg, colour)
 	}
@@ -133,7 +140,6 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.BoolVar(&f.pipeline, "pipeline", false, "script mode: send RFC 2920 batches when the server offers PIPELINING")
 	fs.StringVar(&f.record, "record", "", "write the session as a transcript to FILE (secrets redacted)")
-	fs.StringVar(&f.file, "f", "", "script mode: run the lines of FILE")
 	fs.BoolVar(&f.allowPlainAuth, "allow-plaintext-auth", false, "send AUTH credentials even after STARTTLS was asked for (--starttls) or refused")
 	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
@@ -142,9 +148,40 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
 	fs.StringVar(&f.tlsShow, "tls-show", "", "after each TLS handshake show chain (every certificate described), pem (the chain as PEM) or fingerprint (SHA-256 of each)")
 	fs.BoolVar(&f.lmtp, "lmtp", false, "speak LMTP (RFC 2033): LHLO, one reply per recipient after the message (default port 24; no HOST: the sandbox in LMTP mode)")
+	stages := repl.Stages()
+	quitStages := slices.DeleteFunc(slices.Clone(stages), func(s string) bool { return s == string(repl.StageData) })
+	fs.StringVar(&f.quitAfter, "quit-after", "", "say QUIT after this stage and send nothing more: "+strings.Join(quitStages, "|")+" (swaks's names)")
+	fs.StringVar(&f.dropAfter, "drop-after", "", "hang up without QUIT after this stage: "+strings.Join(stages, "|"))
 	fs.StringVar(&f.mx, "mx", "", "connect to DOMAIN's MX hosts in order, as an MTA would, instead of HOST (DOMAIN:PORT: another port than 25)")
 	fs.BoolVar(&f.json, "json", false, "script mode: write JSON Lines, one object per wire line and event, instead of the transcript (schema: transcripts/README.md)")
 	fs.StringVar(&f.resolver, "resolver", "", "send every DNS query (--mx, :mx) to HOST:PORT (default: $SMTPREPL_RESOLVER, else /etc/resolv.conf)")
+}
+
+// stopFlag names the stop-point flag given, for messages.
+func (f *sessionFlags) stopFlag() string {
+	if f.dropAfter != "" {
+		return "--drop-after"
+	}
+	return "--quit-after"
+}
+
+// stopPoint reads --quit-after or --drop-after.
+func (f *sessionFlags) stopPoint() (repl.Stage, bool, error) {
+	switch {
+	case f.quitAfter != "" && f.dropAfter != "":
+		return "", false, usagef("--quit-after and --drop-after exclude each other: one stop-point, with QUIT or without")
+	case f.quitAfter == "" && f.dropAfter == "":
+		return "", false, nil
+	}
+	drop := f.dropAfter != ""
+	st, err := repl.ParseStage(f.quitAfter + f.dropAfter)
+	if err != nil {
+		return "", false, usagef("%s: %v", f.stopFlag(), err)
+	}
+	if st == repl.StageData && !drop {
+		return "", false, usagef("--quit-after data cannot be: after DATA's 354 every line is message text, so QUIT would be text; use --drop-after data")
+	}
+	return st, drop, nil
 }
 
 // sessionConfig checks the flags and makes the session's configuration;
@@ -166,6 +203,10 @@ func (f *sessionFlags) sessionConfig(getenv func(string) string) (repl.Config, e
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	cfg.Timing, cfg.WireHex, cfg.EHLOName, cfg.JSON = f.timing, f.wire == "hex", f.ehlo, f.json
 	cfg.LMTP, cfg.TLSShow = f.lmtp, f.tlsShow
+	var err error
+	if cfg.StopAfter, cfg.DropAfter, err = f.stopPoint(); err != nil {
+		return repl.Config{}, err
+	}
 	secret, err := f.auth.secret(getenv)
 	if err != nil {
 		return repl.Config{}, err
@@ -240,10 +281,10 @@ func runScript(ctx context.Context, e *env, cfg repl.Config, file string) (int, 
 	s := repl.NewScriptSession(cfg, e.stdout, e.stderr)
 	defer s.Close()
 	if err := s.Start(ctx); err != nil {
-		return exitFailure, sessionError(s.ScrubError(err), cfg)
+		return exitFailure, sessionError(s.ScrubError(atStage(s, err)), cfg)
 	}
 	if err := s.RunScript(ctx, in); err != nil {
-		return exitFailure, sessionError(s.ScrubError(err), cfg)
+		return exitFailure, sessionError(s.ScrubError(atStage(s, err)), cfg)
 	}
 	if err := s.CredentialsWithheld(); err != nil {
 		return exitFailure, err
@@ -257,6 +298,16 @@ func runScript(ctx context.Context, e *env, cfg repl.Config, file string) (int, 
 		return exitReplies, nil
 	}
 	return exitOK, nil
+}
+
+// atStage names the stage a session error happened in, as swaks would
+// name it; a mistake in the script itself is no stage's.
+func atStage(s *repl.Session, err error) error {
+	var se *repl.ScriptError
+	if errors.As(err, &se) || s.Stage() == "" {
+		return err
+	}
+	return fmt.Errorf("%s stage: %w", s.Stage(), err)
 }
 
 // sessionError adds the way forward to a refused certificate.

@@ -129,6 +129,7 @@ func TestSafeMailboxName(t *testing.T) {
 		{"alice", true}, {"relayed", true}, {"first.last", true}, {"a+b-c_d", true},
 		{"", false}, {".", false}, {"..", false}, {"../x", false}, {"a/b", false}, {`a\b`, false},
 		{".hidden", false}, {"Alice", false}, {"a\x00", false}, {"é", false}, {strings.Repeat("a", 65), false},
+		{strings.Repeat("a", 64), true}, {"0", true}, {"a.", true}, {"-a", false}, {"+a", false}, {"a b", false}, {"a:b", false},
 	}
 	for _, tt := range tests {
 		if got := safeMailboxName(tt.name); got != tt.ok {
