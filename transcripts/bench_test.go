@@ -2,9 +2,12 @@ package transcripts
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -96,5 +99,42 @@ func BenchmarkCompareStream10000Lines(b *testing.B) {
 		if err != nil || st.Steps == 0 {
 			b.Fatal(st, err)
 		}
+	}
+}
+
+// BenchmarkMockStrictMessage is one session of a strict mock: patterns on
+// MAIL and on headers, and a 1000-line message compared line by line.
+func BenchmarkMockStrictMessage(b *testing.B) {
+	var rec, body strings.Builder
+	rec.WriteString("S: 220 mx\nC: EHLO a\nS: 250 mx\nC~ MAIL FROM:<[a-z]+@app\\.example>\nS: 250 ok\nC: RCPT TO:<b@c>\nS: 250 ok\nC: DATA\nS: 354 go\nC~ Date: .+\n")
+	body.WriteString("Date: now\r\n")
+	for i := range 1000 {
+		fmt.Fprintf(&rec, "C: line %d of the report\n", i)
+		fmt.Fprintf(&body, "line %d of the report\r\n", i)
+	}
+	rec.WriteString("C: .\nS: 250 queued\nC: QUIT\nS: 221 bye\n")
+	tr, err := ParseBytes([]byte(rec.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := NewMock(tr, MockConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := "EHLO a\r\nMAIL FROM:<x@app.example>\r\nRCPT TO:<b@c>\r\nDATA\r\n" + body.String() + ".\r\nQUIT\r\n"
+	b.SetBytes(int64(len(client)))
+	b.ReportAllocs()
+	for b.Loop() {
+		server, conn := net.Pipe()
+		go func() {
+			io.WriteString(conn, client)
+		}()
+		go io.Copy(io.Discard, conn)
+		rep := m.ServeConn(context.Background(), server)
+		conn.Close()
+		if len(rep.Deviations) > 0 {
+			b.Fatal(rep.Deviations)
+		}
+		m.conns.Store(0) // each round is connection 1 again
 	}
 }

@@ -348,6 +348,11 @@ type step struct {
 	more int
 	sum  [sha256.Size]byte
 	last Entry // the reply's last line, when more > 0
+	// body is the message text before the lone "." that cmd is, when the
+	// stepReader keeps bodies; anyBody says it holds an elision or was
+	// too long to keep, so that no body can be held against it.
+	body    []Entry
+	anyBody bool
 	// tls is the TLS session the step went over ("" in plaintext), and
 	// tlsNew marks the first step after it was established.
 	tls    string
@@ -392,15 +397,21 @@ type stepReader struct {
 	sp    splitter
 	bound bool    // keep at most maxKeptLines of a reply
 	queue []Entry // commands not answered yet, oldest first
-	ready []step
-	count int // steps made
-	done  bool
-	more  int       // lines of the open reply past maxKeptLines
-	sum   hash.Hash // their digest
-	last  Entry     // the last of them
-	tls   string    // the last "TLS established" event's session
-	cert  string    // the last "certificate:" event's text
-	fresh bool      // no step has been made since it
+	// keepBody makes each "." step carry the message text before it
+	// (mock compares it); bodies runs beside queue, body gathers the text
+	// until its "." comes.
+	keepBody bool
+	bodies   []keptBody
+	body     keptBody
+	ready    []step
+	count    int // steps made
+	done     bool
+	more     int       // lines of the open reply past maxKeptLines
+	sum      hash.Hash // their digest
+	last     Entry     // the last of them
+	tls      string    // the last "TLS established" event's session
+	cert     string    // the last "certificate:" event's text
+	fresh    bool      // no step has been made since it
 }
 
 // next returns the next step, or nil after the last.
@@ -432,6 +443,7 @@ func (r *stepReader) next() (*step, error) {
 func (r *stepReader) drain(open bool) {
 	for i := range r.sp.out {
 		r.events(r.sp.out[i].Events)
+		r.keep(r.sp.out[i].Body)
 		r.take(r.sp.out[i].Commands, r.sp.out[i].Replies)
 	}
 	clear(r.sp.out)
@@ -443,6 +455,7 @@ func (r *stepReader) drain(open bool) {
 		r.bound1(&cur.Replies[n])
 	}
 	r.events(cur.Events)
+	r.keep(cur.Body)
 	r.take(cur.Commands, cur.Replies[:n])
 	cur.Events, cur.Body, cur.Commands = nil, nil, nil
 	cur.Replies = append(cur.Replies[:0], cur.Replies[n:]...)
@@ -491,22 +504,71 @@ func (r *stepReader) bound1(reply *[]Entry) {
 	*reply = (*reply)[:maxKeptLines]
 }
 
+// keptBody is the message text a "." step carries.
+type keptBody struct {
+	lines []Entry
+	bytes int
+	any   bool
+}
+
+// maxBodyLines and maxBodyBytes bound the message a step keeps to
+// compare; a longer recorded body accepts any.
+const (
+	maxBodyLines = 10000
+	maxBodyBytes = 16 << 20
+)
+
+// keep gathers message text for the "." that will end it.
+func (r *stepReader) keep(body []Entry) {
+	if !r.keepBody {
+		return
+	}
+	for _, e := range body {
+		switch {
+		case e.Kind == Elision || len(r.body.lines) >= maxBodyLines || r.body.bytes+len(e.Text) > maxBodyBytes:
+			r.body = keptBody{any: true}
+		case !r.body.any:
+			r.body.lines = append(r.body.lines, e)
+			r.body.bytes += len(e.Text)
+		}
+	}
+}
+
+// pop takes the oldest command waiting, with its body.
+func (r *stepReader) pop(s *step) {
+	s.cmd, s.hasCmd = r.queue[0], true
+	r.queue[0] = Entry{}
+	r.queue = r.queue[1:]
+	if r.keepBody {
+		s.body, s.anyBody = r.bodies[0].lines, r.bodies[0].any
+		r.bodies[0] = keptBody{}
+		r.bodies = r.bodies[1:]
+	}
+}
+
 // take turns commands and whole replies into steps.
 func (r *stepReader) take(commands []Entry, replies [][]Entry) {
 	r.queue = append(r.queue, commands...)
+	if r.keepBody {
+		for _, c := range commands {
+			var b keptBody
+			if dataEnd(c) {
+				b, r.body = r.body, keptBody{}
+			}
+			r.bodies = append(r.bodies, b)
+		}
+	}
 	for len(r.queue) > maxWaiting {
-		r.ready = append(r.ready, step{cmd: r.queue[0], hasCmd: true, first: r.count == 0, tls: r.tls})
-		r.queue[0] = Entry{}
-		r.queue = r.queue[1:]
+		s := step{first: r.count == 0, tls: r.tls}
+		r.pop(&s)
+		r.ready = append(r.ready, s)
 		r.count++
 	}
 	for _, reply := range replies {
 		s := step{reply: reply, first: r.count == 0, tls: r.tls, tlsNew: r.fresh, cert: r.cert}
 		r.fresh = false
 		if len(r.queue) > 0 {
-			s.cmd, s.hasCmd = r.queue[0], true
-			r.queue[0] = Entry{}
-			r.queue = r.queue[1:]
+			r.pop(&s)
 		}
 		r.bound1(&s.reply)
 		s.more, s.last = r.more, r.last
@@ -521,11 +583,13 @@ func (r *stepReader) take(commands []Entry, replies [][]Entry) {
 
 // unanswered ends the stream with the commands no reply answered.
 func (r *stepReader) unanswered() {
-	for _, c := range r.queue {
-		r.ready = append(r.ready, step{cmd: c, hasCmd: true})
+	for len(r.queue) > 0 {
+		var s step
+		r.pop(&s)
+		r.ready = append(r.ready, s)
 		r.count++
 	}
-	r.queue = nil
+	r.queue, r.bodies = nil, nil
 }
 
 // label is the step's command as a report shows it.
@@ -669,8 +733,17 @@ func orPlain(tls string) string {
 	return tls
 }
 
-// sameCommand compares two client lines; a redacted secret matches any.
+// sameCommand compares two client lines; a redacted secret matches any,
+// and a C~ pattern any line it matches.
 func sameCommand(a, b Entry) bool {
+	switch {
+	case a.Pattern && b.Pattern:
+		return a.Text == b.Text
+	case a.Pattern:
+		return matchPattern(a.Text, lineText(b))
+	case b.Pattern:
+		return matchPattern(b.Text, lineText(a))
+	}
 	if a.Redacted == "" && b.Redacted == "" {
 		return string(a.Bytes()) == string(b.Bytes())
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-func mustParse(t *testing.T, s string) *Transcript {
+func mustParse(t testing.TB, s string) *Transcript {
 	t.Helper()
 	tr, err := ParseBytes([]byte(s))
 	if err != nil {

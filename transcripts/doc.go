@@ -12,8 +12,9 @@
 //     [EntrySource] ([Transcript.Stream] is one too) feeds [CompareStream],
 //     [ReplayStream] and [NewMockStream]. [Entry.Shown] is an entry as a
 //     terminal may show it: escaped and bounded.
-//   - [Entry] and [Kind]: one client or server line (text plus CRLF, or
-//     exact bytes), an event, a comment, a blank line or an elision;
+//   - [Entry] and [Kind]: one client or server line (text plus CRLF, exact
+//     bytes, or a C~ pattern a person wrote for what varies), an event, a
+//     comment, a blank line or an elision;
 //     [FromWire] picks the form for arbitrary bytes and [Entry.Bytes] gives
 //     them back.
 //   - [ParseSwaks]: swaks's " -> " / "<-  " transcript notation as input.
@@ -31,7 +32,9 @@
 //     transcripts differ, ignoring per-session noise where told to.
 //   - [Replay] sends a transcript's client side over a proto.Client and
 //     returns what came back, for Compare; [Mock] plays its server side to
-//     clients; [Rules.Keep], [ParseRule] and [FormatRules] back the
+//     clients, one session per connection, checking AUTH for a [MockUser]
+//     and reporting each connection's deviations and received [Message]s
+//     in a [MockReport] (package mocktest wraps it for go test); [Rules.Keep], [ParseRule] and [FormatRules] back the
 //     command line's rule flags.
 //   - [Archive], [File], [ParseTxtar] and [FormatTxtar]: the txtar container
 //     (golang.org/x/tools/txtar's format) that golden tests keep

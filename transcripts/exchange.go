@@ -192,7 +192,7 @@ func (s *splitter) server(e Entry) {
 // message body such a line is data, and a redaction marker is a real line.
 func (s *splitter) pseudo(e Entry) bool {
 	t := e.Text
-	if e.Exact || e.Redacted != "" || (e.Kind == Client && s.inText()) {
+	if e.Exact || e.Pattern || e.Redacted != "" || (e.Kind == Client && s.inText()) {
 		return false
 	}
 	return len(t) >= 2 && t[0] == '<' && t[len(t)-1] == '>'
@@ -200,6 +200,9 @@ func (s *splitter) pseudo(e Entry) bool {
 
 // dataEnd reports whether a body line is the lone "." that ends the data.
 func dataEnd(e Entry) bool {
+	if e.Pattern {
+		return false // a pattern stands for a line of text, never for the end
+	}
 	if !e.Exact {
 		return e.Text == "."
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -77,7 +78,8 @@ func checkStable(t *testing.T, t1 *Transcript) {
 
 func FuzzParse(f *testing.F) {
 	addFiles(f, "testdata/*.txt")
-	for _, s := range []string{"", "C:\n", "C= \"\\x00\"\n", "# a: b\n#\n\n...\n===\n", "S: 250-a\n=== x\nS: 250 b\n"} {
+	for _, s := range []string{"", "C:\n", "C= \"\\x00\"\n", "# a: b\n#\n\n...\n===\n", "S: 250-a\n=== x\nS: 250 b\n",
+		"C~ MAIL FROM:<.*@app\\.example>\nS: 250 ok\n", "C~ (\n", "C~\n", "S~ 250\n", "C: DATA\nS: 354 go\nC~ Subject: .*\nC~ \\.\nC: .\nS: 250 ok\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -152,6 +154,28 @@ func FuzzShown(f *testing.F) {
 				t.Fatalf("%d bytes shown of %d and %d", len(out), len(a), len(b))
 			}
 		}
+	})
+}
+
+// FuzzPattern: a client line always matches the pattern that quotes it,
+// and a C~ line either parses to a pattern that is written back as read or
+// is one error sentence.
+func FuzzPattern(f *testing.F) {
+	for _, s := range []string{"MAIL FROM:<a@b>", `RCPT TO:<(x|y)@z>`, "a{1000}", "\\", "(?i)ehlo .*", strings.Repeat("(", 50)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if visible.TextSafe(text) && len(regexp.QuoteMeta(text)) <= MaxPattern && !matchPattern(regexp.QuoteMeta(text), text) {
+			t.Fatalf("%q does not match its own quoted pattern", text)
+		}
+		tr, err := ParseBytes([]byte("C~ " + text + "\n"))
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one line: %q", err)
+			}
+			return
+		}
+		checkStable(t, tr)
 	})
 }
 

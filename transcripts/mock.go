@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
@@ -26,21 +28,51 @@ type MockConfig struct {
 	// Hostnames go into the self-signed certificate besides localhost,
 	// 127.0.0.1 and ::1; the greeting's host name is added by NewMock.
 	Hostnames []string
+	// Certificate, when set, is presented instead of one made by NewMock:
+	// a test process makes one and trusts it once.
+	Certificate *tls.Certificate
+	// Strict makes every note a deviation: arguments other than recorded,
+	// a message other than recorded. A recording that holds a C~ pattern
+	// is strict by itself, since patterns say what may vary.
+	Strict bool
+	// User, when set, makes the mock check AUTH itself (PLAIN, LOGIN,
+	// CRAM-MD5 with a fresh challenge) instead of playing the recorded
+	// exchange: wrong credentials get "535 5.7.8" and are a deviation.
+	User *MockUser
+	// ImplicitTLS makes every connection TLS from the first byte, as
+	// submissions on port 465 (RFC 8314) are.
+	ImplicitTLS bool
+	// MaxMessage bounds the bytes kept of each message; default 64 MiB.
+	// A longer message is still read to its end, and marked Truncated.
+	MaxMessage int64
+	// OnMessage, when set, is handed each message the mock accepts, as
+	// it arrives, and the reports do not keep them: a long-running mock
+	// saves them instead of holding them.
+	OnMessage func(Message)
 }
 
 // Mock plays the server's side of a recording, for a client under test:
 // the recorded greeting, then for each command the recorded reply. It is
 // safe to serve several connections with; each replays from the start.
 type Mock struct {
-	open    func() (EntrySource, func(), error)
-	count   int // steps in the recording
-	cfg     MockConfig
-	tls     *tls.Config
-	certPEM []byte
+	open     func() (EntrySource, func(), error)
+	count    int   // steps in the recording
+	counts   []int // steps in each of its sessions
+	patterns bool  // it holds a C~ pattern
+	cfg      MockConfig
+	tls      *tls.Config
+	certPEM  []byte
+	conns    atomic.Int64 // connections served, to pick each one's session
+	// secrets holds --user's secret in every form a client could send
+	// it in, so that a report never shows it, even where no AUTH was.
+	secrets Secrets
 }
 
 // MockReport is how one client session went.
 type MockReport struct {
+	// Session is the connection's number, from 1, and the recorded
+	// session it was played (0: there was none left for it).
+	Session int
 	// Deviations are where the client left the recording: an unexpected
 	// command (answered 503), a TLS failure, hanging up before the end.
 	Deviations []string
@@ -54,6 +86,9 @@ type MockReport struct {
 	// client that sends a million wrong commands is not a million lines
 	// of report.
 	Dropped int
+	// Messages are the messages accepted in this session, unless
+	// [MockConfig.OnMessage] took them.
+	Messages []Message
 }
 
 // NewMock prepares a mock of t and generates its STARTTLS certificate.
@@ -69,23 +104,42 @@ func NewMockStream(open func() (EntrySource, func(), error), cfg MockConfig) (*M
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Minute
 	}
+	if cfg.MaxMessage <= 0 {
+		cfg.MaxMessage = 64 << 20
+	}
 	m := &Mock{open: open, cfg: cfg}
+	if u := cfg.User; u != nil {
+		m.secrets.Add("mock --user secret", u.Secret)
+		m.secrets.Add("AUTH PLAIN credentials", "\x00"+u.Name+"\x00"+u.Secret)
+	}
 	greeting, err := m.survey()
 	if err != nil {
 		return nil, err
 	}
-	names := append([]string{"localhost"}, cfg.Hostnames...)
-	if h := greetingHost(greeting); h != "" {
-		names = append(names, h)
+	cert := cfg.Certificate
+	if cert == nil {
+		names := append([]string{"localhost"}, cfg.Hostnames...)
+		if h := greetingHost(greeting); h != "" {
+			names = append(names, h)
+		}
+		c, _, err := selfSignedCert(names, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		cert = &c
 	}
-	cert, pemBytes, err := selfSignedCert(names, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	m.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS10}
-	m.certPEM = pemBytes
+	m.tls = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS10}
+	m.certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
 	return m, nil
 }
+
+// Sessions is the number of sessions the recording holds, one for each
+// connection in turn.
+func (m *Mock) Sessions() int { return len(m.counts) }
+
+// Strict reports whether notes count as deviations: asked for, or the
+// recording holds C~ patterns.
+func (m *Mock) Strict() bool { return m.cfg.Strict || m.patterns }
 
 // CertPEM is the certificate STARTTLS presents, for a client's trust store.
 func (m *Mock) CertPEM() []byte { return bytes.Clone(m.certPEM) }
@@ -93,57 +147,86 @@ func (m *Mock) CertPEM() []byte { return bytes.Clone(m.certPEM) }
 // Steps is the number of replies the recording holds.
 func (m *Mock) Steps() int { return m.count }
 
-// survey reads the recording once: it counts the steps and returns the
-// first, whose greeting names the host.
+// survey reads the recording once: it counts the steps of each session,
+// notes whether it holds patterns, and returns the first step, whose
+// greeting names the host.
 func (m *Mock) survey() (*step, error) {
 	src, done, err := m.open()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	r := &stepReader{src: src, bound: true}
+	ss := &sessions{src: surveyed{src, func(e Entry) { m.patterns = m.patterns || e.Pattern }}}
 	var first *step
-	for {
-		st, err := r.next()
-		if err != nil || st == nil {
-			return first, err
+	for more := true; more; {
+		r := &stepReader{src: ss, bound: true}
+		n := 0
+		for {
+			st, err := r.next()
+			if err != nil {
+				return nil, err
+			}
+			if st == nil {
+				break
+			}
+			if first == nil {
+				first = st
+			}
+			n++
 		}
-		if first == nil {
-			first = st
+		m.count += n
+		m.counts = append(m.counts, n)
+		if more, err = ss.more(); err != nil {
+			return nil, err
 		}
-		m.count++
 	}
+	return first, nil
 }
 
-// Serve accepts connections on ln and plays the recording to each in turn,
-// one at a time, until ctx is cancelled; with once it returns after the
-// first session, with that session's report.
-func (m *Mock) Serve(ctx context.Context, ln net.Listener, once bool) (MockReport, error) {
+// Serve accepts connections on ln and plays to each, in turn, one at a
+// time, its session of the recording, until ctx is cancelled or ln is
+// closed; with once it returns after the first connection. It returns
+// the report of every connection, in order: the last maxReports of them.
+func (m *Mock) Serve(ctx context.Context, ln net.Listener, once bool) ([]MockReport, error) {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
+	var reps []MockReport
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
-			if ctx.Err() != nil {
-				return MockReport{}, nil
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return reps, nil
 			}
-			return MockReport{}, fmt.Errorf("transcripts: mock: %w", err)
+			return reps, fmt.Errorf("transcripts: mock: %w", err)
 		}
-		rep := m.ServeConn(ctx, conn)
+		if len(reps) == maxReports {
+			reps = append(reps[:0], reps[1:]...)
+		}
+		reps = append(reps, m.ServeConn(ctx, conn))
 		if once {
-			return rep, nil
+			return reps, nil
 		}
 	}
 }
 
-// ServeConn plays the recording to one client and closes conn.
+// maxReports bounds the reports a long-running mock keeps.
+const maxReports = 1000
+
+// ServeConn plays one client its session of the recording (the nth
+// connection gets the nth) and closes conn.
 func (m *Mock) ServeConn(ctx context.Context, conn net.Conn) MockReport {
-	s := &mockSession{m: m, conn: conn, peer: conn.RemoteAddr().String()}
+	n := int(m.conns.Add(1))
+	s := &mockSession{m: m, n: n, conn: conn, peer: conn.RemoteAddr().String(), patterns: patternCache{}}
+	s.rep.Session = n
 	s.wire(conn)
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	m.logf("%s: connected", s.peer)
+	m.logf("%s: connected (connection %d)", s.peer, n)
+	if n > len(m.counts) {
+		s.tooMany()
+		return s.rep
+	}
 	err := s.start()
 	if err == nil {
 		defer s.done()
@@ -153,9 +236,26 @@ func (m *Mock) ServeConn(ctx context.Context, conn net.Conn) MockReport {
 		s.deviate("%s", visible.Clip(err.Error(), 2*maxShown))
 	}
 	m.logf("%s: closed after %d of %d steps, %d deviation(s), %d note(s)",
-		s.peer, s.i, m.count, len(s.rep.Deviations), len(s.rep.Notes))
+		s.peer, s.i, m.counts[n-1], len(s.rep.Deviations), len(s.rep.Notes))
 	s.rep.Steps = s.i
 	return s.rep
+}
+
+// SessionSteps is the number of steps in session n, from 1.
+func (m *Mock) SessionSteps(n int) int {
+	if n < 1 || n > len(m.counts) {
+		return 0
+	}
+	return m.counts[n-1]
+}
+
+// tooMany answers a connection the recording has no session for: it is
+// told so with a 421 (RFC 5321 section 3.8) and the test is failed.
+func (s *mockSession) tooMany() {
+	have := len(s.m.counts)
+	s.deviate("connection %d: the recording has only %d session(s)", s.n, have)
+	s.reply([]Entry{{Kind: Server, Text: fmt.Sprintf("421 4.3.0 smtprepl mock: the recording has only %d session(s); this is connection %d", have, s.n)}})
+	s.flush()
 }
 
 func (m *Mock) logf(format string, args ...any) {
@@ -167,6 +267,7 @@ func (m *Mock) logf(format string, args ...any) {
 // mockSession is one client connection.
 type mockSession struct {
 	m       *Mock
+	n       int // the connection's number, and its session's, from 1
 	conn    net.Conn
 	peer    string
 	br      *bufio.Reader
@@ -179,6 +280,18 @@ type mockSession struct {
 	rep     MockReport
 	closed  bool // the client hung up
 	quitted bool // the last step played was the recording's QUIT
+	heard   bool // the client has sent something
+	// authFinal is the recorded final reply of an AUTH that --user
+	// refused, kept for the client's next try.
+	authFinal []Entry
+	authStep  int // the step of the recorded AUTH
+	keptBytes int // message data the report holds
+	// What the messages of the session are received with.
+	env      envelope
+	authUser string
+	authMech string
+	tls      bool
+	patterns patternCache
 }
 
 // maxCommandLine bounds a command line; RFC 5321 allows 512 octets, and
@@ -191,13 +304,24 @@ func (s *mockSession) wire(conn net.Conn) {
 	s.bw = bufio.NewWriter(conn)
 }
 
-// start opens the recording for this session.
+// start opens the recording at this connection's session, and does the
+// handshake when the mock is TLS from the first byte.
 func (s *mockSession) start() error {
 	src, done, err := s.m.open()
 	if err != nil {
 		return fmt.Errorf("reading the recording: %w", err)
 	}
-	s.steps, s.done = &stepReader{src: src, bound: true}, done
+	ss := &sessions{src: src}
+	for i := 1; i < s.n; i++ {
+		if _, err := ss.more(); err != nil {
+			done()
+			return fmt.Errorf("reading the recording: %w", err)
+		}
+	}
+	s.steps, s.done = &stepReader{src: ss, bound: true, keepBody: s.m.Strict()}, done
+	if s.m.cfg.ImplicitTLS {
+		return s.implicitTLS()
+	}
 	return nil
 }
 
@@ -290,17 +414,51 @@ func (s *mockSession) command(st step) error {
 		}
 		return s.answer(st)
 	}
-	if commandVerb(got) == "QUIT" && commandVerb(st.cmd) != "QUIT" {
+	switch verb := commandVerb(got); {
+	case verb == "AUTH" && s.authFinal != nil:
+		return s.authenticate(st, string(line)) // another try after a refusal
+	case verb == "QUIT" && commandVerb(st.cmd) != "QUIT":
 		s.deviate("step %d: the client sent QUIT; the recording expected %s", s.i+1, shown(st.cmd))
 		return s.bye()
-	}
-	if commandVerb(got) != commandVerb(st.cmd) {
+	case verb != commandVerb(st.cmd):
 		s.deviate("step %d: got %s, expected %s (recorded: %s)", s.i+1, quoteClip(red, maxShown), visible.Clip(commandVerb(st.cmd), maxShown), shown(st.cmd))
 		return s.reply(unexpected(st.cmd))
+	case verb == "AUTH":
+		return s.auth(st, got, red)
 	}
-	if !sameCommand(upperVerb(st.cmd), upperVerb(got)) {
+	s.arguments(st, got, red)
+	s.track(commandVerb(got), lineText(got), parseReplyLine(lineText(firstLine(st.reply))).code)
+	return s.answer(st)
+}
+
+// arguments holds a command whose verb is the recorded one against the
+// recorded line: a pattern must match it; another line is a note.
+func (s *mockSession) arguments(st step, got Entry, red string) {
+	switch {
+	case st.cmd.Pattern && !s.patterns.match(patternVerbUpper(st.cmd.Text), upperVerb(got).Text):
+		// Verbs are case-insensitive (RFC 5321 section 2.4): smtplib
+		// sends "mail FROM:", and a pattern says "MAIL FROM:". What a
+		// pattern does not match may not vary.
+		s.deviate("step %d: got %s, which the recorded pattern %s does not match", s.i+1, quoteClip(red, maxShown), quoteClip("C~ "+st.cmd.Text, maxShown))
+	case !st.cmd.Pattern && !sameCommand(upperVerb(st.cmd), upperVerb(got)):
 		s.note("step %d: got %s, recorded %s", s.i+1, quoteClip(red, maxShown), quoteClip(display(st.cmd), maxShown))
 	}
+}
+
+// auth answers an AUTH where the recording has one: --user's own check,
+// or the recorded exchange when the mechanism is the recorded one.
+func (s *mockSession) auth(st step, got Entry, red string) error {
+	if s.m.cfg.User != nil {
+		return s.authenticate(st, string(got.Bytes()))
+	}
+	if want, mech := recordedMech(st.cmd), recordedMech(got); want != mech && !st.cmd.Pattern {
+		// The recorded exchange is another mechanism's: its 334s and its
+		// 235 would not fit. The client may try the recorded one next.
+		s.note("step %d: AUTH %s, recorded AUTH %s (--user checks any mechanism)", s.i+1, visible.Clip(mech, maxShown), visible.Clip(want, maxShown))
+		return s.reply([]Entry{{Kind: Server, Text: "504 5.5.4 smtprepl mock: the recording has AUTH " + visible.Clip(want, maxShown)}})
+	}
+	s.arguments(st, got, red)
+	s.authMech = recordedMech(got)
 	return s.answer(st)
 }
 
@@ -325,13 +483,20 @@ func (s *mockSession) body(st step) error {
 		return err
 	}
 	s.conn.SetReadDeadline(time.Now().Add(s.m.cfg.Timeout))
-	stats, err := proto.ReadDotBody(s.br, io.Discard, 0)
+	var data bytes.Buffer
+	stats, err := proto.ReadDotBody(s.br, &data, s.m.cfg.MaxMessage)
 	if err != nil {
 		return s.readFailed(err, st)
 	}
 	s.red.client(".\r\n")
 	if !dataEnd(st.cmd) {
 		s.deviate("step %d: a message body ended where the recording has %s", s.i+1, shown(st.cmd))
+	}
+	if s.m.Strict() { // otherwise any message is accepted, as it always was
+		s.compareBody(st, data.Bytes(), stats.TooBig)
+	}
+	if code := parseReplyLine(lineText(firstLine(st.reply))).code; code >= 200 && code < 300 {
+		s.received(data.Bytes(), stats.Bytes, stats.TooBig)
 	}
 	s.m.logf("%s: step %d: message body of %d byte(s) accepted", s.peer, s.i+1, stats.Bytes)
 	return s.answer(st)
@@ -385,12 +550,21 @@ func (s *mockSession) readLine() ([]byte, error) {
 		}
 	}
 	s.conn.SetReadDeadline(time.Now().Add(s.m.cfg.Timeout))
+	if !s.heard {
+		if err := s.plainProbe(); err != nil || s.closed {
+			return nil, err
+		}
+	}
 	line, err := s.br.ReadSlice('\n')
 	switch {
 	case errors.Is(err, bufio.ErrBufferFull):
 		return nil, fmt.Errorf("step %d: command line longer than %d bytes", s.i+1, maxCommandLine)
 	case err != nil:
-		return nil, s.readFailed(err, *s.st)
+		want := step{cmd: Entry{Kind: Client, Text: "an answer to the mock's AUTH challenge"}} // --user's own exchange
+		if s.st != nil {
+			want = *s.st
+		}
+		return nil, s.readFailed(err, want)
 	}
 	return bytes.Clone(line), nil
 }
@@ -436,6 +610,7 @@ func (s *mockSession) startTLS() error {
 	}
 	tc.SetDeadline(time.Time{})
 	s.red.model.s.TLSEstablished()
+	s.tls = true
 	st := tc.ConnectionState()
 	s.m.logf("%s: TLS established: %s %s", s.peer, tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
 	s.wire(tc)
@@ -446,13 +621,17 @@ func (s *mockSession) startTLS() error {
 const maxKept = 100
 
 func (s *mockSession) deviate(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	msg := s.m.secrets.Scrub(fmt.Sprintf(format, args...))
 	s.rep.Deviations = s.keep(s.rep.Deviations, msg)
 	s.m.logf("%s: deviation: %s", s.peer, msg)
 }
 
 func (s *mockSession) note(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	if s.m.Strict() {
+		s.deviate(format, args...)
+		return
+	}
+	msg := s.m.secrets.Scrub(fmt.Sprintf(format, args...))
 	s.rep.Notes = s.keep(s.rep.Notes, msg)
 	s.m.logf("%s: note: %s", s.peer, msg)
 }
@@ -494,4 +673,78 @@ func validHostname(h string) bool {
 		}
 	}
 	return true
+}
+
+// tlsRecordHandshake is the first byte of a TLS ClientHello (RFC 8446
+// section 5.1): no SMTP command starts with it.
+const tlsRecordHandshake = 0x16
+
+// plainProbe looks at the client's first byte on a plaintext session: a
+// client that starts a TLS handshake waits for a ServerHello, not for a
+// line, and is told, in one sentence, that it wants --tls.
+func (s *mockSession) plainProbe() error {
+	b, err := s.br.Peek(1)
+	if err != nil {
+		return nil // readLine words the end of the connection
+	}
+	s.heard = true
+	if b[0] == tlsRecordHandshake {
+		s.closed = true
+		s.deviate("the client began a TLS handshake, but the recording starts in plaintext: use --tls")
+	}
+	return nil
+}
+
+// implicitTLS does the handshake a --tls mock begins with. A client that
+// speaks plaintext there (or waits for a plaintext greeting) is told so
+// in one sentence, not with the bytes it sent.
+func (s *mockSession) implicitTLS() error {
+	s.conn.SetReadDeadline(time.Now().Add(min(s.m.cfg.Timeout, firstByteWait)))
+	b, err := s.br.Peek(1)
+	switch {
+	case err != nil:
+		s.closed = true
+		s.deviate("the client sent no TLS handshake (it waits for a plaintext greeting, or hung up), but the mock is TLS from the first byte (--tls)")
+		return nil
+	case b[0] != tlsRecordHandshake:
+		s.closed = true
+		s.deviate("the client spoke plaintext, but the mock is TLS from the first byte (--tls): the recording was made on port 465")
+		return nil
+	}
+	// The bytes already buffered are the ClientHello: the handshake reads
+	// them through br.
+	tc := tls.Server(bufferedConn{s.conn, s.br}, s.m.tls)
+	tc.SetDeadline(time.Now().Add(s.m.cfg.Timeout))
+	if err := tc.Handshake(); err != nil {
+		return fmt.Errorf("TLS handshake failed: %w", err)
+	}
+	tc.SetDeadline(time.Time{})
+	s.tls, s.heard = true, true
+	st := tc.ConnectionState()
+	s.m.logf("%s: TLS established: %s %s", s.peer, tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
+	s.wire(tc)
+	return nil
+}
+
+// firstByteWait is how long a --tls mock waits for a ClientHello before
+// it concludes the client waits for a plaintext greeting.
+const firstByteWait = 10 * time.Second
+
+// bufferedConn reads through a bufio.Reader that has already peeked.
+type bufferedConn struct {
+	net.Conn
+	br *bufio.Reader
+}
+
+func (c bufferedConn) Read(p []byte) (int, error) { return c.br.Read(p) }
+
+// patternVerbUpper upper-cases a pattern's first word when it is a plain
+// verb, so that it matches the client's verb in any case; a first word
+// with regexp syntax in it is left as it is.
+func patternVerbUpper(p string) string {
+	verb, rest := cutField(p)
+	if verb == "" || strings.Trim(verb, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return p
+	}
+	return strings.ToUpper(verb) + rest
 }

@@ -142,9 +142,10 @@ func parseLine(line string, n int) (Entry, error) {
 	return Entry{}, &SyntaxError{n, line, errUnknownPrefix}
 }
 
-const errUnknownPrefix = "unknown line prefix (want C:, S:, C=, S=, ===, # or ...)"
+const errUnknownPrefix = "unknown line prefix (want C:, S:, C=, S=, C~, ===, # or ...)"
 
-// parseWire parses "C: text", "C:", `C= "quoted"` and their S forms.
+// parseWire parses "C: text", "C:", `C= "quoted"` and their S forms, and
+// "C~ regexp".
 func parseWire(line string, n int) (Entry, error) {
 	k := Client
 	if line[0] == 'S' {
@@ -159,6 +160,13 @@ func parseWire(line string, n int) (Entry, error) {
 			e.Redacted = redactedName(e.Text)
 		}
 		return e, nil
+	case line[1] == '~' && k == Client && strings.HasPrefix(rest, " ") && len(rest) > 1:
+		if _, err := compilePattern(rest[1:]); err != nil {
+			return Entry{}, &SyntaxError{n, line, err.Error()}
+		}
+		return Entry{Kind: k, Text: rest[1:], Pattern: true, Line: n}, nil
+	case line[1] == '~':
+		return Entry{}, &SyntaxError{n, line, "want a space and a regular expression after \"C~\" (only client lines are patterns)"}
 	case line[1] == '=' && strings.HasPrefix(rest, ` "`):
 		text, err := unquote(rest[1:])
 		if err != nil {

@@ -220,8 +220,8 @@ func (t *Transcript) Redact() int {
 				n++
 			}
 		case e.Kind != Client:
-		case e.Redacted != "":
-			r.client(string(e.Bytes())) // already redacted: only follow along
+		case e.Redacted != "" || e.Pattern:
+			r.client(string(e.Bytes())) // already redacted, or a pattern: only follow along
 		default:
 			line := string(e.Bytes())
 			if text, secret := r.client(line); secret != "" {

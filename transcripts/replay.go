@@ -61,6 +61,9 @@ func Replay(ctx context.Context, c *proto.Client, want *Transcript, opts ReplayO
 // got as it happens, so that a recording of millions of lines is never
 // held whole. It returns an error from the stream too.
 func ReplayStream(ctx context.Context, c *proto.Client, want EntrySource, sv Survey, opts ReplayOptions, got func(Entry)) error {
+	if sv.Pattern != 0 {
+		return sv.PatternError()
+	}
 	r := &replayer{c: c, opts: opts, upgrade: opts.StartTLS && !sv.StartTLS, got: got, ehlo: sv.EHLOName}
 	if info := c.TLS(); info != nil {
 		// TLS from the first byte: the handshake was the dial's.
@@ -88,6 +91,14 @@ type Survey struct {
 	Redactions []string // as [Transcript.Redactions], at most maxRedactions+1
 	StartTLS   bool     // the recording upgrades the connection itself
 	EHLOName   string   // the name its client gave in its first EHLO or HELO
+	// Pattern is the line of its first C~ pattern, which replay cannot
+	// send; 0 when it has none.
+	Pattern int
+}
+
+// PatternError says that a recording with a C~ pattern cannot be replayed.
+func (sv Survey) PatternError() error {
+	return fmt.Errorf("transcripts: line %d is a C~ pattern, which replay cannot send (patterns are for mock and diff)", sv.Pattern)
 }
 
 // SurveyStream reads a recording once, to take its [Survey].
@@ -98,6 +109,9 @@ func SurveyStream(src EntrySource) (Survey, error) {
 	r := &stepReader{bound: true, src: surveyed{src, func(e Entry) {
 		if e.Kind != Client {
 			return
+		}
+		if e.Pattern && sv.Pattern == 0 {
+			sv.Pattern = max(e.Line, 1)
 		}
 		if e.Redacted != "" && !seen[e.Redacted] && len(seen) <= maxRedactions {
 			seen[e.Redacted] = true

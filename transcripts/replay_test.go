@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -32,7 +33,13 @@ func readTestdata(t *testing.T, name string) *Transcript {
 // function waits for that session's report.
 func startMock(t *testing.T, tr *Transcript) (addr, caFile string, report func() MockReport) {
 	t.Helper()
-	m, err := NewMock(tr, MockConfig{Timeout: testTimeout, Logf: t.Logf})
+	return startMockConfig(t, tr, MockConfig{Timeout: testTimeout, Logf: t.Logf})
+}
+
+// startMockConfig is startMock with a configuration of its own.
+func startMockConfig(t *testing.T, tr *Transcript, cfg MockConfig) (addr, caFile string, report func() MockReport) {
+	t.Helper()
+	m, err := NewMock(tr, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,9 +54,13 @@ func startMock(t *testing.T, tr *Transcript) (addr, caFile string, report func()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	done := make(chan MockReport, 1)
 	go func() {
-		rep, err := m.Serve(ctx, ln, true)
+		reps, err := m.Serve(ctx, ln, true)
 		if err != nil {
 			t.Error(err)
+		}
+		var rep MockReport
+		if len(reps) > 0 {
+			rep = reps[0]
 		}
 		done <- rep
 	}()
@@ -90,27 +101,29 @@ func TestMockReplay(t *testing.T) {
 	}
 	logs, _ := filepath.Glob("testdata/*.log")
 	for _, name := range append(names, logs...) {
-		name := filepath.Base(name)
-		t.Run(name, func(t *testing.T) {
-			want := readTestdata(t, name)
-			addr, ca, report := startMock(t, want)
-			exact := DefaultRules()
-			exact.Exact = true
-			anySecret := ReplayOptions{Secret: func(string) (string, error) { return "c2VjcmV0", nil }}
-			diffs, got := replayTest(t, addr, proto.TLSOptions{CAFile: ca}, want, anySecret, exact)
-			if len(diffs) > 0 {
-				var b bytes.Buffer
-				FormatDifferences(&b, diffs)
-				t.Errorf("replay differs:\n%s", b.String())
-			}
-			rep := report()
-			if len(rep.Deviations)+len(rep.Notes) > 0 || rep.Steps != len(steps(want)) {
-				t.Errorf("mock report = %+v, want no deviations or notes and %d steps", rep, len(steps(want)))
-			}
-			if strings.HasPrefix(name, "swaks-postfix-") && !hasEventPrefix(got, "TLS established: ") {
-				t.Errorf("no TLS event in the replay:\n%s", writeString(t, got))
-			}
-		})
+		for _, strict := range []bool{false, true} {
+			name := filepath.Base(name)
+			t.Run(fmt.Sprintf("%s/strict=%v", name, strict), func(t *testing.T) {
+				want := readTestdata(t, name)
+				addr, ca, report := startMockConfig(t, want, MockConfig{Timeout: testTimeout, Logf: t.Logf, Strict: strict})
+				exact := DefaultRules()
+				exact.Exact = true
+				anySecret := ReplayOptions{Secret: func(string) (string, error) { return "c2VjcmV0", nil }}
+				diffs, got := replayTest(t, addr, proto.TLSOptions{CAFile: ca}, want, anySecret, exact)
+				if len(diffs) > 0 {
+					var b bytes.Buffer
+					FormatDifferences(&b, diffs)
+					t.Errorf("replay differs:\n%s", b.String())
+				}
+				rep := report()
+				if len(rep.Deviations)+len(rep.Notes) > 0 || rep.Steps != len(steps(want)) {
+					t.Errorf("mock report = %+v, want no deviations or notes and %d steps", rep, len(steps(want)))
+				}
+				if strings.HasPrefix(name, "swaks-postfix-") && !hasEventPrefix(got, "TLS established: ") {
+					t.Errorf("no TLS event in the replay:\n%s", writeString(t, got))
+				}
+			})
+		}
 	}
 }
 

@@ -269,7 +269,7 @@ func (r *Reader) followStartTLS(e Entry) {
 // notationOf says which notation a line belongs to, if it says: the test
 // that looksLikeSwaks applied to a whole file.
 func notationOf(line string) format {
-	if len(line) >= 2 && (line[0] == 'C' || line[0] == 'S') && (line[1] == ':' || line[1] == '=') {
+	if len(line) >= 2 && (line[0] == 'C' || line[0] == 'S') && (line[1] == ':' || line[1] == '=' || line[1] == '~') {
 		return native
 	}
 	if h, _, ok := matchSwaks(line); ok && (h.kind != Event || h.event != "") {

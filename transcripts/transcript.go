@@ -55,6 +55,10 @@ type Entry struct {
 	Text string
 	// Exact marks the C= / S= form: Text is the exact bytes, no CRLF implied.
 	Exact bool
+	// Pattern marks the C~ form: Text is a Go regular expression that the
+	// whole client line (without its CRLF) must match. Only people write
+	// patterns; a recorder never does, and replay cannot send one.
+	Pattern bool
 	// Redacted names the secret that a recorder removed from this client
 	// line ("AUTH LOGIN password"); Text then ends with the marker
 	// "<redacted: NAME>", which [Entry.WithSecret] fills in again.

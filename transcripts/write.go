@@ -78,6 +78,9 @@ func appendWire(b []byte, e Entry) []byte {
 	if e.Kind == Server {
 		side = "S"
 	}
+	if e.Pattern && e.Kind == Client && e.Text != "" {
+		return append(b, "C~ "+safeText(e.Text)+"\n"...)
+	}
 	// Text that would break the line structure can only be written
 	// exactly, and so can text holding controls: the quoted form shows
 	// them escaped and still says what was sent.

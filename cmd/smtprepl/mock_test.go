@@ -36,6 +36,8 @@ func TestBinary(t *testing.T) {
 	t.Run("swaks", func(t *testing.T) { swaksAgainstMock(t, bin) })
 	t.Run("record and replay", func(t *testing.T) { recordAndReplay(t, bin) })
 	t.Run("mock deviation", func(t *testing.T) { mockDeviation(t, bin) })
+	t.Run("python app", func(t *testing.T) { pythonApp(t, bin) })
+	t.Run("implicit TLS", func(t *testing.T) { implicitTLS(t, bin) })
 }
 
 // mockDeviation: a client that sends HELO where the recording has EHLO
@@ -73,6 +75,12 @@ func TestMockUsage(t *testing.T) {
 		{[]string{testdata + "rfc5321-d1-typical.txt", "--timeout", "0s"}, "--timeout must be positive"},
 		{[]string{"nope.txt"}, "cannot read the transcript"},
 		{[]string{testdata + "rfc5321-d1-typical.txt", "--listen", "256.0.0.1:1"}, "mock cannot listen on 256.0.0.1:1"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user", "app"}, "--user app needs its secret: --user-password-env VAR or --user-password-file FILE"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user", ":x"}, "--user needs a user name"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user", "app:x", "--user-password-env", "HOME"}, "--user takes its secret from one place"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user", "app", "--user-password-env", "SMTPREPL_TEST_NO_SUCH_VARIABLE"}, "--user-password-env: $SMTPREPL_TEST_NO_SUCH_VARIABLE is empty or not set"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user", "app", "--user-password-file", "/nonexistent/pw"}, "--user-password-file: open /nonexistent/pw: no such file or directory"},
+		{[]string{testdata + "rfc5321-d1-typical.txt", "--user-password-file", "/nonexistent/pw"}, "--user-password-env and --user-password-file need --user NAME"},
 	}
 	for _, tc := range tests {
 		code, _, errOut := runCmd(t, "", append([]string{"mock"}, tc.args...)...)
@@ -80,7 +88,7 @@ func TestMockUsage(t *testing.T) {
 		if strings.HasPrefix(tc.stderr, "mock cannot listen") {
 			wantCode = exitFailure
 		}
-		if code != wantCode || !strings.Contains(errOut, tc.stderr) {
+		if code != wantCode || !strings.Contains(errOut, tc.stderr) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("mock %q: exit %d, stderr %q; want %d and %q", tc.args, code, errOut, wantCode, tc.stderr)
 		}
 	}
@@ -102,7 +110,13 @@ func startMock(t *testing.T, bin, file string, extra ...string) *mockProcess {
 	ctx, cancel := context.WithTimeout(context.Background(), binaryTimeout)
 	t.Cleanup(cancel)
 	args := append([]string{"mock", file, "--listen", "127.0.0.1:0", "--once", "--timeout", "10s"}, extra...)
-	m := &mockProcess{cmd: exec.CommandContext(ctx, bin, args...)}
+	return startMockCmd(t, exec.CommandContext(ctx, bin, args...))
+}
+
+// startMockCmd starts a mock command and reads the address it prints.
+func startMockCmd(t *testing.T, cmd *exec.Cmd) *mockProcess {
+	t.Helper()
+	m := &mockProcess{cmd: cmd}
 	m.cmd.Stderr = &m.stderr
 	pipe, err := m.cmd.StdoutPipe()
 	if err != nil {
@@ -218,11 +232,11 @@ func recordAndReplay(t *testing.T, bin string) {
 		io.WriteString(stdout, out)
 		return code
 	})
-	code, out := runBinary(t, bin, "", "replay", rec)
+	code, out := runBinary(t, bin, "", "replay", rec, "--against", "sandbox")
 	if want := `the recording needs the secret "AUTH PLAIN credentials" and stdin is not a terminal`; code != 64 || !strings.Contains(out, want) {
 		t.Errorf("replay without the secret: exit %d, want 64 and %q\n%s", code, want, out)
 	}
-	code, out = runBinary(t, bin, "", "replay", rec, "--secret", "AUTH PLAIN credentials="+plainCredentials, "--exact")
+	code, out = runBinary(t, bin, "", "replay", rec, "--against", "sandbox", "--secret", "AUTH PLAIN credentials="+plainCredentials, "--exact")
 	if code != 0 {
 		t.Errorf("replay: exit %d, want 0\n%s", code, out)
 	}
@@ -239,11 +253,93 @@ func recordAndReplay(t *testing.T, bin string) {
 	os.WriteFile(editedFile, []byte(edited), 0o600)
 	ctx, cancel := context.WithTimeout(context.Background(), binaryTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "replay", editedFile)
+	cmd := exec.CommandContext(ctx, bin, "replay", editedFile, "--against", "sandbox")
 	cmd.Env = append(os.Environ(), "SMTPREPL_SECRET_AUTH_PLAIN_CREDENTIALS="+plainCredentials)
 	out2, _ := cmd.CombinedOutput()
 	want := "step 8   RCPT TO:<carol@example.test>\n         reply code: want 550, got 250\n"
 	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out2), want) {
 		t.Errorf("replay of the edited recording: exit %d, want 1 and %q\n%s", cmd.ProcessState.ExitCode(), want, out2)
+	}
+}
+
+// TestMockWriteCertAfterListen: a mock that cannot listen leaves the
+// certificate file alone, since a running mock's clients trust it.
+func TestMockWriteCertAfterListen(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cert := filepath.Join(t.TempDir(), "mock.pem")
+	const old = "the certificate a running mock's clients trust\n"
+	os.WriteFile(cert, []byte(old), 0o644)
+	code, _, errOut := runCmd(t, "", "mock", testdata+"rfc5321-d1-typical.txt", "--listen", ln.Addr().String(), "--write-cert", cert)
+	if b, _ := os.ReadFile(cert); code != exitFailure || string(b) != old {
+		t.Errorf("mock on a busy address: exit %d (want %d), certificate file now %q\nstderr: %s", code, exitFailure, b, errOut)
+	}
+}
+
+// TestMockUserInline: a secret on the command line works, with a warning
+// that never repeats it.
+func TestMockUserInline(t *testing.T) {
+	var stdout, stderr strings.Builder
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: os.Getenv}
+	f := &mockFlags{user: "app:hunter2-secret"}
+	u, err := f.mockUser(e)
+	if err != nil || u.Name != "app" || u.Secret != "hunter2-secret" {
+		t.Fatalf("mockUser = %+v, %v", u, err)
+	}
+	want := "mock: warning: a secret in --user NAME:SECRET shows in ps and in the shell's history; use --user-password-env or --user-password-file\n"
+	if stderr.String() != want {
+		t.Errorf("stderr = %q, want %q", stderr.String(), want)
+	}
+}
+
+// implicitTLS: mock --tls speaks TLS from the first byte to smtplib's
+// SMTP_SSL, with the certificate --write-cert wrote; a plaintext client
+// of it, and a TLS client of a plaintext mock, are one sentence each.
+func implicitTLS(t *testing.T, bin string) {
+	const python = "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		t.Skipf("%s is not installed: skipping the SMTP_SSL client test", python)
+	}
+	dir := t.TempDir()
+	rec, cert := filepath.Join(dir, "465.txt"), filepath.Join(dir, "mock.pem")
+	os.WriteFile(rec, []byte("S: 220 mx.test ESMTP\nC: ehlo localhost\nS: 250 mx.test\nC: quit\nS: 221 2.0.0 Bye\n"), 0o600)
+	const script = `import smtplib, ssl, sys
+host, port, mode, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+try:
+    if mode == "tls":
+        s = smtplib.SMTP_SSL(host, port, local_hostname="localhost", timeout=10, context=ssl.create_default_context(cafile=cafile))
+    else:
+        s = smtplib.SMTP(host, port, local_hostname="localhost", timeout=3)
+    s.ehlo()
+    s.quit()
+except Exception as e:
+    print(type(e).__name__)
+`
+	tests := []struct {
+		name, mode string
+		tls        bool
+		exit       int
+		want       string
+	}{
+		{"SMTP_SSL and --tls", "tls", true, 0, "mock: the client followed the recording (3 of 3 steps, 0 note(s))"},
+		{"plaintext client and --tls", "plain", true, 1, "  - the client sent no TLS handshake (it waits for a plaintext greeting, or hung up), but the mock is TLS from the first byte (--tls)\n"},
+		{"SMTP_SSL and a plaintext mock", "tls", false, 1, "  - the client began a TLS handshake, but the recording starts in plaintext: use --tls\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			extra := []string{"--write-cert", cert, "--timeout", "5s"}
+			if tc.tls {
+				extra = append(extra, "--tls")
+			}
+			m := startMock(t, bin, rec, extra...)
+			code, out := runBinary(t, python, "", "-c", script, "127.0.0.1", m.port(t), tc.mode, cert)
+			mcode, mout := m.wait(t)
+			if mcode != tc.exit || !strings.Contains(mout, tc.want) {
+				t.Errorf("mock: exit %d, want %d and %q\n%s\nclient: exit %d %s", mcode, tc.exit, tc.want, mout, code, out)
+			}
+		})
 	}
 }

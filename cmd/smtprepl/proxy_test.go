@@ -95,21 +95,42 @@ s.quit()
 			}
 			ca := filepath.Join(dir, "sandbox.pem")
 			os.WriteFile(ca, srv.CertPEM(), 0o644)
-			rec, proxyCert, proxyAddr := filepath.Join(dir, "app.txt"), filepath.Join(dir, "proxy.pem"), freeAddr(t)
-			args := []string{"proxy", "--to", upstream.String(), "--cafile", ca, "--record", rec, "--write-cert", proxyCert, "--listen", proxyAddr, "--once", "--timeout", "20s"}
-			if mode == "implicit" {
-				args = append(args, "--tls")
-			}
-			done := make(chan string, 1)
-			go func() {
-				code, _, errOut := runCLI(t, "", args...)
-				if code != exitOK {
-					errOut = fmt.Sprintf("exit %d: %s", code, errOut)
+			rec, proxyCert := filepath.Join(dir, "app.txt"), filepath.Join(dir, "proxy.pem")
+			// A free port may be taken by a parallel test before the proxy
+			// binds it: then another is tried.
+			var proxyAddr string
+			var done chan string
+			for try := 0; ; try++ {
+				proxyAddr = freeAddr(t)
+				args := []string{"proxy", "--to", upstream.String(), "--cafile", ca, "--record", rec, "--write-cert", proxyCert, "--listen", proxyAddr, "--once", "--timeout", "20s"}
+				if mode == "implicit" {
+					args = append(args, "--tls")
 				}
-				done <- errOut
-			}()
-			if !listening(proxyAddr) {
-				t.Fatalf("the proxy does not listen on %s: %s", proxyAddr, <-done)
+				done = make(chan string, 1)
+				go func() {
+					code, _, errOut := runCLI(t, "", args...)
+					if code != exitOK {
+						errOut = fmt.Sprintf("exit %d: %s", code, errOut)
+					}
+					done <- errOut
+				}()
+				var errOut string
+				if listening(proxyAddr) {
+					// The port is taken: by the proxy, or by someone else,
+					// in which case the proxy says so at once.
+					select {
+					case errOut = <-done:
+					case <-time.After(100 * time.Millisecond):
+					}
+					if errOut == "" {
+						break
+					}
+				} else {
+					errOut = <-done
+				}
+				if try == 3 || !strings.Contains(errOut, "address already in use") {
+					t.Fatalf("the proxy does not listen on %s: %s", proxyAddr, errOut)
+				}
 			}
 			runApp := func(addr, cert string) {
 				t.Helper()

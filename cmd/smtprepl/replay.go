@@ -20,7 +20,9 @@ import (
 const replayUsage = `usage: smtprepl replay FILE [--against HOST:PORT] [--secret NAME=VALUE] [--exact] [--keep NAME] [--ignore ASPECT|NAME=REGEXP] [--list-rules] [-v] [connection flags]
 Send the client side of a transcript (or a swaks or smtplib log) to a server, read the
 replies and show where they differ from the recorded ones. Without
---against, the practice server is started on 127.0.0.1.
+--against (or with --against sandbox), the practice server is started on
+127.0.0.1, which is said on stderr; in CI (CI set, stdin not a terminal) a
+missing --against is a usage error.
 Exit status: 0 every reply matched, 1 some differed, 2 connection, TLS,
 timeout or protocol error (also: the recording sent AUTH under TLS and this
 connection is not encrypted; replay then says QUIT and stops before AUTH),
@@ -83,6 +85,9 @@ func runReplay(ctx context.Context, e *env, args []string) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	if err := f.fallback(e); err != nil {
+		return exitUsage, err
+	}
 	addr, tlsOpts, stop, err := f.server()
 	if err != nil {
 		return exitUsage, err
@@ -106,6 +111,9 @@ func replayOne(ctx context.Context, e *env, f *replayFlags, file, addr string, t
 	sv, err := surveyFile(path, file)
 	if err != nil {
 		return res.failed(exitUsage, err)
+	}
+	if sv.Pattern != 0 {
+		return res.failed(exitUsage, usagef("%s", strings.TrimPrefix(sv.PatternError().Error(), "transcripts: ")))
 	}
 	secret, err := resolveSecrets(e, sv.Redactions, f.secrets)
 	if err != nil {
@@ -215,6 +223,24 @@ func replayError(err error) error {
 		msg += "; to go on, trust it with --cafile FILE or accept it with --insecure"
 	}
 	return errors.New(msg)
+}
+
+// fallback says loudly that no --against means the practice server, and
+// refuses it in CI (CI set, stdin not a terminal), where a forgotten
+// --against would otherwise pass a regression suite against the wrong
+// server. "--against sandbox" asks for the practice server on purpose.
+func (f *replayFlags) fallback(e *env) error {
+	switch {
+	case f.against == "sandbox":
+		f.against = ""
+		return nil
+	case f.against != "":
+		return nil
+	case e.getenv("CI") != "" && !e.stdinTTY:
+		return usagef("replay without --against would use the built-in practice server, which CI (CI is set) refuses: give --against HOST:PORT, or --against sandbox on purpose")
+	}
+	fmt.Fprintln(e.stderr, "replay: no --against given: replaying against the built-in practice server, NOT a real server (--against sandbox says so on purpose)")
+	return nil
 }
 
 // server is --against, or the practice server started here, whose own

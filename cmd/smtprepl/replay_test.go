@@ -72,6 +72,7 @@ func TestResolveSecrets(t *testing.T) {
 }
 
 func TestReplayUsage(t *testing.T) {
+	t.Setenv("CI", "") // the fallback to the sandbox has its own test
 	d1 := testdata + "rfc5321-d1-typical.txt"
 	tests := []struct {
 		name   string
@@ -90,6 +91,8 @@ func TestReplayUsage(t *testing.T) {
 		{name: "missing secret", args: []string{testdata + "design-example.txt"}, code: 64,
 			stderr: `the recording needs the secret "AUTH LOGIN username" and stdin is not a terminal`},
 		{name: "list rules", args: []string{"--list-rules", "--exact"}, code: 0, stdout: "Each reply's code, enhanced code, number of lines and text are compared"},
+		{name: "a pattern", args: []string{"../../transcripts/mocktest/testdata/submission.txt"}, code: 64,
+			stderr: "smtprepl: line 26 is a C~ pattern, which replay cannot send (patterns are for mock and diff)\n"},
 		{name: "nobody listening", args: []string{d1, "--against", "127.0.0.1:1", "--timeout", "5s"}, code: 2, stderr: "cannot connect to 127.0.0.1:1"},
 	}
 	for _, tc := range tests {
@@ -108,12 +111,26 @@ const plainCredentials = "AHN0dWRlbnQAc2VjcmV0" // base64 of "\0student\0secret"
 // TestReplayInProcess replays against the default sandbox and against one
 // whose answer for a step changed, in-process.
 func TestReplayInProcess(t *testing.T) {
+	t.Setenv("CI", "")
 	rec := recordViaScript(t, run)
 	secret := "--secret=AUTH PLAIN credentials=" + plainCredentials
 	code, out, errOut := runCmd(t, "", "replay", rec, secret, "--exact")
 	if code != 0 || !strings.Contains(out, "replay: all 12 steps match (exact text, volatile parts masked)") {
 		t.Errorf("replay against the sandbox: exit %d\n%s%s", code, out, errOut)
 	}
+	if !strings.Contains(errOut, "replaying against the built-in practice server, NOT a real server") {
+		t.Errorf("replay without --against did not say it uses the practice server:\n%s", errOut)
+	}
+	code, out, errOut = runCmd(t, "", "replay", rec, secret, "--exact", "--keep", "all", "--against", "sandbox")
+	if code != 0 || !strings.Contains(out, "replay: all 12 steps match (exact text, nothing masked)") || errOut != "" {
+		t.Errorf("replay --exact --keep all --against sandbox: exit %d, want 0, nothing masked, quiet stderr\n%s%s", code, out, errOut)
+	}
+	t.Setenv("CI", "true")
+	code, out, errOut = runCmd(t, "", "replay", rec, secret)
+	if want := "smtprepl: replay without --against would use the built-in practice server, which CI (CI is set) refuses"; code != exitUsage || !strings.HasPrefix(errOut, want) || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("replay without --against in CI: exit %d, want 64 and one sentence %q\n%s%s", code, want, out, errOut)
+	}
+	t.Setenv("CI", "")
 	srv, err := sandbox.New(func() sandbox.Config {
 		c := sandbox.DefaultConfig()
 		c.Mailboxes = []string{"alice", "bob", "postmaster"}

@@ -16,11 +16,10 @@ import (
 
 // Exit codes, as documented in README.md's "Exit status".
 const (
-	exitOK       = 0  // the session ran and no reply was 4xx/5xx
-	exitReplies  = 1  // some reply was 4xx/5xx (replay: some reply differed)
-	exitFailure  = 2  // connection, TLS, timeout or protocol error
-	exitUsage    = 64 // bad flags or arguments (EX_USAGE)
-	usageSummary = "usage: smtprepl [flags] [HOST[:PORT]] | send | sandbox | lesson | replay | mock | diff | probe | export | proxy | explain (smtprepl --help)"
+	exitOK      = 0  // the session ran and no reply was 4xx/5xx
+	exitReplies = 1  // some reply was 4xx/5xx (replay: some reply differed)
+	exitFailure = 2  // connection, TLS, timeout or protocol error
+	exitUsage   = 64 // bad flags or arguments (EX_USAGE)
 )
 
 // maxErrorBytes bounds the one sentence an error prints on stderr.
@@ -98,7 +97,8 @@ func report(e *env, code int, err error) int {
 	msg := visible.TextClip(strings.ReplaceAll(err.Error(), "proto: ", ""), maxErrorBytes)
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(e.stderr, "smtprepl: %s\n%s\n", msg, usageSummary)
+		// One sentence, as README promises; -h prints the usage.
+		fmt.Fprintf(e.stderr, "smtprepl: %s\n", msg)
 		return exitUsage
 	}
 	fmt.Fprintf(e.stderr, "smtprepl: %s\n", msg)
