@@ -116,6 +116,9 @@ func (e Expect) codes() string {
 	return strings.Join(e.Alts, "|")
 }
 
+// pop3Alt reports whether a pattern is a POP3 answer's: +OK or -ERR.
+func pop3Alt(alt string) bool { return alt == "+OK" || alt == "-ERR" }
+
 // Match reports whether r is one of the expected replies.
 func (e Expect) Match(r *proto.Reply) bool {
 	if r == nil {
@@ -138,6 +141,10 @@ func (e Expect) Match(r *proto.Reply) bool {
 }
 
 func matchAlt(alt string, r *proto.Reply) bool {
+	if pop3Alt(alt) {
+		// A POP3 answer has no code: its first line starts +OK or -ERR.
+		return r.Code == 0 && len(r.Raw) > 0 && strings.HasPrefix(strings.ToUpper(r.Raw[0]), alt)
+	}
 	code, enh, _ := strings.Cut(alt, " ")
 	if strings.Contains(code, ".") {
 		code, enh = "", code

@@ -167,7 +167,7 @@ func unknownDirective(word, rest string) bool {
 
 func looksLikePattern(s string) bool {
 	s = strings.TrimSpace(s)
-	return s == "error" || s != "" && strings.Trim(s, "0123456789xX.| ") == ""
+	return s == "error" || s != "" && strings.Trim(s, "0123456789xX.| +OKER-") == ""
 }
 
 // pattern reads "250", "2xx", "5.1.1", "550 5.1.1", "250|251" or "error".
@@ -180,7 +180,7 @@ func (p *parser) pattern(n int, s string) Expect {
 	for _, alt := range strings.Split(s, "|") {
 		alt = strings.TrimSpace(alt)
 		if !validAlt(alt) {
-			p.errorf(n, "%q is not a reply pattern (250, 2xx, 5.1.1, \"550 5.1.1\", 250|251 or error)", alt)
+			p.errorf(n, "%q is not a reply pattern (250, 2xx, 5.1.1, \"550 5.1.1\", 250|251, +OK, -ERR or error)", alt)
 		}
 		e.Alts = append(e.Alts, alt)
 	}
@@ -188,6 +188,9 @@ func (p *parser) pattern(n int, s string) Expect {
 }
 
 func validAlt(alt string) bool {
+	if pop3Alt(alt) {
+		return true
+	}
 	code, enh, both := strings.Cut(alt, " ")
 	if !both && strings.Contains(code, ".") {
 		code, enh = "", code
@@ -220,7 +223,7 @@ func validEnhanced(e string) bool {
 
 // Variables are the {{name}} values a runner fills in (README.md,
 // "Variables"): a name outside them is a typo the run would stop at.
-func Variables() []string { return []string{"implicit-tls", "submission", "cafile", "trust"} }
+func Variables() []string { return []string{"implicit-tls", "submission", "pop3", "cafile", "trust"} }
 
 // variables notes every {{name}} on a line that no runner fills in.
 func (p *parser) variables(n int, line string) {

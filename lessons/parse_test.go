@@ -87,7 +87,7 @@ func TestParseErrors(t *testing.T) {
 		{"misspelt expect", "title: T\n-- step: A --\n> NOOP\nexpct 250\n", `x.txtar:4: unknown directive "expct"`},
 		{"misspelt if", "title: T\n-- step: A --\n> NOOP\nexpect 250\niff 550: no\n", `x.txtar:5: unknown directive "iff"`},
 		{"bad regex", "title: T\n-- step: A --\n> NOOP\nexpect 250\nmatch /Ok(/\n", "x.txtar:5: match: bad regular expression \"Ok(\""},
-		{"unknown variable", "title: T\n-- step: A --\n> :open {{submision}}\nexpect 220\n", "x.txtar:3: unknown variable {{submision}} ({{implicit-tls}}, {{submission}}, {{cafile}}, {{trust}})"},
+		{"unknown variable", "title: T\n-- step: A --\n> :open {{submision}}\nexpect 220\n", "x.txtar:3: unknown variable {{submision}} ({{implicit-tls}}, {{submission}}, {{pop3}}, {{cafile}}, {{trust}})"},
 		{"scenario", "title: T\nsandbox: tarpit\n-- step: A --\n> NOOP\n", `x.txtar:2: unknown sandbox option or scenario "tarpit"`},
 		{"escape in prose", "title: T\n-- step: A --\nsee \x1b[2J here\n> NOOP\n", `x.txtar:3: a control or invisible character, shown escaped: see \x1b[2J here`},
 		{"bidi in title", "title: T\u202e\n-- step: A --\n> NOOP\n", `x.txtar:1: a control or invisible character`},

@@ -112,6 +112,10 @@ func advice(ln Line, v verdict) string {
 			return c.Text
 		}
 	}
+	if v.reply.Code == 0 && len(v.reply.Raw) > 0 {
+		// POP3: the session explained the answer under it already.
+		return "the server answered " + shown(visible.Clip(v.reply.Raw[0], 200))
+	}
 	e := v.reply.Enhanced
 	text := explain.DescribeCode(v.reply.Code)
 	verb := verbOf(ln.Text)
@@ -134,6 +138,10 @@ func shown(text string) string { return visible.TextClip(text, 2000) }
 func replyText(r *proto.Reply) string {
 	if r == nil {
 		return "nothing"
+	}
+	if r.Code == 0 && len(r.Raw) > 0 { // a POP3 answer: its indicator
+		ind, _, _ := strings.Cut(r.Raw[0], " ")
+		return shown(ind)
 	}
 	s := strconv.Itoa(r.Code)
 	if !r.Enhanced.IsZero() {

@@ -30,6 +30,14 @@ type Session interface {
 	Redact(line string) string
 }
 
+// Prerequisite is a Session that can say which line must come again
+// before line can succeed: after a refused PASS a POP3 server has
+// forgotten USER (RFC 1939 §7), so typing PASS again can never succeed.
+type Prerequisite interface {
+	// Prerequisite returns that line, or "" when line can be retried as it is.
+	Prerequisite(line string) string
+}
+
 // Student is the person at the keyboard in a guided lesson.
 type Student interface {
 	// ReadLine returns the next line typed; io.EOF when they leave.

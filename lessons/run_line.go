@@ -49,7 +49,26 @@ func (r *Runner) single(ctx context.Context, s Session, ln Line, res *Result) er
 			return nil
 		}
 		r.say(r.paint(r.Paint.Dim, "  The step is repeated: try again."))
+		if err := r.prerequisite(ctx, s, want, res); err != nil {
+			return err
+		}
 	}
+}
+
+// prerequisite plays, before a line is tried again, the line the server
+// needs first (USER again before PASS), so a guided lesson cannot get
+// stuck asking for a line that can no longer succeed.
+func (r *Runner) prerequisite(ctx context.Context, s Session, want string, res *Result) error {
+	p, ok := s.(Prerequisite)
+	if !ok {
+		return nil
+	}
+	pre := p.Prerequisite(want)
+	if pre == "" {
+		return nil
+	}
+	r.say(r.paint(r.Paint.Dim, "  The server has forgotten "+shown(verbOf(pre))+" since: "+shown(pre)+" first."))
+	return r.single(ctx, s, Line{Text: pre}, res)
 }
 
 func checks(ln Line) int {

@@ -168,6 +168,49 @@ func (c *Client) ReadReply(ctx context.Context) (*Reply, error) {
 		c.timings.Reply = c.opts.Now().Sub(c.lastWrite)
 		return reply, nil
 	}
+	var reply *Reply
+	err := c.wait(ctx, func() (err error) {
+		reply, err = c.r.ReadReply()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.timings.Reply = c.opts.Now().Sub(c.lastWrite)
+	return reply, nil
+}
+
+// ReadLine reads one line, without its ending, within the timeout, for a
+// protocol whose replies are framed otherwise than SMTP's (POP3: the
+// caller knows whether a lone "." ends them). The line is the caller's.
+func (c *Client) ReadLine(ctx context.Context) ([]byte, error) {
+	if c.closed {
+		return nil, errConnClosed
+	}
+	if c.r.lineBuffered() {
+		// A long answer comes in big segments: most lines are here
+		// already, and need no deadline armed for them.
+		l, err := c.r.readLine()
+		if err != nil {
+			return nil, c.readErr(ctx, err)
+		}
+		return append([]byte(nil), l...), nil
+	}
+	var line []byte
+	err := c.wait(ctx, func() error {
+		l, err := c.r.readLine()
+		line = append([]byte(nil), l...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.timings.Reply = c.opts.Now().Sub(c.lastWrite)
+	return line, nil
+}
+
+// wait runs read under the reply deadline, abandoned when ctx is.
+func (c *Client) wait(ctx context.Context, read func() error) error {
 	if c.opts.BeforeWait != nil {
 		c.opts.BeforeWait()
 	}
@@ -177,15 +220,14 @@ func (c *Client) ReadReply(ctx context.Context) (*Reply, error) {
 		c.conn.SetReadDeadline(time.Unix(1, 0))
 		close(cancelled)
 	})
-	reply, err := c.r.ReadReply()
+	err := read()
 	if !stop() {
 		<-cancelled // else its deadline could land on the next read
 	}
-	if err == nil {
-		c.timings.Reply = c.opts.Now().Sub(c.lastWrite)
-		return reply, nil
+	if err != nil {
+		return c.readErr(ctx, err)
 	}
-	return nil, c.readErr(ctx, err)
+	return nil
 }
 
 // readErr says why a read failed; only a malformed reply or a wait that

@@ -97,6 +97,16 @@ func (r *Reader) ReplyBuffered() bool {
 	return false
 }
 
+// lineBuffered reports whether a whole line has arrived, so that reading
+// it cannot block.
+func (r *Reader) lineBuffered() bool {
+	if len(r.partial) > 0 {
+		return false
+	}
+	buf, _ := r.br.Peek(r.br.Buffered())
+	return bytes.IndexByte(buf, '\n') >= 0
+}
+
 // LinesSoFar is the number of lines of the reply currently being read.
 func (r *Reader) LinesSoFar() int { return len(r.ends) }
 

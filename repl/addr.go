@@ -53,6 +53,22 @@ func NormaliseLMTPAddr(arg string, implicitTLS bool) (string, error) {
 	return NormaliseAddr(arg, implicitTLS)
 }
 
+// NormalisePOP3Addr is NormaliseAddr for POP3: port 110, or 995 with
+// implicit TLS (RFC 8314), when none is given.
+func NormalisePOP3Addr(arg string, implicitTLS bool) (string, error) {
+	host, port, err := splitAddr(arg)
+	if err != nil {
+		return "", err
+	}
+	if port == "" {
+		port = "110"
+		if implicitTLS {
+			port = "995"
+		}
+	}
+	return NormaliseAddr(net.JoinHostPort(host, port), implicitTLS)
+}
+
 // splitAddr splits HOST, HOST:PORT, [IPv6] and [IPv6]:PORT (and a bare
 // IPv6 literal, whose colons cannot be a port); anything else with a
 // colon in its host, such as 127.0.0.1:53277:99, is refused rather than

@@ -89,3 +89,24 @@ func TestNormaliseLMTPAddr(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalisePOP3Addr(t *testing.T) {
+	tests := []struct {
+		arg  string
+		tls  bool
+		want string
+	}{
+		{"mail.example.com", false, "mail.example.com:110"},
+		{"mail.example.com", true, "mail.example.com:995"},
+		{"127.0.0.1:1110", false, "127.0.0.1:1110"},
+		{"[::1]", false, "[::1]:110"},
+	}
+	for _, tt := range tests {
+		if got, err := NormalisePOP3Addr(tt.arg, tt.tls); err != nil || got != tt.want {
+			t.Errorf("NormalisePOP3Addr(%q, %v) = %q, %v; want %q", tt.arg, tt.tls, got, err, tt.want)
+		}
+	}
+	if _, err := NormalisePOP3Addr("a:b:c", false); err == nil {
+		t.Error("a:b:c was taken as an address")
+	}
+}

@@ -57,6 +57,9 @@ func (s *Session) colon(ctx context.Context, line string) error {
 	if !ok {
 		return fmt.Errorf("unknown command :%s (try :help)", name)
 	}
+	if s.pop3Refuses(name) {
+		return errPOP3Only
+	}
 	return c.run(ctx, s, strings.TrimSpace(args))
 }
 
@@ -66,8 +69,8 @@ func baseCommands() []command {
 			run: runHelp, complete: completeHelp},
 		{name: "explain", args: "[CODE|ENHANCED|\"REPLY\"|KEYWORD]", summary: "the long explanation of 550, 5.7.8, \"550 5.1.1 ...\" or an EHLO keyword; alone, of the last reply",
 			run: runExplain, complete: completeExplain},
-		{name: "open", args: "[HOST[:PORT] | --mx DOMAIN] [--tls] [--insecure] [--cafile FILE]", summary: "connect (again) and read the greeting; alone, reconnect to the same server",
-			detail: "--tls speaks TLS from the first byte (port 465); --cafile trusts a CA or self-signed certificate; --insecure accepts any certificate and says so.",
+		{name: "open", args: "[HOST[:PORT]|pop3://HOST[:PORT] | --mx DOMAIN] [--tls] [--insecure] [--cafile FILE]", summary: "connect (again) and read the greeting; alone, reconnect to the same server; pop3:// speaks POP3",
+			detail: "--tls speaks TLS from the first byte (port 465); --cafile trusts a CA or self-signed certificate; --insecure accepts any certificate and says so. pop3://HOST speaks POP3 (port 110; pop3s:// is 995 with TLS), and pop3://sandbox is the practice server's POP3; a HOST without pop3:// speaks SMTP again.",
 			run:    runOpen, complete: completeOpen},
 		{name: "mx", args: "DOMAIN", summary: "where mail for DOMAIN goes: its MX hosts in the order an MTA tries them, null MX and DNS errors explained",
 			detail: "Asks the DNS server named by --resolver (or SMTPREPL_RESOLVER), else the system's. :open --mx DOMAIN then connects to the first host that answers.",

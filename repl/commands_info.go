@@ -10,6 +10,7 @@ import (
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/explain"
+	"github.com/smtprepl/smtprepl/proto/pop3"
 	"github.com/smtprepl/smtprepl/proto/visible"
 	"github.com/smtprepl/smtprepl/repl/internal/wrap"
 )
@@ -17,6 +18,10 @@ import (
 func runHelp(_ context.Context, s *Session, args string) error {
 	if args == "" {
 		s.view.output(s.helpText())
+		return nil
+	}
+	if text := pop3.Help(strings.ToUpper(args)); s.cfg.POP3 && text != "" {
+		s.view.output(text)
 		return nil
 	}
 	if v, ok := lookupVerb(args); ok && !strings.HasPrefix(args, ":") {
@@ -92,6 +97,9 @@ func runExplain(_ context.Context, s *Session, args string) error {
 		if r == nil {
 			return errors.New("no reply yet: :explain 550, :explain 5.7.8, :explain \"550 5.1.1\" or :explain PIPELINING")
 		}
+		if r.Code == 0 { // a POP3 answer
+			return s.explainPOP3(r)
+		}
 		query = strings.Join(dropEmpty([]string{strconv.Itoa(r.Code), r.Enhanced.String(), r.Lines[0]}), " ")
 	}
 	long, err := explain.Explain(query)
@@ -138,8 +146,12 @@ func (s *Session) statusText() string {
 	if user := login(st); user != "" {
 		who = "logged in as " + visible.Clip(user, 100)
 	}
-	rows = append(rows, [2]string{"login", who}, [2]string{"protocol", transactionText(st)})
-	if caps := s.model.Capabilities(); caps != nil {
+	if s.cfg.POP3 {
+		rows = append(rows, s.pop3Status()...)
+	} else {
+		rows = append(rows, [2]string{"login", who}, [2]string{"protocol", transactionText(st)})
+	}
+	if caps := s.model.Capabilities(); caps != nil && !s.cfg.POP3 {
 		// The server named these; a script prints them too, as a comment.
 		rows = append(rows, [2]string{"extensions", visible.Clip(strings.Join(caps.Keywords(), " "), 1000)})
 	}

@@ -17,6 +17,11 @@ func TestParseOpenArgs(t *testing.T) {
 		{"mx.example.com", openArgs{addr: "mx.example.com"}, ""},
 		{"smtp.example.com:465 --tls", openArgs{addr: "smtp.example.com:465", tls: true}, ""},
 		{"--insecure --cafile ca.pem", openArgs{insecure: true, cafile: "ca.pem"}, ""},
+		{"pop3://mail.example.com", openArgs{addr: "mail.example.com", pop3: true}, ""},
+		{"POP3://mail.example.com:1110/", openArgs{addr: "mail.example.com:1110", pop3: true}, ""},
+		{"pop3s://mail.example.com", openArgs{addr: "mail.example.com", pop3: true, tls: true}, ""},
+		{"smtp://mx.example.com", openArgs{addr: "mx.example.com"}, ""},
+		{"pop3://sandbox", openArgs{addr: "sandbox", pop3: true}, ""},
 		{"a b", openArgs{}, "one server at a time"},
 		{"--bogus", openArgs{}, "unknown option --bogus"},
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/smtprepl/smtprepl/proto/pop3"
 )
 
 // Completions returns the word being typed at the end of head and the
@@ -31,6 +33,12 @@ func (s completion) candidates(head string) (word string, cands []string) {
 		return "", nil
 	}
 	verbWord, rest, spaced := strings.Cut(head, " ")
+	if s.cfg.POP3 {
+		if spaced || s.p3.inAuth {
+			return "", nil
+		}
+		return head, matchWords(head, pop3.Keywords(s.p3.login != ""))
+	}
 	if !spaced {
 		return head, matchWords(head, verbTemplates(s.legalNow()))
 	}

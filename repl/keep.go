@@ -6,8 +6,11 @@ import "strings"
 // lesson's record), and false when nothing may: nothing the session takes
 // for an AUTH answer or for the text of a refused DATA.
 func (s *Session) Keepable(line string) (string, bool) {
-	if s.RefusedText() || !isScriptCommand(line) && (s.guard.answersOver != "" || s.model.State().InAuth()) {
+	if s.RefusedText() || s.p3.inAuth || s.p3.refusedAUTH && !s.pop3Command(line) || !isScriptCommand(line) && (s.guard.answersOver != "" || s.model.State().InAuth()) {
 		return "", false
+	}
+	if s.pop3Word(line) {
+		return strings.TrimSpace(line), true
 	}
 	return keepable(line, s.inData(), s.cmds)
 }
@@ -35,6 +38,9 @@ func keepable(line string, inData bool, cmds *commandTable) (string, bool) {
 	verbName := strings.ToUpper(fields[0])
 	if verbName == "AUTH" && len(fields) > 2 {
 		return "AUTH " + fields[1], true // the initial response is the secret
+	}
+	if verbName == "PASS" || verbName == "APOP" && len(fields) > 2 {
+		return "", false // POP3's password, or APOP's digest of one
 	}
 	if len(fields) == 1 && !isScriptCommand(line) {
 		return "", false

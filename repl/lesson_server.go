@@ -36,6 +36,7 @@ type LessonServer struct {
 	// SubmissionAddr is a port-587 style listener: STARTTLS required
 	// before AUTH and MAIL, whatever the lesson's own port does.
 	SubmissionAddr string
+	POP3Addr       string // its POP3 listener, for retrieval lessons
 	// CAFile holds the server's self-signed certificate. The lesson runner
 	// trusts it explicitly, as --cafile does for a lab CA, so STARTTLS is
 	// verified rather than waved through.
@@ -71,6 +72,10 @@ func StartLessonServer(base sandbox.Config, o lessons.SandboxOptions) (*LessonSe
 		return nil, fmt.Errorf("starting the practice server's submission port: %w", err)
 	}
 	ls.SubmissionAddr = subAddr.String()
+	if ls.POP3Addr, err = SandboxPOP3(srv); err != nil {
+		srv.Close()
+		return nil, err
+	}
 	if ls.CAFile, err = writeCertFile(srv.CertPEM()); err != nil {
 		srv.Close()
 		return nil, err
@@ -102,9 +107,10 @@ func (ls *LessonServer) Target() LessonTarget {
 	addr := ls.Server.Addr().String()
 	return LessonTarget{
 		Config: Config{Addr: addr, Sandbox: ls.Server, TLS: proto.TLSOptions{CAFile: ls.CAFile}},
-		Vars: map[string]string{"implicit-tls": ls.TLSAddr, "submission": ls.SubmissionAddr,
+		Vars: map[string]string{"implicit-tls": ls.TLSAddr, "submission": ls.SubmissionAddr, "pop3": ls.POP3Addr,
 			"cafile": ls.CAFile, "trust": "--cafile " + ls.CAFile},
-		Names:  map[string]string{addr: "sandbox", ls.TLSAddr: "sandbox-tls", ls.SubmissionAddr: "sandbox-submission"},
+		Names: map[string]string{addr: "sandbox", ls.TLSAddr: "sandbox-tls", ls.SubmissionAddr: "sandbox-submission",
+			ls.POP3Addr: "sandbox-pop3"},
 		Stored: ls.Stored,
 	}
 }
@@ -133,7 +139,7 @@ func ServerTarget(cfg Config) LessonTarget {
 	return LessonTarget{
 		Config: cfg,
 		Vars: map[string]string{"implicit-tls": net.JoinHostPort(host, "465"), "submission": net.JoinHostPort(host, "587"),
-			"cafile": cafile, "trust": trust},
+			"pop3": net.JoinHostPort(host, "110"), "cafile": cafile, "trust": trust},
 		Stored: func() string {
 			return "What this server stored is in its own mailboxes, which smtprepl cannot see; " +
 				"against the practice server a lesson ends by showing them."

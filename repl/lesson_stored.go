@@ -23,6 +23,9 @@ const (
 // serves one lesson, so its whole mailbox is the lesson's.
 func (ls *LessonServer) Stored() string {
 	msgs := ls.Server.Mailbox().List()
+	if n := ls.Server.Mailbox().Removed(); len(msgs) == 0 && n > 0 {
+		return fmt.Sprintf("The practice server holds no message now: the %d message(s) it stored were deleted over POP3 by every mailbox they were for.", n)
+	}
 	if len(msgs) == 0 {
 		return "The practice server stored no message in this lesson."
 	}

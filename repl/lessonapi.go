@@ -10,7 +10,10 @@ import (
 )
 
 // A lesson drives a Session through the very methods the shell uses.
-var _ lessons.Session = (*Session)(nil)
+var (
+	_ lessons.Session      = (*Session)(nil)
+	_ lessons.Prerequisite = (*Session)(nil)
+)
 
 // LastReply is the latest complete reply, nil before the first: a lesson's
 // checkpoint looks at it after each line.
@@ -37,6 +40,9 @@ func (s *Session) ExecBatch(ctx context.Context, lines []string) ([]*proto.Reply
 // replaced by a marker.
 func (s *Session) Redact(line string) string {
 	if s.inData() || strings.TrimSpace(line) == "" {
+		return line
+	}
+	if s.pop3Word(line) {
 		return line
 	}
 	kept, ok := keepable(line, false, s.cmds)

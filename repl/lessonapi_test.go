@@ -19,6 +19,7 @@ func TestRedact(t *testing.T) {
 		{"AUTH LOGIN", "AUTH LOGIN"},
 		{"AUTH PLAIN AHN0dWRlbnQAc2VjcmV0", "AUTH PLAIN <redacted>"},
 		{"c2VjcmV0", "<redacted>"},
+		{"PASS secret", "<redacted>"},
 		{":plain student secret", ":plain <redacted>"},
 		{":b64 student", ":b64 <redacted>"},
 		{":compose header Subject: Hi", ":compose header Subject: Hi"},
@@ -36,9 +37,9 @@ func TestServerTarget(t *testing.T) {
 		cfg  Config
 		want map[string]string
 	}{
-		{Config{Addr: "mx.lab:25"}, map[string]string{"implicit-tls": "mx.lab:465", "submission": "mx.lab:587", "trust": "", "cafile": "(none: the system's trusted authorities)"}},
-		{Config{Addr: "mx.lab:587", TLS: proto.TLSOptions{CAFile: "lab.pem"}}, map[string]string{"implicit-tls": "mx.lab:465", "submission": "mx.lab:587", "trust": "--cafile lab.pem", "cafile": "lab.pem"}},
-		{Config{Addr: "[::1]:25", TLS: proto.TLSOptions{Insecure: true}}, map[string]string{"implicit-tls": "[::1]:465", "submission": "[::1]:587", "trust": "--insecure", "cafile": "(none: the system's trusted authorities)"}},
+		{Config{Addr: "mx.lab:25"}, map[string]string{"implicit-tls": "mx.lab:465", "submission": "mx.lab:587", "pop3": "mx.lab:110", "trust": "", "cafile": "(none: the system's trusted authorities)"}},
+		{Config{Addr: "mx.lab:587", TLS: proto.TLSOptions{CAFile: "lab.pem"}}, map[string]string{"implicit-tls": "mx.lab:465", "submission": "mx.lab:587", "pop3": "mx.lab:110", "trust": "--cafile lab.pem", "cafile": "lab.pem"}},
+		{Config{Addr: "[::1]:25", TLS: proto.TLSOptions{Insecure: true}}, map[string]string{"implicit-tls": "[::1]:465", "submission": "[::1]:587", "pop3": "[::1]:110", "trust": "--insecure", "cafile": "(none: the system's trusted authorities)"}},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, ServerTarget(tt.cfg).Vars); diff != "" {

@@ -11,13 +11,20 @@ type PromptState struct {
 	Target    string // "sandbox", "mx.example.com"
 	// RefusedText: the lines typed now are the text of a refused DATA.
 	RefusedText bool
+	// POP3 is where a POP3 session stands ("not logged in", the user);
+	// "" when the session speaks SMTP.
+	POP3 string
 }
 
 // PromptState says where in the protocol the session stands, for the
 // terminal's prompt.
 func (s *Session) PromptState() PromptState {
-	return PromptState{State: s.model.State(), Connected: s.Connected(), Target: s.describeTarget(),
+	p := PromptState{State: s.model.State(), Connected: s.Connected(), Target: s.describeTarget(),
 		RefusedText: s.RefusedText()}
+	if s.cfg.POP3 {
+		p.POP3, p.TLS = s.pop3Prompt(), s.client != nil && s.client.TLS() != nil
+	}
+	return p
 }
 
 // Login names who the session is logged in as: the user the AUTH lines

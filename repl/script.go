@@ -115,6 +115,9 @@ func (s *scriptRun) flushIfWaiting() {
 }
 
 func (s *scriptRun) scriptStep(ctx context.Context, line string) error {
+	if s.cfg.POP3 {
+		return s.Exec(ctx, line) // no DATA, BDAT, batches or 334s in POP3
+	}
 	if s.cfg.Pipeline && s.model.Role(line) == proto.RoleEndOfData && !s.model.MustWait(line) && s.stops.at != StageDot {
 		// RFC 2920 §3.1 lets the end of data share a batch with the next
 		// transaction's commands: one round trip per message, not two.

@@ -49,6 +49,9 @@ type Config struct {
 	// TLSShow prints, after every TLS handshake, the report of that form
 	// (TLSShowChain, TLSShowPEM, TLSShowFingerprint); "" for none.
 	TLSShow string
+	// POP3 makes the session speak POP3 (--pop3, :open pop3://HOST):
+	// lines are POP3 commands and answers are +OK/-ERR (pop3.go).
+	POP3 bool
 	// StopAfter is the stop-point (--quit-after, --drop-after): script
 	// mode and send say QUIT there, or hang up when DropAfter is set, and
 	// send nothing more. "" for none.
@@ -122,6 +125,8 @@ type Session struct {
 	// undelivered are the LMTP recipients a message did not reach, for
 	// the script's last sentence.
 	undelivered undelivered
+	// p3 is where a POP3 session stands (Config.POP3).
+	p3 pop3State
 	// stops follows the stages passed, for the stop-points and for naming
 	// where a failure happened.
 	stops stops
@@ -243,6 +248,9 @@ func (s *Session) connect(ctx context.Context) error {
 		s.stops.note(StageTLS)
 		s.showTLS(info)
 	}
+	if s.cfg.POP3 {
+		return s.pop3Greeting(ctx)
+	}
 	s.pendingVerb = "" // the greeting: no command asked for it
 	s.stops.awaiting(s.model.State(), "")
 	greeting, err := s.readReply(ctx)
@@ -298,6 +306,8 @@ func (s *Session) flushView() {
 // or an SMTP command sent as typed.
 func (s *Session) Exec(ctx context.Context, line string) error {
 	switch {
+	case s.cfg.POP3 && (s.p3.inAuth || !strings.HasPrefix(line, ":")):
+		return s.pop3Line(ctx, line)
 	case s.RefusedText():
 		s.skipRefusedLine(line)
 		return nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/proto/sandbox"
 	"github.com/smtprepl/smtprepl/proto/visible"
 )
 
@@ -61,7 +62,26 @@ func (s *Session) State() proto.State { return s.model.State() }
 // AtSandbox reports whether the session is at its practice server (not
 // visiting another one).
 func (s *Session) AtSandbox() bool {
-	return s.cfg.Sandbox != nil && s.cfg.Addr == s.cfg.Sandbox.Addr().String()
+	if s.cfg.Sandbox == nil {
+		return false
+	}
+	if a := s.cfg.Sandbox.POP3Addr(); s.cfg.POP3 && a != nil {
+		return s.cfg.Addr == a.String()
+	}
+	return s.cfg.Addr == s.cfg.Sandbox.Addr().String()
+}
+
+// SandboxPOP3 is the address of srv's POP3 listener, started on a free
+// loopback port if it has none yet.
+func SandboxPOP3(srv *sandbox.Server) (string, error) {
+	if a := srv.POP3Addr(); a != nil {
+		return a.String(), nil
+	}
+	a, err := srv.ListenPOP3("127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("starting the practice server's POP3: %w", err)
+	}
+	return a.String(), nil
 }
 
 // describeTarget names the server for the prompt and :status: "sandbox"

@@ -25,11 +25,15 @@ type redactor struct {
 	answers   int    // secrets the client has sent in this exchange
 	challenge string // the last challenge, decoded, lower case
 	chunk     int    // bytes of a BDAT chunk still to come: text, not commands
+	// plus: a POP3 server answered AUTH with a "+ " challenge (RFC 5034
+	// §4), so the client's next line is a SASL answer.
+	plus bool
 }
 
 // server notes one server line (wire bytes or text).
 func (r *redactor) server(line string) {
 	text := trimEOL(line)
+	r.plus = r.mech != "" && (text == "+" || strings.HasPrefix(text, "+ "))
 	was := r.pending()
 	phase, done := r.model.serverLine(text)
 	switch {
@@ -70,6 +74,14 @@ func (r *redactor) client(line string) (text, secret string) {
 		r.chunk -= len(line)
 		return text, ""
 	}
+	if r.plus {
+		r.plus = false
+		r.answers++
+		if text == "" || text == "*" {
+			return text, ""
+		}
+		return r.marker("", r.answerName())
+	}
 	switch r.model.clientLine(text, line == ".\r\n" || line == ".") {
 	case proto.RoleText, proto.RoleEndOfData:
 		return text, ""
@@ -83,6 +95,11 @@ func (r *redactor) client(line string) (text, secret string) {
 		return r.marker("", r.answerName())
 	}
 	r.command(text)
+	if verb, arg := cutField(text); strings.EqualFold(verb, "PASS") && strings.TrimLeft(arg, " \t") != "" {
+		// POP3's password (RFC 1939 §7): the rest of the line, spaces and all.
+		arg = strings.TrimLeft(arg, " \t")
+		return r.marker(text[:len(text)-len(arg)], "POP3 password")
+	}
 	prefix, mech, resp := authCommand(text)
 	if mech == "" {
 		return text, ""
@@ -121,7 +138,7 @@ func (r *redactor) mightBeSecret(partial string) bool {
 	}
 	t := strings.ToUpper(strings.TrimLeft(partial, " \t"))
 	n := min(len(t), len("AUTH"))
-	return r.pending() || t[:n] == "AUTH"[:n]
+	return r.pending() || r.plus || t[:n] == "AUTH"[:n] || t[:n] == "PASS"[:n]
 }
 
 // answerName names the secret in the client's next answer.

@@ -18,6 +18,7 @@ import (
 )
 
 const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--listen-tls ADDR] [--submission ADDR]
+                        [--listen-pop3 ADDR]
                         [--require-tls] [--write-cert FILE] [--maildir DIR]
                         [--verbose] [--no-color] [--scenario NAME]...
                         [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N] [--lmtp]
@@ -27,6 +28,7 @@ Run the practice server in the foreground until interrupted.`
 type sandboxFlags struct {
 	listen, certOut            string
 	listenTLS, submission      string // "" for none
+	listenPOP3                 string // "" for none
 	maildir                    string
 	verbose, noColor           bool
 	scenarios                  []string
@@ -69,10 +71,18 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	<-ctx.Done()
 	mb := srv.Mailbox()
+	received := mb.Len() + mb.Dropped() + mb.Removed()
+	var notes []string
 	if n := mb.Dropped(); n > 0 {
-		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received (the %d oldest dropped to keep within the mailbox's limits)\n", mb.Len()+n, n)
+		notes = append(notes, fmt.Sprintf("the %d oldest dropped to keep within the mailbox's limits", n))
+	}
+	if n := mb.Removed(); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d deleted over POP3 by every mailbox they were for", n))
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received (%s)\n", received, strings.Join(notes, "; "))
 	} else {
-		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received\n", mb.Len())
+		fmt.Fprintf(e.stdout, "sandbox stopped; %d message(s) were received\n", received)
 	}
 	return exitOK, nil
 }
@@ -112,6 +122,7 @@ func listenAll(e *env, srv *sandbox.Server, f sandboxFlags) error {
 		{"--listen", f.listen, srv.Listen, ""},
 		{"--listen-tls", f.listenTLS, srv.ListenTLS, "implicit TLS (port 465 style: TLS from the first byte, as smtplib.SMTP_SSL expects)"},
 		{"--submission", f.submission, srv.ListenSubmission, "submission (port 587 style: STARTTLS required before AUTH and MAIL)"},
+		{"--listen-pop3", f.listenPOP3, srv.ListenPOP3, "POP3 (port 110 style, STLS offered): each mailbox logs in with its name and password secret (alice/secret reads alice's mail; student/secret reads every message)"},
 	}
 	for _, l := range all {
 		if l.addr == "" {
@@ -139,6 +150,7 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	fs.StringVar(&f.listenTLS, "listen-tls", "", "also listen on ADDR with implicit TLS (port 465 style), same certificate as STARTTLS")
 	fs.StringVar(&f.submission, "submission", "", "also listen on ADDR as a submission port (587 style): STARTTLS required before AUTH and MAIL")
 	fs.BoolVar(&f.lmtp, "lmtp", false, "speak LMTP (RFC 2033), as Dovecot's LMTP server: LHLO, one reply per recipient after the message; full@example.test is over quota")
+	fs.StringVar(&f.listenPOP3, "listen-pop3", "", "also serve POP3 on ADDR (port 110 style): alice/secret reads alice's mail, student/secret every message")
 	fs.BoolVar(&f.requireTLS, "require-tls", false, "behave like a submission port: STARTTLS before AUTH and MAIL")
 	fs.StringVar(&f.certOut, "write-cert", "", "write the generated certificate (PEM) to FILE, for --cafile; --listen-tls and STARTTLS both use it")
 	fs.StringVar(&f.maildir, "maildir", "", "also write every accepted message to DIR/<mailbox>/new/, Maildir layout, with a Received: header")
@@ -246,6 +258,12 @@ func (l *sandboxLog) describe(ev sandbox.Event) (*color.Color, string) {
 		return l.th.Good, "TLS established: " + t
 	case sandbox.EventAuth:
 		return l.th.Good, "AUTH as " + t
+	case sandbox.EventPOP3Login:
+		return l.th.Good, "POP3 login " + t
+	case sandbox.EventPOP3Retrieve:
+		return l.th.Event, "POP3 " + t
+	case sandbox.EventPOP3Delete:
+		return l.th.Good, "POP3 QUIT: " + t
 	case sandbox.EventMessage:
 		return l.th.Good, describeMessage(ev.Message)
 	case sandbox.EventClose:
@@ -255,6 +273,12 @@ func (l *sandboxLog) describe(ev sandbox.Event) (*color.Color, string) {
 	case sandbox.EventServer:
 		code := 0
 		fmt.Sscanf(ev.Text, "%3d", &code)
+		switch { // POP3's answers have no code: colour them as 2xx and 5xx
+		case strings.HasPrefix(ev.Text, "+OK"):
+			code = 250
+		case strings.HasPrefix(ev.Text, "-ERR"):
+			code = 550
+		}
 		return l.th.Class[min(max(code/100, 0), 5)], "S: " + t
 	}
 	return l.th.Event, t

@@ -38,7 +38,7 @@ type sandboxRun struct {
 	errOut strings.Builder
 }
 
-var announceRE = regexp.MustCompile(`^smtprepl sandbox(?: listening on (\S+) |: (implicit TLS|submission) \(.* on (\S+)$)`)
+var announceRE = regexp.MustCompile(`^smtprepl sandbox(?: listening on (\S+) |: (implicit TLS|submission|POP3) \(.* on (\S+)$)`)
 
 // startSandbox runs the sandbox with args on loopback ports and reads the
 // announcements of its listeners, one per kind in kinds after the plain one.
@@ -66,6 +66,8 @@ func startSandbox(t *testing.T, kinds int, args ...string) *sandboxRun {
 			r.addrs["plain"] = m[1]
 		case m[2] == "implicit TLS":
 			r.addrs["tls"] = m[3]
+		case m[2] == "POP3":
+			r.addrs["pop3"] = m[3]
 		default:
 			r.addrs["submission"] = m[3]
 		}
@@ -364,5 +366,41 @@ func TestSandboxScenarios(t *testing.T) {
 	code, _, errOut := runCmd(t, "", "sandbox", "--scenario", "tarpit")
 	if code != exitUsage || !strings.Contains(errOut, `unknown scenario "tarpit"; the scenarios are greylisting, tls-required`) {
 		t.Errorf("--scenario tarpit: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// poplibProgram is a course text's first retrieval program: send, then
+// read it back with poplib and delete it.
+const poplibProgram = `import poplib, smtplib, sys
+smtp_host, smtp_port = sys.argv[1].rsplit(":", 1)
+pop_host, pop_port = sys.argv[2].rsplit(":", 1)
+with smtplib.SMTP(smtp_host, int(smtp_port)) as s:
+    s.sendmail("bob@example.test", ["alice@example.test"], "Subject: hi alice\r\n\r\nhello\r\n")
+p = poplib.POP3(pop_host, int(pop_port))
+p.user("alice")
+p.pass_("secret")
+print(p.stat()[0], [l.decode() for l in p.retr(1)[1] if l.startswith(b"Subject")])
+p.dele(1)
+print(p.quit().decode())
+`
+
+// TestSandboxListenPOP3 runs --listen-pop3 as a student's Python program
+// meets it, and checks the live log: a line per login, RETR and QUIT that
+// deleted, and with --verbose no password.
+func TestSandboxListenPOP3(t *testing.T) {
+	r := startSandbox(t, 1, "--listen-pop3", "127.0.0.1:0", "--verbose", "--no-color")
+	got := runPython(t, poplibProgram, r.addrs["plain"], r.addrs["pop3"])
+	if want := "1 ['Subject: hi alice']\n+OK Logging out, messages deleted.\n"; got != want {
+		t.Errorf("poplib printed %q, want %q", got, want)
+	}
+	out := r.stop(t)
+	for _, w := range []string{"#2 connect from 127.0.0.1:", "(POP3)", "#2 POP3 login alice", "#2 POP3 RETR 1 (9E3779B97F5)",
+		"#2 POP3 QUIT: 1 message(s) deleted", "#2 C: PASS <secret withheld>", "#2 S: +OK Logged in."} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the log lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "secret\n") || strings.Contains(out, "PASS secret") {
+		t.Errorf("the password reached the log:\n%s", out)
 	}
 }

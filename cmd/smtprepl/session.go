@@ -23,6 +23,7 @@ import (
 const sessionUsage = `usage: smtprepl [flags] [HOST[:PORT]]
 HOST is a name or address, HOST:PORT, [IPv6]:PORT, or unix:/path for a Unix socket.
 Without HOST, smtprepl starts its practice server on 127.0.0.1 and connects to it.
+--pop3 speaks POP3 instead (port 110; without HOST, the practice server's POP3).
 Script mode (stdin not a terminal, or -f FILE) prints the session as a transcript.`
 
 // connFlags are shared by sessions, replay and lessons.
@@ -80,6 +81,7 @@ type sessionFlags struct {
 	localAddr      string
 	lmtp           bool
 	tlsShow        string
+	pop3           bool
 	quitAfter      string
 	dropAfter      string
 	auth           authFlags
@@ -144,6 +146,7 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.BoolVar(&f.timing, "timing", false, "show how long connecting, each TLS handshake and each reply took (script mode: as # comments)")
 	fs.StringVar(&f.wire, "wire", "", "hex: follow every wire line with offset, hex and ASCII (script mode: as # comments)")
 	fs.StringVar(&f.ehlo, "ehlo", "", "the name --starttls's EHLO gives (default: this host's name, or localhost)")
+	fs.BoolVar(&f.pop3, "pop3", false, "speak POP3 (default port 110, 995 with --tls): USER, PASS, STAT, RETR... typed and explained")
 	f.auth.register(fs)
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
 	fs.StringVar(&f.tlsShow, "tls-show", "", "after each TLS handshake show chain (every certificate described), pem (the chain as PEM) or fingerprint (SHA-256 of each)")
@@ -199,7 +202,12 @@ func (f *sessionFlags) sessionConfig(getenv func(string) string) (repl.Config, e
 	if f.ehlo != "" && strings.IndexFunc(f.ehlo, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
 		return repl.Config{}, usagef("--ehlo takes one name without spaces or control characters, got %s", visible.Clip(strconv.Quote(f.ehlo), 200))
 	}
+	if f.pop3 && (f.starttls || f.pipeline || f.ehlo != "" || f.mx != "" || f.quitAfter != "" || f.dropAfter != "" ||
+		f.auth.passwordEnv != "" || f.auth.passwordFile != "") {
+		return repl.Config{}, usagef("--starttls, --pipeline, --ehlo, --mx, --quit-after, --drop-after and --auth-password-* are SMTP's; with --pop3, type STLS, USER and PASS")
+	}
 	cfg := f.config()
+	cfg.POP3 = f.pop3
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	cfg.Timing, cfg.WireHex, cfg.EHLOName, cfg.JSON = f.timing, f.wire == "hex", f.ehlo, f.json
 	cfg.LMTP, cfg.TLSShow = f.lmtp, f.tlsShow
@@ -241,11 +249,14 @@ func target(cfg *repl.Config, pos []string) (stop func(), err error) {
 	if cfg.MXDomain != "" {
 		return func() {}, nil
 	}
+	normalise := repl.NormaliseAddr
+	switch {
+	case cfg.POP3:
+		normalise = repl.NormalisePOP3Addr
+	case cfg.LMTP:
+		normalise = repl.NormaliseLMTPAddr
+	}
 	if len(pos) == 1 {
-		normalise := repl.NormaliseAddr
-		if cfg.LMTP {
-			normalise = repl.NormaliseLMTPAddr
-		}
 		cfg.Addr, err = normalise(pos[0], cfg.ImplicitTLS)
 		return func() {}, err
 	}
@@ -265,6 +276,12 @@ func target(cfg *repl.Config, pos []string) (stop func(), err error) {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
 	cfg.Addr, cfg.Sandbox = addr.String(), srv
+	if cfg.POP3 {
+		if cfg.Addr, err = repl.SandboxPOP3(srv); err != nil {
+			srv.Close()
+			return nil, err
+		}
+	}
 	return func() { srv.Close() }, nil
 }
 

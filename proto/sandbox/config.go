@@ -18,6 +18,10 @@ type Config struct {
 	Mailboxes   []string            // local parts with a mailbox
 	Lists       map[string][]string // local part -> local parts, for EXPN
 	Users       map[string]string   // AUTH user -> password
+	// MailboxPassword is every mailbox's POP3 password: alice logs in as
+	// alice with it and reads alice's mail. AUTH users log in with their
+	// own and read every message.
+	MailboxPassword string
 
 	// RequireTLS makes a submission port (RFC 8314 §3.3 says submission
 	// should be encrypted): AUTH is not offered before STARTTLS, and MAIL,
@@ -104,6 +108,7 @@ func DefaultConfig() Config {
 		Mailboxes:       []string{"alice", "bob", "carol", "postmaster"},
 		Lists:           map[string][]string{"staff": {"alice", "bob", "carol"}},
 		Users:           map[string]string{"student": "secret"},
+		MailboxPassword: "secret",
 		MaxSize:         10 << 20,
 		MaxLineBytes:    64 << 10,
 		MaxErrors:       20, // Postfix's smtpd_hard_error_limit
@@ -149,6 +154,7 @@ func (c Config) withDefaults() Config {
 	if c.LMTP {
 		str(&c.Greeting, c.Hostname+" LMTP smtprepl sandbox ready")
 	}
+	str(&c.MailboxPassword, d.MailboxPassword)
 	str(&c.Greeting, c.Hostname+" ESMTP smtprepl sandbox")
 	if c.Mailboxes == nil {
 		c.Mailboxes = d.Mailboxes

@@ -14,14 +14,17 @@ import (
 type EventKind int
 
 const (
-	EventConnect EventKind = iota // Text: "plain", "submission" or "implicit TLS"
-	EventHelo                     // Text: the verb (HELO or EHLO) and the name, as the client sent it
-	EventTLS                      // Text: the TLS version
-	EventAuth                     // Text: the user who logged in
-	EventMessage                  // Message: what was queued
-	EventClose                    // Text: why the session ended
-	EventClient                   // Text: a line the client sent (Config.Transcript)
-	EventServer                   // Text: a line the server sent (Config.Transcript)
+	EventConnect      EventKind = iota // Text: "plain", "submission", "implicit TLS", "POP3"
+	EventHelo                          // Text: the verb (HELO or EHLO) and the name, as the client sent it
+	EventTLS                           // Text: the TLS version
+	EventAuth                          // Text: the user who logged in
+	EventMessage                       // Message: what was queued
+	EventClose                         // Text: why the session ended
+	EventClient                        // Text: a line the client sent (Config.Transcript)
+	EventServer                        // Text: a line the server sent (Config.Transcript)
+	EventPOP3Login                     // Text: who logged in over POP3
+	EventPOP3Retrieve                  // Text: "RETR 1 (ID)" or "TOP 1 0 (ID)"
+	EventPOP3Delete                    // Text: how many messages QUIT deleted
 )
 
 // Event is one thing that happened in a session, for a live log. Text

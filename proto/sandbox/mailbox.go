@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,6 +48,7 @@ type Mailbox struct {
 	maxMsgs  int
 	maxBytes int64
 	dropped  int // messages dropped to make room
+	removed  int // messages every recipient mailbox deleted over POP3
 	// copying serializes copying bodies in and collecting what was
 	// dropped (see store); it is taken before mu.
 	copying sync.Mutex
@@ -142,6 +144,32 @@ func (m *Mailbox) dropOldest(n int) {
 // bounded by MailboxMessages.
 func messageBytes(msg Message) int64 {
 	return int64(len(msg.Data)+len(msg.Helo)) + envelopeBytes(msg.From, msg.Params, msg.To, msg.RcptParams)
+}
+
+// remove takes the message with queue id id out of the mailbox, once
+// every mailbox it was delivered to has deleted it over POP3; false when
+// it is not there (dropped since, or removed already).
+func (m *Mailbox) remove(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.msgs, func(msg Message) bool { return msg.ID == id })
+	if i < 0 {
+		return false
+	}
+	m.bytes -= m.sizes[i]
+	m.garbage += m.sizes[i]
+	m.msgs = slices.Delete(m.msgs, i, i+1) // clears the freed slot, for the collector
+	m.sizes = slices.Delete(m.sizes, i, i+1)
+	m.removed++
+	return true
+}
+
+// Removed is the number of messages taken out because every mailbox
+// they were delivered to deleted them over POP3.
+func (m *Mailbox) Removed() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.removed
 }
 
 // Dropped is the number of messages dropped to make room for newer ones.

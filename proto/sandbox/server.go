@@ -32,12 +32,15 @@ type Server struct {
 	challenges atomic.Int64  // CRAM-MD5 challenges issued, to make each unique
 	closing    atomic.Bool   // Close has begun: sessions stop at their next command
 	buffers    sync.Pool     // *buffers of ended sessions
+	pop3       *pop3Store
 
-	mu     sync.Mutex
-	lns    []net.Listener
-	conns  map[net.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup // accept loops and sessions
+	mu  sync.Mutex
+	lns []net.Listener
+	// pop3Addr is the first POP3 listener's, for clients in this process.
+	pop3Addr net.Addr
+	conns    map[net.Conn]struct{}
+	closed   bool
+	wg       sync.WaitGroup // accept loops and sessions
 }
 
 // New prepares a server (and its certificate) without listening yet.
@@ -61,6 +64,7 @@ func New(cfg Config) (*Server, error) {
 		conns:     map[net.Conn]struct{}{},
 		greylist:  newGreylist(),
 	}
+	s.pop3 = &pop3Store{srv: s, deleted: map[string]map[string]bool{}}
 	s.cmds, s.verbs = commandTable(cfg.LMTP)
 	if cfg.Maildir != "" {
 		if s.maildir, err = openMaildir(cfg.Maildir, cfg.Hostname); err != nil {
@@ -77,7 +81,7 @@ func (s *Server) Listen(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: listen: %w", err)
 	}
-	return s.serve(ln, s.cfg.RequireTLS)
+	return s.serve(ln, s.smtpHandler(s.cfg.RequireTLS))
 }
 
 // ListenTLS serves implicit TLS (RFC 8314, port 465 style) on addr.
@@ -86,7 +90,7 @@ func (s *Server) ListenTLS(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: listen: %w", err)
 	}
-	return s.serve(tls.NewListener(ln, s.tlsConf), s.cfg.RequireTLS)
+	return s.serve(tls.NewListener(ln, s.tlsConf), s.smtpHandler(s.cfg.RequireTLS))
 }
 
 // ListenSubmission serves a submission port (RFC 6409, port 587 style) on
@@ -98,10 +102,17 @@ func (s *Server) ListenSubmission(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: listen: %w", err)
 	}
-	return s.serve(ln, true)
+	return s.serve(ln, s.smtpHandler(true))
 }
 
-func (s *Server) serve(ln net.Listener, requireTLS bool) (net.Addr, error) {
+// smtpHandler serves SMTP sessions for one kind of listener.
+func (s *Server) smtpHandler(requireTLS bool) func(net.Conn) {
+	return func(c net.Conn) { s.handle(c, requireTLS) }
+}
+
+// serve accepts on ln in the background; handle runs each session, and
+// must call s.wg.Done and s.untrack when it ends.
+func (s *Server) serve(ln net.Listener, handle func(net.Conn)) (net.Addr, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -110,11 +121,11 @@ func (s *Server) serve(ln net.Listener, requireTLS bool) (net.Addr, error) {
 	}
 	s.lns = append(s.lns, ln)
 	s.wg.Add(1)
-	go s.acceptLoop(ln, requireTLS)
+	go s.acceptLoop(ln, handle)
 	return ln.Addr(), nil
 }
 
-func (s *Server) acceptLoop(ln net.Listener, requireTLS bool) {
+func (s *Server) acceptLoop(ln net.Listener, handle func(net.Conn)) {
 	defer s.wg.Done()
 	for {
 		c, err := ln.Accept()
@@ -131,7 +142,7 @@ func (s *Server) acceptLoop(ln net.Listener, requireTLS bool) {
 			c.Close()
 			return
 		}
-		go s.handle(c, requireTLS)
+		go handle(c)
 	}
 }
 

@@ -23,6 +23,11 @@ func renderPrompt(p repl.PromptState, th Theme) string {
 		return th.Warn.Sprint("refused DATA: text is not sent; \".\" or Ctrl-C ends") + " › "
 	}
 	parts := []string{th.Prompt.Sprint(p.Target), transportWord(p, th)}
+	if p.POP3 != "" {
+		// A USER argument: anyone may have typed it.
+		parts = append(parts, th.Event.Sprint("POP3"), th.Good.Sprint(visible.Clip(p.POP3, 60)))
+		return strings.Join(parts, th.Explain.Sprint(" · ")) + " › "
+	}
 	if user := p.Login(); user != "" {
 		// Decoded from an AUTH line, which a lesson or a paste can type.
 		parts = append(parts, th.Good.Sprint(visible.Clip(user, 60)))

@@ -264,7 +264,10 @@ func (sh *Shell) start(ctx context.Context, interrupts <-chan os.Signal) {
 
 func banner(s *repl.Session) string {
 	text := "smtprepl: what you type goes to the server as typed; :help lists commands, Tab completes, Ctrl-D leaves"
-	if s.AtSandbox() {
+	switch {
+	case s.AtSandbox() && s.POP3():
+		text += ". Practice server's POP3: each mailbox (alice, bob, carol, postmaster) logs in with password secret, student / secret reads every message"
+	case s.AtSandbox():
 		text += ". Practice server: mailboxes alice, bob, carol, postmaster @example.test; login student / secret"
 	}
 	return text
