@@ -15,21 +15,24 @@ import "slices"
 //
 // The zero value is an SMTP session whose greeting is still to come.
 type Session struct {
-	lmtp      bool
-	phase     Phase
-	resume    Phase // the phase an AUTH exchange returns to
-	greeting  int
-	hello     string // the verb answered 250: "EHLO", "HELO", "LHLO"
-	caps      *Capabilities
-	capsPre   *Capabilities // the capabilities before STARTTLS
-	tls       bool
-	auth      authState
-	txn       transaction
-	due       int // replies still due to the end of the message
-	skip      skipState
-	outOfStep string
-	owed      []owedLine // Send's lines still owed replies, from head on
-	head      int
+	lmtp bool
+	// lmtpLearnt: LMTP was learnt from an LHLO answered 250, not asked
+	// for; the next connection may be to a server that speaks SMTP.
+	lmtpLearnt bool
+	phase      Phase
+	resume     Phase // the phase an AUTH exchange returns to
+	greeting   int
+	hello      string // the verb answered 250: "EHLO", "HELO", "LHLO"
+	caps       *Capabilities
+	capsPre    *Capabilities // the capabilities before STARTTLS
+	tls        bool
+	auth       authState
+	txn        transaction
+	due        int // replies still due to the end of the message
+	skip       skipState
+	outOfStep  string
+	owed       []owedLine // Send's lines still owed replies, from head on
+	head       int
 }
 
 // Phase names where the session stands: what the next line may be.
@@ -106,10 +109,10 @@ type transaction struct {
 func NewLMTPSession() *Session { return &Session{lmtp: true} }
 
 // Restart forgets the connection and expects a new greeting, keeping the
-// dialect: a reconnect.
+// dialect asked for (not one learnt from the server): a reconnect.
 func (s *Session) Restart() {
 	rcpts := s.txn.rcpts[:0]
-	*s = Session{lmtp: s.lmtp}
+	*s = Session{lmtp: s.lmtp && !s.lmtpLearnt}
 	s.txn.rcpts = rcpts
 }
 
@@ -122,7 +125,8 @@ func (s *Session) Clone() *Session {
 	return &c
 }
 
-// LMTP reports whether the session speaks LMTP.
+// LMTP reports whether the session speaks LMTP: asked for
+// ([NewLMTPSession]), or learnt when the server answered LHLO with 250.
 func (s *Session) LMTP() bool { return s.lmtp }
 
 // Phase is where the session stands.

@@ -539,3 +539,48 @@ func TestSessionClone(t *testing.T) {
 			got, s.Owed(), len(s.Recipients()), before)
 	}
 }
+
+// TestSessionLearnsLMTP: an SMTP session whose LHLO is answered 250 is
+// talking to an LMTP server (RFC 2033 §4.1), and expects a reply per
+// recipient from then on; the next connection may be to an SMTP server,
+// so a reconnect forgets what was learnt, and keeps what was asked for.
+func TestSessionLearnsLMTP(t *testing.T) {
+	txn := lmtpReady + `
+C: MAIL FROM:<bob@example.org>
+S: 250 Ok
+C: RCPT TO:<a@example.test>
+S: 250 Ok
+C: RCPT TO:<b@example.test>
+S: 250 Ok
+C: DATA
+S: 354 go`
+	tests := []struct {
+		name       string
+		asked      bool
+		dialogue   string
+		lmtp       bool
+		dotReplies int
+	}{
+		{"SMTP, LHLO answered 250", false, txn, true, 2},
+		{"SMTP, LHLO refused", false, greeted + "\nC: LHLO client.example.org\nS: 500 5.5.2 Error: command not recognized", false, 0},
+		{"SMTP, EHLO", false, ehloAll, false, 0},
+		{"LMTP asked for", true, txn, true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := feed(t, tt.asked, tt.dialogue)
+			if s.LMTP() != tt.lmtp {
+				t.Fatalf("LMTP() = %v, want %v (state %s)", s.LMTP(), tt.lmtp, s.State())
+			}
+			if tt.dotReplies > 0 {
+				if got := s.Expect("."); got != tt.dotReplies {
+					t.Errorf(`Expect(".") = %d, want %d`, got, tt.dotReplies)
+				}
+			}
+			s.Restart()
+			if s.LMTP() != tt.asked {
+				t.Errorf("after Restart, LMTP() = %v, want %v: only the dialect asked for survives a reconnect", s.LMTP(), tt.asked)
+			}
+		})
+	}
+}

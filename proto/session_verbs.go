@@ -134,9 +134,16 @@ func offersMechanism(c *Capabilities) bool {
 // afterEHLO: the hello resets any transaction, as RSET does (RFC 5321
 // §4.1.4); EHLO and LHLO bring the capabilities.
 func afterEHLO(s *Session, line string, r *Reply) {
-	if r.Code == 250 {
-		s.helloDone(strings.ToUpper(verbOf(line)), ParseEHLO(r))
+	if r.Code != 250 {
+		return
 	}
+	verb := strings.ToUpper(verbOf(line))
+	if verb == "LHLO" && !s.lmtp {
+		// Only an LMTP server accepts LHLO (RFC 2033 §4.1): from here on
+		// the end of a message gets a reply per recipient.
+		s.lmtp, s.lmtpLearnt = true, true
+	}
+	s.helloDone(verb, ParseEHLO(r))
 }
 
 func afterHELO(s *Session, _ string, r *Reply) {

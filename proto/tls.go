@@ -46,8 +46,11 @@ type TLSInfo struct {
 	NotAfter        time.Time
 	SelfSigned      bool
 	// Chain is the certificates as the server sent them, leaf first, for
-	// those who look deeper than the leaf (probe, DANE).
+	// those who look deeper than the leaf (probe, DANE, --tls-show):
+	// every name in them is the server's choice, to be escaped.
 	Chain []*x509.Certificate
+	// ALPN is the application protocol the server chose, "" for none.
+	ALPN string
 	// VerifyErr is why verification failed (nil: verified). With Insecure
 	// the session goes on anyway and this says what was waived.
 	VerifyErr error
@@ -174,6 +177,7 @@ func (c *Client) handshake(ctx context.Context) (*TLSInfo, error) {
 	info.Handshake = c.lastWrite.Sub(start)
 	st := tc.ConnectionState()
 	info.Version, info.Cipher = tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite)
+	info.ALPN = st.NegotiatedProtocol
 	c.conn, c.tlsInfo = tc, info
 	c.wire(tc)
 	c.event(fmt.Sprintf("TLS established: %s %s", info.Version, info.Cipher))

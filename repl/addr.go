@@ -36,6 +36,23 @@ func NormaliseAddr(arg string, implicitTLS bool) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
+// NormaliseLMTPAddr is NormaliseAddr for an LMTP server, whose port,
+// when none is given, is 24 (RFC 2033 §5 asks for no well-known port;
+// 24, "any private mail system", is where Dovecot and Cyrus listen).
+func NormaliseLMTPAddr(arg string, implicitTLS bool) (string, error) {
+	if strings.HasPrefix(arg, proto.UnixPrefix) {
+		return NormaliseAddr(arg, implicitTLS)
+	}
+	host, port, err := splitAddr(arg)
+	if err != nil {
+		return "", err
+	}
+	if port == "" {
+		arg = net.JoinHostPort(host, "24")
+	}
+	return NormaliseAddr(arg, implicitTLS)
+}
+
 // NormalisePOP3Addr is NormaliseAddr for POP3: port 110, or 995 with
 // implicit TLS (RFC 8314), when none is given.
 func NormalisePOP3Addr(arg string, implicitTLS bool) (string, error) {

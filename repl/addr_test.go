@@ -68,6 +68,28 @@ func FuzzNormaliseAddr(f *testing.F) {
 	})
 }
 
+func TestNormaliseLMTPAddr(t *testing.T) {
+	cases := []struct{ in, want, errWords string }{
+		{"lmtp.example", "lmtp.example:24", ""},
+		{"127.0.0.1", "127.0.0.1:24", ""},
+		{"[::1]", "[::1]:24", ""},
+		{"::1", "[::1]:24", ""},
+		{"127.0.0.1:2424", "127.0.0.1:2424", ""},
+		{"unix:/run/dovecot/lmtp", "unix:/run/dovecot/lmtp", ""},
+		{"127.0.0.1:24:99", "", "not a server address"},
+		{"lmtp.example:0", "", "port must be"},
+	}
+	for _, tc := range cases {
+		got, err := NormaliseLMTPAddr(tc.in, false)
+		if tc.want != "" && (err != nil || got != tc.want) {
+			t.Errorf("NormaliseLMTPAddr(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+		if tc.want == "" && (err == nil || !strings.Contains(err.Error(), tc.errWords)) {
+			t.Errorf("NormaliseLMTPAddr(%q) = %q, %v; want an error saying %q", tc.in, got, err, tc.errWords)
+		}
+	}
+}
+
 func TestNormalisePOP3Addr(t *testing.T) {
 	tests := []struct {
 		arg  string

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 )
 
 // BenchmarkScriptPipelined is the per-message cost of script mode with
@@ -96,5 +98,40 @@ func serveInstantSink(conn net.Conn) {
 				return
 			}
 		}
+	}
+}
+
+// BenchmarkScriptPipelinedLMTP is 100 pipelined messages to two
+// recipients each, against the sandbox in SMTP and in LMTP mode: what the
+// reply per recipient after each "." costs, end to end.
+func BenchmarkScriptPipelinedLMTP(b *testing.B) {
+	for _, lmtp := range []bool{false, true} {
+		name, hello := "smtp", "EHLO"
+		srv := repltest.StartSandbox(b)
+		if lmtp {
+			name, hello, srv = "lmtp", "LHLO", repltest.StartLMTPSandbox(b)
+		}
+		var script strings.Builder
+		script.WriteString(hello + " bench.example\n")
+		const messages = 100
+		for i := range messages {
+			fmt.Fprintf(&script, "MAIL FROM:<bob@example.test>\nRCPT TO:<alice@example.test>\nRCPT TO:<carol@example.test>\nDATA\nSubject: %d\n\nhello\n.\n", i)
+		}
+		script.WriteString("QUIT\n")
+		text := script.String()
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s := NewScriptSession(Config{Addr: srv.Addr().String(), Timeout: 10 * time.Second, Pipeline: true, LMTP: lmtp}, io.Discard, io.Discard)
+				if err := s.Start(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.RunScript(context.Background(), strings.NewReader(text)); err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*messages), "ns/message")
+		})
 	}
 }

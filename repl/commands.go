@@ -80,6 +80,8 @@ func baseCommands() []command {
 			run:    runMX},
 		{name: "close", summary: "drop the connection without QUIT", run: runClose},
 		{name: "status", summary: "where the session stands: server, TLS, login, transaction, extensions", run: runStatus},
+		{name: "tls", args: "[chain|pem|fingerprint]", summary: "the TLS connection: version, cipher, ALPN and each certificate (subject, names, issuer, validity, SHA-256, key); pem prints the chain as PEM, fingerprint only the fingerprints",
+			run: runTLS, complete: func(_ *Session, arg string) []string { return matchPrefix(arg, tlsShowForms) }},
 		{name: "auth", args: "plain|login|cram-md5|xoauth2|oauthbearer|scram-sha-256 USER", summary: "log in step by step, each exchange explained: the password or token from --auth-password-env/--auth-password-file or $SMTPREPL_PASSWORD, else asked for (not echoed)",
 			run: runAuth, complete: completeAuthCmd, secret: true},
 		{name: "xclient", args: "NAME=VALUE ...", summary: "Postfix XCLIENT: act as the client named (ADDR, NAME, HELO, LOGIN, ...); values encoded as xtext for you, each explained, then EHLO again",

@@ -93,8 +93,11 @@ func (s *Session) retarget(o openArgs) error {
 		s.cfg.Addr, s.cfg.ImplicitTLS, s.cfg.POP3 = s.cfg.Sandbox.Addr().String(), false, false
 	case o.addr != "":
 		normalise := NormaliseAddr
-		if o.pop3 {
+		switch {
+		case o.pop3:
 			normalise = NormalisePOP3Addr
+		case s.cfg.LMTP:
+			normalise = NormaliseLMTPAddr
 		}
 		addr, err := normalise(o.addr, o.tls)
 		if err != nil {

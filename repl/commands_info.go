@@ -190,6 +190,9 @@ func tlsName(version string) string {
 
 func transactionText(st proto.State) string {
 	txt := "not greeted yet (send EHLO)"
+	if st.LMTP {
+		txt = "not greeted yet (send LHLO: this is LMTP)"
+	}
 	switch {
 	case st.InData():
 		txt = fmt.Sprintf("MAIL ✓ RCPT ×%d, writing message text (end with a lone .)", st.Recipients)

@@ -61,6 +61,7 @@ var argCompleters = map[string]func(s completion, rest string) (string, []string
 	"AUTH": completeAuthArg,
 	"EHLO": completeHelloArg,
 	"HELO": completeHelloArg,
+	"LHLO": completeHelloArg,
 	"HELP": func(_ completion, rest string) (string, []string) {
 		return rest, matchWords(rest, verbNames())
 	},

@@ -14,6 +14,7 @@ type afterFunc func(ctx context.Context, s *Session, cmd proto.Command, r *proto
 
 var afterTable = map[string]afterFunc{
 	"EHLO":     afterEHLO,
+	"LHLO":     afterLHLO,
 	"STARTTLS": afterSTARTTLS,
 	"DATA":     afterDATA,
 	"AUTH":     afterAUTH,
@@ -70,6 +71,7 @@ func afterSTARTTLS(ctx context.Context, s *Session, _ proto.Command, _ *proto.Re
 	}
 	info, err := s.client.StartTLS(ctx)
 	if err != nil {
+		s.showRefusedChain(err)
 		s.model.ConnectionClosed()
 		s.client.Close()
 		return err
@@ -175,14 +177,23 @@ func (s *Session) closeBody(send bool) error {
 	return nil
 }
 
+// readDataReply reads the replies to the end of a message: one, or in
+// LMTP one per accepted recipient (RFC 2033 §4.2), each named with its
+// recipient, so the next command gets its own reply.
 func (s *Session) readDataReply(ctx context.Context) error {
 	s.stops.awaiting(s.model.State(), ".")
-	reply, err := s.readReply(ctx)
-	if err != nil {
-		return fmt.Errorf("waiting for the reply to the message: %w", err)
+	var reply *proto.Reply
+	for first := true; first || s.model.Phase() == proto.PhaseDelivery; first = false {
+		d := s.nextDelivery()
+		var err error
+		if reply, err = s.readReply(ctx); err != nil {
+			return fmt.Errorf("waiting for the reply to the message%s: %w", d.waitingFor(), err)
+		}
+		s.noteReply(".", reply)
+		s.model.Feed(".", reply)
+		s.noteDelivery(d, reply)
 	}
-	s.noteReply(".", reply)
+	// The dot stage is passed once every recipient's reply is in.
 	s.stops.answered(".", reply)
-	s.model.Feed(".", reply)
 	return nil
 }

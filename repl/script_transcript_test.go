@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,15 +18,17 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/proto"
+	"github.com/smtprepl/smtprepl/repl/internal/repltest"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
 // The script transcripts in testdata/script are txtar archives: the
-// comment says what the case shows, "flags" may say "pipeline" and
-// "short-timeout" (300 ms instead of 3 s), "quit-after=STAGE" or
-// "drop-after=STAGE" (a stop-point), "secret: VALUE" (the
-// password :auth is given), "scram-nonce: NONCE" (SCRAM's client nonce),
-// "xclient NAME=VALUE,..." (--xclient), "server"
+// comment says what the case shows, "flags" may say "pipeline",
+// "lmtp" (--lmtp against the LMTP sandbox), "lmtp-server" (the LMTP
+// sandbox without --lmtp) and "short-timeout" (300 ms instead of 3 s),
+// "quit-after=STAGE" or "drop-after=STAGE" (a stop-point), "secret:
+// VALUE" (the password :auth is given), "scram-nonce: NONCE" (SCRAM's
+// client nonce), "xclient NAME=VALUE,..." (--xclient), "server"
 // (when present) is a scripted server's replies in order, else the
 // practice server answers; "input" is the script. The rest is what must
 // come out: "output" (stdout, ports masked), "received" (every line the
@@ -89,15 +92,19 @@ var portRE = regexp.MustCompile(`127\.0\.0\.1:\d+`)
 func playScriptCase(t *testing.T, a *transcripts.Archive) map[string]string {
 	t.Helper()
 	var target string
+	flags := section(a, "flags")
 	srv := startSandbox(t)
+	lmtp := slices.Contains(strings.Fields(flags), "lmtp")
+	if lmtp || slices.Contains(strings.Fields(flags), "lmtp-server") {
+		srv = repltest.StartLMTPSandbox(t)
+	}
 	if replies := section(a, "server"); replies != "" {
 		target = startScriptedServer(t, replies)
 	} else {
 		target = srv.Addr().String()
 	}
 	proxy, received := startRecordingProxy(t, target)
-	flags := section(a, "flags")
-	cfg := Config{Addr: proxy, Timeout: 3 * time.Second, Pipeline: strings.Contains(flags, "pipeline")}
+	cfg := Config{Addr: proxy, Timeout: 3 * time.Second, Pipeline: strings.Contains(flags, "pipeline"), LMTP: lmtp}
 	if strings.Contains(flags, "short-timeout") {
 		cfg.Timeout = 300 * time.Millisecond
 	}

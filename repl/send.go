@@ -226,6 +226,11 @@ func (s *sendRun) sendMessage(ctx context.Context, m Mail) error {
 	if err := s.streamMessage(ctx, m.Text, name); err != nil {
 		return s.failedAt(ctx, err)
 	}
+	if u := s.UndeliveredSentence(); u != "" {
+		// LMTP: one reply per recipient, and any of them may fail (RFC
+		// 2033 §4.2); swaks looks only at the last and exits 0.
+		return s.refusedBy(ctx, u, nil)
+	}
 	if r := s.lastReply; r == nil || r.Class() != 2 {
 		return s.refused(ctx, "the message was refused")
 	}

@@ -43,6 +43,12 @@ type Config struct {
 	JSON bool
 	// LocalAddr is the address to connect from (--local-addr); nil: any.
 	LocalAddr *net.TCPAddr
+	// LMTP speaks LMTP (RFC 2033, --lmtp): LHLO opens the session, and the
+	// end of a message gets one reply per accepted recipient.
+	LMTP bool
+	// TLSShow prints, after every TLS handshake, the report of that form
+	// (TLSShowChain, TLSShowPEM, TLSShowFingerprint); "" for none.
+	TLSShow string
 	// POP3 makes the session speak POP3 (--pop3, :open pop3://HOST):
 	// lines are POP3 commands and answers are +OK/-ERR (pop3.go).
 	POP3 bool
@@ -126,6 +132,9 @@ type Session struct {
 	composer *composer
 	// instruments are the optional displays of the wire: timings and hex.
 	instruments instruments
+	// undelivered are the LMTP recipients a message did not reach, for
+	// the script's last sentence.
+	undelivered undelivered
 	// p3 is where a POP3 session stands (Config.POP3).
 	p3 pop3State
 	// hello is the last HELO or EHLO line the server accepted, and
@@ -159,6 +168,9 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 	}
 	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, instruments: instruments{timing: cfg.Timing, hex: hexDumper{on: cfg.WireHex}}}
 	s.cmds, s.composer = newCommandTable(), &composer{}
+	if cfg.LMTP {
+		s.model = *proto.NewLMTPSession()
+	}
 	s.stops = stops{at: cfg.StopAfter, drop: cfg.DropAfter}
 	s.sec = newSecretKeeper()
 	if cfg.AuthSecret.Given() {
@@ -234,6 +246,7 @@ func (s *Session) connect(ctx context.Context) error {
 		s.stops.current = StageTLS // connected; implicit TLS failed
 	}
 	if err != nil {
+		s.showRefusedChain(err)
 		return err
 	}
 	s.client, s.lastReply, s.guard = c, nil, s.guard.newConnection()
@@ -318,11 +331,12 @@ func (s *Session) autoStartTLS(ctx context.Context) error {
 	if !s.cfg.StartTLS {
 		return nil
 	}
-	if err := s.command(ctx, "EHLO "+s.cfg.EHLOName); err != nil {
+	hello := s.helloVerb()
+	if err := s.command(ctx, hello+" "+s.cfg.EHLOName); err != nil {
 		return err
 	}
 	if !s.model.Capabilities().StartTLS() {
-		return fmt.Errorf("--starttls: %s does not offer STARTTLS in its EHLO reply", s.cfg.Addr)
+		return fmt.Errorf("--starttls: %s does not offer STARTTLS in its %s reply", s.cfg.Addr, hello)
 	}
 	if err := s.command(ctx, "STARTTLS"); err != nil {
 		return err
@@ -402,6 +416,7 @@ func (s *Session) command(ctx context.Context, line string) error {
 
 func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 	s.pendingVerb = replyTo(cmd)
+	rcpts, bdatLast := s.lmtpBDATLast(cmd)
 	s.stops.awaiting(s.model.State(), cmd.Verb)
 	reply, err := s.readReply(ctx)
 	if err != nil {
@@ -413,7 +428,10 @@ func (s *Session) awaitReply(ctx context.Context, cmd proto.Command) error {
 		s.view.note(note)
 	}
 	s.noteAfterDot(reply)
-	return s.afterReply(ctx, cmd, reply)
+	if err := s.afterReply(ctx, cmd, reply); err != nil || !bdatLast {
+		return err
+	}
+	return s.bdatLastDeliveries(ctx, rcpts, reply)
 }
 
 // noteAfterDot explains, in the shell, an unknown command right after a

@@ -33,6 +33,9 @@ func (s *Session) showTLS(info *proto.TLSInfo) {
 		s.recording.rec.Event(proto.CertificateEvent(info))
 	}
 	s.view.tls(info)
+	if s.cfg.TLSShow != "" {
+		s.showTLSReport(info, s.cfg.TLSShow)
+	}
 	s.sayWaived(info)
 	if s.tlsOptions().RootPEM != nil && info.Verified() {
 		s.view.note("verified against the practice server's own certificate, which smtprepl knows because it started that server")

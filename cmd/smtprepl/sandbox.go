@@ -22,7 +22,7 @@ const sandboxUsage = `usage: smtprepl sandbox [--listen ADDR] [--listen-tls ADDR
                         [--listen-pop3 ADDR]
                         [--require-tls] [--proxy] [--write-cert FILE] [--maildir DIR]
                         [--verbose] [--no-color] [--scenario NAME]...
-                        [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N]
+                        [--mailbox-messages N] [--mailbox-mib N] [--inflight-mib N] [--lmtp]
 Run the practice server in the foreground until interrupted.`
 
 // sandboxFlags are the command line's settings for the practice server.
@@ -33,7 +33,7 @@ type sandboxFlags struct {
 	maildir                    string
 	verbose, noColor           bool
 	scenarios                  []string
-	requireTLS, proxy          bool
+	requireTLS, proxy, lmtp    bool
 	keepMsgs, keepMiB, inFlMiB int
 }
 
@@ -43,6 +43,10 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 		return exitUsage, err
 	}
 	cfg := sandbox.DefaultConfig()
+	if f.lmtp {
+		cfg = sandbox.LMTPConfig()
+		fmt.Fprintln(e.stdout, "smtprepl sandbox: speaking LMTP (RFC 2033): LHLO, not EHLO; after the message, one reply per recipient; full@example.test is over its quota")
+	}
 	cfg.RequireTLS, cfg.Proxy = f.requireTLS, f.proxy
 	cfg.Maildir = f.maildir
 	for _, name := range f.scenarios {
@@ -151,6 +155,7 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:2525", "address to listen on (beyond loopback, anyone who can reach it can use it)")
 	fs.StringVar(&f.listenTLS, "listen-tls", "", "also listen on ADDR with implicit TLS (port 465 style), same certificate as STARTTLS")
 	fs.StringVar(&f.submission, "submission", "", "also listen on ADDR as a submission port (587 style): STARTTLS required before AUTH and MAIL")
+	fs.BoolVar(&f.lmtp, "lmtp", false, "speak LMTP (RFC 2033), as Dovecot's LMTP server: LHLO, one reply per recipient after the message; full@example.test is over quota")
 	fs.StringVar(&f.listenPOP3, "listen-pop3", "", "also serve POP3 on ADDR (port 110 style): alice/secret reads alice's mail, student/secret every message")
 	fs.BoolVar(&f.requireTLS, "require-tls", false, "behave like a submission port: STARTTLS before AUTH and MAIL")
 	fs.BoolVar(&f.proxy, "proxy", false, "read a PROXY protocol header (v1 or v2) before greeting, on --listen and --submission; the client is who it names")

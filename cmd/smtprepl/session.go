@@ -79,6 +79,8 @@ type sessionFlags struct {
 	wire           string
 	ehlo           string
 	localAddr      string
+	lmtp           bool
+	tlsShow        string
 	pop3           bool
 	quitAfter      string
 	dropAfter      string
@@ -104,6 +106,9 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	if f.mx != "" && len(pos) > 0 {
 		return exitUsage, usagef("a HOST or --mx DOMAIN, not both")
+	}
+	if f.mx != "" && f.lmtp {
+		return exitUsage, usagef("--mx and --lmtp exclude each other: MX hosts speak SMTP, LMTP is for a mailbox store")
 	}
 	if f.mx != "" {
 		if _, _, err := repl.ParseMXTarget(f.mx, f.tls); err != nil {
@@ -148,6 +153,8 @@ func (f *sessionFlags) registerSessionOnly(fs *flag.FlagSet) {
 	fs.BoolVar(&f.pop3, "pop3", false, "speak POP3 (default port 110, 995 with --tls): USER, PASS, STAT, RETR... typed and explained")
 	f.auth.register(fs)
 	fs.StringVar(&f.localAddr, "local-addr", "", "connect from this IP address (and :PORT), e.g. to test a server's access rules")
+	fs.StringVar(&f.tlsShow, "tls-show", "", "after each TLS handshake show chain (every certificate described), pem (the chain as PEM) or fingerprint (SHA-256 of each)")
+	fs.BoolVar(&f.lmtp, "lmtp", false, "speak LMTP (RFC 2033): LHLO, one reply per recipient after the message (default port 24; no HOST: the sandbox in LMTP mode)")
 	stages := repl.Stages()
 	quitStages := slices.DeleteFunc(slices.Clone(stages), func(s string) bool { return s == string(repl.StageData) })
 	fs.StringVar(&f.quitAfter, "quit-after", "", "say QUIT after this stage and send nothing more: "+strings.Join(quitStages, "|")+" (swaks's names)")
@@ -191,6 +198,9 @@ func (f *sessionFlags) sessionConfig(getenv func(string) string) (repl.Config, e
 	if err := f.validate(); err != nil {
 		return repl.Config{}, err
 	}
+	if f.tlsShow != "" && !repl.ValidTLSShow(f.tlsShow) {
+		return repl.Config{}, usagef("--tls-show takes chain, pem or fingerprint, got %s", visible.Clip(strconv.Quote(f.tlsShow), 200))
+	}
 	if f.wire != "" && f.wire != "hex" {
 		return repl.Config{}, usagef("--wire takes hex, got %q", f.wire)
 	}
@@ -205,6 +215,7 @@ func (f *sessionFlags) sessionConfig(getenv func(string) string) (repl.Config, e
 	cfg.POP3 = f.pop3
 	cfg.Pipeline, cfg.Record, cfg.AllowPlaintextAuth = f.pipeline, f.record, f.allowPlainAuth
 	cfg.Timing, cfg.WireHex, cfg.EHLOName, cfg.JSON = f.timing, f.wire == "hex", f.ehlo, f.json
+	cfg.LMTP, cfg.TLSShow = f.lmtp, f.tlsShow
 	var err error
 	if cfg.StopAfter, cfg.DropAfter, err = f.stopPoint(); err != nil {
 		return repl.Config{}, err
@@ -244,8 +255,11 @@ func target(cfg *repl.Config, pos []string) (stop func(), err error) {
 		return func() {}, nil
 	}
 	normalise := repl.NormaliseAddr
-	if cfg.POP3 {
+	switch {
+	case cfg.POP3:
 		normalise = repl.NormalisePOP3Addr
+	case cfg.LMTP:
+		normalise = repl.NormaliseLMTPAddr
 	}
 	if len(pos) == 1 {
 		cfg.Addr, err = normalise(pos[0], cfg.ImplicitTLS)
@@ -255,6 +269,9 @@ func target(cfg *repl.Config, pos []string) (stop func(), err error) {
 		return nil, usagef("--tls needs a HOST: the built-in sandbox speaks STARTTLS, not implicit TLS")
 	}
 	sc := sandbox.DefaultConfig()
+	if cfg.LMTP {
+		sc = sandbox.LMTPConfig()
+	}
 	sc.Proxy = cfg.Proxy != nil // --proxy against the sandbox: it reads the header
 	srv, err := sandbox.New(sc)
 	if err != nil {
@@ -294,6 +311,11 @@ func runScript(ctx context.Context, e *env, cfg repl.Config, file string) (int, 
 	}
 	if err := s.CredentialsWithheld(); err != nil {
 		return exitFailure, err
+	}
+	if msg := s.UndeliveredSentence(); msg != "" {
+		// Named on stderr as well as in the transcript: an LMTP reply
+		// after the first is easy to miss, and it is the one that failed.
+		fmt.Fprintf(e.stderr, "smtprepl: %s\n", visible.TextClip(msg, maxErrorBytes))
 	}
 	if s.Failed() {
 		return exitReplies, nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -164,5 +165,43 @@ func TestScriptColonCommandsQuoteServersEscaped(t *testing.T) {
 	}
 	if !strings.Contains(out, `# reply: 550 5.1.1 \x1b[2J`) || !strings.Contains(out, `extensions X\x1b[2J`) {
 		t.Errorf("the comments do not show the server's text escaped:\n%s", out)
+	}
+}
+
+// TestTLSShowHostileCertificate: every --tls-show form of a hostile
+// certificate, accepted with --insecure or refused, reaches stdout and
+// stderr escaped and bounded (3000 names: at most 10 shown per
+// certificate).
+func TestTLSShowHostileCertificate(t *testing.T) {
+	cert, _ := visibletest.HostileCert(t, 3000)
+	for _, form := range []string{"chain", "pem", "fingerprint"} {
+		for _, insecure := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/insecure=%v", form, insecure), func(t *testing.T) {
+				addr := serveOnce(t, startTLSWith(cert))
+				args := []string{"--tls-show", form, "--timeout", "5s", addr}
+				if insecure {
+					args = append(args, "--insecure")
+				}
+				_, out, errOut := runCLI(t, "EHLO me\nSTARTTLS\nQUIT\n", args...)
+				for what, text := range map[string]string{"stdout": out, "stderr": errOut} {
+					if bad := firstUnsafe(text); bad != "" {
+						t.Errorf("%s holds %s", what, bad)
+					}
+				}
+				if !strings.Contains(out, "# certificate 1 of 1 (the server's own)") {
+					t.Errorf("no certificate report in stdout:\n%.3000s", out)
+				}
+				// The PEM is the certificate itself, which crypto/tls bounds
+				// (a certificate message of at most 256 KiB); the other
+				// forms show at most 10 names.
+				limit := 16 << 10
+				if form == "pem" {
+					limit = 400 << 10
+				}
+				if len(out) > limit {
+					t.Errorf("stdout is %d bytes for one certificate, want at most %d", len(out), limit)
+				}
+			})
+		}
 	}
 }

@@ -24,7 +24,7 @@ type command struct {
 
 // commandTable is built per Server, so no table is shared mutable state.
 // BDAT gates itself: it must read its chunk even when refusing it.
-func commandTable() (map[string]command, []string) {
+func commandTable(lmtp bool) (map[string]command, []string) {
 	t := map[string]command{
 		"HELO":     {run: (*session).cmdHelo, help: "HELO hostname"},
 		"EHLO":     {run: (*session).cmdEhlo, help: "EHLO hostname"},
@@ -43,9 +43,14 @@ func commandTable() (map[string]command, []string) {
 		"XCLIENT":  {run: untrusted("XCLIENT"), trusted: true, help: "XCLIENT attribute=value... (trusted clients only: none here)"},
 		"XFORWARD": {run: untrusted("XFORWARD"), trusted: true, help: "XFORWARD attribute=value... (trusted clients only: none here)"},
 	}
+	if lmtp {
+		lmtpCommands(t)
+	}
 	verbs := make([]string, 0, len(t))
 	for v, c := range t {
-		if !c.trusted {
+		// XCLIENT and XFORWARD are for trusted clients; LMTP's HELO and
+		// EHLO are no commands of ours.
+		if !c.trusted && c.help != "" {
 			verbs = append(verbs, v)
 		}
 	}
@@ -86,8 +91,13 @@ func (s *session) cmdEhlo(arg string) error {
 		s.reply(501, proto.EnhancedCode{}, "Syntax: EHLO hostname")
 		return nil
 	}
+	return s.extendedHello("EHLO", arg)
+}
+
+// extendedHello answers EHLO, or LMTP's LHLO, with the keywords.
+func (s *session) extendedHello(verb, arg string) error {
 	s.helo, s.ehlo = strings.TrimSpace(arg), true
-	s.emit(EventHelo, "EHLO "+s.helo)
+	s.emit(EventHelo, verb+" "+s.helo)
 	s.endTx()
 	s.reply(250, proto.EnhancedCode{}, s.ehloLines()...)
 	return nil

@@ -71,6 +71,15 @@ type Config struct {
 	// is accepted.
 	Greylist bool
 
+	// LMTP serves LMTP (RFC 2033) instead of SMTP, as Dovecot's LMTP
+	// server does: LHLO opens the session, HELO and EHLO are unknown
+	// commands (500 5.5.1), and the end of a message gets one reply per
+	// accepted recipient. OverQuota names the local parts whose mailbox
+	// is full: their RCPT is accepted, and their delivery after the
+	// message fails with 552 5.2.2, each on its own reply.
+	LMTP      bool
+	OverQuota []string
+
 	// Maildir, when set, is a directory where every accepted message is
 	// also written, one file per recipient mailbox in Maildir layout
 	// (Maildir/<mailbox>/new/<unique>), after a Received: header of its own.
@@ -121,6 +130,16 @@ func DefaultConfig() Config {
 	}
 }
 
+// LMTPConfig is the practice server speaking LMTP: DefaultConfig, plus
+// a mailbox "full" that is over its quota.
+func LMTPConfig() Config {
+	c := DefaultConfig()
+	c.LMTP = true
+	c.Mailboxes = append(c.Mailboxes, "full")
+	c.OverQuota = []string{"full"}
+	return c
+}
+
 // PostfixQueueID is the default QueueID: 11 upper-case hex digits like
 // Postfix's short ids. An odd multiplier is a bijection modulo 2^44, so ids
 // never repeat within 2^44 messages yet do not read as a row number.
@@ -138,6 +157,9 @@ func (c Config) withDefaults() Config {
 	}
 	str(&c.Hostname, d.Hostname)
 	str(&c.LocalDomain, d.LocalDomain)
+	if c.LMTP {
+		str(&c.Greeting, c.Hostname+" LMTP smtprepl sandbox ready")
+	}
 	str(&c.MailboxPassword, d.MailboxPassword)
 	str(&c.Greeting, c.Hostname+" ESMTP smtprepl sandbox")
 	if c.Mailboxes == nil {

@@ -24,16 +24,19 @@ func (s *session) cmdData(arg string) error {
 	if s.cfg.Transcript && s.cfg.Events != nil {
 		s.emit(EventClient, fmt.Sprintf("(the message text: %d bytes, then \".\")", st.Bytes))
 	}
+	rcpts := s.tx.to
 	switch {
 	case st.TooBig:
 		s.endTx()
-		s.reply(552, ec(5, 3, 4), "Error: message file too big")
+		s.endReplies(rcpts, canned{552, ec(5, 3, 4), "Error: message file too big"})
 	case body.over:
 		// Read to its end and dropped: the session stays in step, and
 		// 452 4.3.1 after the dot, as Postfix answers when its queue file
 		// system is short, says "try again later".
 		s.endTx()
-		s.send(noStorage())
+		s.endReplies(rcpts, noStorage())
+	case s.cfg.LMTP:
+		s.deliverLMTP(body, st.BareLF)
 	default:
 		id, refusal := s.queue(body, st.BareLF)
 		s.queuedReply(refusal, "Ok: queued as "+id)
@@ -65,6 +68,9 @@ func (s *session) queue(body *bodyBuffer, bareLF int) (string, *canned) {
 		Received: s.cfg.Clock(), Helo: s.helo, TLS: s.tls, AuthUser: s.auth,
 		BareLF: bareLF, Params: tx.params, RcptParams: tx.rcptParams,
 		Client: clientIP(s.remoteAddr()), Protocol: protocolName(s.ehlo, tx.utf8, s.tls, s.auth != ""),
+	}
+	if s.cfg.LMTP {
+		msg.Protocol = lmtpProtocol(msg.Protocol)
 	}
 	msg, err := s.srv.mailbox.store(msg, body)
 	s.endTx()
@@ -176,15 +182,21 @@ func (s *session) bdatChunk(size int64, last bool) error {
 	if tx.chunkErr = failed || tooBig || short; tx.chunkErr {
 		tx.chunks.release() // the message is lost: free its bytes now
 	}
+	end := func(c canned) { s.send(c) }
+	if last {
+		end = func(c canned) { s.endReplies(tx.to, c) }
+	}
 	switch {
 	case failed:
-		s.reply(551, ec(5, 0, 0), fmt.Sprintf("Discarded %d bytes after earlier error", size))
+		end(canned{551, ec(5, 0, 0), fmt.Sprintf("Discarded %d bytes after earlier error", size)})
 	case tooBig:
-		s.reply(552, ec(5, 3, 4), "Chunk exceeds message size limit")
+		end(canned{552, ec(5, 3, 4), "Chunk exceeds message size limit"})
 	case short:
-		s.send(noStorage())
+		end(noStorage())
 	case !last:
 		s.reply(250, ec(2, 0, 0), fmt.Sprintf("Ok: %d bytes", size))
+	case s.cfg.LMTP:
+		s.deliverLMTP(tx.chunks, tx.chunks.bareLF())
 	default:
 		n := tx.chunks.Len()
 		id, refusal := s.queue(tx.chunks, tx.chunks.bareLF())

@@ -27,17 +27,33 @@ func FuzzSession(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	fuzzServer(f, Config{})
+}
+
+// FuzzLMTPSession is FuzzSession for the sandbox speaking LMTP, whose end
+// of a message answers once per recipient, some of them over quota.
+func FuzzLMTPSession(f *testing.F) {
+	for _, seed := range []string{
+		"LHLO x\r\nMAIL FROM:<bob@example.test>\r\nRCPT TO:<alice@example.test>\r\nRCPT TO:<full@example.test>\r\nDATA\r\nhi\r\n.\r\nNOOP\r\nQUIT\r\n",
+		"EHLO x\r\nHELO x\r\nLHLO\r\nLHLO x\r\nMAIL FROM:<b@example.test>\r\nRCPT TO:<full@example.test>\r\nBDAT 3\r\nabcBDAT 0 LAST\r\n",
+		"LHLO x\r\nMAIL FROM:<b@example.test>\r\nRCPT TO:<alice@example.test>\r\nRCPT TO:<carol@example.test>\r\nDATA\r\n" + strings.Repeat("x", 2000) + "\r\n.\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	fuzzServer(f, LMTPConfig())
+}
+
+// fuzzServer fuzzes a sandbox of cfg, with short timeouts and limits.
+func fuzzServer(f *testing.F, cfg Config) {
 	panics := make(chan string, 1)
-	srv, err := New(Config{
-		IdleTimeout: 50 * time.Millisecond,
-		MaxSize:     1 << 10, MaxLineBytes: 256,
-		Logf: func(format string, args ...any) {
-			select {
-			case panics <- fmt.Sprintf(format, args...):
-			default:
-			}
-		},
-	})
+	cfg.IdleTimeout, cfg.MaxSize, cfg.MaxLineBytes = 50*time.Millisecond, 1<<10, 256
+	cfg.Logf = func(format string, args ...any) {
+		select {
+		case panics <- fmt.Sprintf(format, args...):
+		default:
+		}
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -35,3 +35,19 @@ func TestFidelityInteropPostfix(t *testing.T) {
 		})
 	}
 }
+
+// TestFidelityInteropDovecot runs the LMTP fidelity table against the
+// real Dovecot LMTP server that .ci/peers/start.sh runs.
+func TestFidelityInteropDovecot(t *testing.T) {
+	addr := os.Getenv("SMTPREPL_DOVECOT_LMTP")
+	if addr == "" {
+		t.Skip("SMTPREPL_DOVECOT_LMTP is not set: start the peers with .ci/peers/start.sh and source peers.env")
+	}
+	for _, p := range lmtpProbes() {
+		t.Run(p.name, func(t *testing.T) {
+			if diff := cmp.Diff(p.postfix(), runLMTPProbe(t, addr, p)); diff != "" {
+				t.Errorf("Dovecot no longer answers as the table says (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -74,7 +74,7 @@ func New(cfg Config) (*Server, error) {
 		greylist:  newGreylist(),
 	}
 	s.pop3 = &pop3Store{srv: s, deleted: map[string]map[string]bool{}}
-	s.cmds, s.verbs = commandTable()
+	s.cmds, s.verbs = commandTable(cfg.LMTP)
 	if cfg.Maildir != "" {
 		if s.maildir, err = openMaildir(cfg.Maildir, cfg.Hostname); err != nil {
 			return nil, err

@@ -55,6 +55,8 @@ func phaseWords(p repl.PromptState, th Theme) []string {
 		out = append(out, fmt.Sprintf("MAIL ✓ RCPT ×%d", p.Recipients))
 	case p.Hello != "":
 		out = append(out, visible.Clip(p.Hello, 8)+" ✓") // HELO, EHLO or LHLO
+	case p.LMTP:
+		out = append(out, th.Explain.Sprint("no LHLO yet"))
 	default:
 		out = append(out, th.Explain.Sprint("no EHLO yet"))
 	}

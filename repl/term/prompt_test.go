@@ -16,6 +16,8 @@ func TestRenderPrompt(t *testing.T) {
 	}{
 		{"not connected", repl.PromptState{Target: "mx.example.com"}, "mx.example.com · not connected (:open reconnects) › "},
 		{"before EHLO", repl.PromptState{Connected: true, Target: "sandbox"}, "sandbox · plain · no EHLO yet › "},
+		{"LMTP, before LHLO", repl.PromptState{Connected: true, Target: "sandbox", State: proto.State{LMTP: true}}, "sandbox · plain · no LHLO yet › "},
+		{"LMTP, greeted", repl.PromptState{Connected: true, Target: "sandbox", State: proto.State{LMTP: true, Hello: "LHLO"}}, "sandbox · plain · LHLO ✓ › "},
 		{"greeted with HELO", repl.PromptState{Connected: true, Target: "sandbox", State: proto.State{Hello: "HELO"}}, "sandbox · plain · HELO ✓ › "},
 		{"greeted over TLS", repl.PromptState{Connected: true, Target: "sandbox", State: proto.State{TLS: true, Hello: "EHLO"}}, "sandbox · TLS · EHLO ✓ › "},
 		{"logged in, two recipients", repl.PromptState{Connected: true, Target: "sandbox",

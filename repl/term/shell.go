@@ -199,6 +199,7 @@ type TerminalOptions struct {
 func newShell(cfg repl.Config, out io.Writer, th Theme, width func() int, lr LineReader, histPath string) (*Shell, error) {
 	sh := &Shell{th: th, lr: lr}
 	sh.view = newTermView(out, th, width)
+	sh.view.lmtp = cfg.LMTP
 	sh.s = repl.NewSession(cfg, sh.view, out, sh)
 	h, err := openHistory(histPath, lr, sh.s.Keepable)
 	sh.hist = h

@@ -3,7 +3,6 @@ package term
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -76,19 +75,9 @@ func validity(info *proto.TLSInfo, now time.Time) string {
 	case now.Before(info.NotBefore):
 		return "NOT YET VALID: from " + info.NotBefore.UTC().Format("2006-01-02 15:04 MST")
 	case now.After(info.NotAfter):
-		return "EXPIRED on " + until + " (" + roughly(now.Sub(info.NotAfter)) + " ago)"
+		return "EXPIRED on " + until + " (" + repl.Roughly(now.Sub(info.NotAfter)) + " ago)"
 	}
-	return "until " + until + " (" + roughly(info.NotAfter.Sub(now)) + " from now)"
-}
-
-func roughly(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%d days", int(math.Round(d.Hours()/24)))
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(math.Round(d.Hours())))
-	}
-	return fmt.Sprintf("%d minutes", int(math.Round(d.Minutes())))
+	return "until " + until + " (" + repl.Roughly(info.NotAfter.Sub(now)) + " from now)"
 }
 
 // certAdvice is how to go on after a refused certificate.

@@ -33,6 +33,8 @@ type termView struct {
 	// Lines of the reply being read: shown, and left out past
 	// showReplyLines.
 	replyShown, replyHidden int
+	// lmtp: the session speaks LMTP, whose hello is LHLO (RFC 2033 §4.1).
+	lmtp bool
 }
 
 // Indents: the wire starts in column 0, smtprepl's own words are indented
@@ -155,7 +157,24 @@ func splitCode(line string) (int, string) {
 
 func (v *termView) Reply(verb string, r *proto.Reply) {
 	v.endReply()
-	v.explain(replyExplanation(verb, r, v.assist))
+	text := replyExplanation(verb, r, v.assist)
+	if h := lmtpHint(verb, r); v.lmtp && h != "" {
+		class, _ := codeMeaning(r.Code)
+		text = class + " · " + h
+	}
+	v.explain(text)
+}
+
+// lmtpHint is the next step where LMTP's differs from SMTP's: LHLO, not
+// EHLO or HELO, opens the session (RFC 2033 §4.1); "" elsewhere.
+func lmtpHint(verb string, r *proto.Reply) string {
+	switch {
+	case verb == "" && r.Code == 220:
+		return "this is an LMTP server: say LHLO with your host name (e.g. LHLO client.example.org) to see what it offers"
+	case (verb == "EHLO" || verb == "HELO") && r.Class() == 5:
+		return "an LMTP server knows LHLO, not EHLO or HELO (RFC 2033 §4.1): say LHLO with your host name"
+	}
+	return ""
 }
 
 // endReply says how much of a long reply was left out, once the reply

@@ -9,7 +9,18 @@ import (
 // StartSandbox is a practice server on a loopback port, closed with t.
 func StartSandbox(t testing.TB) *sandbox.Server {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.DefaultConfig())
+	return startSandbox(t, sandbox.DefaultConfig())
+}
+
+// StartLMTPSandbox is StartSandbox speaking LMTP (sandbox.LMTPConfig).
+func StartLMTPSandbox(t testing.TB) *sandbox.Server {
+	t.Helper()
+	return startSandbox(t, sandbox.LMTPConfig())
+}
+
+func startSandbox(t testing.TB, cfg sandbox.Config) *sandbox.Server {
+	t.Helper()
+	srv, err := sandbox.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
