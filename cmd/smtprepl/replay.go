@@ -38,11 +38,12 @@ values are used in order, the last for any use beyond them.`
 type replayFlags struct {
 	connFlags
 	ruleFlags
-	against string
-	secrets listFlag
-	verbose bool
-	junit   string
-	json    string
+	against   string
+	secrets   listFlag
+	verbose   bool
+	junit     string
+	json      string
+	jsonLines bool
 }
 
 func parseReplayFlags(e *env, args []string) (*replayFlags, []string, error) {
@@ -53,6 +54,7 @@ func parseReplayFlags(e *env, args []string) (*replayFlags, []string, error) {
 	fs.StringVar(&f.against, "against", "", "the server to replay against (default: the practice server, started on 127.0.0.1)")
 	fs.Var(&f.secrets, "secret", "NAME=VALUE: send VALUE for <redacted: NAME>; repeated for one NAME, the values go in order (a wrong, then a right login), the last one for any later use")
 	fs.BoolVar(&f.verbose, "v", false, "print the replayed session as a transcript first")
+	fs.BoolVar(&f.jsonLines, "jsonl", false, "with -v: print the replayed session as JSON Lines (the schema of --json in a session)")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to FILE, one test case per transcript")
 	fs.StringVar(&f.json, "json", "", "also write a JSON report to FILE: each transcript's differences")
 	pos, err := parseInterleaved(fs, args)
@@ -121,7 +123,7 @@ func replayOne(ctx context.Context, e *env, f *replayFlags, file, addr string, t
 	if err != nil {
 		return res.failed(exitUsage, err)
 	}
-	fmt.Fprintf(e.stdout, "replay: %d steps of %s against %s\n", sv.Steps, visible.Clip(file, 200), addr)
+	fmt.Fprintf(f.reportTo(e), "replay: %d steps of %s against %s\n", sv.Steps, visible.Clip(file, 200), addr)
 	res.exit, res.err = dialReplay(ctx, e, f, addr, tlsOpts, path, sv, transcripts.ReplayOptions{Secret: secret, StartTLS: f.starttls}, rules, &res)
 	return res
 }
@@ -165,14 +167,24 @@ func replay(ctx context.Context, e *env, f *replayFlags, path string, sv transcr
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	got, done := make(chan transcripts.Entry, 64), make(chan error, 1)
+	var lines *transcripts.Recorder
+	if f.verbose && f.jsonLines {
+		lines = transcripts.NewJSONRecorder(e.stdout, nil)
+	}
 	go func() {
 		defer close(got)
 		done <- transcripts.ReplayStream(ctx, c, play, sv, opts, func(en transcripts.Entry) {
-			if f.verbose {
+			switch {
+			case lines != nil:
+				feedJSON(lines, en)
+			case f.verbose:
 				io.WriteString(e.stdout, en.Shown()+"\n")
 			}
 			got <- en
 		})
+		if lines != nil {
+			lines.Close()
+		}
 	}()
 	var r diffReport
 	st, cmpErr := transcripts.CompareStream(want, chanSource(got), rules, r.add)
@@ -191,7 +203,7 @@ func replay(ctx context.Context, e *env, f *replayFlags, path string, sv transcr
 	}
 	res.steps = st.Steps
 	res.sum = transcripts.Summarise(r.diffs, st, rules)
-	return printDifferences(e.stdout, "replay", r, st, rules, e.colour(f.noColor))
+	return printDifferences(f.reportTo(e), "replay", r, st, rules, e.colour(f.noColor))
 }
 
 // chanSource is the replayed session as a stream for the comparison.
@@ -357,3 +369,25 @@ func askSecret(e *env, name string) (string, error) {
 // quotedName shows a secret's name, which comes from the file: escaped,
 // bounded, in quotes.
 func quotedName(name string) string { return `"` + visible.Clip(name, 200) + `"` }
+
+// feedJSON writes one entry of the replayed session as JSON Lines: what
+// went out, what came back and the events, secrets already redacted.
+func feedJSON(rec *transcripts.Recorder, en transcripts.Entry) {
+	switch en.Kind {
+	case transcripts.Client:
+		rec.Client(en.Bytes())
+	case transcripts.Server:
+		rec.Server(en.Bytes())
+	case transcripts.Event:
+		rec.Event(en.Text)
+	}
+}
+
+// reportTo is where the report goes: stdout, or stderr when stdout is the
+// replayed session as JSON Lines (-v --jsonl), so that it stays JSON.
+func (f *replayFlags) reportTo(e *env) io.Writer {
+	if f.verbose && f.jsonLines {
+		return e.stderr
+	}
+	return e.stdout
+}

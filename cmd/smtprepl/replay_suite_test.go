@@ -97,3 +97,26 @@ func TestReplaySuite(t *testing.T) {
 		t.Errorf("JSON differences %+v", diffs)
 	}
 }
+
+// TestReplayJSONLines: -v --jsonl prints the replayed session as JSON
+// Lines on stdout, one object per line, and the report on stderr.
+func TestReplayJSONLines(t *testing.T) {
+	code, out, errOut := runCmd(t, "", "replay", testdata+"rfc5321-d1-typical.txt", "-v", "--jsonl", "--against", "sandbox")
+	if code != exitReplies {
+		t.Fatalf("exit %d, want 1 (the sandbox is not foo.com)\n%s", code, errOut)
+	}
+	kinds := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var obj struct {
+			V    int    `json:"v"`
+			Kind string `json:"kind"`
+		}
+		if err := json.Unmarshal([]byte(line), &obj); err != nil || obj.V != 1 {
+			t.Fatalf("not a JSON line: %q (%v)", line, err)
+		}
+		kinds[obj.Kind]++
+	}
+	if kinds["client"] == 0 || kinds["server"] == 0 || !strings.Contains(errOut, "steps differ") {
+		t.Errorf("kinds %v, stderr %q", kinds, errOut)
+	}
+}
