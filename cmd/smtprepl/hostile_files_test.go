@@ -223,8 +223,14 @@ func TestMillionLinesMemory(t *testing.T) {
 			}
 			peak := peakMiB(t, status)
 			t.Logf("%s of %d lines: peak resident memory %d MiB", tc.name, strings.Count(tc.file, "\n"), peak)
-			if peak > 100 {
-				t.Errorf("peak resident memory %d MiB, want at most 100", peak)
+			// The race detector's shadow memory counts in what the OS
+			// reports; holding a million entries would still pass 250.
+			limit := 100
+			if raceDetector {
+				limit = 160
+			}
+			if peak > limit {
+				t.Errorf("peak resident memory %d MiB, want at most %d", peak, limit)
 			}
 		})
 	}

@@ -189,11 +189,11 @@ func TestReplayRepeatedSecret(t *testing.T) {
 		t.Fatalf("recording: exit %d, want 1\n%s%s", code, out.String(), errOut.String())
 	}
 	name := "--secret=AUTH PLAIN credentials="
-	code, got, gotErr := runCmd(t, "", "replay", rec, name+wrong, name+plainCredentials)
+	code, got, gotErr := runCmd(t, "", "replay", rec, name+wrong, name+plainCredentials, "--against", "sandbox")
 	if code != 0 || !strings.Contains(got, "steps match") {
 		t.Errorf("replay with the wrong, then the right secret: exit %d\n%s%s", code, got, gotErr)
 	}
-	code, got, gotErr = runCmd(t, "", "replay", rec, name+plainCredentials)
+	code, got, gotErr = runCmd(t, "", "replay", rec, name+plainCredentials, "--against", "sandbox")
 	if code != 1 || !strings.Contains(got, "want 535, got 235") {
 		t.Errorf("replay with the right secret alone: exit %d, want 1 and the first login differing\n%s%s", code, got, gotErr)
 	}
