@@ -138,3 +138,24 @@ func BenchmarkMockStrictMessage(b *testing.B) {
 		m.conns.Store(0) // each round is connection 1 again
 	}
 }
+
+// BenchmarkJSONRecorderLine is BenchmarkRecorderLine for --json's JSON
+// Lines.
+func BenchmarkJSONRecorderLine(b *testing.B) {
+	r := NewJSONRecorder(io.Discard, nil)
+	cmd := []byte("RCPT TO:<jones@foo.com>\r\n")
+	reply := []byte("250 2.1.5 Ok\r\n")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			r.Client(cmd)
+		} else {
+			r.Server(reply)
+		}
+		i++
+	}
+	if err := r.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
