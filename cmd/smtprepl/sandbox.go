@@ -32,7 +32,7 @@ type sandboxFlags struct {
 	listenPOP3                 string // "" for none
 	maildir                    string
 	verbose, noColor           bool
-	scenarios                  []string
+	scenarios                  []func(*sandbox.Config)
 	requireTLS, proxy, lmtp    bool
 	keepMsgs, keepMiB, inFlMiB int
 }
@@ -49,8 +49,8 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	}
 	cfg.RequireTLS, cfg.Proxy = f.requireTLS, f.proxy
 	cfg.Maildir = f.maildir
-	for _, name := range f.scenarios {
-		sandboxScenarios()[name](&cfg)
+	for _, apply := range f.scenarios {
+		apply(&cfg)
 	}
 	log := newSandboxLog(e.stdout, term.NewTheme(e.colour(f.noColor)), time.Now)
 	cfg.Events, cfg.Transcript = log.event, f.verbose
@@ -93,24 +93,126 @@ func runSandbox(ctx context.Context, e *env, args []string) (int, error) {
 	return exitOK, nil
 }
 
-// sandboxScenarios are the behaviours --scenario injects, by name.
-func sandboxScenarios() map[string]func(*sandbox.Config) {
-	return map[string]func(*sandbox.Config){
-		// 451 4.7.1 to the first RCPT of each client IP, sender and
-		// recipient; a retry is accepted.
-		"greylisting": func(c *sandbox.Config) { c.Greylist = true },
-		// The --listen port too requires STARTTLS before AUTH and MAIL.
-		"tls-required": func(c *sandbox.Config) { c.RequireTLS = true },
+// scenario is one behaviour --scenario injects: its name, what its value
+// is (empty: it takes none), and how it changes the configuration.
+type scenario struct {
+	name, value, what string
+	apply             func(c *sandbox.Config, value string) error
+}
+
+func sandboxScenarios() []scenario {
+	return []scenario{
+		{"greylisting", "", "451 4.7.1 to the first RCPT of each client, sender and recipient; a retry is accepted",
+			func(c *sandbox.Config, _ string) error { c.Greylist = true; return nil }},
+		{"tls-required", "", "the --listen port too requires STARTTLS before AUTH and MAIL",
+			func(c *sandbox.Config, _ string) error { c.RequireTLS = true; return nil }},
+		{"421-at", "STAGE", "421 4.3.2 and a hang-up at greeting, ehlo, mail, rcpt, data or dot",
+			func(c *sandbox.Config, v string) error {
+				if !slices.Contains([]string{"greeting", "ehlo", "mail", "rcpt", "data", "dot"}, v) {
+					return fmt.Errorf("421-at takes greeting, ehlo, mail, rcpt, data or dot, got %q", v)
+				}
+				c.Drop421At = v
+				return nil
+			}},
+		{"reject-rcpt", "N", "550 5.1.1 to the Nth RCPT of each transaction, whoever it names",
+			func(c *sandbox.Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > 1000 {
+					return fmt.Errorf("reject-rcpt takes a number from 1 to 1000, got %q", v)
+				}
+				c.RejectRcpt = n
+				return nil
+			}},
+		{"slow-banner", "DURATION", "wait this long before the greeting (clients' connect timeouts)",
+			func(c *sandbox.Config, v string) error { return duration(&c.SlowBanner, "slow-banner", v) }},
+		{"tarpit", "DURATION", "wait this long before every reply",
+			func(c *sandbox.Config, v string) error { return duration(&c.Tarpit, "tarpit", v) }},
+		{"auth-fails-once", "", "each client address's first AUTH gets 535 5.7.8, even with the right password",
+			func(c *sandbox.Config, _ string) error { c.AuthFailsOnce = true; return nil }},
+		{"size-limit", "BYTES", "SIZE announced and enforced (552 5.3.4 above it)",
+			func(c *sandbox.Config, v string) error {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n < 1 || n > 1<<30 {
+					return fmt.Errorf("size-limit takes a number of bytes from 1 to 1073741824, got %q", v)
+				}
+				c.MaxSize = n
+				return nil
+			}},
 	}
+}
+
+func duration(d *time.Duration, name, v string) error {
+	t, err := time.ParseDuration(v)
+	if err != nil || t <= 0 || t > 10*time.Minute {
+		return fmt.Errorf("%s takes a duration up to 10m (e.g. 5s), got %q", name, v)
+	}
+	*d = t
+	return nil
+}
+
+// parseScenarios reads one --scenario value: NAME or NAME=VALUE, or the
+// name of a file holding one of those per line ("#" comments).
+func parseScenarios(spec string) ([]func(*sandbox.Config), error) {
+	if fi, err := os.Stat(spec); err == nil && fi.Mode().IsRegular() {
+		if fi.Size() > 64<<10 {
+			return nil, fmt.Errorf("the scenario file %s is over 64 KiB", visible.Clip(spec, 200))
+		}
+		b, err := os.ReadFile(spec)
+		if err != nil {
+			return nil, fmt.Errorf("reading the scenario file: %w", err)
+		}
+		var out []func(*sandbox.Config)
+		for n, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			apply, err := parseScenario(line)
+			if err != nil {
+				return nil, fmt.Errorf("%s line %d: %w", visible.Clip(spec, 200), n+1, err)
+			}
+			out = append(out, apply)
+		}
+		return out, nil
+	}
+	apply, err := parseScenario(spec)
+	if err != nil {
+		return nil, err
+	}
+	return []func(*sandbox.Config){apply}, nil
+}
+
+func parseScenario(spec string) (func(*sandbox.Config), error) {
+	name, value, hasValue := strings.Cut(spec, "=")
+	for _, sc := range sandboxScenarios() {
+		if sc.name != name {
+			continue
+		}
+		if (sc.value != "") != hasValue {
+			if sc.value == "" {
+				return nil, fmt.Errorf("the scenario %s takes no value", name)
+			}
+			return nil, fmt.Errorf("the scenario %s needs a value: %s=%s", name, name, sc.value)
+		}
+		// Checked now, so a mistake is a usage error before anything listens.
+		if err := sc.apply(&sandbox.Config{}, value); err != nil {
+			return nil, err
+		}
+		return func(c *sandbox.Config) { sc.apply(c, value) }, nil
+	}
+	return nil, fmt.Errorf("unknown scenario %q; the scenarios are %s", visible.Clip(name, 100), scenarioNames())
 }
 
 // scenarioNames lists the scenarios for the usage text and its errors.
 func scenarioNames() string {
-	names := make([]string, 0, 2)
-	for name := range sandboxScenarios() {
-		names = append(names, name)
+	var names []string
+	for _, sc := range sandboxScenarios() {
+		n := sc.name
+		if sc.value != "" {
+			n += "=" + sc.value
+		}
+		names = append(names, n)
 	}
-	slices.Sort(names)
 	return strings.Join(names, ", ")
 }
 
@@ -163,11 +265,12 @@ func parseSandboxFlags(e *env, args []string) (sandboxFlags, error) {
 	fs.StringVar(&f.maildir, "maildir", "", "also write every accepted message to DIR/<mailbox>/new/, Maildir layout, with a Received: header")
 	fs.BoolVar(&f.verbose, "verbose", false, "also log every line of every session (C: and S:), AUTH's credentials withheld")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colours in the log (also: NO_COLOR)")
-	fs.Func("scenario", "inject a behaviour, repeatable: "+scenarioNames(), func(name string) error {
-		if _, ok := sandboxScenarios()[name]; !ok {
-			return fmt.Errorf("unknown scenario %q; the scenarios are %s", name, scenarioNames())
+	fs.Func("scenario", "inject a behaviour, repeatable: NAME[=VALUE] or a FILE of them, one per line; "+scenarioNames(), func(spec string) error {
+		applies, err := parseScenarios(spec)
+		if err != nil {
+			return err
 		}
-		f.scenarios = append(f.scenarios, name)
+		f.scenarios = append(f.scenarios, applies...)
 		return nil
 	})
 	fs.IntVar(&f.keepMsgs, "mailbox-messages", d.MailboxMessages, "messages the mailbox keeps; a new one drops the oldest")

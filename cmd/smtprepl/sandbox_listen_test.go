@@ -364,9 +364,73 @@ func TestSandboxScenarios(t *testing.T) {
 		t.Fatalf("MAIL before STARTTLS with tls-required: %v, want 530", err)
 	}
 
-	code, _, errOut := runCmd(t, "", "sandbox", "--scenario", "tarpit")
-	if code != exitUsage || !strings.Contains(errOut, `unknown scenario "tarpit"; the scenarios are greylisting, tls-required`) {
-		t.Errorf("--scenario tarpit: exit %d, stderr %q", code, errOut)
+	for _, tc := range []struct{ spec, err string }{
+		{"tarpit", "the scenario tarpit needs a value: tarpit=DURATION"},
+		{"bogus", `unknown scenario "bogus"; the scenarios are greylisting, tls-required, 421-at=STAGE`},
+		{"421-at=helo", `421-at takes greeting, ehlo, mail, rcpt, data or dot, got "helo"`},
+		{"reject-rcpt=0", `reject-rcpt takes a number from 1 to 1000, got "0"`},
+		{"greylisting=yes", "the scenario greylisting takes no value"},
+	} {
+		code, _, errOut := runCmd(t, "", "sandbox", "--scenario", tc.spec)
+		if code != exitUsage || !strings.Contains(errOut, tc.err) {
+			t.Errorf("--scenario %s: exit %d, stderr %q, want 64 and %q", tc.spec, code, errOut, tc.err)
+		}
+	}
+}
+
+// TestSandboxMoreScenarios drives each behaviour a client's error
+// handling is tested against, as a client sees it on the wire.
+func TestSandboxMoreScenarios(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "scenario.txt")
+	os.WriteFile(file, []byte("# the second recipient is refused\nreject-rcpt=2\nsize-limit=1000\n"), 0o644)
+	tests := []struct {
+		name   string
+		args   []string
+		script string
+		want   []string // substrings of the session, in order
+	}{
+		{"421 at the greeting", []string{"--scenario", "421-at=greeting"}, "EHLO me\n", []string{"421 4.3.2"}},
+		{"421 at RCPT", []string{"--scenario", "421-at=rcpt"}, "EHLO me\nMAIL FROM:<bob@example.test>\nRCPT TO:<alice@example.test>\n",
+			[]string{"250 2.1.0 Ok", "421 4.3.2"}},
+		{"421 after the dot", []string{"--scenario", "421-at=dot"}, "EHLO me\nMAIL FROM:<bob@example.test>\nRCPT TO:<alice@example.test>\nDATA\nSubject: x\n\nhi\n.\n",
+			[]string{"354 End data", "421 4.3.2"}},
+		{"the second RCPT refused, from a file", []string{"--scenario", file}, "EHLO me\nMAIL FROM:<bob@example.test>\nRCPT TO:<alice@example.test>\nRCPT TO:<bob@example.test>\nRCPT TO:<carol@example.test>\nQUIT\n",
+			[]string{"250 2.1.5 Ok", "550 5.1.1 <bob@example.test>: Recipient address rejected: User unknown (scenario: RCPT number 2)", "250 2.1.5 Ok", "221"}},
+		{"a size limit", []string{"--scenario", "size-limit=1000"}, "EHLO me\nMAIL FROM:<bob@example.test> SIZE=5000\nQUIT\n",
+			[]string{"250-SIZE 1000", "552 5.3.4"}},
+		{"AUTH fails once", []string{"--scenario", "auth-fails-once"}, "EHLO me\nAUTH PLAIN AHN0dWRlbnQAc2VjcmV0\nAUTH PLAIN AHN0dWRlbnQAc2VjcmV0\nQUIT\n",
+			[]string{"535 5.7.8", "235 2.7.0"}},
+		{"a slow banner", []string{"--scenario", "slow-banner=300ms"}, "QUIT\n", []string{"220 ", "221"}},
+		{"a tarpit", []string{"--scenario", "tarpit=50ms"}, "NOOP\nQUIT\n", []string{"220 ", "250 2.0.0 Ok", "221"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := startSandbox(t, 0, tt.args...)
+			c, err := net.Dial("tcp", r.addrs["plain"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			start := time.Now()
+			io.WriteString(c, strings.ReplaceAll(tt.script, "\n", "\r\n"))
+			b, _ := io.ReadAll(c)
+			got := string(b)
+			at := 0
+			for _, w := range tt.want {
+				i := strings.Index(got[at:], w)
+				if i < 0 {
+					t.Fatalf("the session lacks %q after byte %d:\n%s", w, at, got)
+				}
+				at += i + len(w)
+			}
+			if tt.name == "a slow banner" && time.Since(start) < 300*time.Millisecond {
+				t.Errorf("the greeting came after %s, want 300ms or more", time.Since(start))
+			}
+			if tt.name == "a tarpit" && time.Since(start) < 150*time.Millisecond {
+				t.Errorf("three replies came in %s, want 50ms before each", time.Since(start))
+			}
+		})
 	}
 }
 

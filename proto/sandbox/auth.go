@@ -57,6 +57,10 @@ func (s *session) authenticate(name, initial string, hasInitial bool) error {
 			s.send(*refusal)
 			return nil
 		}
+		if s.cfg.AuthFailsOnce && s.srv.firstAuth(clientIP(s.remoteAddr())) {
+			s.send(*authFailed("authentication failed (scenario: the first try always fails)"))
+			return nil
+		}
 		s.auth = user
 		s.emit(EventAuth, user)
 		s.reply(235, ec(2, 7, 0), "Authentication successful")

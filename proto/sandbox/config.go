@@ -70,6 +70,20 @@ type Config struct {
 	// recipient) with 451 4.7.1, as a greylisting server does; a retry
 	// is accepted.
 	Greylist bool
+	// Scenario behaviours (smtprepl sandbox --scenario), for lessons and
+	// for testing how a client copes:
+	// Drop421At answers 421 4.3.2 and closes at a stage instead of its
+	// usual reply: "greeting", "ehlo", "mail", "rcpt", "data" or "dot".
+	Drop421At string
+	// RejectRcpt refuses the Nth RCPT of each transaction (1-based) with
+	// 550 5.1.1, whoever it names; 0: none.
+	RejectRcpt int
+	// SlowBanner waits this long before the greeting; Tarpit before
+	// every reply.
+	SlowBanner, Tarpit time.Duration
+	// AuthFailsOnce refuses each client address's first AUTH with 535
+	// 5.7.8, even with the right password; a second try succeeds.
+	AuthFailsOnce bool
 
 	// LMTP serves LMTP (RFC 2033) instead of SMTP, as Dovecot's LMTP
 	// server does: LHLO opens the session, HELO and EHLO are unknown

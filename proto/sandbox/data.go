@@ -92,6 +92,10 @@ func (s *session) queue(body *bodyBuffer, bareLF int) (string, *canned) {
 
 // queuedReply answers the end of a message: its refusal, or 250 with ok.
 func (s *session) queuedReply(refusal *canned, ok string) {
+	if refusal == nil && s.cfg.Drop421At == "dot" {
+		refusal = &canned{421, ec(4, 3, 2), s.cfg.Hostname + " Service not available, closing transmission channel (scenario)"}
+		s.hangup = true
+	}
 	if refusal != nil {
 		s.send(*refusal)
 		return

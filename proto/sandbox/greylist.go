@@ -51,3 +51,21 @@ func (g *greylist) first(ip, from, rcpt string) bool {
 func greylisted(rcpt string) *canned {
 	return &canned{451, ec(4, 7, 1), "<" + clip(rcpt) + ">: Recipient address rejected: Greylisted, try again later"}
 }
+
+// firstAuth reports whether this is the first AUTH that would succeed
+// from ip (Config.AuthFailsOnce), and remembers it.
+func (s *Server) firstAuth(ip string) bool {
+	s.authMu.Lock()
+	defer s.authMu.Unlock()
+	if s.authSeen == nil {
+		s.authSeen = map[string]bool{}
+	}
+	if s.authSeen[ip] || len(s.authSeen) >= maxAuthSeen {
+		return false
+	}
+	s.authSeen[ip] = true
+	return true
+}
+
+// maxAuthSeen bounds the addresses AuthFailsOnce remembers.
+const maxAuthSeen = 100000

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/smtprepl/smtprepl/proto"
 )
@@ -110,6 +111,10 @@ func (s *session) cmdRcpt(arg string) error {
 		s.tooManyRecipients()
 	default:
 		addr, params, refusal := s.parseRcpt(arg)
+		s.tx.rcptTried++
+		if refusal == nil && s.cfg.RejectRcpt > 0 && s.tx.rcptTried == s.cfg.RejectRcpt {
+			refusal = &canned{550, ec(5, 1, 1), "<" + clip(addr) + ">: Recipient address rejected: User unknown (scenario: RCPT number " + strconv.Itoa(s.cfg.RejectRcpt) + ")"}
+		}
 		if refusal == nil {
 			_, refusal = s.srv.dir.lookup(addr, s.auth != "")
 		}

@@ -41,6 +41,11 @@ type Server struct {
 	spare chan func()
 	done  chan struct{}
 
+	// authMu guards authSeen: the client addresses whose first AUTH
+	// Config.AuthFailsOnce has refused.
+	authMu   sync.Mutex
+	authSeen map[string]bool
+
 	mu  sync.Mutex
 	lns []net.Listener
 	// pop3Addr is the first POP3 listener's, for clients in this process.

@@ -34,6 +34,8 @@ type session struct {
 	// remote is the client's address, for Events: formatted once, after
 	// any PROXY header has said who the client is.
 	remote string
+	// hangup: a reply said 421, so the session ends after it (scenario).
+	hangup bool
 	// commands and messages count command lines and queued messages.
 	commands, messages int
 	tls                bool
@@ -63,6 +65,7 @@ type transaction struct {
 	chunks     *bodyBuffer // BDAT data; nil until the first BDAT
 	chunkErr   bool        // a chunk was refused: discard the rest up to LAST
 	overshoot  int         // RCPTs refused for MaxRecipients so far
+	rcptTried  int         // RCPT commands so far, for Config.RejectRcpt
 	// envelope is the bytes of addresses and parameters so far; beyond
 	// its first chunk, envChunks of the in-flight budget are held for it.
 	envelope  int64
@@ -193,6 +196,15 @@ func (s *session) serve() {
 		s.proxied = h.Source
 	}
 	s.emit(EventConnect, s.listenerKind())
+	if !s.wait(s.cfg.SlowBanner) {
+		return
+	}
+	if s.cfg.Drop421At == "greeting" {
+		s.reply(421, ec(4, 3, 2), s.cfg.Hostname+" Service not available, closing transmission channel (scenario)")
+		s.bw.Flush()
+		s.emit(EventClose, "421 at the greeting (scenario)")
+		return
+	}
 	s.reply(220, proto.EnhancedCode{}, s.cfg.Greeting)
 	err := s.loop()
 	if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -200,6 +212,36 @@ func (s *session) serve() {
 	}
 	s.bw.Flush()
 	s.emit(EventClose, closeReason(err))
+}
+
+// scenarioStage is the Drop421At stage a verb is at.
+func scenarioStage(verb string) string {
+	switch verb {
+	case "EHLO", "HELO", "LHLO":
+		return "ehlo"
+	case "MAIL":
+		return "mail"
+	case "RCPT":
+		return "rcpt"
+	case "DATA", "BDAT":
+		return "data"
+	}
+	return ""
+}
+
+// wait sleeps for d, or less when the server closes; false then.
+func (s *session) wait(d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.srv.done:
+		return false
+	}
 }
 
 // remoteAddr is the client: the one a PROXY header named, else the peer.
@@ -238,6 +280,9 @@ func (s *session) loop() error {
 			if err := s.dispatch(line); err != nil {
 				return err
 			}
+			if s.hangup {
+				return errHangup
+			}
 		}
 		if s.errors >= s.cfg.MaxErrors {
 			s.reply(421, ec(4, 7, 0), s.cfg.Hostname+" Error: too many errors")
@@ -254,6 +299,10 @@ func (s *session) dispatch(line string) error {
 		return nil
 	}
 	c, ok := s.srv.cmds[cmd.Verb]
+	if ok && s.cfg.Drop421At != "" && s.cfg.Drop421At == scenarioStage(cmd.Verb) {
+		s.reply(421, ec(4, 3, 2), s.cfg.Hostname+" Service not available, closing transmission channel (scenario)")
+		return errHangup
+	}
 	switch {
 	case !ok:
 		s.reply(500, ec(5, 5, 2), "Error: command not recognized")
@@ -331,6 +380,10 @@ func (s *session) reply(code int, enh proto.EnhancedCode, lines ...string) {
 // built as a proto.Reply (and its enhanced code by fmt) was a tenth of the
 // sandbox's own CPU under a classroom's load.
 func (s *session) tell(code int, enh proto.EnhancedCode, lines ...string) {
+	if s.cfg.Tarpit > 0 {
+		s.bw.Flush()
+		s.wait(s.cfg.Tarpit)
+	}
 	if len(lines) == 0 {
 		lines = []string{""}
 	}
