@@ -27,6 +27,11 @@ type SandboxOptions struct {
 	RequireTLS bool // a submission port: AUTH and MAIL only after STARTTLS
 	MaxErrors  int  // 4xx/5xx replies before the server says 421; 0 keeps its default
 	Greylist   bool // 451 4.7.1 to the first RCPT of each client, sender and recipient
+	// The sandbox's other scenarios (smtprepl sandbox --scenario):
+	AuthFailsOnce bool   // each client's first AUTH gets 535 5.7.8
+	RejectRcpt    int    // the Nth RCPT of each transaction gets 550 5.1.1; 0: none
+	Drop421At     string // 421 4.3.2 and a hang-up at this stage; "": none
+	MaxSize       int64  // SIZE announced and enforced; 0 keeps its default
 }
 
 // Step is one thing the student does: read the prose, type the lines.

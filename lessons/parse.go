@@ -137,6 +137,25 @@ func (p *parser) sandbox(line int, value string) SandboxOptions {
 			o.RequireTLS = true
 		case len(f) == 1 && f[0] == "greylisting":
 			o.Greylist = true
+		case len(f) == 1 && f[0] == "auth-fails-once":
+			o.AuthFailsOnce = true
+		case len(f) == 2 && f[0] == "reject-rcpt":
+			n, err := strconv.Atoi(f[1])
+			if err != nil || n < 1 || n > 1000 {
+				p.errorf(line, "reject-rcpt needs a number from 1 to 1000, got %q", f[1])
+			}
+			o.RejectRcpt = n
+		case len(f) == 2 && f[0] == "421-at":
+			if !slices.Contains([]string{"greeting", "ehlo", "mail", "rcpt", "data", "dot"}, f[1]) {
+				p.errorf(line, "421-at needs greeting, ehlo, mail, rcpt, data or dot, got %q", f[1])
+			}
+			o.Drop421At = f[1]
+		case len(f) == 2 && f[0] == "size-limit":
+			n, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil || n < 1 || n > 1<<30 {
+				p.errorf(line, "size-limit needs a number of bytes from 1 to 1073741824, got %q", f[1])
+			}
+			o.MaxSize = n
 		case len(f) == 2 && f[0] == "max-errors":
 			n, err := strconv.Atoi(f[1])
 			if err != nil || n < 1 {
@@ -144,7 +163,7 @@ func (p *parser) sandbox(line int, value string) SandboxOptions {
 			}
 			o.MaxErrors = n
 		default:
-			p.errorf(line, "unknown sandbox option or scenario %q (require-tls or tls-required, greylisting, max-errors N)", strings.TrimSpace(opt))
+			p.errorf(line, "unknown sandbox option or scenario %q (require-tls or tls-required, greylisting, auth-fails-once, reject-rcpt N, 421-at STAGE, size-limit BYTES, max-errors N)", strings.TrimSpace(opt))
 		}
 	}
 	return o

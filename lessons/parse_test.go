@@ -89,6 +89,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad regex", "title: T\n-- step: A --\n> NOOP\nexpect 250\nmatch /Ok(/\n", "x.txtar:5: match: bad regular expression \"Ok(\""},
 		{"unknown variable", "title: T\n-- step: A --\n> :open {{submision}}\nexpect 220\n", "x.txtar:3: unknown variable {{submision}} ({{implicit-tls}}, {{submission}}, {{pop3}}, {{cafile}}, {{trust}})"},
 		{"scenario", "title: T\nsandbox: tarpit\n-- step: A --\n> NOOP\n", `x.txtar:2: unknown sandbox option or scenario "tarpit"`},
+		{"421 at no stage", "title: T\nsandbox: 421-at helo\n-- step: A --\n> NOOP\n", `x.txtar:2: 421-at needs greeting, ehlo, mail, rcpt, data or dot, got "helo"`},
+		{"reject no RCPT", "title: T\nsandbox: reject-rcpt 0\n-- step: A --\n> NOOP\n", `x.txtar:2: reject-rcpt needs a number from 1 to 1000, got "0"`},
 		{"escape in prose", "title: T\n-- step: A --\nsee \x1b[2J here\n> NOOP\n", `x.txtar:3: a control or invisible character, shown escaped: see \x1b[2J here`},
 		{"bidi in title", "title: T\u202e\n-- step: A --\n> NOOP\n", `x.txtar:1: a control or invisible character`},
 		{"bad pattern", "title: T\n-- step: A --\n> NOOP\nexpect 250|6xx\n", `x.txtar:4: "6xx" is not a reply pattern`},
@@ -170,5 +172,18 @@ func TestExpectMatch(t *testing.T) {
 	}
 	if (Expect{Alts: []string{"550"}, Text: "queued"}).Match(queued) {
 		t.Error("the text matched and the code did not, yet the expectation held")
+	}
+}
+
+// TestParseSandboxScenarios: a lesson names the sandbox's scenarios as
+// the command line does, with a space for the "=".
+func TestParseSandboxScenarios(t *testing.T) {
+	l, err := Parse("x.txtar", []byte("title: T\nsandbox: auth-fails-once, reject-rcpt 2, 421-at dot, size-limit 5000, greylisting\n-- step: A --\n> NOOP\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SandboxOptions{Greylist: true, AuthFailsOnce: true, RejectRcpt: 2, Drop421At: "dot", MaxSize: 5000}
+	if l.Sandbox != want {
+		t.Errorf("sandbox options %+v, want %+v", l.Sandbox, want)
 	}
 }

@@ -48,6 +48,16 @@ type LessonServer struct {
 func StartLessonServer(base sandbox.Config, o lessons.SandboxOptions) (*LessonServer, error) {
 	base.RequireTLS = base.RequireTLS || o.RequireTLS
 	base.Greylist = base.Greylist || o.Greylist
+	base.AuthFailsOnce = base.AuthFailsOnce || o.AuthFailsOnce
+	if o.RejectRcpt > 0 {
+		base.RejectRcpt = o.RejectRcpt
+	}
+	if o.Drop421At != "" {
+		base.Drop421At = o.Drop421At
+	}
+	if o.MaxSize > 0 {
+		base.MaxSize = o.MaxSize
+	}
 	if o.MaxErrors > 0 {
 		base.MaxErrors = o.MaxErrors
 	}
