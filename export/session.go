@@ -60,8 +60,10 @@ func FromTranscript(t *transcripts.Transcript, server string) (*Session, error) 
 	if s.Server == "" {
 		return nil, errors.New("the transcript names no server (no \"# server:\" line): give one with --server HOST:PORT")
 	}
-	if _, _, err := net.SplitHostPort(s.Server); err != nil {
-		return nil, fmt.Errorf("the server %q is not HOST:PORT", s.Server)
+	host, port, err := net.SplitHostPort(s.Server)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 ||
+		strings.IndexFunc(host, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '"' || r == '\'' || r == '\\' }) >= 0 {
+		return nil, fmt.Errorf("the server %s is not HOST:PORT", strconv.Quote(s.Server))
 	}
 	var pending []int // steps waiting for their replies, oldest first
 	tls, greeted := false, false
