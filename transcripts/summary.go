@@ -102,7 +102,7 @@ func breaks(d Difference) bool {
 	for _, r := range d.Reasons {
 		switch r.Aspect {
 		case "code":
-			return len(d.Want) > 0 && len(d.Got) > 0 && d.Want[0][:1] != d.Got[0][:1]
+			return len(d.Want) > 0 && len(d.Got) > 0 && d.Want[0] != "" && d.Got[0] != "" && d.Want[0][0] != d.Got[0][0]
 		case "missing", "extra", "command":
 			return true
 		}
