@@ -23,22 +23,35 @@ func shellSafe(s *Session, m Message) error {
 	return nil
 }
 
-func writeSwaks(w io.Writer, s *Session, _ *transcripts.Transcript, source string) error {
+// shellMessage is the message a shell export sends, once it is known to
+// be safe in a shell script.
+func (s *Session) shellMessage() (Message, []string, error) {
 	m, left, err := s.oneMessage()
 	if err != nil {
-		return err
+		return m, nil, err
 	}
-	if err := shellSafe(s, m); err != nil {
+	return m, left, shellSafe(s, m)
+}
+
+// scriptHeader opens a shell export: the interpreter, where the session
+// came from, how secrets are passed, and what the export leaves out.
+func scriptHeader(b *strings.Builder, tool, source string, left []string, secrets string) {
+	fmt.Fprintf(b, "#!/bin/sh\n# The session recorded in %s, sent again with %s.\n", comment(source), tool)
+	b.WriteString(secrets)
+	for _, l := range left {
+		fmt.Fprintf(b, "# %s\n", comment(l))
+	}
+}
+
+func writeSwaks(w io.Writer, s *Session, _ *transcripts.Transcript, source string) error {
+	m, left, err := s.shellMessage()
+	if err != nil {
 		return err
 	}
 	host, port := s.HostPort()
 	var b strings.Builder
-	fmt.Fprintf(&b, "#!/bin/sh\n# The session recorded in %s, sent again with swaks.\n", comment(source))
-	b.WriteString("# The password comes from $SMTP_PASSWORD, the user from $SMTP_USER; swaks takes them\n" +
+	scriptHeader(&b, "swaks", source, left, "# The password comes from $SMTP_PASSWORD, the user from $SMTP_USER; swaks takes them\n"+
 		"# as arguments, so they show in ps while it runs.\n")
-	for _, l := range left {
-		fmt.Fprintf(&b, "# %s\n", comment(l))
-	}
 	args := []string{"swaks --server " + shellQuote(host) + " --port " + port}
 	if name := s.EHLOName(); name != "" {
 		args = append(args, "--ehlo "+shellQuote(name))
@@ -71,21 +84,14 @@ func writeSwaks(w io.Writer, s *Session, _ *transcripts.Transcript, source strin
 }
 
 func writeCurl(w io.Writer, s *Session, _ *transcripts.Transcript, source string) error {
-	m, left, err := s.oneMessage()
+	m, left, err := s.shellMessage()
 	if err != nil {
-		return err
-	}
-	if err := shellSafe(s, m); err != nil {
 		return err
 	}
 	host, port := s.HostPort()
 	var b strings.Builder
-	fmt.Fprintf(&b, "#!/bin/sh\n# The session recorded in %s, sent again with curl.\n", comment(source))
-	b.WriteString("# The password comes from $SMTP_PASSWORD, the user from $SMTP_USER, a CA from $SMTP_CAFILE;\n" +
+	scriptHeader(&b, "curl", source, left, "# The password comes from $SMTP_PASSWORD, the user from $SMTP_USER, a CA from $SMTP_CAFILE;\n"+
 		"# curl takes the password as an argument, so it shows in ps while it runs.\n")
-	for _, l := range left {
-		fmt.Fprintf(&b, "# %s\n", comment(l))
-	}
 	scheme := "smtp"
 	if s.Implicit {
 		scheme = "smtps"

@@ -1,23 +1,21 @@
 package probe
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
+
+	"github.com/smtprepl/smtprepl/proto"
 )
 
 // keyDescription names the public key the way an operator compares them:
 // "RSA 2048", "ECDSA P-256", "Ed25519".
 func keyDescription(c *x509.Certificate) string {
-	switch k := c.PublicKey.(type) {
-	case *rsa.PublicKey:
-		return fmt.Sprintf("RSA %d", k.N.BitLen())
-	case *ecdsa.PublicKey:
-		return "ECDSA " + k.Curve.Params().Name
-	case ed25519.PublicKey:
-		return "Ed25519"
+	alg, curve, bits := proto.PublicKey(c)
+	switch alg {
+	case "RSA":
+		return fmt.Sprintf("RSA %d", bits)
+	case "ECDSA":
+		return "ECDSA " + curve
 	}
-	return c.PublicKeyAlgorithm.String()
+	return alg
 }

@@ -2,9 +2,6 @@ package repl
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
@@ -193,15 +190,16 @@ func fingerprint(c *x509.Certificate) string {
 
 // keyDescription names the public key's type and size.
 func keyDescription(c *x509.Certificate) string {
-	switch k := c.PublicKey.(type) {
-	case *rsa.PublicKey:
-		return fmt.Sprintf("RSA %d bits", k.N.BitLen())
-	case *ecdsa.PublicKey:
-		return fmt.Sprintf("ECDSA %s (%d bits)", k.Curve.Params().Name, k.Curve.Params().BitSize)
-	case ed25519.PublicKey:
+	alg, curve, bits := proto.PublicKey(c)
+	switch alg {
+	case "RSA":
+		return fmt.Sprintf("RSA %d bits", bits)
+	case "ECDSA":
+		return fmt.Sprintf("ECDSA %s (%d bits)", curve, bits)
+	case "Ed25519":
 		return "Ed25519 (256 bits)"
 	}
-	return c.PublicKeyAlgorithm.String()
+	return alg
 }
 
 // showTLSReport prints a report, in the view and in any recording.

@@ -51,8 +51,13 @@ func BenchmarkWrite10000Lines(b *testing.B) {
 
 // BenchmarkRecorderLine records one line per iteration, alternating
 // commands and replies.
-func BenchmarkRecorderLine(b *testing.B) {
-	r := NewRecorder(io.Discard)
+func BenchmarkRecorderLine(b *testing.B) { benchRecorder(b, NewRecorder(io.Discard)) }
+
+// BenchmarkJSONRecorderLine is BenchmarkRecorderLine for --json's JSON
+// Lines.
+func BenchmarkJSONRecorderLine(b *testing.B) { benchRecorder(b, NewJSONRecorder(io.Discard, nil)) }
+
+func benchRecorder(b *testing.B, r *Recorder) {
 	cmd := []byte("RCPT TO:<jones@foo.com>\r\n")
 	reply := []byte("250 2.1.5 Ok\r\n")
 	b.ReportAllocs()
@@ -136,26 +141,5 @@ func BenchmarkMockStrictMessage(b *testing.B) {
 			b.Fatal(rep.Deviations)
 		}
 		m.conns.Store(0) // each round is connection 1 again
-	}
-}
-
-// BenchmarkJSONRecorderLine is BenchmarkRecorderLine for --json's JSON
-// Lines.
-func BenchmarkJSONRecorderLine(b *testing.B) {
-	r := NewJSONRecorder(io.Discard, nil)
-	cmd := []byte("RCPT TO:<jones@foo.com>\r\n")
-	reply := []byte("250 2.1.5 Ok\r\n")
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if i%2 == 0 {
-			r.Client(cmd)
-		} else {
-			r.Server(reply)
-		}
-		i++
-	}
-	if err := r.Close(); err != nil {
-		b.Fatal(err)
 	}
 }
