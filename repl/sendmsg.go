@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"mime"
@@ -72,8 +73,17 @@ func (d Draft) Build() (*message.Message, error) {
 
 // MessageReader writes the message as it is read: attachments stream
 // from their files, never held whole, and a file that fails mid-way
-// fails the read. Close it when done, read to the end or not.
+// fails the read. Close it when done, read to the end or not. A message
+// of text alone is already in memory and is written out at once: a
+// writer goroutine would cost a one-message send a thread.
 func MessageReader(m *message.Message) io.ReadCloser {
+	if !m.Body().Streams() {
+		var buf bytes.Buffer
+		if _, err := m.WriteTo(&buf); err != nil {
+			return io.NopCloser(failedReader{err})
+		}
+		return io.NopCloser(&buf)
+	}
 	pr, pw := io.Pipe()
 	go func() {
 		_, err := m.WriteTo(pw)
@@ -81,6 +91,11 @@ func MessageReader(m *message.Message) io.ReadCloser {
 	}()
 	return pr
 }
+
+// failedReader fails every read with the error writing the message met.
+type failedReader struct{ err error }
+
+func (r failedReader) Read([]byte) (int, error) { return 0, r.err }
 
 // Summary describes a message's MIME tree in one line, for the comment
 // that stands for a body --show does not print:

@@ -41,34 +41,79 @@ type env struct {
 	stdinTTY       bool
 	stdoutTTY      bool
 	getenv         func(string) string
+	interrupts     *interrupts
+}
+
+// catchInterrupts makes SIGINT and SIGTERM cancel the run's context, so
+// that a recording is finished, a --pipe child is stopped and the
+// terminal is restored. It is called only where there is such a thing to
+// look after: watching for signals costs os/signal's threads, which are a
+// sixth of a one-message send, and without a watcher the signal ends the
+// process at once, which is all a run with nothing to save needs.
+func (e *env) catchInterrupts() { e.interrupts.catch() }
+
+// interrupts cancels a context when a signal arrives, once caught.
+type interrupts struct {
+	cancel context.CancelFunc
+	ch     chan os.Signal
+	done   chan struct{}
+}
+
+func (in *interrupts) catch() {
+	if in.ch != nil {
+		return
+	}
+	in.ch = make(chan os.Signal, 1)
+	in.done = make(chan struct{})
+	signal.Notify(in.ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-in.ch:
+			in.cancel()
+		case <-in.done:
+		}
+	}()
+}
+
+func (in *interrupts) stop() {
+	if in.ch == nil {
+		return
+	}
+	signal.Stop(in.ch)
+	close(in.done)
 }
 
 type subcommand struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, e *env, args []string) (int, error)
+	// catchesOwnInterrupts: the subcommand calls env.catchInterrupts
+	// itself, when it has something to look after.
+	catchesOwnInterrupts bool
 }
 
 func subcommands() []subcommand {
 	return []subcommand{
-		{"send", "send one message, as swaks does, and print it as a transcript", runSend},
-		{"sandbox", "run the practice server in the foreground", runSandbox},
-		{"explain", "explain a reply code, enhanced code or EHLO keyword", runExplain},
-		{"lesson", "list the guided lessons, or run one (--auto: unattended)", runLesson},
-		{"replay", "send a transcript's client side to a server and compare the replies", runReplay},
-		{"mock", "play a transcript's server side for a client under test", runMock},
-		{"diff", "compare two transcripts with replay's rules", runDiff},
-		{"export", "turn a transcript into a swaks or curl command, a Python or Go program, a Mermaid diagram or an .eml", runExport},
-		{"proxy", "sit between a client and a server and record what they really say (TLS ended on both sides)", runProxy},
-		{"probe", "everything a server says about itself, without sending mail: TLS, EHLO, DANE, MTA-STS, findings", runProbe},
+		{"send", "send one message, as swaks does, and print it as a transcript", runSend, true},
+		{"sandbox", "run the practice server in the foreground", runSandbox, false},
+		{"explain", "explain a reply code, enhanced code or EHLO keyword", runExplain, false},
+		{"lesson", "list the guided lessons, or run one (--auto: unattended)", runLesson, false},
+		{"replay", "send a transcript's client side to a server and compare the replies", runReplay, false},
+		{"mock", "play a transcript's server side for a client under test", runMock, false},
+		{"diff", "compare two transcripts with replay's rules", runDiff, false},
+		{"export", "turn a transcript into a swaks or curl command, a Python or Go program, a Mermaid diagram or an .eml", runExport, false},
+		{"proxy", "sit between a client and a server and record what they really say (TLS ended on both sides)", runProxy, false},
+		{"probe", "everything a server says about itself, without sending mail: TLS, EHLO, DANE, MTA-STS, findings", runProbe, false},
 	}
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv,
-		stdinTTY: isTerminal(stdin), stdoutTTY: isTerminal(stdout)}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+		stdinTTY: isTerminal(stdin), stdoutTTY: isTerminal(stdout),
+		interrupts: &interrupts{cancel: cancel}}
+	defer e.interrupts.stop()
 	code, err := dispatch(ctx, e, args)
 	return report(e, code, err)
 }
@@ -77,6 +122,9 @@ func dispatch(ctx context.Context, e *env, args []string) (int, error) {
 	if len(args) > 0 {
 		for _, sc := range subcommands() {
 			if args[0] == sc.name {
+				if !sc.catchesOwnInterrupts {
+					e.catchInterrupts()
+				}
 				return sc.run(ctx, e, args[1:])
 			}
 		}

@@ -147,6 +147,9 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 		}
 		m.Auth = repl.AuthWith(f.authMech.mech, f.authUser)
 	}
+	if leavesSomethingBehind(cfg) {
+		e.catchInterrupts()
+	}
 	return f.send(ctx, e, cfg, m)
 }
 

@@ -136,7 +136,11 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 			return exitUsage, usagef("%s is for script mode (-f FILE, or a script on stdin) and send; in the shell, type QUIT or :close where you want to stop", f.stopFlag())
 		}
 		colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
+		e.catchInterrupts()
 		return runInteractive(ctx, e, cfg, colour)
+	}
+	if leavesSomethingBehind(cfg) {
+		e.catchInterrupts()
 	}
 	return scriptExit(runScript(ctx, e, cfg, f.file))
 }
@@ -289,6 +293,13 @@ func target(cfg *repl.Config, pos []string) (stop func(), err error) {
 		}
 	}
 	return func() { srv.Close() }, nil
+}
+
+// leavesSomethingBehind: a script or send run that a signal must not cut
+// short, because a recording would be left unfinished or a --pipe child
+// running. Anything else may simply end on Ctrl-C, as swaks does.
+func leavesSomethingBehind(cfg repl.Config) bool {
+	return cfg.Record != "" || strings.HasPrefix(cfg.Addr, repl.PipeAddr(""))
 }
 
 func runScript(ctx context.Context, e *env, cfg repl.Config, file string) (int, error) {

@@ -1,9 +1,10 @@
 package message
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 )
 
@@ -22,9 +23,19 @@ func CounterBoundary(prefix string) func() string {
 // or base64 output ("=" there is followed by hex digits or ends the data),
 // and adds 120 random bits so it cannot occur in text by chance.
 func randomBoundary() string {
-	var b [15]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return "=_" + hex.EncodeToString(b[:])
+	return "=_" + randomHex(15)
+}
+
+// randomHex is n random bytes in hex, for boundaries and Message-IDs: they
+// must be unique, not secret. math/rand/v2's generator is seeded from the
+// OS at start; crypto/rand's first call would cost a one-message send a
+// getrandom call and a timer.
+func randomHex(n int) string {
+	b := make([]byte, 0, n+8)
+	for len(b) < n {
+		b = binary.LittleEndian.AppendUint64(b, rand.Uint64())
+	}
+	return hex.EncodeToString(b[:n])
 }
 
 // checkBoundary enforces RFC 2046 §5.1.1: 1 to 70 bchars, not ending in a

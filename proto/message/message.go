@@ -2,8 +2,6 @@ package message
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,8 +18,7 @@ type Options struct {
 	// EightBitMIME reports that the server advertised 8BITMIME (RFC 6152),
 	// which lets non-ASCII text go unencoded as 8bit.
 	EightBitMIME bool
-	// Boundary returns multipart boundaries; nil means random ones from
-	// crypto/rand. Use [CounterBoundary] for byte-exact output.
+	// Boundary returns multipart boundaries; nil means random ones. Use [CounterBoundary] for byte-exact output.
 	Boundary func() string
 	// Now is the clock for a Date the caller did not set; nil means time.Now.
 	Now func() time.Time
@@ -279,9 +276,7 @@ func (m *Message) newMessageID() string {
 			domain = d
 		}
 	}
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b[:]) + "@" + domain
+	return randomHex(16) + "@" + domain
 }
 
 // WriteTo completes the message and writes it with CRLF line ends, ready

@@ -70,6 +70,18 @@ func (p *Part) Header() Header { return slices.Clone(p.header) }
 // Parts returns the children of a multipart, or nil.
 func (p *Part) Parts() []*Part { return slices.Clone(p.children) }
 
+// Streams reports whether writing the part reads files through Openers,
+// rather than only text already in memory.
+func (p *Part) Streams() bool {
+	if p == nil {
+		return false
+	}
+	if p.open != nil {
+		return true
+	}
+	return slices.ContainsFunc(p.children, (*Part).Streams)
+}
+
 // Err reports the first problem found when the part or any part inside it
 // was made; writing fails with it. Inner problems come first because they
 // are usually the cause.
