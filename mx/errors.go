@@ -1,10 +1,6 @@
 package mx
 
-import (
-	"fmt"
-
-	"github.com/miekg/dns"
-)
+import "fmt"
 
 // Kind is which way a DNS query failed. They mean different things to an
 // MTA: a name that does not exist bounces the mail, a server failure or a
@@ -26,7 +22,7 @@ const (
 // Error is a failed query.
 type Error struct {
 	Name   string
-	Type   uint16
+	Type   Type
 	Server string
 	Kind   Kind
 	Rcode  string // for OtherRcode
@@ -40,7 +36,7 @@ func (e *Error) Unwrap() error { return e.Err }
 func (e *Error) Temporary() bool { return e.Kind != NXDomain && e.Kind != BadName }
 
 func (e *Error) Error() string {
-	q := fmt.Sprintf("the %s query for %s", dns.TypeToString[e.Type], e.Name)
+	q := fmt.Sprintf("the %s query for %s", e.Type, e.Name)
 	switch e.Kind {
 	case NXDomain:
 		return fmt.Sprintf("%s: NXDOMAIN from %s: the name does not exist", q, e.Server)

@@ -2,14 +2,15 @@ package mx
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"strings"
 	"time"
-
-	"github.com/miekg/dns"
 )
 
 // Resolver sends every query to one DNS server.
@@ -70,64 +71,130 @@ func systemServer(path string) (string, error) {
 	if _, err := os.Stat(path); err != nil {
 		return "", fmt.Errorf("no DNS server to ask: %w (name one with --resolver HOST:PORT)", err)
 	}
-	cfg, err := dns.ClientConfigFromFile(path)
+	conf, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("no DNS server to ask: reading %s: %w (name one with --resolver HOST:PORT)", path, err)
 	}
-	if len(cfg.Servers) == 0 {
-		return "", fmt.Errorf("no DNS server to ask: %s names none (name one with --resolver HOST:PORT)", path)
+	// resolv.conf(5): the first "nameserver ADDRESS" line is the one a
+	// resolver asks first.
+	for line := range strings.Lines(string(conf)) {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "nameserver" {
+			return net.JoinHostPort(f[1], "53"), nil
+		}
 	}
-	return net.JoinHostPort(cfg.Servers[0], cfg.Port), nil
+	return "", fmt.Errorf("no DNS server to ask: %s names none (name one with --resolver HOST:PORT)", path)
 }
 
-// Answer is one successful reply: its records, and whether the server
-// vouched for them with DNSSEC (the AD bit), which DANE depends on.
-type Answer struct {
-	Records       []dns.RR
-	Authenticated bool
-	RTT           time.Duration
-}
-
-// Query asks for one name and type. Every failure is an *Error that says
+// Query asks for one name and type, over UDP and again over TCP when the
+// answer did not fit (RFC 7766 §5). Every failure is an *Error that says
 // which of the ways DNS can fail it was.
-func (r *Resolver) Query(ctx context.Context, name string, qtype uint16) (Answer, error) {
-	fq := dns.Fqdn(name)
-	if _, ok := dns.IsDomainName(fq); !ok {
+func (r *Resolver) Query(ctx context.Context, name string, qtype Type) (Answer, error) {
+	n, ok := parseName(name)
+	if !ok {
 		return Answer{}, &Error{Name: name, Type: qtype, Server: r.server, Kind: BadName}
 	}
-	m := new(dns.Msg)
-	m.SetQuestion(fq, qtype)
-	m.RecursionDesired = true
-	m.SetEdns0(1232, true)
-	in, rtt, err := r.exchange(ctx, m, "udp")
-	if err == nil && in.Truncated {
-		in, rtt, err = r.exchange(ctx, m, "tcp")
+	// The ID is random so that an off-path forger must guess it (RFC 5452 §4.3).
+	q := query{id: uint16(rand.Uint32()), name: n, typ: qtype}
+	msg, err := packQuery(q)
+	if err != nil {
+		return Answer{}, &Error{Name: name, Type: qtype, Server: r.server, Kind: BadName}
+	}
+	in, err := r.exchange(ctx, msg, q, "udp")
+	if err == nil && in.truncated {
+		in, err = r.exchange(ctx, msg, q, "tcp")
 	}
 	if err != nil {
 		return Answer{}, r.transportError(name, qtype, err)
 	}
-	switch in.Rcode {
-	case dns.RcodeSuccess:
-	case dns.RcodeNameError:
-		return Answer{}, &Error{Name: name, Type: qtype, Server: r.server, Kind: NXDomain}
-	case dns.RcodeServerFailure:
-		return Answer{}, &Error{Name: name, Type: qtype, Server: r.server, Kind: ServFail}
-	case dns.RcodeRefused:
-		return Answer{}, &Error{Name: name, Type: qtype, Server: r.server, Kind: Refused}
-	default:
-		return Answer{}, &Error{Name: name, Type: qtype, Server: r.server, Kind: OtherRcode, Rcode: dns.RcodeToString[in.Rcode]}
+	kind := OtherRcode
+	switch in.rcode {
+	case 0:
+		return Answer{Records: in.records, Authenticated: in.authenticated}, nil
+	case 3:
+		kind = NXDomain
+	case 2:
+		kind = ServFail
+	case 5:
+		kind = Refused
 	}
-	return Answer{Records: in.Answer, Authenticated: in.AuthenticatedData, RTT: rtt}, nil
+	return Answer{}, &Error{Name: name, Type: qtype, Server: r.server, Kind: kind, Rcode: rcodeText(in.rcode)}
 }
 
-func (r *Resolver) exchange(ctx context.Context, m *dns.Msg, network string) (*dns.Msg, time.Duration, error) {
+// exchange sends one query and reads its reply, within the timeout and
+// as long as ctx lasts.
+func (r *Resolver) exchange(ctx context.Context, msg []byte, q query, network string) (reply, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	c := &dns.Client{Net: network, Timeout: r.timeout}
-	return c.ExchangeContext(ctx, m, r.server)
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, r.server)
+	if err != nil {
+		return reply{}, err
+	}
+	defer conn.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	}
+	// A cancelled context wakes a read that is waiting.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
+	defer stop()
+	var in reply
+	if network == "tcp" {
+		in, err = tcpRoundTrip(conn, msg, q)
+	} else {
+		in, err = udpRoundTrip(conn, msg, q)
+	}
+	if err != nil && ctx.Err() != nil && !errors.Is(err, errMismatch) {
+		return reply{}, ctx.Err()
+	}
+	return in, err
 }
 
-func (r *Resolver) transportError(name string, qtype uint16, err error) error {
+// udpRoundTrip skips replies that answer something else: a late answer
+// to an earlier query, or a forgery. If only those came, that is the
+// error rather than the timeout.
+func udpRoundTrip(conn net.Conn, msg []byte, q query) (reply, error) {
+	if _, err := conn.Write(msg); err != nil {
+		return reply{}, err
+	}
+	buf := make([]byte, 4096) // more than the ednsSize offered
+	var mismatch error
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			var ne net.Error
+			if mismatch != nil && errors.As(err, &ne) && ne.Timeout() {
+				return reply{}, mismatch
+			}
+			return reply{}, err
+		}
+		in, err := parseReply(buf[:n], q)
+		if errors.Is(err, errMismatch) {
+			mismatch = err
+			continue
+		}
+		return in, err
+	}
+}
+
+// tcpRoundTrip frames the query with its length (RFC 1035 §4.2.2). On a
+// connection of its own, a reply that does not match is an error.
+func tcpRoundTrip(conn net.Conn, msg []byte, q query) (reply, error) {
+	out := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(msg)), uint16(len(msg)))
+	if _, err := conn.Write(append(out, msg...)); err != nil {
+		return reply{}, err
+	}
+	var size [2]byte
+	if _, err := io.ReadFull(conn, size[:]); err != nil {
+		return reply{}, fmt.Errorf("reading the reply over TCP: %w", err)
+	}
+	buf := make([]byte, binary.BigEndian.Uint16(size[:]))
+	if _, err := io.ReadFull(conn, buf); err != nil {
+		return reply{}, fmt.Errorf("reading the reply over TCP: %w", err)
+	}
+	return parseReply(buf, q)
+}
+
+func (r *Resolver) transportError(name string, qtype Type, err error) error {
 	kind := Unreachable
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {

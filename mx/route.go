@@ -9,8 +9,6 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-
-	"github.com/miekg/dns"
 )
 
 // MaxHosts bounds how many MX hosts are resolved and shown: a hostile zone
@@ -61,7 +59,7 @@ func (r *Resolver) Route(ctx context.Context, domain string, rnd *rand.Rand) (*R
 	if _, err := netip.ParseAddr(domain); err == nil {
 		return nil, fmt.Errorf("%s is an address, not a domain: mail to user@[%s] goes there directly", domain, domain)
 	}
-	ans, err := r.Query(ctx, domain, dns.TypeMX)
+	ans, err := r.Query(ctx, domain, TypeMX)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +70,7 @@ func (r *Resolver) Route(ctx context.Context, domain string, rnd *rand.Rand) (*R
 		route.Canonical = owner
 	}
 	switch {
-	case len(mxs) == 1 && mxs[0].Mx == ".":
+	case len(mxs) == 1 && mxs[0].Host == ".":
 		route.Null = true
 		return route, nil
 	case len(mxs) == 0:
@@ -88,9 +86,9 @@ func (r *Resolver) Route(ctx context.Context, domain string, rnd *rand.Rand) (*R
 		route.Hosts = []Host{h}
 		return route, nil
 	}
-	var kept []*dns.MX
+	var kept []Record
 	for _, m := range mxs {
-		if m.Mx == "." {
+		if m.Host == "." {
 			route.Notes = append(route.Notes, "a null MX (\".\") stands among other MX records, which RFC 7505 §3 forbids; it is ignored")
 			continue
 		}
@@ -102,7 +100,7 @@ func (r *Resolver) Route(ctx context.Context, domain string, rnd *rand.Rand) (*R
 		kept = kept[:MaxHosts]
 	}
 	for _, m := range kept {
-		name := strings.TrimSuffix(m.Mx, ".")
+		name := trimDot(m.Host)
 		if _, err := netip.ParseAddr(name); err == nil {
 			route.Notes = append(route.Notes, fmt.Sprintf("MX %s is an address, not a host name; RFC 5321 §5.1 requires a name, and many MTAs will not use it", name))
 		}
@@ -114,13 +112,13 @@ func (r *Resolver) Route(ctx context.Context, domain string, rnd *rand.Rand) (*R
 // mxRecords follows a CNAME chain in the answer from domain and returns
 // the MX records at its end (RFC 5321 §5.1: the CNAME's target is
 // processed as if it were the domain).
-func mxRecords(domain string, rrs []dns.RR) (owner string, mxs []*dns.MX, notes []string) {
+func mxRecords(domain string, rrs []Record) (owner string, mxs []Record, notes []string) {
 	owner = domain
 	for range maxCNAMEs {
 		next := ""
 		for _, rr := range rrs {
-			if c, ok := rr.(*dns.CNAME); ok && sameName(c.Hdr.Name, owner) {
-				next = strings.TrimSuffix(c.Target, ".")
+			if rr.Type == TypeCNAME && sameName(rr.Name, owner) {
+				next = trimDot(rr.Host)
 				break
 			}
 		}
@@ -131,20 +129,16 @@ func mxRecords(domain string, rrs []dns.RR) (owner string, mxs []*dns.MX, notes 
 		owner = next
 	}
 	for _, rr := range rrs {
-		if m, ok := rr.(*dns.MX); ok && sameName(m.Hdr.Name, owner) {
-			mxs = append(mxs, m)
+		if rr.Type == TypeMX && sameName(rr.Name, owner) {
+			mxs = append(mxs, rr)
 		}
 	}
 	return owner, mxs, notes
 }
 
-func sameName(fqdn, name string) bool {
-	return strings.EqualFold(strings.TrimSuffix(fqdn, "."), strings.TrimSuffix(name, "."))
-}
-
 // order sorts by preference and shuffles each run of equal preferences.
-func order(mxs []*dns.MX, rnd *rand.Rand) {
-	slices.SortStableFunc(mxs, func(a, b *dns.MX) int { return cmp.Compare(a.Preference, b.Preference) })
+func order(mxs []Record, rnd *rand.Rand) {
+	slices.SortStableFunc(mxs, func(a, b Record) int { return cmp.Compare(a.Preference, b.Preference) })
 	shuffle := rand.Shuffle
 	if rnd != nil {
 		shuffle = rnd.Shuffle
@@ -160,61 +154,32 @@ func order(mxs []*dns.MX, rnd *rand.Rand) {
 	}
 }
 
-// resolveHost asks for AAAA and A. One failing while the other answers is
-// not an error: the host is reachable on what answered.
+// resolveHost asks for the host's addresses; without any, Err says why.
 func (r *Resolver) resolveHost(ctx context.Context, name string, pref uint16) Host {
-	h := Host{Name: name, Preference: pref}
+	addrs, err := r.LookupAddrs(ctx, name)
+	return Host{Name: name, Preference: pref, Addrs: addrs, Err: err}
+}
+
+// LookupAddrs asks for AAAA and A, as an MTA does, and returns the
+// addresses in that order. One failing while the other answers is not an
+// error: the host is reachable on what answered. With no address, the
+// error is the first query's failure, or ErrNoAddress.
+func (r *Resolver) LookupAddrs(ctx context.Context, name string) ([]netip.Addr, error) {
+	var out []netip.Addr
 	var errs []error
-	for _, t := range []uint16{dns.TypeAAAA, dns.TypeA} {
+	for _, t := range []Type{TypeAAAA, TypeA} {
 		ans, err := r.Query(ctx, name, t)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		h.Addrs = append(h.Addrs, addrs(name, ans.Records)...)
+		out = append(out, ans.Addrs(name)...)
 	}
-	if len(h.Addrs) > 0 {
-		return h
+	switch {
+	case len(out) > 0:
+		return out, nil
+	case len(errs) > 0:
+		return nil, errs[0]
 	}
-	if len(errs) > 0 {
-		h.Err = errs[0]
-		return h
-	}
-	h.Err = fmt.Errorf("%s: %w", name, ErrNoAddress)
-	return h
-}
-
-// addrs takes the A and AAAA records at name, following a CNAME chain.
-func addrs(name string, rrs []dns.RR) []netip.Addr {
-	owner := name
-	for range maxCNAMEs {
-		moved := false
-		for _, rr := range rrs {
-			if c, ok := rr.(*dns.CNAME); ok && sameName(c.Hdr.Name, owner) {
-				owner, moved = strings.TrimSuffix(c.Target, "."), true
-				break
-			}
-		}
-		if !moved {
-			break
-		}
-	}
-	var out []netip.Addr
-	for _, rr := range rrs {
-		var ip []byte
-		switch a := rr.(type) {
-		case *dns.A:
-			if sameName(a.Hdr.Name, owner) {
-				ip = a.A
-			}
-		case *dns.AAAA:
-			if sameName(a.Hdr.Name, owner) {
-				ip = a.AAAA
-			}
-		}
-		if addr, ok := netip.AddrFromSlice(ip); ok {
-			out = append(out, addr.Unmap())
-		}
-	}
-	return out
+	return nil, fmt.Errorf("%s: %w", name, ErrNoAddress)
 }

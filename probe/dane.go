@@ -1,16 +1,14 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
-	"github.com/miekg/dns"
 	"github.com/smtprepl/smtprepl/mx"
 	"github.com/smtprepl/smtprepl/proto/visible"
 )
@@ -22,7 +20,7 @@ const maxTLSA = 20
 // checks the chain against them. No records is nil: most hosts have none.
 func lookupDANE(ctx context.Context, r *mx.Resolver, host string, port int, chain []*x509.Certificate) *DANE {
 	name := fmt.Sprintf("_%d._tcp.%s", port, host)
-	ans, err := r.Query(ctx, name, dns.TypeTLSA)
+	ans, err := r.Query(ctx, name, mx.TypeTLSA)
 	if err != nil {
 		var de *mx.Error
 		if errors.As(err, &de) && de.Kind == mx.NXDomain {
@@ -31,11 +29,11 @@ func lookupDANE(ctx context.Context, r *mx.Resolver, host string, port int, chai
 		return &DANE{Error: errText(err, 500)}
 	}
 	d := &DANE{Authenticated: ans.Authenticated}
-	var tlsa []*dns.TLSA
+	var tlsa []mx.TLSA
 	for _, rr := range ans.Records {
-		if t, ok := rr.(*dns.TLSA); ok && len(tlsa) < maxTLSA {
-			tlsa = append(tlsa, t)
-			d.Records = append(d.Records, visible.Clip(tlsaText(t), 300))
+		if rr.Type == mx.TypeTLSA && len(tlsa) < maxTLSA {
+			tlsa = append(tlsa, rr.TLSA)
+			d.Records = append(d.Records, visible.Clip(tlsaText(rr.TLSA), 300))
 		}
 	}
 	if len(tlsa) == 0 {
@@ -50,14 +48,14 @@ func lookupDANE(ctx context.Context, r *mx.Resolver, host string, port int, chai
 	return d
 }
 
-func tlsaText(t *dns.TLSA) string {
-	return fmt.Sprintf("%d %d %d %s", t.Usage, t.Selector, t.MatchingType, strings.ToLower(t.Certificate))
+func tlsaText(t mx.TLSA) string {
+	return fmt.Sprintf("%d %d %d %x", t.Usage, t.Selector, t.MatchingType, t.Data)
 }
 
 // tlsaMatches applies RFC 6698 §2.1 as RFC 7672 §3.1 narrows it for
 // SMTP: usage 3 (DANE-EE) matches the leaf, usage 2 (DANE-TA) any other
 // certificate of the chain; 0 and 1 are treated as 2 and 3.
-func tlsaMatches(t *dns.TLSA, chain []*x509.Certificate) bool {
+func tlsaMatches(t mx.TLSA, chain []*x509.Certificate) bool {
 	if len(chain) == 0 {
 		return false
 	}
@@ -70,7 +68,6 @@ func tlsaMatches(t *dns.TLSA, chain []*x509.Certificate) bool {
 	default:
 		return false
 	}
-	want := strings.ToLower(t.Certificate)
 	for _, c := range candidates {
 		data := c.Raw
 		if t.Selector == 1 {
@@ -78,20 +75,20 @@ func tlsaMatches(t *dns.TLSA, chain []*x509.Certificate) bool {
 		} else if t.Selector != 0 {
 			return false
 		}
-		var got string
+		var got []byte
 		switch t.MatchingType {
 		case 0:
-			got = hex.EncodeToString(data)
+			got = data
 		case 1:
 			s := sha256.Sum256(data)
-			got = hex.EncodeToString(s[:])
+			got = s[:]
 		case 2:
 			s := sha512.Sum512(data)
-			got = hex.EncodeToString(s[:])
+			got = s[:]
 		default:
 			return false
 		}
-		if got == want {
+		if bytes.Equal(got, t.Data) {
 			return true
 		}
 	}

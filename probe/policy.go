@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
 	"github.com/smtprepl/smtprepl/mx"
 	"github.com/smtprepl/smtprepl/proto/visible"
 )
@@ -100,7 +99,7 @@ func tagValue(record, tag string) string {
 
 // txtRecord finds the one TXT record at name starting with prefix.
 func txtRecord(ctx context.Context, r *mx.Resolver, name, prefix string) (string, error) {
-	ans, err := r.Query(ctx, name, dns.TypeTXT)
+	ans, err := r.Query(ctx, name, mx.TypeTXT)
 	if err != nil {
 		var de *mx.Error
 		if errors.As(err, &de) && de.Kind == mx.NXDomain {
@@ -110,8 +109,8 @@ func txtRecord(ctx context.Context, r *mx.Resolver, name, prefix string) (string
 	}
 	var found []string
 	for _, rr := range ans.Records {
-		if t, ok := rr.(*dns.TXT); ok {
-			s := strings.Join(t.Txt, "")
+		if rr.Type == mx.TypeTXT {
+			s := strings.Join(rr.Text, "")
 			if strings.HasPrefix(s, prefix) {
 				found = append(found, s)
 			}
@@ -205,22 +204,15 @@ func defaultPolicyClient(o *Options) *http.Client {
 				if err != nil {
 					return nil, err
 				}
-				var last error = fmt.Errorf("%s has no address", host)
-				for _, t := range []uint16{dns.TypeAAAA, dns.TypeA} {
-					ans, err := o.Resolver.Query(ctx, host, t)
-					if err != nil {
-						last = err
-						continue
+				ips, err := o.Resolver.LookupAddrs(ctx, host)
+				for _, ip := range ips {
+					c, derr := dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+					if derr == nil {
+						return c, nil
 					}
-					for _, ip := range answerAddrs(ans.Records) {
-						c, err := dialer.DialContext(ctx, network, net.JoinHostPort(ip, port))
-						if err == nil {
-							return c, nil
-						}
-						last = err
-					}
+					err = derr
 				}
-				return nil, last
+				return nil, err
 			},
 			TLSHandshakeTimeout:    o.Timeout,
 			ResponseHeaderTimeout:  o.Timeout,
@@ -228,17 +220,4 @@ func defaultPolicyClient(o *Options) *http.Client {
 			IdleConnTimeout:        time.Second,
 		},
 	}
-}
-
-func answerAddrs(rrs []dns.RR) []string {
-	var out []string
-	for _, rr := range rrs {
-		switch a := rr.(type) {
-		case *dns.A:
-			out = append(out, a.A.String())
-		case *dns.AAAA:
-			out = append(out, a.AAAA.String())
-		}
-	}
-	return out
 }

@@ -217,14 +217,14 @@ func resolverHost(ctx context.Context, name string, o *Options) ([]hostTarget, e
 		return []hostTarget{{name: name, addr: route.Hosts[0].Addrs[0].String()}}, nil
 	}
 	// The name may have MX records of its own: ask for its address alone.
-	for _, t := range []uint16{28, 1} { // AAAA, A
+	for _, t := range []mx.Type{mx.TypeAAAA, mx.TypeA} {
 		ans, qerr := o.Resolver.Query(ctx, name, t)
 		if qerr != nil {
 			err = qerr
 			continue
 		}
-		if as := answerAddrs(ans.Records); len(as) > 0 {
-			return []hostTarget{{name: name, addr: as[0]}}, nil
+		if as := ans.Addrs(name); len(as) > 0 {
+			return []hostTarget{{name: name, addr: as[0].String()}}, nil
 		}
 	}
 	if err == nil {
