@@ -6,4 +6,9 @@
 // debugging tool must tell NXDOMAIN from SERVFAIL from a timeout (the
 // system resolver folds them into "no such host"), and must be pointable at
 // a given server (--resolver) for split-horizon DNS and for tests.
+//
+// Resolver.Query asks one question (Answer, Record, TLSA, and an *Error
+// that names how it failed); Resolver.Route and LookupAddrs are an MTA's
+// lookups on top. Messages are built and read with x/net's dnsmessage;
+// this package adds the exchange and the records dnsmessage does not know.
 package mx

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/dns/dnsmessage"
 )
 
 func TestParseName(t *testing.T) {
@@ -71,6 +73,34 @@ func TestSystemServer(t *testing.T) {
 		}
 		if err != nil || got != tt.want {
 			t.Errorf("systemServer(%q) = %q, %v; want %q", tt.conf, got, err, tt.want)
+		}
+	}
+}
+
+// BenchmarkParseReply: reading a reply is on every --mx send's path, once
+// per query (MX, then AAAA and A for each host).
+func BenchmarkParseReply(b *testing.B) {
+	name := dnsmessage.MustNewName
+	msg := seedReply(b,
+		rr("x.test.", &dnsmessage.MXResource{Pref: 10, MX: name("mx1.x.test.")}),
+		rr("x.test.", &dnsmessage.MXResource{Pref: 20, MX: name("mx2.x.test.")}),
+		rr("mx1.x.test.", &dnsmessage.AResource{A: [4]byte{192, 0, 2, 1}}),
+		rr("x.test.", &dnsmessage.TXTResource{TXT: []string{"v=STSv1; id=20261207"}}))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseReply(msg, fuzzQuery); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPackQuery: building the query, once per question asked.
+func BenchmarkPackQuery(b *testing.B) {
+	q := query{id: 1, name: dnsmessage.MustNewName("_25._tcp.mx.example.com."), typ: TypeTLSA}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := packQuery(q); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
