@@ -153,6 +153,16 @@ func TestQueryWire(t *testing.T) {
 				return a(q, tcp)
 			},
 			want: []string{"x.test. A 192.0.2.1"}},
+		{name: "a truncated reply over TCP gives what it holds", qtype: mx.TypeA, tcp: 1,
+			script: func(q dnsmessage.Message, tcp bool) [][]byte {
+				return [][]byte{answer(t, q, func(m *dnsmessage.Message) {
+					m.Truncated = true
+					if tcp {
+						m.Answers = []dnsmessage.Resource{record(q, &dnsmessage.AResource{A: [4]byte{192, 0, 2, 1}})}
+					}
+				})}
+			},
+			want: []string{"x.test. A 192.0.2.1"}},
 		{name: "a reply with another ID is refused", qtype: mx.TypeA, kind: mx.Unreachable,
 			script: func(q dnsmessage.Message, tcp bool) [][]byte {
 				q.ID++

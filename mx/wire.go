@@ -14,8 +14,9 @@ import (
 // octets is DNS Flag Day 2020's value, which fits any path's MTU.
 const ednsSize = 1232
 
-// maxRecords bounds the answer records decoded from one reply; a TCP
-// reply of 64 KiB holds a few thousand.
+// maxRecords bounds the answer records kept from one reply (the rest are
+// skipped); a TCP reply of 64 KiB holds a few thousand, and no MTA tries
+// more than a handful of hosts.
 const maxRecords = 1024
 
 // query is one question and the ID it was sent with.
@@ -159,15 +160,18 @@ func packQuery(q query) ([]byte, error) {
 }
 
 // parseReply reads a response to q. It checks the ID and the question
-// before anything else (errMismatch), and stops after them when the
-// reply is truncated: the rest is asked again over TCP.
+// before anything else (errMismatch); a truncated reply gives the records
+// that are whole.
 func parseReply(msg []byte, q query) (reply, error) {
 	var p dnsmessage.Parser
 	h, err := p.Start(msg)
 	if err != nil {
 		return reply{}, fmt.Errorf("the reply is not a DNS message: %w", err)
 	}
-	if h.ID != q.id || !h.Response {
+	if !h.Response {
+		return reply{}, fmt.Errorf("%w: it is a query, not a response", errMismatch)
+	}
+	if h.ID != q.id {
 		return reply{}, fmt.Errorf("%w: ID %d, expected %d", errMismatch, h.ID, q.id)
 	}
 	qs, err := p.AllQuestions()
@@ -179,6 +183,9 @@ func parseReply(msg []byte, q query) (reply, error) {
 	}
 	r := reply{truncated: h.Truncated, rcode: int(h.RCode), authenticated: h.AuthenticData}
 	if r.truncated {
+		// Over UDP the question is asked again over TCP; over TCP, what
+		// fits is all there is.
+		r.records, _ = answers(&p)
 		return r, nil
 	}
 	if r.records, err = answers(&p); err != nil {
@@ -205,7 +212,8 @@ func parseReply(msg []byte, q query) (reply, error) {
 	return r, nil
 }
 
-// answers decodes the answer section's records of the types Record holds.
+// answers decodes the answer section's records of the types Record
+// holds; with an error, those before it.
 func answers(p *dnsmessage.Parser) ([]Record, error) {
 	var out []Record
 	for {
@@ -214,15 +222,18 @@ func answers(p *dnsmessage.Parser) ([]Record, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("the reply's answer section is malformed: %w", err)
+			return out, fmt.Errorf("the reply's answer section is malformed: %w", err)
 		}
 		if len(out) == maxRecords {
-			return nil, fmt.Errorf("the reply holds more than %d records", maxRecords)
+			if err := p.SkipAnswer(); err != nil {
+				return out, fmt.Errorf("the reply's answer section is malformed: %w", err)
+			}
+			continue
 		}
 		rec := Record{Name: nameText(h.Name), Type: Type(h.Type)}
 		known, err := body(p, &rec)
 		if err != nil {
-			return nil, fmt.Errorf("the reply's %s record for %s is malformed: %w", rec.Type, rec.Name, err)
+			return out, fmt.Errorf("the reply's %s record for %s is malformed: %w", rec.Type, rec.Name, err)
 		}
 		if known {
 			out = append(out, rec)
