@@ -92,14 +92,15 @@ func hostHeaderSafe(host string) bool {
 	return host != ""
 }
 
-// timeoutError says a deadline or a cancellation in words rather than as
-// the I/O error it surfaced as.
+// timeoutError is ctx's own error when ctx ended the exchange, so that a
+// deadline is context.DeadlineExceeded however it surfaced (a read past
+// the connection's deadline, a closed connection).
 func timeoutError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return fmt.Errorf("no complete answer before the time ran out: %w", ctx.Err())
+		return ctx.Err()
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Errorf("no complete answer before the time ran out: %w", err)
+		return context.DeadlineExceeded
 	}
 	return err
 }

@@ -170,6 +170,9 @@ func fetchPolicy(ctx context.Context, domain string, o *Options) (stsPolicy, err
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	resp, err := httpsGet(ctx, dial, host, path, cfg, maxPolicy)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return stsPolicy{}, fmt.Errorf("fetching %s: no complete answer within %s", url, o.Timeout)
+	}
 	if resp == nil {
 		return stsPolicy{}, fmt.Errorf("fetching %s: %w", url, err)
 	}
