@@ -258,9 +258,17 @@ func readHTTPBody(r *bufio.Reader, h textproto.MIMEHeader, maxBody int) ([]byte,
 // and trailers are read and ignored.
 func readChunked(r *bufio.Reader, maxBody int) ([]byte, error) {
 	var body []byte
+	// The size lines are bounded one by one and in all, so that a body
+	// cut into one-byte chunks with long extensions cannot make the
+	// client read far more than the body.
+	framing := maxHTTPHead
 	for {
-		budget := maxChunkLine
+		budget := min(maxChunkLine, framing)
 		line, err := readHTTPLine(r, &budget)
+		framing -= min(maxChunkLine, framing) - budget
+		if errors.Is(err, errLineTooLong) && framing < maxChunkLine {
+			return nil, fmt.Errorf("the chunk size lines are over %d KiB in all", maxHTTPHead>>10)
+		}
 		if errors.Is(err, errLineTooLong) {
 			return nil, fmt.Errorf("a chunk size line is over %d bytes", maxChunkLine)
 		}
