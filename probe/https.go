@@ -94,7 +94,7 @@ func hostHeaderSafe(host string) bool {
 
 // timeoutError is ctx's own error when ctx ended the exchange, so that a
 // deadline is context.DeadlineExceeded however it surfaced (a read past
-// the connection's deadline, a closed connection).
+// the connection's deadline).
 func timeoutError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
