@@ -3,14 +3,12 @@ package probe
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/smtprepl/smtprepl/mx"
 	"github.com/smtprepl/smtprepl/proto/visible"
@@ -156,68 +154,57 @@ func lookupPolicy(ctx context.Context, domain string, o *Options) *Policy {
 // fetchPolicy gets https://mta-sts.DOMAIN/.well-known/mta-sts.txt with a
 // verified certificate and no redirects (RFC 8461 §3.3).
 func fetchPolicy(ctx context.Context, domain string, o *Options) (stsPolicy, error) {
-	url := "https://mta-sts." + domain + "/.well-known/mta-sts.txt"
-	client := o.PolicyClient
-	if client == nil {
-		client = defaultPolicyClient(o)
+	host, path := "mta-sts."+domain, "/.well-known/mta-sts.txt"
+	url := "https://" + host + path
+	dial := o.PolicyDial
+	if dial == nil {
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return dialPolicyHost(ctx, network, addr, o)
+		}
+	}
+	cfg := &tls.Config{ServerName: host, RootCAs: o.PolicyRoots, NextProtos: []string{"http/1.1"}}
+	if o.PolicyServerName != "" {
+		cfg.ServerName = o.PolicyServerName
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return stsPolicy{}, fmt.Errorf("fetching the MTA-STS policy: %w", err)
+	resp, err := httpsGet(ctx, dial, host, path, cfg, maxPolicy)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return stsPolicy{}, fmt.Errorf("fetching %s: no complete answer within %s", url, o.Timeout)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
+	if resp == nil {
 		return stsPolicy{}, fmt.Errorf("fetching %s: %w", url, err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return stsPolicy{}, fmt.Errorf("fetching %s: HTTP %d (redirects are not followed, RFC 8461 §3.3)", url, resp.StatusCode)
+	if resp.status != 200 {
+		return stsPolicy{}, fmt.Errorf("fetching %s: HTTP %d (redirects are not followed, RFC 8461 §3.3)", url, resp.status)
 	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+	if ct := resp.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		return stsPolicy{}, fmt.Errorf("%s is served as %q, not text/plain", url, visible.Clip(ct, 100))
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPolicy+1))
+	if errors.Is(err, errBodyTooLarge) {
+		return stsPolicy{}, fmt.Errorf("%s is over %d KiB", url, maxPolicy>>10)
+	}
 	if err != nil {
 		return stsPolicy{}, fmt.Errorf("reading %s: %w", url, err)
 	}
-	if len(body) > maxPolicy {
-		return stsPolicy{}, fmt.Errorf("%s is over %d KiB", url, maxPolicy>>10)
-	}
-	return parseSTSPolicy(string(body))
+	return parseSTSPolicy(string(resp.body))
 }
 
-// defaultPolicyClient resolves names with the probe's resolver, so a
-// --resolver answer is used for HTTPS as for SMTP.
-func defaultPolicyClient(o *Options) *http.Client {
+// dialPolicyHost connects to the policy host with the probe's resolver,
+// so a --resolver answer is used for HTTPS as for SMTP.
+func dialPolicyHost(ctx context.Context, network, addr string, o *Options) (net.Conn, error) {
 	dialer := &net.Dialer{Timeout: o.Timeout}
-	return &http.Client{
-		Timeout: o.Timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-		Transport: &http.Transport{
-			Proxy: nil,
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				host, port, err := net.SplitHostPort(addr)
-				if err != nil {
-					return nil, err
-				}
-				ips, err := o.Resolver.LookupAddrs(ctx, host)
-				for _, ip := range ips {
-					c, derr := dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
-					if derr == nil {
-						return c, nil
-					}
-					err = derr
-				}
-				return nil, err
-			},
-			TLSHandshakeTimeout:    o.Timeout,
-			ResponseHeaderTimeout:  o.Timeout,
-			MaxResponseHeaderBytes: 16 << 10,
-			IdleConnTimeout:        time.Second,
-		},
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
 	}
+	ips, err := o.Resolver.LookupAddrs(ctx, host)
+	for _, ip := range ips {
+		c, derr := dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+		if derr == nil {
+			return c, nil
+		}
+		err = derr
+	}
+	return nil, err
 }

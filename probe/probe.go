@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -61,9 +60,15 @@ type Options struct {
 	// saying whether a certificate verifies.
 	CAFile  string
 	RootPEM []byte
-	// PolicyClient fetches MTA-STS policies; nil resolves with Resolver.
-	PolicyClient *http.Client
-	Now          func() time.Time
+	// PolicyDial connects to the MTA-STS policy host's port 443; nil
+	// resolves its name with Resolver. PolicyRoots are trusted for its
+	// certificate instead of the system roots, and PolicyServerName is
+	// the name the certificate must hold instead of mta-sts.DOMAIN: both
+	// for tests, whose server has a certificate of its own.
+	PolicyDial       func(ctx context.Context, network, addr string) (net.Conn, error)
+	PolicyRoots      *x509.CertPool
+	PolicyServerName string
+	Now              func() time.Time
 }
 
 func (o *Options) now() time.Time {

@@ -210,19 +210,29 @@ func TestProbeDomain(t *testing.T) {
 	srv, ports := startSandbox(t)
 	leaf := sandboxLeaf(t, srv)
 	policy := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Host != "mta-sts.good.test" || r.URL.Path != "/.well-known/mta-sts.txt" {
+		if r.URL.Path != "/.well-known/mta-sts.txt" {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprint(w, "version: STSv1\r\nmode: enforce\r\nmx: mx1.good.test\r\nmax_age: 86400\r\n")
+		switch r.Host {
+		case "mta-sts.good.test":
+			w.Header().Set("Content-Type", "text/plain")
+			fmt.Fprint(w, "version: STSv1\r\nmode: enforce\r\nmx: mx1.good.test\r\nmax_age: 86400\r\n")
+		case "mta-sts.moved.test":
+			http.Redirect(w, r, "https://elsewhere.test/.well-known/mta-sts.txt", http.StatusMovedPermanently)
+		case "mta-sts.html.test":
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<p>version: STSv1</p>")
+		default:
+			http.NotFound(w, r)
+		}
 	}))
 	t.Cleanup(policy.Close)
-	client := policy.Client()
-	client.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+	roots := x509.NewCertPool()
+	roots.AddCert(policy.Certificate())
+	dialPolicy := func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, policy.Listener.Addr().String())
 	}
-	client.Transport.(*http.Transport).TLSClientConfig.ServerName = "example.com" // httptest's certificate
 	zone := fmt.Sprintf(`
 good.test.             MX 10 mx1.good.test.
 good.test.             MX 20 mx2.good.test.
@@ -232,6 +242,10 @@ _25._tcp.mx1.good.test. TLSA 3 1 1 %x
 _25._tcp.mx1.good.test. AD
 _25._tcp.mx2.good.test. TLSA 3 1 1 0000000000000000000000000000000000000000000000000000000000000000
 _mta-sts.good.test.    TXT "v=STSv1; id=20261207"
+moved.test.            MX 10 mx1.good.test.
+_mta-sts.moved.test.   TXT "v=STSv1; id=1"
+html.test.             MX 10 mx1.good.test.
+_mta-sts.html.test.    TXT "v=STSv1; id=1"
 _smtp._tls.good.test.  TXT "v=TLSRPTv1; rua=mailto:tls@good.test"
 nullmx.test.           MX 0 .
 broken.test.           SERVFAIL
@@ -241,7 +255,8 @@ broken.test.           SERVFAIL
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := probe.Options{Resolver: res, Ports: ports[:1], Timeout: 5 * time.Second, PolicyClient: client}
+	o := probe.Options{Resolver: res, Ports: ports[:1], Timeout: 5 * time.Second,
+		PolicyDial: dialPolicy, PolicyRoots: roots, PolicyServerName: "example.com"} // httptest's certificate
 	rep, err := probe.Run(context.Background(), "good.test", o)
 	if err != nil {
 		t.Fatal(err)
@@ -271,6 +286,19 @@ broken.test.           SERVFAIL
 	}
 
 	checkSchema(t, rep)
+
+	for _, tt := range []struct{ domain, err string }{
+		{"moved.test", "fetching https://mta-sts.moved.test/.well-known/mta-sts.txt: HTTP 301 (redirects are not followed, RFC 8461 §3.3)"},
+		{"html.test", `https://mta-sts.html.test/.well-known/mta-sts.txt is served as "text/html", not text/plain`},
+	} {
+		rep, err := probe.Run(context.Background(), tt.domain, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Policy == nil || rep.Policy.MTASTSError != tt.err || rep.Policy.MTASTSMode != "" {
+			t.Errorf("%s: policy %+v, want the error %q", tt.domain, rep.Policy, tt.err)
+		}
+	}
 
 	rep, err = probe.Run(context.Background(), "nullmx.test", o)
 	if err != nil || !rep.NullMX || len(rep.Hosts) != 0 {

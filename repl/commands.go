@@ -33,6 +33,15 @@ type commandTable struct {
 
 // newCommandTable is a constructor, not a package variable, because :help
 // reads the table and a variable initialiser would form a cycle.
+// commands is the table of colon-commands, built when the session first
+// looks one up: a script or send that uses none does not pay for it at
+// start. Once, because the shell's completion asks from readline's
+// goroutine.
+func (s *Session) commands() *commandTable {
+	s.cmdsOnce.Do(func() { s.cmds = newCommandTable() })
+	return s.cmds
+}
+
 func newCommandTable() *commandTable {
 	t := &commandTable{byName: map[string]int{}}
 	for _, c := range baseCommands() {
@@ -56,7 +65,7 @@ func (t *commandTable) lookup(name string) (command, bool) {
 
 func (s *Session) colon(ctx context.Context, line string) error {
 	name, args, _ := strings.Cut(strings.TrimSpace(line), " ")
-	c, ok := s.cmds.lookup(name)
+	c, ok := s.commands().lookup(name)
 	if !ok {
 		return fmt.Errorf("unknown command :%s (try :help)", name)
 	}

@@ -28,7 +28,7 @@ func runHelp(_ context.Context, s *Session, args string) error {
 		s.view.output(verbHelp(v, s.model.Capabilities()))
 		return nil
 	}
-	c, ok := s.cmds.lookup(strings.TrimPrefix(args, ":"))
+	c, ok := s.commands().lookup(strings.TrimPrefix(args, ":"))
 	if !ok {
 		return fmt.Errorf("no colon-command or SMTP verb %q (try :help)", args)
 	}
@@ -48,7 +48,7 @@ func (s *Session) helpText() string {
 	var b strings.Builder
 	b.WriteString("Lines starting with ':' are for smtprepl; everything else goes to the server as typed.\n")
 	pad := strings.Repeat(" ", helpCol)
-	for _, c := range s.cmds.list {
+	for _, c := range s.commands().list {
 		usage := "  :" + strings.TrimSpace(c.name+" "+c.args)
 		lead := fmt.Sprintf("%-*s", helpCol, usage)
 		if len(usage) >= helpCol {
@@ -79,7 +79,7 @@ func verbHelp(v verb, caps *proto.Capabilities) string {
 
 func completeHelp(s *Session, arg string) []string {
 	var names []string
-	for _, c := range s.cmds.list {
+	for _, c := range s.commands().list {
 		names = append(names, ":"+c.name)
 	}
 	if strings.HasPrefix(arg, ":") {

@@ -156,12 +156,12 @@ func (s completion) completeColon(head string) (string, []string) {
 	name, rest, spaced := strings.Cut(head[1:], " ")
 	if !spaced {
 		var cands []string
-		for _, c := range s.cmds.list {
+		for _, c := range s.commands().list {
 			cands = append(cands, ":"+c.name+argSpace(c))
 		}
 		return head, matchPrefix(head, cands)
 	}
-	c, ok := s.cmds.lookup(name)
+	c, ok := s.commands().lookup(name)
 	cut := strings.LastIndexByte(rest, ' ') + 1
 	word := rest[cut:]
 	switch {

@@ -12,7 +12,7 @@ func (s *Session) Keepable(line string) (string, bool) {
 	if s.pop3Word(line) {
 		return strings.TrimSpace(line), true
 	}
-	return keepable(line, s.inData(), s.cmds)
+	return keepable(line, s.inData(), s.commands())
 }
 
 // keepable decides what of a typed line may be kept. Readline's own

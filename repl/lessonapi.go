@@ -45,7 +45,7 @@ func (s *Session) Redact(line string) string {
 	if s.pop3Word(line) {
 		return line
 	}
-	kept, ok := keepable(line, false, s.cmds)
+	kept, ok := keepable(line, false, s.commands())
 	switch {
 	case !ok && strings.HasPrefix(line, ":"):
 		name, _, _ := strings.Cut(line, " ")

@@ -138,7 +138,7 @@ func (s *Session) dataLine(ctx context.Context, line string) error {
 		s.dotEnded = true
 		return s.endData(ctx)
 	}
-	if s.ask != nil && s.cmds.isColonCommand(line) {
+	if s.ask != nil && s.commands().isColonCommand(line) {
 		return s.colon(ctx, line[1:])
 	}
 	_, err := s.sendText(line, true)

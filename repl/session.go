@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smtprepl/smtprepl/proto"
@@ -91,8 +92,9 @@ type Session struct {
 	errOut    io.Writer
 	client    *proto.Client
 	body      *proto.BodyWriter
-	failed    bool // some reply was 4xx/5xx
-	cmds      *commandTable
+	failed    bool          // some reply was 4xx/5xx
+	cmds      *commandTable // see commands
+	cmdsOnce  sync.Once
 	recording *recording
 	wireLog   wireLog // this connection's lines so far, for a late :record
 	quit      bool
@@ -167,7 +169,7 @@ func NewSession(cfg Config, v View, errOut io.Writer, ask Asker) *Session {
 		cfg.EHLOName = defaultEHLOName()
 	}
 	s := &Session{cfg: cfg, view: newFront(v), errOut: errOut, ask: ask, instruments: instruments{timing: cfg.Timing, hex: hexDumper{on: cfg.WireHex}}}
-	s.cmds, s.composer = newCommandTable(), &composer{}
+	s.composer = &composer{}
 	if cfg.LMTP {
 		s.model = *proto.NewLMTPSession()
 	}

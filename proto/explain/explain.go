@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/smtprepl/smtprepl/proto/visible"
 )
@@ -45,13 +46,13 @@ func Explain(query string) (string, error) {
 
 // pythonReply finds smtplib's form of a reply, (535, b'5.7.8 text'),
 // inside an exception's message.
-var pythonReply = regexp.MustCompile(`\(([2-5][0-9][0-9]), b?(?:'([^']*)'|"([^"]*)")\)`)
+var pythonReply = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(([2-5][0-9][0-9]), b?(?:'([^']*)'|"([^"]*)")\)`) })
 
 // fromPython turns smtplib's (code, b'text') into the reply line it
 // stands for, its "\n" escapes (a multi-line reply) as spaces; any other
 // query is returned as it is.
 func fromPython(q string) string {
-	m := pythonReply.FindStringSubmatch(q)
+	m := pythonReply().FindStringSubmatch(q)
 	if m == nil {
 		return q
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // inlineID is an inline part's Content-ID, in brackets, and a note. RFC
@@ -31,7 +32,9 @@ func badIDRune(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRu
 // scheme in any case, up to a quote, a blank or a bracket: printable
 // ASCII only, so a link named in a step cannot carry a control byte. (No
 // (?i): it would fold s and k into the excluded ſ and K.)
-var cidURL = regexp.MustCompile(`\b[cC][iI][dD]:([^\x00-\x20"'<>()\x7f-\x{10ffff}]+)`)
+var cidURL = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\b[cC][iI][dD]:([^\x00-\x20"'<>()\x7f-\x{10ffff}]+)`)
+})
 
 // maxLinks bounds how many broken or unused links a step names.
 const maxLinks = 5
@@ -77,7 +80,7 @@ func cidLinks(p *Part) []string {
 			return
 		}
 		if p.mediaType == "text/html" {
-			for _, m := range cidURL.FindAllStringSubmatch(p.text, -1) {
+			for _, m := range cidURL().FindAllStringSubmatch(p.text, -1) {
 				l := m[1]
 				if u, err := url.PathUnescape(l); err == nil && !strings.ContainsFunc(u, badIDRune) {
 					l = u // RFC 2392: the URL is %hh-escaped, the Content-ID is not
