@@ -1,5 +1,8 @@
 // Package mxtest runs a DNS server on loopback for tests, serving a small
 // zone written as text, with broken answers on demand.
+//
+// Only _test.go files may import it: it is the one user of miekg/dns,
+// which the binary does not link (CI checks go list -deps).
 package mxtest
 
 import (
