@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/smtprepl/smtprepl/proto"
 	"github.com/smtprepl/smtprepl/proto/visible"
@@ -149,12 +149,9 @@ func writeReport(path string, write func(io.Writer) error) error {
 	return nil
 }
 
-// JUnit XML as Jenkins, GitLab and GitHub's test reporters read it.
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
+// JUnit XML as Jenkins, GitLab and GitHub's test reporters read it. The
+// struct tags say what writeJUnit writes; the tests read its output back
+// through them with encoding/xml.
 type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
@@ -199,14 +196,79 @@ func writeJUnit(w io.Writer, results []replayResult) error {
 		s.Cases = append(s.Cases, c)
 	}
 	s.Time = fmt.Sprintf("%.3f", total.Seconds())
-	io.WriteString(w, xml.Header)
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(junitSuites{Suites: []junitSuite{s}}); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
+	_, err := io.WriteString(w, junitXML(s))
 	return err
+}
+
+// junitXML writes the suite by hand: encoding/xml would do it, but its
+// package initialisers (some 18 KiB of tables) would run at the start of
+// every smtprepl command, a one-message send included.
+func junitXML(s junitSuite) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<testsuites>\n")
+	fmt.Fprintf(&b, `  <testsuite name="%s" tests="%d" failures="%d" errors="%d" time="%s">`+"\n",
+		xmlEscape(s.Name), s.Tests, s.Failures, s.Errors, xmlEscape(s.Time))
+	for _, c := range s.Cases {
+		fmt.Fprintf(&b, `    <testcase name="%s" classname="%s" time="%s"`, xmlEscape(c.Name), xmlEscape(c.Classname), xmlEscape(c.Time))
+		if c.Failure == nil && c.Error == nil {
+			b.WriteString("></testcase>\n")
+			continue
+		}
+		b.WriteString(">\n")
+		for _, p := range []struct {
+			tag string
+			p   *junitProblem
+		}{{"failure", c.Failure}, {"error", c.Error}} {
+			if p.p != nil {
+				fmt.Fprintf(&b, `      <%s message="%s" type="%s">%s</%s>`+"\n", p.tag, xmlEscape(p.p.Message), xmlEscape(p.p.Type), xmlEscape(p.p.Text), p.tag)
+			}
+		}
+		b.WriteString("    </testcase>\n")
+	}
+	b.WriteString("  </testsuite>\n</testsuites>\n")
+	return b.String()
+}
+
+// xmlEscape makes s safe as XML 1.0 character data and as an attribute
+// value in double quotes, and reads back unchanged from either: the
+// markup characters become references, and so do tab, line feed and
+// carriage return, which an XML reader would otherwise fold (to a space
+// in an attribute, CR LF to LF in text). What XML cannot hold at all
+// (other control characters, U+FFFE, U+FFFF, invalid UTF-8) becomes
+// U+FFFD, as with encoding/xml.
+func xmlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '"':
+			b.WriteString("&quot;")
+		case r == '\'':
+			b.WriteString("&apos;")
+		case r == '\t':
+			b.WriteString("&#x9;")
+		case r == '\n':
+			b.WriteString("&#xA;")
+		case r == '\r':
+			b.WriteString("&#xD;")
+		case !xmlChar(r): // an invalid byte ranges as U+FFFD already
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// xmlChar is XML 1.0's Char production, less the whitespace xmlEscape
+// writes as references.
+func xmlChar(r rune) bool {
+	return r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 // suiteJSON is --json's report; "version" changes only when a field

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/proto/sandbox"
 )
 
@@ -119,4 +120,73 @@ func TestReplayJSONLines(t *testing.T) {
 	if kinds["client"] == 0 || kinds["server"] == 0 || !strings.Contains(errOut, "steps differ") {
 		t.Errorf("kinds %v, stderr %q", kinds, errOut)
 	}
+}
+
+// junitSuites reads writeJUnit's output back, as a CI's test reporter
+// would.
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+// xmlSafe is what an XML document can carry of s: every rune outside XML
+// 1.0's Char production (an invalid byte ranges as U+FFFD) is U+FFFD.
+func xmlSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 {
+			return r
+		}
+		return '\uFFFD'
+	}, s)
+}
+
+// checkJUnitRoundTrip writes a suite whose names and texts are the given
+// strings and reads it back with encoding/xml: it must parse, and every
+// string must come back as it went in, bar what XML cannot carry.
+func checkJUnitRoundTrip(t *testing.T, name, message, text string) {
+	t.Helper()
+	in := junitSuite{Name: name, Tests: 2, Failures: 1, Errors: 1, Time: "0.010", Cases: []junitCase{
+		{Name: name, Classname: "smtprepl.replay", Time: "0.004", Failure: &junitProblem{Message: message, Type: "difference", Text: text}},
+		{Name: text, Classname: "smtprepl.replay", Time: "0.006", Error: &junitProblem{Message: text, Type: "replay"}},
+	}}
+	doc := junitXML(in)
+	var got junitSuites
+	if err := xml.Unmarshal([]byte(doc), &got); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, doc)
+	}
+	want := in
+	want.Name = xmlSafe(name)
+	want.Cases = []junitCase{
+		{Name: xmlSafe(name), Classname: "smtprepl.replay", Time: "0.004", Failure: &junitProblem{Message: xmlSafe(message), Type: "difference", Text: xmlSafe(text)}},
+		{Name: xmlSafe(text), Classname: "smtprepl.replay", Time: "0.006", Error: &junitProblem{Message: xmlSafe(text), Type: "replay"}},
+	}
+	if len(got.Suites) != 1 {
+		t.Fatalf("%d suites in\n%s", len(got.Suites), doc)
+	}
+	if diff := cmp.Diff(want, got.Suites[0]); diff != "" {
+		t.Errorf("read back (-want +got):\n%s\n%s", diff, doc)
+	}
+}
+
+// TestJUnitXML: what a transcript's name or a failure's report may hold
+// reaches the JUnit file escaped and reads back the same.
+func TestJUnitXML(t *testing.T) {
+	for _, tc := range []struct{ name, message, text string }{
+		{"plain.txt", "1 of 8 steps differ", "step 4 RCPT TO:<alice@example.test>\n  reply code: want 250, got 451\n"},
+		{`a&b<c>"d'e.txt`, `quotes " and ' and & and <tags>`, "]]> ends no CDATA here"},
+		{"crlf.txt", "line\r\nends", "tab\there\r\nCR LF, lone CR\r and LF\n"},
+		{"ctl\x00\x1b[31m.txt", "bell\a", "NUL \x00, ESC \x1b, DEL \x7f and C1 \u0085 stay text or become U+FFFD"},
+		{"bad-utf8-\xff\xfe.txt", "U+FFFE \ufffe U+FFFF \uffff", "emoji 📬 and é"},
+		{"", "", ""},
+	} {
+		checkJUnitRoundTrip(t, tc.name, tc.message, tc.text)
+	}
+}
+
+func FuzzJUnitXML(f *testing.F) {
+	f.Add("a&b<c>.txt", "1 of 2 steps differ", "want 250\r\ngot 451\n")
+	f.Add("\x00\xff", "\ufffe", "\t\"'")
+	f.Fuzz(func(t *testing.T, name, message, text string) {
+		checkJUnitRoundTrip(t, name, message, text)
+	})
 }
