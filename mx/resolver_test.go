@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/mx"
+	"github.com/smtprepl/smtprepl/mx/mxtest"
 	"golang.org/x/net/dns/dnsmessage"
 )
 
@@ -28,16 +28,7 @@ type scripted struct {
 
 func startScripted(t *testing.T, script func(q dnsmessage.Message, tcp bool) [][]byte) *scripted {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close(); ln.Close() })
+	pc, ln := mxtest.ListenUDPAndTCP(t)
 	s := &scripted{Addr: pc.LocalAddr().String()}
 	read := func(b []byte, tcp bool) [][]byte {
 		var q dnsmessage.Message

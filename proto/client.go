@@ -35,6 +35,11 @@ type Options struct {
 	// LocalAddr is the address to connect from, an IP literal with an
 	// optional port (ParseLocalAddr); nil lets the system choose.
 	LocalAddr *net.TCPAddr
+	// KeepAlive sends TCP keep-alive probes, for a connection that may
+	// sit idle at a prompt. Off otherwise: every wait is bounded by
+	// Timeout, and the four socket options it takes are a visible part
+	// of a one-message session.
+	KeepAlive bool
 	// Proxy, when set, is a PROXY protocol header to send first, before
 	// the greeting is read (and before TLS, with ImplicitTLS).
 	Proxy *ProxyOptions
@@ -103,7 +108,10 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 		opts.Now = time.Now
 	}
 	start := opts.Now()
-	d := net.Dialer{Timeout: opts.Timeout}
+	d := net.Dialer{Timeout: opts.Timeout, KeepAlive: -1}
+	if opts.KeepAlive {
+		d.KeepAlive = 0 // Go's default probes
+	}
 	network, dialAddr := "tcp", addr
 	if path, ok := strings.CutPrefix(addr, UnixPrefix); ok {
 		network, dialAddr = "unix", path

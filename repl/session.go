@@ -283,7 +283,8 @@ func (s *Session) connect(ctx context.Context) error {
 // dial connects to the server, or starts the --pipe process.
 func (s *Session) dial(ctx context.Context) (*proto.Client, error) {
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView,
-		Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr, Proxy: s.cfg.Proxy, PipeStderr: s.errOut}
+		Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr, Proxy: s.cfg.Proxy, PipeStderr: s.errOut,
+		KeepAlive: s.ask != nil} // the shell may sit idle at its prompt
 	if s.cfg.MXDomain != "" {
 		return s.dialMX(ctx, opts)
 	}

@@ -58,16 +58,8 @@ func Start(t testing.TB, zone string) *Server {
 		name := strings.ToLower(rr.Header().Name)
 		s.zone[name] = append(s.zone[name], rr)
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("mxtest: %v", err)
-	}
+	pc, ln := ListenUDPAndTCP(t)
 	s.Addr = pc.LocalAddr().String()
-	ln, err := net.Listen("tcp", s.Addr)
-	if err != nil {
-		pc.Close()
-		t.Fatalf("mxtest: tcp on the UDP port: %v", err)
-	}
 	udp := &dns.Server{PacketConn: pc, Handler: s}
 	tcp := &dns.Server{Listener: ln, Handler: s}
 	go func() { _ = udp.ActivateAndServe() }()
@@ -143,4 +135,29 @@ func dnsSize(req *dns.Msg) int {
 		return int(o.UDPSize())
 	}
 	return dns.MinMsgSize
+}
+
+// ListenUDPAndTCP listens on one loopback port for both UDP and TCP, as a
+// DNS server does. The port is the system's choice for UDP; the same
+// number may be taken for TCP by another test's connection, so a few
+// ports are tried. Both are closed when the test ends.
+func ListenUDPAndTCP(t testing.TB) (net.PacketConn, net.Listener) {
+	t.Helper()
+	var last error
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("mxtest: %v", err)
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err != nil {
+			pc.Close()
+			last = err
+			continue
+		}
+		t.Cleanup(func() { pc.Close(); ln.Close() })
+		return pc, ln
+	}
+	t.Fatalf("mxtest: no port free for both UDP and TCP: %v", last)
+	return nil, nil
 }
