@@ -78,6 +78,9 @@ func (s *Session) StartRecording(path string) (string, error) {
 
 func (s *Session) startRecording(path string) error {
 	s.StopRecording()
+	if s.cfg.OnRecording != nil {
+		s.cfg.OnRecording()
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("recording: %w", err)

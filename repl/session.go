@@ -25,6 +25,10 @@ type Config struct {
 	Timeout     time.Duration
 	Pipeline    bool   // send RFC 2920 batches in script mode
 	Record      string // transcript file to write, "" for none
+	// OnRecording, when set, is called as a recording starts (Record, or
+	// :record in a script): the caller then makes sure an interrupt
+	// ends the session cleanly rather than cutting the file short.
+	OnRecording func()
 	EHLOName    string // used by --starttls's automatic EHLO
 	// Sandbox is the in-process practice server the session has, if any:
 	// :mailbox reads it, ":open sandbox" goes back to it after visiting

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -38,6 +39,81 @@ func TestBinary(t *testing.T) {
 	t.Run("mock deviation", func(t *testing.T) { mockDeviation(t, bin) })
 	t.Run("python app", func(t *testing.T) { pythonApp(t, bin) })
 	t.Run("implicit TLS", func(t *testing.T) { implicitTLS(t, bin) })
+	t.Run("interrupt", func(t *testing.T) { interrupt(t, bin) })
+}
+
+// interrupt: Ctrl-C while a script waits for a silent server. With a
+// recording open the session ends cleanly, the recording holds what was
+// said, and the exit is 2 with one sentence; with nothing to save the
+// signal ends the process at once, as it ends swaks.
+func interrupt(t *testing.T, bin string) {
+	for _, tc := range []struct {
+		name   string
+		record bool
+	}{{"recording", true}, {"nothing to save", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			heard := make(chan string, 1)
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				c.Write([]byte("220 silent.example ESMTP\r\n"))
+				line, _ := bufio.NewReader(c).ReadString('\n')
+				heard <- line
+				time.Sleep(binaryTimeout) // never answers
+			}()
+			rec := filepath.Join(t.TempDir(), "rec.txt")
+			script := "EHLO me.example\nQUIT\n"
+			if tc.record {
+				script = ":record " + rec + "\n" + script
+			}
+			var out strings.Builder
+			cmd := exec.Command(bin, ln.Addr().String())
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(script), &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case line := <-heard:
+				if line != "EHLO me.example\r\n" {
+					t.Fatalf("the server heard %q", line)
+				}
+			case <-time.After(binaryTimeout):
+				cmd.Process.Kill()
+				t.Fatal("the script never sent EHLO")
+			}
+			cmd.Process.Signal(os.Interrupt)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 10 s after Ctrl-C\n%s", out.String())
+			}
+			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			if !tc.record {
+				if !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+					t.Errorf("with nothing to save: %v, want death by SIGINT\n%s", cmd.ProcessState, out.String())
+				}
+				return
+			}
+			if ws.Signaled() || ws.ExitStatus() != exitFailure || !strings.Contains(out.String(), "smtprepl: ") {
+				t.Errorf("with a recording: %v, want exit 2 and a sentence\n%s", cmd.ProcessState, out.String())
+			}
+			b, err := os.ReadFile(rec)
+			if err != nil || !strings.Contains(string(b), "S: 220 silent.example ESMTP\nC: EHLO me.example\n") {
+				t.Errorf("the recording (%v):\n%s", err, b)
+			}
+		})
+	}
 }
 
 // mockDeviation: a client that sends HELO where the recording has EHLO

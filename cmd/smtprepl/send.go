@@ -147,9 +147,7 @@ func runSend(ctx context.Context, e *env, args []string) (int, error) {
 		}
 		m.Auth = repl.AuthWith(f.authMech.mech, f.authUser)
 	}
-	if leavesSomethingBehind(cfg) {
-		e.catchInterrupts()
-	}
+	watchInterrupts(e, &cfg)
 	return f.send(ctx, e, cfg, m)
 }
 

@@ -139,9 +139,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 		e.catchInterrupts()
 		return runInteractive(ctx, e, cfg, colour)
 	}
-	if leavesSomethingBehind(cfg) {
-		e.catchInterrupts()
-	}
+	watchInterrupts(e, &cfg)
 	return scriptExit(runScript(ctx, e, cfg, f.file))
 }
 
@@ -295,11 +293,16 @@ func target(cfg *repl.Config, pos []string) (stop func(), err error) {
 	return func() { srv.Close() }, nil
 }
 
-// leavesSomethingBehind: a script or send run that a signal must not cut
-// short, because a recording would be left unfinished or a --pipe child
-// running. Anything else may simply end on Ctrl-C, as swaks does.
-func leavesSomethingBehind(cfg repl.Config) bool {
-	return cfg.Record != "" || strings.HasPrefix(cfg.Addr, repl.PipeAddr(""))
+// watchInterrupts catches SIGINT and SIGTERM for a script or send run
+// that a signal must not cut short: a --pipe child would be left running,
+// and from the moment a recording starts (--record, or :record in the
+// script) the file would be left unfinished. Anything else may simply
+// end on Ctrl-C, as swaks does.
+func watchInterrupts(e *env, cfg *repl.Config) {
+	if strings.HasPrefix(cfg.Addr, repl.PipeAddr("")) {
+		e.catchInterrupts()
+	}
+	cfg.OnRecording = e.catchInterrupts
 }
 
 func runScript(ctx context.Context, e *env, cfg repl.Config, file string) (int, error) {
