@@ -36,9 +36,9 @@ type Options struct {
 	// optional port (ParseLocalAddr); nil lets the system choose.
 	LocalAddr *net.TCPAddr
 	// KeepAlive sends TCP keep-alive probes, for a connection that may
-	// sit idle at a prompt. Off otherwise: every wait is bounded by
-	// Timeout, and the four socket options it takes are a visible part
-	// of a one-message session.
+	// sit idle at a prompt. Off otherwise: a client whose every wait is
+	// bounded by Timeout has no use for them, and the four socket options
+	// they take are a visible part of a one-message session's cost.
 	KeepAlive bool
 	// Proxy, when set, is a PROXY protocol header to send first, before
 	// the greeting is read (and before TLS, with ImplicitTLS).

@@ -31,8 +31,6 @@ type commandTable struct {
 	byName map[string]int
 }
 
-// newCommandTable is a constructor, not a package variable, because :help
-// reads the table and a variable initialiser would form a cycle.
 // commands is the table of colon-commands, built when the session first
 // looks one up: a script or send that uses none does not pay for it at
 // start. Once, because the shell's completion asks from readline's
@@ -42,6 +40,8 @@ func (s *Session) commands() *commandTable {
 	return s.cmds
 }
 
+// newCommandTable is a constructor, not a package variable, because :help
+// reads the table and a variable initialiser would form a cycle.
 func newCommandTable() *commandTable {
 	t := &commandTable{byName: map[string]int{}}
 	for _, c := range baseCommands() {

@@ -43,7 +43,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	s := testSession(t, nil)
 	text := s.helpText()
 	var missing []string
-	for _, c := range s.cmds.list {
+	for _, c := range s.commands().list {
 		if !strings.Contains(text, ":"+c.name) {
 			missing = append(missing, c.name)
 		}

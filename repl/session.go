@@ -25,6 +25,11 @@ type Config struct {
 	Timeout     time.Duration
 	Pipeline    bool   // send RFC 2920 batches in script mode
 	Record      string // transcript file to write, "" for none
+	// KeepAlive sends TCP keep-alive probes: for the shell and guided
+	// lessons, whose connection may sit idle at a prompt. Scripts and send
+	// wait no longer than Timeout at any point, and save the four socket
+	// options it takes.
+	KeepAlive bool
 	// OnRecording, when set, is called as a recording starts (Record, or
 	// :record in a script): the caller then makes sure an interrupt
 	// ends the session cleanly rather than cutting the file short.
@@ -287,8 +292,7 @@ func (s *Session) connect(ctx context.Context) error {
 // dial connects to the server, or starts the --pipe process.
 func (s *Session) dial(ctx context.Context) (*proto.Client, error) {
 	opts := proto.Options{Timeout: s.cfg.Timeout, ImplicitTLS: s.cfg.ImplicitTLS, TLS: s.tlsOptions(), Tap: s.tap, BeforeWait: s.flushView,
-		Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr, Proxy: s.cfg.Proxy, PipeStderr: s.errOut,
-		KeepAlive: s.ask != nil} // the shell may sit idle at its prompt
+		Now: s.cfg.Now, LocalAddr: s.cfg.LocalAddr, Proxy: s.cfg.Proxy, PipeStderr: s.errOut, KeepAlive: s.cfg.KeepAlive}
 	if s.cfg.MXDomain != "" {
 		return s.dialMX(ctx, opts)
 	}

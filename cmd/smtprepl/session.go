@@ -136,7 +136,7 @@ func runSession(ctx context.Context, e *env, args []string) (int, error) {
 			return exitUsage, usagef("%s is for script mode (-f FILE, or a script on stdin) and send; in the shell, type QUIT or :close where you want to stop", f.stopFlag())
 		}
 		colour := term.ColorByDefault() && !f.noColor && e.getenv("NO_COLOR") == "" && e.stdoutTTY
-		e.catchInterrupts()
+		// The shell watches Ctrl-C and SIGTERM itself (repl/term).
 		return runInteractive(ctx, e, cfg, colour)
 	}
 	watchInterrupts(e, &cfg)

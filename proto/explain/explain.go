@@ -46,7 +46,9 @@ func Explain(query string) (string, error) {
 
 // pythonReply finds smtplib's form of a reply, (535, b'5.7.8 text'),
 // inside an exception's message.
-var pythonReply = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(([2-5][0-9][0-9]), b?(?:'([^']*)'|"([^"]*)")\)`) })
+var pythonReply = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\(([2-5][0-9][0-9]), b?(?:'([^']*)'|"([^"]*)")\)`)
+})
 
 // fromPython turns smtplib's (code, b'text') into the reply line it
 // stands for, its "\n" escapes (a multi-line reply) as spaces; any other

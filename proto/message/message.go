@@ -18,7 +18,8 @@ type Options struct {
 	// EightBitMIME reports that the server advertised 8BITMIME (RFC 6152),
 	// which lets non-ASCII text go unencoded as 8bit.
 	EightBitMIME bool
-	// Boundary returns multipart boundaries; nil means random ones. Use [CounterBoundary] for byte-exact output.
+	// Boundary returns multipart boundaries; nil means random ones. Use
+	// [CounterBoundary] for byte-exact output.
 	Boundary func() string
 	// Now is the clock for a Date the caller did not set; nil means time.Now.
 	Now func() time.Time

@@ -43,7 +43,9 @@ func RunLesson(ctx context.Context, t repl.LessonTarget, l lessons.Lesson, opt L
 	if opt.Transcript != nil {
 		lv.rec = transcripts.NewRecorder(opt.Transcript)
 	}
-	s := repl.NewSession(t.Config, lv, opt.Out, nil)
+	cfg := t.Config
+	cfg.KeepAlive = !opt.Auto // a student may sit idle at the prompt
+	s := repl.NewSession(cfg, lv, opt.Out, nil)
 	defer s.Close()
 	compose := opt.Compose
 	compose.Files = l.FS()

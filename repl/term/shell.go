@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/chzyer/readline"
 	"github.com/smtprepl/smtprepl/proto"
@@ -197,6 +199,7 @@ type TerminalOptions struct {
 // newShell joins a session to a line reader: the session's questions
 // (AUTH's user name and password) are asked through the shell.
 func newShell(cfg repl.Config, out io.Writer, th Theme, width func() int, lr LineReader, histPath string) (*Shell, error) {
+	cfg.KeepAlive = true // the connection may sit idle at the prompt
 	sh := &Shell{th: th, lr: lr}
 	sh.view = newTermView(out, th, width)
 	sh.view.lmtp = cfg.LMTP
@@ -230,9 +233,57 @@ func RunTerminal(ctx context.Context, cfg repl.Config, opt TerminalOptions) erro
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	defer signal.Stop(sig)
+	terminated := endOnSIGTERM(sig, rl)
+	defer terminated.stop()
 	ctx = context.WithoutCancel(ctx) // Ctrl-C cancels one command, never the session
 	sh.start(ctx, sig)
-	return sh.Run(ctx, sig)
+	if err := sh.Run(ctx, sig); err != nil && !terminated.happened() {
+		return err
+	}
+	if terminated.happened() {
+		return errTerminated
+	}
+	return nil
+}
+
+// errTerminated ends a shell that SIGTERM ended.
+var errTerminated = errors.New("the shell was ended by SIGTERM")
+
+// sigterm watches for SIGTERM (kill's default) while the shell runs.
+type sigterm struct {
+	ch   chan os.Signal
+	done chan struct{}
+	hit  atomic.Bool
+}
+
+// endOnSIGTERM makes SIGTERM end the shell as Ctrl-D does, the terminal
+// given back and a recording finished: a wait in progress is abandoned
+// (as by Ctrl-C, on interrupts), and closing the line editor ends the read
+// at the prompt. The session itself ignores cancellation (Ctrl-C must not
+// end it), so the signal has to reach it this way.
+func endOnSIGTERM(interrupts chan os.Signal, rl *readline.Instance) *sigterm {
+	t := &sigterm{ch: make(chan os.Signal, 1), done: make(chan struct{})}
+	signal.Notify(t.ch, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-t.ch:
+			t.hit.Store(true)
+			select {
+			case interrupts <- os.Interrupt:
+			default:
+			}
+			rl.Close()
+		case <-t.done:
+		}
+	}()
+	return t
+}
+
+func (t *sigterm) happened() bool { return t.hit.Load() }
+
+func (t *sigterm) stop() {
+	signal.Stop(t.ch)
+	close(t.done)
 }
 
 // RunShell is the interactive shell on any line reader, without colour or
