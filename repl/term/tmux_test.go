@@ -4,7 +4,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -175,4 +177,42 @@ func TestTmuxClearAndComposeTab(t *testing.T) {
 		visible := strings.TrimSpace(tm.run("capture-pane", "-p", "-t", "t"))
 		return !strings.Contains(visible, "220 sandbox") && strings.HasSuffix(visible, "›")
 	})
+}
+
+// TestTmuxSIGTERMEndsTheShell: kill's SIGTERM ends the shell as Ctrl-D
+// does: exit 2 with one sentence, the recording finished, and the
+// terminal given back with its echo on.
+func TestTmuxSIGTERMEndsTheShell(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (apt-get install -y tmux; .ci installs it): skipping the end-to-end terminal test")
+	}
+	bin := buildBinary(t)
+	state := t.TempDir()
+	rec := filepath.Join(state, "rec.txt")
+	tm := startTmux(t, "sh -c 'echo PID=$$; exec env XDG_STATE_HOME="+state+" HOME="+state+" "+bin+" --record "+rec+"'; echo EXIT=$?; sh")
+	s := tm.waitText("S: 220 sandbox.smtprepl.test ESMTP")
+	tm.waitCount(" › ", 1)
+	_, after, _ := strings.Cut(s, "PID=")
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(after, "\n", 2)[0]))
+	if err != nil {
+		t.Fatalf("no PID on screen:\n%s", s)
+	}
+	tm.keys("EHLO me.example", "Enter")
+	tm.waitText("CHUNKING ")
+	tm.waitCount(" › ", 2)
+
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	s = tm.waitText("EXIT=")
+	if !strings.Contains(s, "smtprepl: the shell was ended by SIGTERM") || !strings.Contains(s, "EXIT=2") {
+		t.Errorf("after SIGTERM the screen shows:\n%s", s)
+	}
+	tm.keys("echo typed-back", "Enter")
+	tm.waitFor("the shell's echo of what is typed", func(s string) bool { return strings.Count(s, "typed-back") >= 2 })
+
+	b, err := os.ReadFile(rec)
+	if err != nil || !strings.Contains(string(b), "C: EHLO me.example\nS: 250-sandbox.smtprepl.test") || !strings.Contains(string(b), "S: 250 CHUNKING") {
+		t.Errorf("the recording (%v):\n%s", err, b)
+	}
 }
