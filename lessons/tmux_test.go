@@ -49,10 +49,11 @@ func (s *screen) waitCount(text string, n int) string {
 	}
 }
 
-// TestTmuxLessonGuided: a student runs `smtprepl lesson hello` in a
-// terminal, sends a suggested line with Enter, types a line, types a wrong
-// one and sees the server's error explained and the step repeated.
-func TestTmuxLessonGuided(t *testing.T) {
+// startLesson builds the binary and runs `smtprepl lesson ARGS` in a
+// private tmux server, with HOME and XDG_STATE_HOME in a fresh directory
+// (args gets it, for files such as a report). It skips without tmux.
+func startLesson(t *testing.T, args func(dir string) string) *screen {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed (apt-get install -y tmux; .ci installs it): skipping the guided lesson in a real terminal")
 	}
@@ -63,8 +64,16 @@ func TestTmuxLessonGuided(t *testing.T) {
 	}
 	s := &screen{t: t, sock: filepath.Join(dir, "tmux.sock")}
 	s.tmux("new-session", "-d", "-s", "lesson", "-x", "160", "-y", "50",
-		"env HOME="+dir+" XDG_STATE_HOME="+dir+" "+bin+" lesson hello; echo LESSON-EXIT=$?; sleep 60")
+		"env HOME="+dir+" XDG_STATE_HOME="+dir+" "+bin+" lesson "+args(dir)+"; echo LESSON-EXIT=$?; sleep 60")
 	t.Cleanup(func() { exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
+	return s
+}
+
+// TestTmuxLessonGuided: a student runs `smtprepl lesson hello` in a
+// terminal, sends a suggested line with Enter, types a line, types a wrong
+// one and sees the server's error explained and the step repeated.
+func TestTmuxLessonGuided(t *testing.T) {
+	s := startLesson(t, func(string) string { return "hello" })
 
 	s.waitCount("type  :open", 1)
 	s.keys("Enter") // Enter alone sends the suggested line
@@ -102,19 +111,11 @@ func TestTmuxLessonGuided(t *testing.T) {
 // terminal with --report, gets a recipient wrong once, and the report
 // counts two attempts at that checkpoint; the end shows what alice got.
 func TestTmuxTeacherFileReport(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (apt-get install -y tmux; .ci installs it): skipping the guided lesson in a real terminal")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "smtprepl")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/smtprepl").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	report := filepath.Join(dir, "week3.json")
-	s := &screen{t: t, sock: filepath.Join(dir, "tmux.sock")}
-	s.tmux("new-session", "-d", "-s", "lesson", "-x", "160", "-y", "50",
-		"env HOME="+dir+" XDG_STATE_HOME="+dir+" "+bin+" lesson "+teacher+"week3.txtar --report "+report+"; echo LESSON-EXIT=$?; sleep 60")
-	t.Cleanup(func() { exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
+	var report string
+	s := startLesson(t, func(dir string) string {
+		report = filepath.Join(dir, "week3.json")
+		return teacher + "week3.txtar --report " + report
+	})
 
 	for _, prompt := range []string{"type  :open", "type  EHLO student.example", "type  MAIL FROM:<student@example.test>"} {
 		s.waitCount(prompt, 1)
@@ -155,18 +156,7 @@ func TestTmuxTeacherFileReport(t *testing.T) {
 // plain text where its base64 is due ends the login (501); the lesson
 // says so and asks for AUTH LOGIN again, and the login then succeeds.
 func TestTmuxAuthLessonRestarts(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (apt-get install -y tmux; .ci installs it): skipping the guided lesson in a real terminal")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "smtprepl")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/smtprepl").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	s := &screen{t: t, sock: filepath.Join(dir, "tmux.sock")}
-	s.tmux("new-session", "-d", "-s", "lesson", "-x", "160", "-y", "50",
-		"env HOME="+dir+" XDG_STATE_HOME="+dir+" "+bin+" lesson auth; echo LESSON-EXIT=$?; sleep 60")
-	t.Cleanup(func() { exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
+	s := startLesson(t, func(string) string { return "auth" })
 
 	for _, want := range []string{"type  :open", "type  EHLO laptop.example", "type  :b64 student", "type  AUTH LOGIN"} {
 		s.waitCount(want, 1)

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/transcripts"
 )
 
@@ -34,26 +33,7 @@ func TestPOP3Scripts(t *testing.T) {
 			}
 			a := transcripts.ParseTxtar(data)
 			got := playPOP3Case(t, a)
-			if *update {
-				out := &transcripts.Archive{Comment: a.Comment}
-				for _, f := range a.Files {
-					if f.Name == "mail" || f.Name == "flags" || f.Name == "input" {
-						out.Files = append(out.Files, f)
-					}
-				}
-				for _, name := range []string{"output", "result"} {
-					out.Files = append(out.Files, transcripts.File{Name: name, Data: []byte(got[name])})
-				}
-				if err := os.WriteFile(path, transcripts.FormatTxtar(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			for _, name := range []string{"output", "result"} {
-				if diff := cmp.Diff(section(a, name), got[name]); diff != "" {
-					t.Errorf("%s: %s differs (-want +got):\n%s", path, name, diff)
-				}
-			}
+			checkCase(t, path, a, got, []string{"mail", "flags", "input"}, []string{"output", "result"})
 		})
 	}
 }

@@ -39,6 +39,23 @@ func serveMock(t *testing.T, m *Mock) (addr string, reports func() []MockReport)
 	return ln.Addr().String(), func() []MockReport { ln.Close(); return <-done }
 }
 
+// dialMock serves the recording with cfg and connects to it; the
+// connection closes when the test ends.
+func dialMock(t *testing.T, recording string, cfg MockConfig) (net.Conn, func() []MockReport) {
+	t.Helper()
+	m, err := NewMock(mustParse(t, recording), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, reports := serveMock(t, m)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn, reports
+}
+
 // dialogue is a client's side: each line sent (none for ""), then the
 // reply lines awaited, each matched as a prefix.
 type dialogue []struct{ send, want string }
@@ -181,17 +198,8 @@ func TestMockUser(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var logged strings.Builder
-			m, err := NewMock(mustParse(t, authRecording), MockConfig{Timeout: testTimeout,
+			conn, reports := dialMock(t, authRecording, MockConfig{Timeout: testTimeout,
 				User: &MockUser{Name: "reports", Secret: secret}, Logf: func(f string, a ...any) { fmt.Fprintf(&logged, f+"\n", a...) }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr, reports := serveMock(t, m)
-			conn, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
 			conn.SetDeadline(time.Now().Add(testTimeout))
 			br := bufio.NewReader(conn)
 			read := func() string { l, _ := br.ReadString('\n'); return l }
@@ -231,16 +239,7 @@ func TestMockUser(t *testing.T) {
 // TestMockUserRetry: after a refused AUTH the client may try another
 // mechanism, and the right credentials then get the recorded 235.
 func TestMockUserRetry(t *testing.T) {
-	m, err := NewMock(mustParse(t, authRecording), MockConfig{Timeout: testTimeout, User: &MockUser{Name: "u", Secret: "p"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, reports := serveMock(t, m)
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn, reports := dialMock(t, authRecording, MockConfig{Timeout: testTimeout, User: &MockUser{Name: "u", Secret: "p"}})
 	dialogue{{"", "220"}, {"EHLO localhost", "250-"}, {"", "250 AUTH"}, {"AUTH PLAIN " + b64("\x00u\x00wrong"), "535 5.7.8"},
 		{"AUTH PLAIN " + b64("\x00u\x00p"), "235 2.7.0"}, {"QUIT", "221 2.0.0 Bye"}}.run(t, conn)
 	want := []string{"step 3: AUTH PLAIN: wrong credentials"}
@@ -253,15 +252,7 @@ func TestMockUserRetry(t *testing.T) {
 // exchange still answers the client's AUTH, by the credentials.
 func TestMockUserRecordingEndsInAuth(t *testing.T) {
 	for _, tc := range []struct{ pass, want string }{{"p", "235 2.7.0"}, {"wrong", "535 5.7.8"}} {
-		m, err := NewMock(mustParse(t, "S: 220 x\nC: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\n"), MockConfig{Timeout: testTimeout, User: &MockUser{Name: "u", Secret: "p"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr, reports := serveMock(t, m)
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn, reports := dialMock(t, "S: 220 x\nC: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\n", MockConfig{Timeout: testTimeout, User: &MockUser{Name: "u", Secret: "p"}})
 		dialogue{{"", "220"}, {"AUTH PLAIN " + b64("\x00u\x00"+tc.pass), tc.want}}.run(t, conn)
 		conn.Close()
 		devs := reports()[0].Deviations
@@ -368,16 +359,7 @@ func TestComparePattern(t *testing.T) {
 // mechanism than recorded is answered 504 (the recorded 334s and 235
 // would not fit it), and the client may go on with the recorded one.
 func TestMockAuthOtherMechanism(t *testing.T) {
-	m, err := NewMock(mustParse(t, authRecording), MockConfig{Timeout: testTimeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, reports := serveMock(t, m)
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn, reports := dialMock(t, authRecording, MockConfig{Timeout: testTimeout})
 	dialogue{{"", "220"}, {"EHLO localhost", "250-"}, {"", "250 AUTH"}, {"AUTH CRAM-MD5", "504 5.5.4 smtprepl mock: the recording has AUTH LOGIN"},
 		{"AUTH LOGIN", "334 VXNlcm5hbWU6"}, {b64("u"), "334 UGFzc3dvcmQ6"}, {b64("p"), "235"}, {"QUIT", "221"}}.run(t, conn)
 	rep := reports()[0]

@@ -23,34 +23,41 @@ func TestSwaksGolden(t *testing.T) {
 		t.Fatalf("no swaks logs: %v", err)
 	}
 	for _, name := range logs {
-		t.Run(filepath.Base(name), func(t *testing.T) {
-			log, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr, err := Parse(bytes.NewReader(log)) // auto-detected
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got bytes.Buffer
-			if _, err := tr.WriteTo(&got); err != nil {
-				t.Fatal(err)
-			}
-			golden := strings.TrimSuffix(name, ".log") + ".txt"
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), got.String()); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-			}
-		})
+		t.Run(filepath.Base(name), func(t *testing.T) { importGolden(t, name) })
 	}
+}
+
+// importGolden imports the log at name (its kind detected) and compares
+// the transcript with the .txt file of the same name, which -update
+// rewrites. It returns the transcript.
+func importGolden(t *testing.T, name string) string {
+	t.Helper()
+	log, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Parse(bytes.NewReader(log)) // auto-detected
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if _, err := tr.WriteTo(&got); err != nil {
+		t.Fatal(err)
+	}
+	golden := strings.TrimSuffix(name, ".log") + ".txt"
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), got.String()); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
+	}
+	return got.String()
 }
 
 func TestParseSwaksLines(t *testing.T) {

@@ -193,8 +193,11 @@ func (f *sendFlags) sendConfig(getenv func(string) string) (repl.Config, error) 
 	if len(f.to) == 0 && needsRecipient(cfg.StopAfter) {
 		return cfg, usagef("--to is needed: who the message is for (repeat it, or separate addresses with commas)")
 	}
+	// Named once: the default sender, the Message-ID's host and the EHLO
+	// all use it, and it costs a system call to learn.
+	cfg.EHLOName = repl.DefaultEHLOName(cfg.EHLOName)
 	if f.from == "" {
-		f.from = "smtprepl@" + repl.DefaultEHLOName(cfg.EHLOName)
+		f.from = "smtprepl@" + cfg.EHLOName
 	}
 	for _, a := range append([]string{f.from}, f.to...) {
 		if a != "<>" && (strings.ContainsAny(a, "<> \t\r\n\x00") || a == "") {
@@ -281,7 +284,7 @@ func (f *sendFlags) message(e *env, cfg repl.Config) (text io.ReadCloser, name, 
 		text, name, err = f.dataFile(e)
 		return text, name, "", err
 	}
-	d := repl.Draft{To: f.to, Attach: f.attach, Subject: f.subject, Host: repl.DefaultEHLOName(cfg.EHLOName)}
+	d := repl.Draft{To: f.to, Attach: f.attach, Subject: f.subject, Host: cfg.EHLOName}
 	if f.from != "<>" {
 		d.From = f.from
 	}

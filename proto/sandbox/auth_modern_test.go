@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/smtprepl/smtprepl/proto"
 )
 
@@ -13,11 +12,7 @@ func TestOAuthMechanisms(t *testing.T) {
 	jsonErr := "334 " + proto.B64(`{"status":"invalid_token","schemes":"bearer","scope":"https://mail.smtprepl.test/"}`)
 	failed := "535 5.7.8 Error: authentication failed: authentication failure"
 	ok := "235 2.7.0 Authentication successful"
-	tests := []struct {
-		name  string
-		lines []string
-		want  []string // raw reply lines, one reply per line sent
-	}{
+	tests := []authDialogue{
 		{"XOAUTH2 practice token", []string{"AUTH XOAUTH2 " + proto.XOAUTH2Response("student", PracticeToken)}, []string{ok}},
 		{"XOAUTH2 in two steps", []string{"AUTH XOAUTH2", proto.XOAUTH2Response("student", PracticeToken)}, []string{"334 ", ok}},
 		{"XOAUTH2 wrong token", []string{"AUTH XOAUTH2 " + proto.XOAUTH2Response("student", "expired"), ""}, []string{jsonErr, failed}},
@@ -27,19 +22,7 @@ func TestOAuthMechanisms(t *testing.T) {
 		{"OAUTHBEARER wrong token", []string{"AUTH OAUTHBEARER " + proto.OAuthBearerResponse("student", "", 0, "nope"), "AQ=="}, []string{jsonErr, failed}},
 		{"OAUTHBEARER error cancelled", []string{"AUTH OAUTHBEARER " + proto.OAuthBearerResponse("student", "", 0, "nope"), "*"}, []string{jsonErr, "501 5.7.0 Authentication aborted"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := dial(t, addr, proto.Options{})
-			cmd(t, c, "EHLO me.example")
-			var got []string
-			for _, line := range tt.lines {
-				got = append(got, cmd(t, c, line).Raw...)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("replies (-want +got):\n%s", diff)
-			}
-		})
-	}
+	authDialogues(t, addr, tests)
 }
 
 // TestSCRAM logs in with the proto client against the sandbox's server

@@ -122,29 +122,16 @@ func TestStartTLSDropsPipelinedPlaintext(t *testing.T) {
 	expect(t, c, "QUIT", 221, "2.0.0")
 }
 
-func TestAuthMechanisms(t *testing.T) {
-	_, addr := testServer(t, fixedClock)
-	challenge := fmt.Sprintf("<1.%d@sandbox.smtprepl.test>", fixedTime.Unix())
-	cram, _ := proto.CRAMMD5Response("student", "secret", proto.B64(challenge))
-	wrongCram, _ := proto.CRAMMD5Response("student", "wrong", proto.B64("<2.x>"))
-	tests := []struct {
-		name  string
-		lines []string
-		want  []string // raw reply lines, one reply per line sent
-	}{
-		{"PLAIN in two steps", []string{"AUTH PLAIN", proto.PlainResponse("", "student", "secret")},
-			[]string{"334 ", "235 2.7.0 Authentication successful"}},
-		{"LOGIN", []string{"AUTH LOGIN", proto.B64("student"), proto.B64("secret")},
-			[]string{"334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "235 2.7.0 Authentication successful"}},
-		{"LOGIN wrong password", []string{"AUTH LOGIN", proto.B64("student"), proto.B64("nope")},
-			[]string{"334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "535 5.7.8 Error: authentication failed: authentication failure"}},
-		{"LOGIN cancelled", []string{"AUTH LOGIN", "*"}, []string{"334 VXNlcm5hbWU6", "501 5.7.0 Authentication aborted"}},
-		{"CRAM-MD5", []string{"AUTH CRAM-MD5", cram}, []string{"334 " + proto.B64(challenge), "235 2.7.0 Authentication successful"}},
-		{"CRAM-MD5 wrong digest", []string{"AUTH CRAM-MD5", wrongCram},
-			[]string{"334 " + proto.B64(strings.Replace(challenge, "<1.", "<2.", 1)), "535 5.7.8 Error: authentication failed: authentication failure"}},
-		{"undecodable", []string{"AUTH PLAIN !!!"}, []string{"501 5.5.2 Cannot decode response"}},
-		{"unknown mechanism", []string{"AUTH GSSAPI abc"}, []string{"535 5.7.8 Error: authentication failed: no mechanism available"}},
-	}
+// authDialogue is an AUTH exchange after EHLO: the lines sent, and the
+// raw reply lines wanted, one reply per line sent.
+type authDialogue struct {
+	name  string
+	lines []string
+	want  []string
+}
+
+func authDialogues(t *testing.T, addr string, tests []authDialogue) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, addr, proto.Options{})
@@ -158,6 +145,28 @@ func TestAuthMechanisms(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAuthMechanisms(t *testing.T) {
+	_, addr := testServer(t, fixedClock)
+	challenge := fmt.Sprintf("<1.%d@sandbox.smtprepl.test>", fixedTime.Unix())
+	cram, _ := proto.CRAMMD5Response("student", "secret", proto.B64(challenge))
+	wrongCram, _ := proto.CRAMMD5Response("student", "wrong", proto.B64("<2.x>"))
+	tests := []authDialogue{
+		{"PLAIN in two steps", []string{"AUTH PLAIN", proto.PlainResponse("", "student", "secret")},
+			[]string{"334 ", "235 2.7.0 Authentication successful"}},
+		{"LOGIN", []string{"AUTH LOGIN", proto.B64("student"), proto.B64("secret")},
+			[]string{"334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "235 2.7.0 Authentication successful"}},
+		{"LOGIN wrong password", []string{"AUTH LOGIN", proto.B64("student"), proto.B64("nope")},
+			[]string{"334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "535 5.7.8 Error: authentication failed: authentication failure"}},
+		{"LOGIN cancelled", []string{"AUTH LOGIN", "*"}, []string{"334 VXNlcm5hbWU6", "501 5.7.0 Authentication aborted"}},
+		{"CRAM-MD5", []string{"AUTH CRAM-MD5", cram}, []string{"334 " + proto.B64(challenge), "235 2.7.0 Authentication successful"}},
+		{"CRAM-MD5 wrong digest", []string{"AUTH CRAM-MD5", wrongCram},
+			[]string{"334 " + proto.B64(strings.Replace(challenge, "<1.", "<2.", 1)), "535 5.7.8 Error: authentication failed: authentication failure"}},
+		{"undecodable", []string{"AUTH PLAIN !!!"}, []string{"501 5.5.2 Cannot decode response"}},
+		{"unknown mechanism", []string{"AUTH GSSAPI abc"}, []string{"535 5.7.8 Error: authentication failed: no mechanism available"}},
+	}
+	authDialogues(t, addr, tests)
 }
 
 func TestRequireTLS(t *testing.T) {
